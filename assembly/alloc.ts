@@ -1,0 +1,180 @@
+// The core's allocator. Blocks carry a 16-byte header (u32 capacity, u32 info);
+// payloads are 16-byte aligned. Sizes up to 2048 bytes use eight power-of-two
+// classes with LIFO free lists; larger blocks use an address-ordered first-fit
+// list with coalescing, and a freed block at the end of the heap lowers the top.
+// Unlike the TLSF of --runtime minimal, a failed memory.grow returns 0 here
+// instead of trapping, so callers report ENOMEM and stay usable.
+
+const HDR: usize = 16;
+const SMALL_MAX: usize = 2048;
+const NCLASS: usize = 128;
+const USED: u32 = 1;
+const LARGE: u32 = 0x100;
+/** A large block is split only if the rest can hold another large block. */
+const SPLIT_MIN: usize = HDR + SMALL_MAX + 16;
+
+const smallHeads: usize = memory.data(<i32>(NCLASS * 4), 16);
+let top: usize = (__heap_base + 15) & ~<usize>15;
+let largeHead: usize = 0;
+let liveBytes: u64 = 0;
+let liveBlocks: u32 = 0;
+
+/** Bytes in use (payload capacity plus header) by live blocks. */
+export function memLiveBytes(): u64 { return liveBytes; }
+/** Number of live blocks. */
+export function memLiveBlocks(): u32 { return liveBlocks; }
+/** Bytes between the heap base and the current top (used or free). */
+export function memFootprint(): u64 { return <u64>top - <u64>((__heap_base + 15) & ~<usize>15); }
+
+function ensure(newTop: u64): bool {
+  let limit = <u64>memory.size() << 16;
+  if (newTop <= limit) return true;
+  if (newTop > 0x1_0000_0000) return false;
+  let pages = <i32>((newTop - limit + 0xffff) >> 16);
+  let cur = memory.size();
+  if (memory.grow(max(cur, pages)) < 0) {
+    if (memory.grow(pages) < 0) return false;
+  }
+  return true;
+}
+
+function bump(cap: usize): usize {
+  let start = top;
+  let end = <u64>start + <u64>HDR + <u64>cap;
+  if (!ensure(end)) return 0;
+  top = <usize>end;
+  store<u32>(start, <u32>cap);
+  return start;
+}
+
+function classOf(size: usize): usize {
+  return size <= 16 ? 0 : ((size + 15) >> 4) - 1;
+}
+
+/** Allocates `size` bytes (uninitialised). Returns 0 when memory cannot grow. */
+export function alloc(size: usize): usize {
+  let block: usize = 0;
+  let info: u32;
+  if (size <= SMALL_MAX) {
+    let cls = classOf(size);
+    let headPtr = smallHeads + (cls << 2);
+    block = load<u32>(headPtr);
+    if (block) {
+      store<u32>(headPtr, load<u32>(block + HDR));
+    } else {
+      block = bump((cls + 1) << 4);
+      if (!block) return 0;
+    }
+    info = USED | (<u32>cls << 1);
+  } else {
+    if (size > 0xF000_0000) return 0;
+    let cap = (size + 15) & ~<usize>15;
+    let prev: usize = 0;
+    let b = largeHead;
+    while (b) {
+      let bcap = <usize>load<u32>(b);
+      if (bcap >= cap) {
+        let next = <usize>load<u32>(b + HDR);
+        if (bcap - cap >= SPLIT_MIN) {
+          let rest = b + HDR + cap;
+          store<u32>(rest, <u32>(bcap - cap - HDR));
+          store<u32>(rest, LARGE, 4);
+          store<u32>(rest + HDR, <u32>next);
+          next = rest;
+          store<u32>(b, <u32>cap);
+        }
+        if (prev) store<u32>(prev + HDR, <u32>next); else largeHead = next;
+        block = b;
+        break;
+      }
+      prev = b;
+      b = <usize>load<u32>(b + HDR);
+    }
+    if (!block) {
+      block = bump(cap);
+      if (!block) return 0;
+    }
+    info = USED | LARGE;
+  }
+  store<u32>(block, info, 4);
+  liveBytes += <u64>load<u32>(block) + HDR;
+  liveBlocks++;
+  return block + HDR;
+}
+
+/** Allocates `size` zeroed bytes. */
+export function allocZeroed(size: usize): usize {
+  let p = alloc(size);
+  if (p) memory.fill(p, 0, size);
+  return p;
+}
+
+function insertLarge(block: usize): void {
+  let cap = <usize>load<u32>(block);
+  let prev: usize = 0;
+  let next = largeHead;
+  while (next && next < block) {
+    prev = next;
+    next = <usize>load<u32>(next + HDR);
+  }
+  // merge with the following free block
+  if (next && block + HDR + cap == next) {
+    cap += HDR + <usize>load<u32>(next);
+    next = <usize>load<u32>(next + HDR);
+  }
+  // merge with the preceding free block
+  if (prev && prev + HDR + <usize>load<u32>(prev) == block) {
+    block = prev;
+    cap += HDR + <usize>load<u32>(prev);
+    prev = 0;
+    let p = largeHead;
+    while (p != block) { prev = p; p = <usize>load<u32>(p + HDR); }
+  }
+  if (block + HDR + cap == top) {
+    top = block;
+    if (prev) store<u32>(prev + HDR, <u32>next); else largeHead = next;
+    return;
+  }
+  store<u32>(block, <u32>cap);
+  store<u32>(block, LARGE, 4);
+  store<u32>(block + HDR, <u32>next);
+  if (prev) store<u32>(prev + HDR, <u32>block); else largeHead = block;
+}
+
+/** Frees a block from alloc. Freeing 0 or a block that is not in use does nothing. */
+export function free(ptr: usize): void {
+  if (!ptr) return;
+  let block = ptr - HDR;
+  let info = load<u32>(block, 4);
+  if (!(info & USED)) return;
+  liveBytes -= <u64>load<u32>(block) + HDR;
+  liveBlocks--;
+  store<u32>(block, 0, 4);
+  if (info & LARGE) {
+    insertLarge(block);
+  } else {
+    let cls = <usize>(info >> 1);
+    let headPtr = smallHeads + (cls << 2);
+    store<u32>(ptr, load<u32>(headPtr));
+    store<u32>(headPtr, <u32>block);
+  }
+}
+
+/** Gives back the tail of a large block beyond `size` bytes; the block stays at ptr. */
+export function shrink(ptr: usize, size: usize): void {
+  let block = ptr - HDR;
+  if (!(load<u32>(block, 4) & LARGE)) return;
+  let cap = <usize>load<u32>(block);
+  let want = max<usize>((size + 15) & ~<usize>15, SMALL_MAX + 16);
+  if (cap - want < SPLIT_MIN) return;
+  let rest = block + HDR + want;
+  store<u32>(rest, <u32>(cap - want - HDR));
+  store<u32>(block, <u32>want);
+  liveBytes -= <u64>(cap - want);
+  insertLarge(rest);
+}
+
+/** Payload capacity plus header of a live block: what it really costs. */
+export function blockBytes(ptr: usize): u64 {
+  return ptr ? <u64>load<u32>(ptr - HDR) + HDR : 0;
+}

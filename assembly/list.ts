@@ -1,0 +1,444 @@
+// Entry lists: `count` entries of {addr: u64, len: u64} (16 bytes, little-endian) in
+// one block, plus a lazily built prefix-sum array for O(log n) byte-offset lookup.
+// Header (16 bytes): entries u32 | count u32 | prefix u32 (0 = not built) | spare u32.
+// Every operation that returns a list returns a new one; inputs are never changed.
+
+import { alloc, free, shrink, blockBytes } from "./alloc";
+import { OK, ENOMEM, ERANGE, EOVERFLOW, R_ZERO_LEN, R_WRAP, R_ADDR_ALIGN, R_LEN_ALIGN, R_ARG, R_OVERLAP } from "./errors";
+import { OUT, setOut, invalid } from "./out";
+
+export const ENTRY: usize = 16;
+const U64_MAX: u64 = 0xFFFF_FFFF_FFFF_FFFF;
+
+// @ts-ignore: decorator
+@inline export function entriesOf(hdr: usize): usize { return <usize>load<u32>(hdr); }
+// @ts-ignore: decorator
+@inline export function countOf(hdr: usize): u32 { return load<u32>(hdr, 4); }
+
+/** Allocates a list header and room for `count` entries; 0 when out of memory. */
+export function listCreate(count: u64): usize {
+  if (count > 0x0FFF_FFFF) return 0;
+  let hdr = alloc(16);
+  if (!hdr) return 0;
+  let e = alloc(max<usize>(<usize>count * ENTRY, 16));
+  if (!e) { free(hdr); return 0; }
+  store<u32>(hdr, <u32>e);
+  store<u32>(hdr, <u32>count, 4);
+  store<u64>(hdr, 0, 8);
+  return hdr;
+}
+
+/** Frees a list and its prefix sums. */
+export function listDestroy(hdr: usize): void {
+  free(entriesOf(hdr));
+  free(<usize>load<u32>(hdr, 8));
+  free(hdr);
+}
+
+/** Drops cached prefix sums (after the entries were written). */
+export function listTouch(hdr: usize): void {
+  free(<usize>load<u32>(hdr, 8));
+  store<u32>(hdr, 0, 8);
+}
+
+/** Sets the final count of a list filled with fewer entries than allocated. */
+export function listTruncate(hdr: usize, count: u32): void {
+  store<u32>(hdr, count, 4);
+  shrink(entriesOf(hdr), max<usize>(<usize>count * ENTRY, 16));
+}
+
+/** Bytes the list occupies (header, entries, prefix sums). */
+export function listBytes(hdr: usize): u64 {
+  return blockBytes(hdr) + blockBytes(entriesOf(hdr)) + blockBytes(<usize>load<u32>(hdr, 8));
+}
+
+/** Reason an entry is not usable (0 = fine): zero length or addr + len - 1 wraps. */
+// @ts-ignore: decorator
+@inline export function entryFault(addr: u64, len: u64): u64 {
+  return len == 0 ? R_ZERO_LEN : (len - 1 > ~addr ? R_WRAP : 0);
+}
+
+/** EINVAL at the first entry with len == 0, a wrap, or (align > 0) a misaligned addr or len. */
+export function listValidate(hdr: usize, align: u64): i32 {
+  if (align & (align - 1)) return invalid(U64_MAX, R_ARG);
+  let mask = align ? align - 1 : 0;
+  let p = entriesOf(hdr);
+  let n = countOf(hdr);
+  for (let i: u32 = 0; i < n; i++, p += ENTRY) {
+    let a = load<u64>(p);
+    let l = load<u64>(p, 8);
+    let f = entryFault(a, l);
+    if (f) return invalid(i, f);
+    if (a & mask) return invalid(i, R_ADDR_ALIGN);
+    if (l & mask) return invalid(i, R_LEN_ALIGN);
+  }
+  return OK;
+}
+
+/** EINVAL at the first entry with len == 0 or a wrap. */
+export function listRequireValid(hdr: usize): i32 {
+  return listValidate(hdr, 0);
+}
+
+/** OUT[0] = sum of len; EOVERFLOW when it passes 2^64 - 1. */
+export function listTotal(hdr: usize): i32 {
+  let p = entriesOf(hdr);
+  let end = p + <usize>countOf(hdr) * ENTRY;
+  let s: u64 = 0;
+  for (; p < end; p += ENTRY) {
+    let t = s + load<u64>(p, 8);
+    if (t < s) return EOVERFLOW;
+    s = t;
+  }
+  setOut(0, s);
+  return OK;
+}
+
+/** OUT[0] = lowest addr, OUT[1] = highest last byte (addr + len - 1). Needs valid entries. */
+export function listBounds(hdr: usize): i32 {
+  let p = entriesOf(hdr);
+  let n = countOf(hdr);
+  let lo: u64 = U64_MAX;
+  let hi: u64 = 0;
+  for (let i: u32 = 0; i < n; i++, p += ENTRY) {
+    let a = load<u64>(p);
+    let l = load<u64>(p, 8);
+    let f = entryFault(a, l);
+    if (f) return invalid(i, f);
+    if (a < lo) lo = a;
+    if (a + (l - 1) > hi) hi = a + (l - 1);
+  }
+  setOut(0, lo);
+  setOut(1, hi);
+  return OK;
+}
+
+/** Result list or status: the new list's header through `made`. */
+export let made: usize = 0;
+
+/** Merges runs where a.addr + a.len == b.addr (without wrapping). Needs valid entries. */
+export function listCoalesce(hdr: usize): i32 {
+  let n = countOf(hdr);
+  let src = entriesOf(hdr);
+  for (let i: u32 = 0; i < n; i++) {
+    let f = entryFault(load<u64>(src + <usize>i * ENTRY), load<u64>(src + <usize>i * ENTRY, 8));
+    if (f) return invalid(i, f);
+  }
+  let out = listCreate(n);
+  if (!out) return ENOMEM;
+  let dst = entriesOf(out);
+  let m: u32 = 0;
+  if (n) {
+    let ra = load<u64>(src);
+    let rl = load<u64>(src, 8);
+    let end = src + <usize>n * ENTRY;
+    for (let p = src + ENTRY; p < end; p += ENTRY) {
+      let a = load<u64>(p);
+      let l = load<u64>(p, 8);
+      let re = ra + rl;
+      if (re == a && re != 0 && rl + l > rl) {
+        rl += l;
+      } else {
+        let d = dst + <usize>m * ENTRY;
+        store<u64>(d, ra);
+        store<u64>(d, rl, 8);
+        m++;
+        ra = a;
+        rl = l;
+      }
+    }
+    let d = dst + <usize>m * ENTRY;
+    store<u64>(d, ra);
+    store<u64>(d, rl, 8);
+    m++;
+  }
+  listTruncate(out, m);
+  made = out;
+  return OK;
+}
+
+/** Splits every entry so no piece exceeds maxSeg bytes or crosses a (mask + 1) boundary. */
+export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
+  if (maxSeg == 0 || ((mask + 1) & mask) != 0) return invalid(U64_MAX, R_ARG);
+  let n = countOf(hdr);
+  let src = entriesOf(hdr);
+  let noMask = mask == U64_MAX;
+  // pass 1: validate and count pieces
+  let pieces: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let p = src + <usize>i * ENTRY;
+    let a = load<u64>(p);
+    let l = load<u64>(p, 8);
+    let f = entryFault(a, l);
+    if (f) return invalid(i, f);
+    if (l <= maxSeg && (noMask || (a & mask) + (l - 1) <= mask)) {
+      pieces++;
+    } else if (noMask) {
+      pieces += (l - 1) / maxSeg + 1;
+    } else {
+      while (l) {
+        let seg = l < maxSeg ? l : maxSeg;
+        let room = mask - (a & mask) + 1;
+        if (seg > room) seg = room;
+        a += seg;
+        l -= seg;
+        pieces++;
+      }
+    }
+  }
+  let out = listCreate(pieces);
+  if (!out) return ENOMEM;
+  // pass 2: emit
+  let d = entriesOf(out);
+  for (let i: u32 = 0; i < n; i++) {
+    let p = src + <usize>i * ENTRY;
+    let a = load<u64>(p);
+    let l = load<u64>(p, 8);
+    if (l <= maxSeg && (noMask || (a & mask) + (l - 1) <= mask)) {
+      store<u64>(d, a);
+      store<u64>(d, l, 8);
+      d += ENTRY;
+      continue;
+    }
+    while (l) {
+      let seg = l < maxSeg ? l : maxSeg;
+      if (!noMask) {
+        let room = mask - (a & mask) + 1;
+        if (seg > room) seg = room;
+      }
+      store<u64>(d, a);
+      store<u64>(d, seg, 8);
+      d += ENTRY;
+      a += seg;
+      l -= seg;
+    }
+  }
+  made = out;
+  return OK;
+}
+
+/** Builds the prefix sums (end offset of each entry) if missing. */
+export function ensurePrefix(hdr: usize): i32 {
+  if (load<u32>(hdr, 8)) return OK;
+  let n = countOf(hdr);
+  let pre = alloc(max<usize>(<usize>n << 3, 16));
+  if (!pre) return ENOMEM;
+  let p = entriesOf(hdr);
+  let s: u64 = 0;
+  for (let i: u32 = 0; i < n; i++, p += ENTRY) {
+    let l = load<u64>(p, 8);
+    let f = entryFault(load<u64>(p), l);
+    if (f) { free(pre); return invalid(i, f); }
+    let t = s + l;
+    if (t < s) { free(pre); return EOVERFLOW; }
+    s = t;
+    store<u64>(pre + (<usize>i << 3), s);
+  }
+  store<u32>(hdr, <u32>pre, 8);
+  return OK;
+}
+
+// @ts-ignore: decorator
+@inline function prefixTotal(hdr: usize): u64 {
+  let n = countOf(hdr);
+  return n ? load<u64>(<usize>load<u32>(hdr, 8) + ((<usize>n - 1) << 3)) : 0;
+}
+
+/** Index of the entry holding byte `off` (off < total), by binary search on prefix sums. */
+// @ts-ignore: decorator
+@inline function findEntry(pre: usize, n: u32, off: u64): u32 {
+  let lo: u32 = 0;
+  let hi: u32 = n - 1;
+  while (lo < hi) {
+    let mid = (lo + hi) >>> 1;
+    if (load<u64>(pre + (<usize>mid << 3)) > off) hi = mid; else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** OUT[0] = index of the entry holding byte `off`, OUT[1] = offset inside it. */
+export function listLookup(hdr: usize, off: u64): i32 {
+  let st = ensurePrefix(hdr);
+  if (st < 0) return st;
+  if (off >= prefixTotal(hdr)) return ERANGE;
+  let pre = <usize>load<u32>(hdr, 8);
+  let i = findEntry(pre, countOf(hdr), off);
+  let endOff = load<u64>(pre + (<usize>i << 3));
+  let len = load<u64>(entriesOf(hdr) + <usize>i * ENTRY, 8);
+  setOut(0, i);
+  setOut(1, off - (endOff - len));
+  return OK;
+}
+
+/** Looks up n offsets (u64 at inPtr); writes {index: u64, intra: u64} pairs at outPtr.
+ *  ERANGE with OUT[0] = position of the first offset past the end. */
+export function listLookupMany(hdr: usize, inPtr: usize, n: u32, outPtr: usize): i32 {
+  let st = ensurePrefix(hdr);
+  if (st < 0) return st;
+  let total = prefixTotal(hdr);
+  let pre = <usize>load<u32>(hdr, 8);
+  let cnt = countOf(hdr);
+  let ents = entriesOf(hdr);
+  for (let k: u32 = 0; k < n; k++) {
+    let off = load<u64>(inPtr + (<usize>k << 3));
+    if (off >= total) { setOut(0, k); return ERANGE; }
+    let i = findEntry(pre, cnt, off);
+    let endOff = load<u64>(pre + (<usize>i << 3));
+    let o = outPtr + (<usize>k << 4);
+    store<u64>(o, i);
+    store<u64>(o, off - (endOff - load<u64>(ents + <usize>i * ENTRY, 8)), 8);
+  }
+  return OK;
+}
+
+/** The entries covering bytes [off, off + length) of the buffer the list describes. */
+export function listSlice(hdr: usize, off: u64, length: u64): i32 {
+  let st = ensurePrefix(hdr);
+  if (st < 0) return st;
+  let total = prefixTotal(hdr);
+  if (off > total || length > total - off) return ERANGE;
+  if (length == 0) {
+    let out = listCreate(0);
+    if (!out) return ENOMEM;
+    made = out;
+    return OK;
+  }
+  let pre = <usize>load<u32>(hdr, 8);
+  let n = countOf(hdr);
+  let i = findEntry(pre, n, off);
+  let j = findEntry(pre, n, off + (length - 1));
+  let out = listCreate(j - i + 1);
+  if (!out) return ENOMEM;
+  let src = entriesOf(hdr);
+  let d = entriesOf(out);
+  memory.copy(d, src + <usize>i * ENTRY, <usize>(j - i + 1) * ENTRY);
+  // trim the first entry's head and the last entry's tail
+  let startI = load<u64>(pre + (<usize>i << 3)) - load<u64>(src + <usize>i * ENTRY, 8);
+  let head = off - startI;
+  store<u64>(d, load<u64>(d) + head);
+  store<u64>(d, load<u64>(d, 8) - head, 8);
+  let last = d + <usize>(j - i) * ENTRY;
+  let tail = load<u64>(pre + (<usize>j << 3)) - (off + length);
+  store<u64>(last, load<u64>(last, 8) - tail, 8);
+  made = out;
+  return OK;
+}
+
+/** Adds `delta` (two's complement, wrapping) to every addr. */
+export function listTranslate(hdr: usize, delta: u64): i32 {
+  let n = countOf(hdr);
+  let out = listCreate(n);
+  if (!out) return ENOMEM;
+  let s = entriesOf(hdr);
+  let d = entriesOf(out);
+  let end = s + <usize>n * ENTRY;
+  for (; s < end; s += ENTRY, d += ENTRY) {
+    store<u64>(d, load<u64>(s) + delta);
+    store<u64>(d, load<u64>(s, 8), 8);
+  }
+  made = out;
+  return OK;
+}
+
+const FNV_BASIS: u64 = 0xcbf29ce484222325;
+const FNV_PRIME: u64 = 0x100000001b3;
+
+/** FNV-1a 64 of one u64 as 8 little-endian bytes, continuing from h. */
+// @ts-ignore: decorator
+@inline export function fnvU64(h: u64, v: u64): u64 {
+  h = (h ^ (v & 0xff)) * FNV_PRIME;
+  h = (h ^ ((v >> 8) & 0xff)) * FNV_PRIME;
+  h = (h ^ ((v >> 16) & 0xff)) * FNV_PRIME;
+  h = (h ^ ((v >> 24) & 0xff)) * FNV_PRIME;
+  h = (h ^ ((v >> 32) & 0xff)) * FNV_PRIME;
+  h = (h ^ ((v >> 40) & 0xff)) * FNV_PRIME;
+  h = (h ^ ((v >> 48) & 0xff)) * FNV_PRIME;
+  h = (h ^ (v >> 56)) * FNV_PRIME;
+  return h;
+}
+
+export function fnvBasis(): u64 { return FNV_BASIS; }
+
+/** FNV-1a 64 of n bytes at p. */
+export function fnvBytes(p: usize, n: usize): u64 {
+  let h = FNV_BASIS;
+  for (let end = p + n; p < end; p++) h = (h ^ <u64>load<u8>(p)) * FNV_PRIME;
+  return h;
+}
+
+/** OUT[0] = FNV-1a 64 over addr then len of each entry, 8 little-endian bytes each. */
+export function listHash(hdr: usize): i32 {
+  let p = entriesOf(hdr);
+  let end = p + <usize>countOf(hdr) * ENTRY;
+  let h = FNV_BASIS;
+  for (; p < end; p += ENTRY) {
+    h = fnvU64(h, load<u64>(p));
+    h = fnvU64(h, load<u64>(p, 8));
+  }
+  setOut(0, h);
+  return OK;
+}
+
+// Heap sort of 16-byte {addr, index} records by (addr, index).
+// @ts-ignore: decorator
+@inline function recLess(base: usize, i: usize, j: usize): bool {
+  let a = load<u64>(base + (i << 4));
+  let b = load<u64>(base + (j << 4));
+  return a < b || (a == b && load<u64>(base + (i << 4), 8) < load<u64>(base + (j << 4), 8));
+}
+
+function recSwap(base: usize, i: usize, j: usize): void {
+  let pi = base + (i << 4);
+  let pj = base + (j << 4);
+  let a = load<u64>(pi);
+  let b = load<u64>(pi, 8);
+  store<u64>(pi, load<u64>(pj));
+  store<u64>(pi, load<u64>(pj, 8), 8);
+  store<u64>(pj, a);
+  store<u64>(pj, b, 8);
+}
+
+function siftDown(base: usize, start: usize, n: usize): void {
+  let root = start;
+  while (true) {
+    let child: usize = 2 * root + 1;
+    if (child >= n) return;
+    if (child + 1 < n && recLess(base, child, child + 1)) child++;
+    if (!recLess(base, root, child)) return;
+    recSwap(base, root, child);
+    root = child;
+  }
+}
+
+/** EINVAL (R_OVERLAP, OUT[0] = the later index, OUT[2] = the earlier one) if two entries
+ *  share a byte. Entries must be valid. O(n log n), deterministic. */
+export function listCheckDisjoint(hdr: usize): i32 {
+  let n = <usize>countOf(hdr);
+  if (n < 2) return OK;
+  let recs = alloc(n << 4);
+  if (!recs) return ENOMEM;
+  let src = entriesOf(hdr);
+  for (let i: usize = 0; i < n; i++) {
+    store<u64>(recs + (i << 4), load<u64>(src + i * ENTRY));
+    store<u64>(recs + (i << 4), <u64>i, 8);
+  }
+  for (let s = n >> 1; s > 0; s--) siftDown(recs, s - 1, n);
+  for (let end = n - 1; end > 0; end--) {
+    recSwap(recs, 0, end);
+    siftDown(recs, 0, end);
+  }
+  let st = OK;
+  for (let k: usize = 1; k < n; k++) {
+    let pi = <usize>load<u64>(recs + ((k - 1) << 4), 8);
+    let qi = <usize>load<u64>(recs + (k << 4), 8);
+    let pa = load<u64>(src + pi * ENTRY);
+    let pl = load<u64>(src + pi * ENTRY, 8);
+    if (pa + (pl - 1) >= load<u64>(src + qi * ENTRY)) {
+      st = invalid(<u64>max(pi, qi), R_OVERLAP);
+      setOut(2, <u64>min(pi, qi));
+      break;
+    }
+  }
+  free(recs);
+  return st;
+}

@@ -1,0 +1,20 @@
+/** u64 helpers shared by the core facade, the model and the scenario format. */
+
+export const U64_MAX = 0xffff_ffff_ffff_ffffn;
+export const UINT_MAX = 0xffff_ffffn;
+export const PAGE = 4096n;
+
+/** `0x` + lowercase hex without leading zeros ("0x0" for zero). */
+export function hex(v: bigint): string {
+  return "0x" + v.toString(16);
+}
+
+/** `0x` + exactly 16 lowercase hex digits (hashes). */
+export function hex16(v: bigint): string {
+  return "0x" + v.toString(16).padStart(16, "0");
+}
+
+/** Reduces to u64 (two's complement for negatives). */
+export function u64(v: bigint | number): bigint {
+  return BigInt.asUintN(64, BigInt(v));
+}
