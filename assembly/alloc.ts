@@ -51,52 +51,103 @@ function classOf(size: usize): usize {
   return size <= 16 ? 0 : ((size + 15) >> 4) - 1;
 }
 
-/** Allocates `size` bytes (uninitialised). Returns 0 when memory cannot grow. */
-export function alloc(size: usize): usize {
-  let block: usize = 0;
-  let info: u32;
+/** First fit in the address-ordered list of free large blocks; splits off the rest. */
+function largeFit(cap: usize): usize {
+  let prev: usize = 0;
+  let b = largeHead;
+  while (b) {
+    let bcap = <usize>load<u32>(b);
+    let next = <usize>load<u32>(b + HDR);
+    if (bcap >= cap) {
+      if (bcap - cap >= SPLIT_MIN) {
+        let rest = b + HDR + cap;
+        store<u32>(rest, <u32>(bcap - cap - HDR));
+        store<u32>(rest, LARGE, 4);
+        store<u32>(rest + HDR, <u32>next);
+        next = rest;
+        store<u32>(b, <u32>cap);
+      }
+      if (prev) store<u32>(prev + HDR, <u32>next); else largeHead = next;
+      return b;
+    }
+    prev = b;
+    b = next;
+  }
+  return 0;
+}
+
+/**
+ * Walks the whole heap (blocks lie end to end from the base to the top), merges every
+ * run of free blocks, small-class ones included, into one free large block, and
+ * rebuilds the large list; a free run at the end lowers the top. Runs only when memory
+ * cannot grow, so memory freed in small classes can serve large requests again.
+ */
+function reclaim(): void {
+  memory.fill(smallHeads, 0, NCLASS * 4);
+  largeHead = 0;
+  let tail: usize = 0;
+  let run: usize = 0;
+  let b = (__heap_base + 15) & ~<usize>15;
+  while (b < top) {
+    let end = b + HDR + <usize>load<u32>(b);
+    if (load<u32>(b, 4) & USED) {
+      run = 0;
+    } else if (run) {
+      store<u32>(run, <u32>(end - run - HDR));
+    } else {
+      run = b;
+      store<u32>(run, LARGE, 4);
+      store<u32>(run + HDR, 0);
+      if (tail) store<u32>(tail + HDR, <u32>run); else largeHead = run;
+      tail = run;
+    }
+    b = end;
+  }
+  if (run) {
+    // the last run reaches the top: give it back to the bump area
+    top = run;
+    if (largeHead == run) largeHead = 0;
+    else {
+      let p = largeHead;
+      while (<usize>load<u32>(p + HDR) != run) p = <usize>load<u32>(p + HDR);
+      store<u32>(p + HDR, 0);
+    }
+  }
+}
+
+function take(size: usize, retry: bool): usize {
   if (size <= SMALL_MAX) {
     let cls = classOf(size);
     let headPtr = smallHeads + (cls << 2);
-    block = load<u32>(headPtr);
+    let block = <usize>load<u32>(headPtr);
     if (block) {
       store<u32>(headPtr, load<u32>(block + HDR));
     } else {
-      block = bump((cls + 1) << 4);
-      if (!block) return 0;
-    }
-    info = USED | (<u32>cls << 1);
-  } else {
-    if (size > 0xF000_0000) return 0;
-    let cap = (size + 15) & ~<usize>15;
-    let prev: usize = 0;
-    let b = largeHead;
-    while (b) {
-      let bcap = <usize>load<u32>(b);
-      if (bcap >= cap) {
-        let next = <usize>load<u32>(b + HDR);
-        if (bcap - cap >= SPLIT_MIN) {
-          let rest = b + HDR + cap;
-          store<u32>(rest, <u32>(bcap - cap - HDR));
-          store<u32>(rest, LARGE, 4);
-          store<u32>(rest + HDR, <u32>next);
-          next = rest;
-          store<u32>(b, <u32>cap);
-        }
-        if (prev) store<u32>(prev + HDR, <u32>next); else largeHead = next;
-        block = b;
-        break;
-      }
-      prev = b;
-      b = <usize>load<u32>(b + HDR);
-    }
-    if (!block) {
+      let cap = (cls + 1) << 4;
       block = bump(cap);
+      if (!block && retry) block = largeFit(cap);
       if (!block) return 0;
     }
-    info = USED | LARGE;
+    store<u32>(block, USED | (<u32>cls << 1), 4);
+    return block;
   }
-  store<u32>(block, info, 4);
+  let cap = (size + 15) & ~<usize>15;
+  let block = largeFit(cap);
+  if (!block) block = bump(cap);
+  if (!block) return 0;
+  store<u32>(block, USED | LARGE, 4);
+  return block;
+}
+
+/** Allocates `size` bytes (uninitialised). Returns 0 when memory cannot grow. */
+export function alloc(size: usize): usize {
+  if (size > 0xF000_0000) return 0;
+  let block = take(size, false);
+  if (!block) {
+    reclaim();
+    block = take(size, true);
+    if (!block) return 0;
+  }
   liveBytes += <u64>load<u32>(block) + HDR;
   liveBlocks++;
   return block + HDR;

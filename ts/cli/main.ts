@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/** The dmabuf-map command line. Exit codes: 0 ok, 1 expectation failed, 2 bad input or usage. */
+import { readFileSync } from "node:fs";
+import { init } from "../core/loader.js";
+import { DmaBufError } from "../core/errors.js";
+import { parseScenario, parseScenarioText, ScenarioError, formatPath } from "../scenario/validate.js";
+import { scenarioJsonSchema, type Scenario } from "../scenario/schema.js";
+import { runScenario } from "../scenario/runner.js";
+import { formatReport, ansi } from "../scenario/report.js";
+import { DEMO_SCENARIO } from "../scenario/demo.js";
+import { parseArgs, UsageError, HELP, type Command } from "./args.js";
+
+const out = (s: string) => process.stdout.write(s);
+const err = (s: string) => process.stderr.write(s);
+const colour = () => !!process.stdout.isTTY && process.env.NO_COLOR === undefined;
+
+function readInput(file: string): string {
+  try {
+    return file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+async function runAndPrint(scenario: Scenario, json: boolean): Promise<number> {
+  const core = await init();
+  const report = runScenario(scenario, core, { previews: json ? 0 : 4 });
+  if (json) {
+    out(JSON.stringify(report.output) + "\n");
+    report.details.forEach((d, i) => d.failures.forEach((f) => err(`step ${i} (${report.output.steps[i]!.op} ${d.subject}): ${f}\n`)));
+  } else {
+    out(formatReport(scenario, report, colour() ? ansi : undefined));
+  }
+  return report.output.passed ? 0 : 1;
+}
+
+async function main(cmd: Command): Promise<number> {
+  switch (cmd.command) {
+    case "help":
+      out(HELP);
+      return 0;
+    case "version":
+      out(version() + "\n");
+      return 0;
+    case "schema":
+      out(JSON.stringify(scenarioJsonSchema(), null, 2) + "\n");
+      return 0;
+    case "validate": {
+      const s = parseScenarioText(readInput(cmd.file));
+      err(`${cmd.file}: valid scenario "${s.name}" (${s.steps.length} steps)\n`);
+      return 0;
+    }
+    case "run":
+      return runAndPrint(parseScenarioText(readInput(cmd.file)), cmd.json);
+    case "demo":
+      return runAndPrint(parseScenario(DEMO_SCENARIO), cmd.json);
+    case "bench": {
+      const { runBenchCli } = await import("../../bench/main.js");
+      return runBenchCli(cmd);
+    }
+    case "fuzz": {
+      const { runFuzzCli } = await import("../fuzz/cli.js");
+      return runFuzzCli(cmd);
+    }
+  }
+}
+
+try {
+  process.exitCode = await main(parseArgs(process.argv.slice(2)));
+} catch (e) {
+  if (e instanceof ScenarioError) {
+    err(`invalid scenario: ${e.issues.length} problem(s)\n`);
+    for (const i of e.issues) err(`  ${formatPath(i.path)}: ${i.message}\n`);
+    process.exitCode = 2;
+  } else if (e instanceof UsageError) {
+    err(`dmabuf-map: ${e.message}\nRun dmabuf-map --help for usage.\n`);
+    process.exitCode = 2;
+  } else if (e instanceof DmaBufError) {
+    err(`dmabuf-map: ${e.code}: ${e.message}\n`);
+    process.exitCode = 2;
+  } else throw e;
+}

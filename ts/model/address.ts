@@ -1,0 +1,94 @@
+/**
+ * The address rules: what entries a map produces for importer I (DESIGN.md section 4).
+ * All list work (split, translate, IOVA allocation) runs in the wasm core.
+ */
+import { DmaBufError } from "../core/errors.js";
+import { RangeList } from "../core/range-list.js";
+import { UINT_MAX, u64 } from "../core/u64.js";
+import type { Buffer } from "./buffer.js";
+import type { Device, Topology } from "./topology.js";
+import type { MapProduct } from "./ops.js";
+
+const noRelease = () => {};
+
+/** Splits `segs` and disposes it; frees `release` if the split fails. */
+function finish(segs: RangeList, maxSeg: bigint, mask: bigint | undefined, release: () => void): MapProduct {
+  try {
+    return { entries: segs.split(maxSeg, mask), release };
+  } catch (e) {
+    release();
+    throw e;
+  } finally {
+    segs.dispose();
+  }
+}
+
+/** One IOVA region of `size` holding the ranges laid out in order. */
+function oneRegion(topo: Topology, dev: Device, size: bigint): { segs: RangeList; release: () => void } {
+  const iova = topo.iova.get(dev.name)!;
+  const at = iova.alloc(size);
+  const release = () => iova.free(at, size);
+  try {
+    return { segs: RangeList.from([[at, size]], iova.core), release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+/** sgt map (map_dma_buf / dma_buf_phys_vec_to_sgt) for importer `dev`. */
+export function sgtMap(topo: Topology, buf: Buffer, dev: Device): MapProduct {
+  const { ranges, kind, bar } = buf.backing;
+  if (kind === "system") {
+    if (dev.iommu) {
+      const r = oneRegion(topo, dev, buf.size);
+      return finish(r.segs, dev.maxSegmentSize, dev.segBoundaryMask, r.release);
+    }
+    return finish(ranges.translate(0n), dev.maxSegmentSize, dev.segBoundaryMask, noRelease);
+  }
+  const path = topo.p2pPath(buf.exporter, dev);
+  switch (path) {
+    case "BUS_ADDR":
+      return finish(ranges.translate(u64(bar!.bus - bar!.cpu)), UINT_MAX, undefined, noRelease);
+    case "THRU_HOST_BRIDGE": {
+      if (!dev.iommu) return finish(ranges.translate(0n), UINT_MAX, undefined, noRelease);
+      try {
+        const r = oneRegion(topo, dev, buf.size);
+        return finish(r.segs, UINT_MAX, undefined, r.release);
+      } catch (e) {
+        if ((e as DmaBufError).code !== "ENOMEM") throw e;
+      }
+      // no hole for the whole buffer: each range gets its own region (dma_map_phys)
+      const iova = topo.iova.get(dev.name)!;
+      let each: RangeList;
+      try {
+        each = iova.mapEach(ranges);
+      } catch (e) {
+        if ((e as DmaBufError).code === "ENOMEM") throw new DmaBufError("ENOMEM", `map ${buf.name} for ${dev.name}: IOVA space exhausted (no hole for the buffer, nor for each range)`);
+        throw e;
+      }
+      const list = each;
+      return finish(list.translate(0n), UINT_MAX, undefined, () => {
+        iova.unmapEach(list);
+        list.dispose();
+      });
+    }
+    default:
+      throw new DmaBufError("EINVAL", `map ${buf.name}: no P2P path from ${buf.exporter.name} to ${dev.name} (NOT_SUPPORTED)`);
+  }
+}
+
+/** physvec map: the CPU physical backing ranges plus the P2P provider. */
+export function physvecMap(buf: Buffer): MapProduct {
+  const { ranges, bar } = buf.backing;
+  const product: MapProduct = { entries: ranges.translate(0n), release: noRelease };
+  if (bar) product.provider = { owner: buf.exporter.id, busOffset: u64(bar.bus - bar.cpu) };
+  return product;
+}
+
+/** iov map: BAR-relative offsets and the BAR number; there is no unmap. */
+export function iovMap(buf: Buffer): MapProduct {
+  const { ranges, bar } = buf.backing;
+  if (!bar) throw new DmaBufError("EINVAL", `map ${buf.name}: iov needs mmio backing (the buffer was moved to system memory)`);
+  return { entries: ranges.translate(u64(-bar.cpu)), barNumber: bar.index, release: noRelease };
+}
