@@ -12,11 +12,32 @@ import { U64_MAX } from "../core/u64.js";
 /** Largest accepted inputs; past them validation fails with a clear message. */
 export const LIMITS = { steps: 1_000_000, rangesPerBacking: 1 << 22, devices: 4096, nameLength: 256 } as const;
 
+/** Why a JSON number is not an acceptable u64 (undefined when it is). */
+function numberProblem(v: number): string | undefined {
+  if (!Number.isInteger(v)) return "expected an integer";
+  if (v < 0) return "expected a non-negative integer";
+  if (!Number.isSafeInteger(v)) return 'numbers above 2^53 - 1 lose precision in JSON: write it as a string ("0x…")';
+  return undefined;
+}
+
 export const u64 = z
-  .union([
-    z.string().regex(/^(0x[0-9a-fA-F]{1,16}|0|[1-9][0-9]{0,19})$/, { error: 'expected a u64 as "0x…" hex or decimal digits' }),
-    z.number({ error: 'expected a u64 as a string ("0x1000", "4096") or a safe integer' }).int({ error: "expected an integer" }).nonnegative({ error: "expected a non-negative integer" }).max(Number.MAX_SAFE_INTEGER, { error: 'numbers above 2^53 - 1 lose precision: write it as a string ("0x…")' }),
-  ])
+  .union(
+    [
+      z.string().regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/, { error: 'expected a u64 as "0x…" hex or decimal digits' }),
+      z.number().check((ctx) => {
+        const message = numberProblem(ctx.value);
+        if (message) ctx.issues.push({ code: "custom", message, input: ctx.value });
+      }),
+    ],
+    {
+      error: (iss) =>
+        typeof iss.input === "number"
+          ? numberProblem(iss.input)
+          : typeof iss.input === "string"
+            ? 'expected a u64 as "0x…" hex or decimal digits'
+            : 'expected a u64 as a string ("0x1000", "4096") or a safe integer',
+    },
+  )
   .transform((v, ctx) => {
     const b = BigInt(v);
     if (b > U64_MAX) {
@@ -25,15 +46,15 @@ export const u64 = z
     }
     return b;
   })
-  .meta({ description: 'u64: "0x…" hex (up to 16 digits), decimal string, or a safe-integer number' });
+  .meta({ id: "u64", description: 'u64: "0x…" hex, decimal string, or a safe-integer number; at most 2^64 - 1' });
 
 export const name = z.string().min(1, { error: "a name cannot be empty" }).max(LIMITS.nameLength);
 
-const range = z.strictObject({ addr: u64, len: u64 });
+const range = z.strictObject({ addr: u64, len: u64 }).meta({ id: "range", description: "{addr, len}: len bytes from addr" });
 export const backing = z.strictObject({
   kind: z.enum(["system", "mmio"]),
   ranges: z.array(range).max(LIMITS.rangesPerBacking, { error: `at most ${LIMITS.rangesPerBacking} ranges per backing` }),
-});
+}).meta({ id: "backing", description: "system RAM ranges, or mmio ranges inside one BAR of the exporter" });
 
 const bar = z.strictObject({ index: z.number().int().min(0).max(5), cpu: u64, bus: u64, size: u64 });
 
@@ -61,7 +82,7 @@ export const expectation = z.strictObject({
   barNumber: z.number().int().min(0).max(5).optional(),
   notified: z.array(name).optional(),
   stale: z.array(name).optional(),
-});
+}).meta({ id: "expect", description: "error (a code), or result fields that must be equal" });
 
 const step = <O extends string, S extends z.ZodRawShape>(op: O, shape: S) =>
   z.strictObject({ op: z.literal(op), ...shape, expect: expectation.optional() });

@@ -31,90 +31,116 @@ export function mappingName(step: { as?: string | undefined }, i: number): strin
   return step.as ?? `#${i}`;
 }
 
-function checkNames(s: Scenario): Issue[] {
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Reference checks on the raw input, so they are reported together with shape errors. */
+function checkNames(input: unknown): Issue[] {
   const issues: Issue[] = [];
   const add = (path: (string | number)[], message: string) => issues.push({ path, message });
-  const devices = new Set(Object.keys(s.devices));
-  const roots = new Set(Object.keys(s.hostBridges ?? {}));
-  const switches = new Set(Object.keys(s.switches ?? {}));
+  const s = obj(input);
+  const devs = obj(s.devices);
+  const devices = new Set(Object.keys(devs));
+  const roots = new Set(Object.keys(obj(s.hostBridges)));
+  const switches = new Set(Object.keys(obj(s.switches)));
   if (devices.size > LIMITS.devices) add(["devices"], `at most ${LIMITS.devices} devices`);
-  for (const [n, d] of Object.entries(s.devices)) {
-    if (d.root !== undefined && !roots.has(d.root)) add(["devices", n, "root"], `host bridge "${d.root}" is not declared in hostBridges`);
-    if (d.switch !== undefined && !switches.has(d.switch)) add(["devices", n, "switch"], `switch "${d.switch}" is not declared in switches`);
-    if (d.pf !== undefined && !devices.has(d.pf)) add(["devices", n, "pf"], `device "${d.pf}" is not declared`);
-    const idx = new Set<number>();
-    d.bars?.forEach((b, i) => {
-      if (idx.has(b.index)) add(["devices", n, "bars", i, "index"], `BAR ${b.index} is declared twice`);
-      idx.add(b.index);
+  for (const [n, raw] of Object.entries(devs)) {
+    const d = obj(raw);
+    const root = str(d.root);
+    const sw = str(d.switch);
+    const pf = str(d.pf);
+    if (root !== undefined && !roots.has(root)) add(["devices", n, "root"], `host bridge "${root}" is not declared in hostBridges`);
+    if (sw !== undefined && !switches.has(sw)) add(["devices", n, "switch"], `switch "${sw}" is not declared in switches`);
+    if (pf !== undefined && !devices.has(pf)) add(["devices", n, "pf"], `device "${pf}" is not declared`);
+    const idx = new Set<unknown>();
+    arr(d.bars).forEach((b, i) => {
+      const index = obj(b).index;
+      if (idx.has(index)) add(["devices", n, "bars", i, "index"], `BAR ${String(index)} is declared twice`);
+      idx.add(index);
     });
   }
   const buffers = new Set<string>();
   const attachments = new Set<string>();
   const mappings = new Set<string>();
-  const declared = new Map<string, string>(); // name -> what declared it
-  const declare = (path: (string | number)[], n: string, kind: string) => {
+  const declared = new Map<string, string>();
+  const declare = (path: (string | number)[], n: string | undefined, kind: string) => {
+    if (n === undefined) return;
     const prev = declared.get(n);
     if (prev) add(path, `name "${n}" is already used by ${prev}`);
     else declared.set(n, `${kind} at ${formatPath(path.slice(0, 2))}`);
   };
-  const needDevice = (path: (string | number)[], n: string) => devices.has(n) || add(path, `device "${n}" is not declared in devices`);
-  const need = (set: Set<string>, kind: string) => (path: (string | number)[], n: string) =>
-    set.has(n) || add(path, `${kind} "${n}" is not declared by an earlier step`);
+  const needDevice = (path: (string | number)[], n: string | undefined) => n === undefined || devices.has(n) || add(path, `device "${n}" is not declared in devices`);
+  const need = (set: Set<string>, kind: string) => (path: (string | number)[], n: string | undefined) =>
+    n === undefined || set.has(n) || add(path, `${kind} "${n}" is not declared by an earlier step`);
   const needBuffer = need(buffers, "buffer");
   const needAttachment = need(attachments, "attachment");
   const needMapping = need(mappings, "mapping");
-  s.steps.forEach((st, i) => {
+  arr(s.steps).forEach((raw, i) => {
+    const st = obj(raw);
     const p = (f: string) => ["steps", i, f];
+    const f = (k: string) => str(st[k]);
     switch (st.op) {
       case "export":
-        declare(p("buffer"), st.buffer, "an export");
-        needDevice(p("exporter"), st.exporter);
-        buffers.add(st.buffer);
+        declare(p("buffer"), f("buffer"), "an export");
+        needDevice(p("exporter"), f("exporter"));
+        if (f("buffer") !== undefined) buffers.add(f("buffer")!);
         break;
       case "attach":
-        needBuffer(p("buffer"), st.buffer);
-        needDevice(p("importer"), st.importer);
-        declare(p("as"), st.as, "an attach");
-        attachments.add(st.as);
+        needBuffer(p("buffer"), f("buffer"));
+        needDevice(p("importer"), f("importer"));
+        declare(p("as"), f("as"), "an attach");
+        if (f("as") !== undefined) attachments.add(f("as")!);
         break;
-      case "map":
-        needAttachment(p("attachment"), st.attachment);
-        declare(st.as === undefined ? ["steps", i] : p("as"), mappingName(st, i), "a map");
-        mappings.add(mappingName(st, i));
+      case "map": {
+        needAttachment(p("attachment"), f("attachment"));
+        const n = mappingName({ as: f("as") }, i);
+        declare(f("as") === undefined ? ["steps", i] : p("as"), n, "a map");
+        mappings.add(n);
         break;
+      }
       case "unmap":
-        needMapping(p("mapping"), st.mapping);
+        needMapping(p("mapping"), f("mapping"));
         break;
       case "detach":
       case "pin":
       case "unpin":
-        needAttachment(p("attachment"), st.attachment);
+        needAttachment(p("attachment"), f("attachment"));
         break;
       case "lock":
       case "unlock":
-        needBuffer(p("buffer"), st.buffer);
-        needDevice(p("holder"), st.holder);
+        needBuffer(p("buffer"), f("buffer"));
+        needDevice(p("holder"), f("holder"));
         break;
-      default:
-        needBuffer(p("buffer"), st.buffer);
+      case "move":
+      case "revoke":
+      case "restore":
+      case "close":
+        needBuffer(p("buffer"), f("buffer"));
     }
-    st.expect?.notified?.forEach((n, k) => needAttachment(["steps", i, "expect", "notified", k], n));
-    st.expect?.stale?.forEach((n, k) => needMapping(["steps", i, "expect", "stale", k], n));
+    const exp = obj(st.expect);
+    arr(exp.notified).forEach((n, k) => needAttachment(["steps", i, "expect", "notified", k], str(n)));
+    arr(exp.stale).forEach((n, k) => needMapping(["steps", i, "expect", "stale", k], str(n)));
   });
   return issues;
 }
 
 function zodIssues(error: z.ZodError): Issue[] {
-  return error.issues.map((i) => ({ path: i.path.map((x) => (typeof x === "symbol" ? String(x) : x)), message: i.message }));
+  return error.issues.flatMap((i) => {
+    const path = i.path.map((x) => (typeof x === "symbol" ? String(x) : x));
+    if (i.code === "unrecognized_keys") return i.keys.map((k) => ({ path: [...path, k], message: "unknown field" }));
+    const missing = i.code === "invalid_type" && / received undefined$/.test(i.message);
+    return [{ path, message: missing ? `missing required field (expected ${i.expected})` : i.message }];
+  });
 }
 
 /** Parses and checks a scenario (already JSON-decoded); throws ScenarioError listing every problem. */
 export function parseScenario(input: unknown): Scenario {
   const r = scenarioSchema.safeParse(input);
-  if (!r.success) throw new ScenarioError(zodIssues(r.error));
-  const issues = checkNames(r.data);
+  const issues = [...(r.success ? [] : zodIssues(r.error)), ...checkNames(input)];
   if (issues.length) throw new ScenarioError(issues);
-  return r.data;
+  return r.data!;
 }
 
 /** Decodes JSON text and validates it; malformed JSON is a ScenarioError too. */

@@ -1,0 +1,77 @@
+// The built CLI as a user runs it: output formats, exit codes, errors without stack traces.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+
+const bin = fileURLToPath(new URL("../../dist/ts/cli/main.js", import.meta.url));
+const scen = (f: string) => fileURLToPath(new URL(`../../scenarios/${f}`, import.meta.url));
+
+function cli(args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], { input, encoding: "utf8", env: { ...process.env, ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("dmabuf-map CLI", () => {
+  it("run --json prints the documented record; twice gives identical bytes", () => {
+    const a = cli(["run", scen("vf-bar-to-pf-iov.json"), "--json"]);
+    expect(a.code).toBe(0);
+    const rec = JSON.parse(a.out);
+    expect(Object.keys(rec)).toEqual(["name", "passed", "steps", "traceHash"]);
+    expect(rec.passed).toBe(true);
+    expect(a.out.endsWith("}\n")).toBe(true);
+    expect(cli(["run", scen("vf-bar-to-pf-iov.json"), "--json"]).out).toBe(a.out);
+  });
+
+  it("reads the scenario from standard input with -", () => {
+    const r = cli(["run", "-", "--json"], readFileSync(scen("move-notify.json"), "utf8"));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).name).toBe("move-notify");
+  });
+
+  it("exit 1 when an expectation fails, with the reason on stderr in --json mode", () => {
+    const s = JSON.parse(readFileSync(scen("vf-bar-to-pf-iov.json"), "utf8"));
+    s.steps[3].expect.nelms = 3;
+    const r = cli(["run", "-", "--json"], JSON.stringify(s));
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).passed).toBe(false);
+    expect(r.err).toMatch(/step 3 \(map m0\): expected nelms = 3, got 2/);
+    const text = cli(["run", "-"], JSON.stringify(s));
+    expect(text.code).toBe(1);
+    expect(text.out).toMatch(/FAILED/);
+  });
+
+  it("validate on a broken file exits 2 naming each bad path, without a stack trace", () => {
+    const bad = JSON.stringify({ name: "x", devices: { d: { iommu: { base: "0x", size: 1 } } }, steps: [{ op: "map", attachment: "nope" }, { op: "export" }] });
+    const r = cli(["validate", "-"], bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/devices\.d\.iommu\.base: expected a u64/);
+    expect(r.err).toMatch(/steps\[0\]\.attachment: attachment "nope" is not declared/);
+    expect(r.err).toMatch(/steps\[1\]\.buffer/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.out).toBe("");
+    expect(cli(["validate", scen("p2p-gpu-sgt.json")]).code).toBe(0);
+    expect(cli(["run", "-"], "{ not json").code).toBe(2);
+  });
+
+  it("usage errors exit 2", () => {
+    for (const args of [["frobnicate"], ["run"], ["run", "a", "b"], ["run", "x.json", "--bogus"], ["fuzz", "--ops", "-3"], ["validate", "/nonexistent/file.json"]]) {
+      const r = cli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err).toMatch(/dmabuf-map/);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it("--help, --version, schema, demo", () => {
+    expect(cli(["--help"]).out).toMatch(/Usage:/);
+    expect(cli(["--version"]).out.trim()).toBe(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version);
+    expect(JSON.parse(cli(["schema"]).out).title).toBe("dmabuf-map scenario");
+    const demo = cli(["demo"]);
+    expect(demo.code).toBe(0);
+    expect(demo.out).toMatch(/interconnect physvec/);
+    expect(demo.out).toMatch(/ENODEV \(expected\)/);
+    expect(demo.out).toMatch(/notified \[iommufd, peer\]/);
+    expect(demo.out).not.toMatch(/\x1b\[/); // not a TTY: no colour
+  });
+});
