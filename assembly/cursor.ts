@@ -27,7 +27,8 @@ export function cursorReset(c: usize): void {
   store<u64>(c, 0, 24);
 }
 
-/** Writes up to `max` chunks {addr, len} at out; returns how many (0 = finished). */
+/** Writes up to `max` chunks {addr, len} at out; returns how many (0 = finished).
+ *  Each entry is read once; its chunks are emitted in a tight loop. */
 export function cursorNext(c: usize, out: usize, max: u32): i32 {
   let src = load<u32>(c);
   let kind = hKind(src);
@@ -42,14 +43,26 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
   while (n < max) {
     if (!readFrom(kind, obj, pos)) { store<u32>(c, 1, 4); break; }
     pos = rdPos;
-    let rest = rdL - off;
-    let take = k && rest > k ? k : rest;
+    let a = rdA;
+    let l = rdL;
     let o = out + (<usize>n << 4);
-    store<u64>(o, rdA + off);
-    store<u64>(o, take, 8);
-    n++;
-    off += take;
-    if (off == rdL) {
+    if (!k) {
+      store<u64>(o, a + off);
+      store<u64>(o, l - off, 8);
+      n++;
+      off = l;
+    } else {
+      while (n < max && off < l) {
+        let rest = l - off;
+        let take = rest > k ? k : rest;
+        store<u64>(o, a + off);
+        store<u64>(o, take, 8);
+        o += 16;
+        n++;
+        off += take;
+      }
+    }
+    if (off == l) {
       off = 0;
       pos++;
       if (pos == 0) { store<u32>(c, 1, 4); break; }

@@ -58,6 +58,17 @@ export function listBytes(hdr: usize): u64 {
   return len == 0 ? R_ZERO_LEN : (len - 1 > ~addr ? R_WRAP : 0);
 }
 
+/** OK, or EINVAL at the first entry with len == 0 or a wrap. */
+export function firstFault(src: usize, n: u32): i32 {
+  let end = src + <usize>n * ENTRY;
+  for (let p = src; p < end; p += ENTRY) {
+    let a = load<u64>(p);
+    let l = load<u64>(p, 8);
+    if (l - 1 > ~a || l == 0) return invalid(<u64>((p - src) >> 4), entryFault(a, l));
+  }
+  return OK;
+}
+
 /** EINVAL at the first entry with len == 0, a wrap, or (align > 0) a misaligned addr or len. */
 export function listValidate(hdr: usize, align: u64): i32 {
   if (align & (align - 1)) return invalid(U64_MAX, R_ARG);
@@ -120,10 +131,8 @@ export let made: usize = 0;
 export function listCoalesce(hdr: usize): i32 {
   let n = countOf(hdr);
   let src = entriesOf(hdr);
-  for (let i: u32 = 0; i < n; i++) {
-    let f = entryFault(load<u64>(src + <usize>i * ENTRY), load<u64>(src + <usize>i * ENTRY, 8));
-    if (f) return invalid(i, f);
-  }
+  let fault = firstFault(src, n);
+  if (fault < 0) return fault;
   let out = listCreate(n);
   if (!out) return ENOMEM;
   let dst = entriesOf(out);
@@ -162,20 +171,26 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
   if (maxSeg == 0 || ((mask + 1) & mask) != 0) return invalid(U64_MAX, R_ARG);
   let n = countOf(hdr);
   let src = entriesOf(hdr);
+  let end = src + <usize>n * ENTRY;
   let noMask = mask == U64_MAX;
-  // pass 1: validate and count pieces
+  // pass 1: validate and count pieces (the loop is unswitched on noMask by hand)
   let pieces: u64 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    let p = src + <usize>i * ENTRY;
-    let a = load<u64>(p);
-    let l = load<u64>(p, 8);
-    let f = entryFault(a, l);
-    if (f) return invalid(i, f);
-    if (l <= maxSeg && (noMask || (a & mask) + (l - 1) <= mask)) {
-      pieces++;
-    } else if (noMask) {
-      pieces += (l - 1) / maxSeg + 1;
-    } else {
+  if (noMask) {
+    for (let p = src; p < end; p += ENTRY) {
+      let a = load<u64>(p);
+      let l = load<u64>(p, 8);
+      if (l - 1 > ~a || l == 0) return invalid(<u64>((p - src) >> 4), entryFault(a, l));
+      pieces += l <= maxSeg ? 1 : (l - 1) / maxSeg + 1;
+    }
+  } else {
+    for (let p = src; p < end; p += ENTRY) {
+      let a = load<u64>(p);
+      let l = load<u64>(p, 8);
+      if (l - 1 > ~a || l == 0) return invalid(<u64>((p - src) >> 4), entryFault(a, l));
+      if (l <= maxSeg && (a & mask) + (l - 1) <= mask) {
+        pieces++;
+        continue;
+      }
       while (l) {
         let seg = l < maxSeg ? l : maxSeg;
         let room = mask - (a & mask) + 1;
@@ -188,10 +203,15 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
   }
   let out = listCreate(pieces);
   if (!out) return ENOMEM;
-  // pass 2: emit
   let d = entriesOf(out);
-  for (let i: u32 = 0; i < n; i++) {
-    let p = src + <usize>i * ENTRY;
+  if (pieces == <u64>n) {
+    // nothing to cut: the pieces are the entries
+    memory.copy(d, src, <usize>n * ENTRY);
+    made = out;
+    return OK;
+  }
+  // pass 2: emit
+  for (let p = src; p < end; p += ENTRY) {
     let a = load<u64>(p);
     let l = load<u64>(p, 8);
     if (l <= maxSeg && (noMask || (a & mask) + (l - 1) <= mask)) {
@@ -415,6 +435,24 @@ function siftDown(base: usize, start: usize, n: usize): void {
 export function listCheckDisjoint(hdr: usize): i32 {
   let n = <usize>countOf(hdr);
   if (n < 2) return OK;
+  // fast path: entries already in address order need one linear pass
+  // (the first overlap is reported only once the whole list is known to be sorted,
+  // so the answer is the same as the sorted path's)
+  let src0 = entriesOf(hdr);
+  let sorted = true;
+  let overlap: usize = 0;
+  for (let k: usize = 1; k < n; k++) {
+    let p = src0 + (k - 1) * ENTRY;
+    let qa = load<u64>(p + ENTRY);
+    if (load<u64>(p) > qa) { sorted = false; break; }
+    if (!overlap && load<u64>(p) + (load<u64>(p, 8) - 1) >= qa) overlap = k;
+  }
+  if (sorted) {
+    if (!overlap) return OK;
+    let st = invalid(<u64>overlap, R_OVERLAP);
+    setOut(2, <u64>(overlap - 1));
+    return st;
+  }
   let recs = alloc(n << 4);
   if (!recs) return ENOMEM;
   let src = entriesOf(hdr);

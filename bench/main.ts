@@ -1,5 +1,64 @@
-import type { Command } from "../ts/cli/args.js";
-export async function runBenchCli(_cmd: Extract<Command, { command: "bench" }>): Promise<number> {
-  process.stderr.write("dmabuf-map bench: not built yet\n");
-  return 2;
+/**
+ * `npm run bench [-- --quick] [-- --json] [-- --suite NAME] [-- --out FILE.svg]` and
+ * `dmabuf-map bench`: wasm core vs pure TypeScript (bigint and typed arrays) vs native C.
+ */
+import { writeFileSync } from "node:fs";
+import { cpus, arch, platform } from "node:os";
+import { init } from "../ts/core/loader.js";
+import { parseArgs, UsageError, type Command } from "../ts/cli/args.js";
+import { Native } from "./native.js";
+import { SUITES, type Config } from "./suites.js";
+import { table, ratios, ratioTable, sweepSvg } from "./report.js";
+import type { Result } from "./stats.js";
+
+export async function runBenchCli(cmd: Extract<Command, { command: "bench" }>): Promise<number> {
+  const log = (s: string) => process.stderr.write(s + "\n");
+  const names = cmd.suite ? cmd.suite.split(",") : (Object.keys(SUITES) as (keyof typeof SUITES)[]);
+  for (const s of names) if (!(s in SUITES)) throw new UsageError(`unknown suite "${s}" (one of ${Object.keys(SUITES).join(", ")})`);
+  await init();
+  const native = Native.build(log);
+  const cfg: Config = { quick: cmd.quick, native, log };
+  const results: Result[] = [];
+  const t0 = performance.now();
+  for (const s of names) {
+    log(`suite ${s}${cmd.quick ? " (quick)" : ""}…`);
+    results.push(...(await SUITES[s as keyof typeof SUITES](cfg)));
+  }
+  const rs = ratios(results);
+  const env = {
+    node: process.version,
+    platform: platform(),
+    arch: arch(),
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    cc: native?.cc ?? null,
+    quick: cmd.quick,
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    date: new Date().toISOString(),
+  };
+  if (cmd.json) {
+    process.stdout.write(JSON.stringify({ results, ratios: rs, env }, null, 2) + "\n");
+    process.stderr.write(table(results) + "\n" + ratioTable(rs));
+  } else {
+    process.stdout.write(table(results) + "\n" + ratioTable(rs));
+  }
+  if (cmd.out) {
+    writeFileSync(cmd.out, sweepSvg(results));
+    log(`wrote ${cmd.out}`);
+  }
+  log(`done in ${env.seconds} s`);
+  return 0;
+}
+
+// `node dist/bench/main.js [flags]` (npm run bench)
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    const cmd = parseArgs(["bench", ...process.argv.slice(2)]);
+    process.exitCode = await runBenchCli(cmd as Extract<Command, { command: "bench" }>);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`bench: ${e.message}\n`);
+      process.exitCode = 2;
+    } else throw e;
+  }
 }

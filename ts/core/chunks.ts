@@ -24,3 +24,23 @@ export function* chunksOf(core: Core, src: number, k: bigint): Generator<[bigint
     e.buf_free(buf);
   }
 }
+
+/**
+ * Calls fn with each batch of chunks as interleaved addr, len words over wasm memory
+ * (no copy, no per-chunk allocation). The view is valid only during the call.
+ */
+export function forEachChunkBatch(core: Core, src: number, k: bigint, fn: (words: BigUint64Array) => void): void {
+  const e = core.exports;
+  const cur = core.check(e.cur_new(src, k), "chunks");
+  const buf = core.check(e.buf_new(BATCH * 16), "chunks");
+  try {
+    for (;;) {
+      const n = core.check(e.cur_next(cur, buf, BATCH), "chunks");
+      if (n === 0) return;
+      fn(new BigUint64Array(core.memory.buffer, e.buf_ptr(buf), n * 2));
+    }
+  } finally {
+    e.cur_free(cur);
+    e.buf_free(buf);
+  }
+}

@@ -1,7 +1,7 @@
 import type { Core } from "./loader.js";
 import { CoreObject } from "./handle.js";
 import { RangeList, entryError } from "./range-list.js";
-import { chunksOf } from "./chunks.js";
+import { chunksOf, forEachChunkBatch } from "./chunks.js";
 import { DmaBufError } from "./errors.js";
 import { U64_MAX, UINT_MAX } from "./u64.js";
 
@@ -120,6 +120,11 @@ export class Container extends CoreObject {
   /** Chunks of at most k bytes (0n: whole entries), in order. */
   chunks(k: bigint = 0n): IterableIterator<[bigint, bigint]> {
     return chunksOf(this.core, this.handle, k);
+  }
+
+  /** The fast path of chunks(): fn gets each batch as addr, len words over wasm memory (valid during the call). */
+  chunkBatches(k: bigint, fn: (words: BigUint64Array) => void): void {
+    forEachChunkBatch(this.core, this.handle, k, fn);
   }
 
   private xa(op: string): void {

@@ -3,7 +3,7 @@ import { getCore } from "./loader.js";
 import { CoreObject } from "./handle.js";
 import { DmaBufError, REASONS } from "./errors.js";
 import { U64_MAX, u64 } from "./u64.js";
-import { chunksOf } from "./chunks.js";
+import { chunksOf, forEachChunkBatch } from "./chunks.js";
 
 /** One range: `len` bytes from `addr`. */
 export interface Entry {
@@ -190,6 +190,11 @@ export class RangeList extends CoreObject {
   /** Chunks of at most k bytes (0n: whole entries), fetched from the core in batches. */
   chunks(k: bigint = 0n): IterableIterator<[bigint, bigint]> {
     return chunksOf(this.core, this.handle, k);
+  }
+
+  /** The fast path of chunks(): fn gets each batch as addr, len words over wasm memory (valid during the call). */
+  chunkBatches(k: bigint, fn: (words: BigUint64Array) => void): void {
+    forEachChunkBatch(this.core, this.handle, k, fn);
   }
 
   /** Bytes the list occupies in the core (entries, headers, cached prefix sums). */

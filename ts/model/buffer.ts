@@ -16,7 +16,8 @@ export type BackingKind = "system" | "mmio";
 
 export interface BackingSpec {
   kind: BackingKind;
-  ranges: readonly { addr: bigint; len: bigint }[];
+  /** {addr, len} objects, or interleaved addr, len words (copied into wasm at once). */
+  ranges: readonly { addr: bigint; len: bigint }[] | BigUint64Array;
 }
 
 /** Validated backing memory: page-aligned, disjoint ranges summing to the buffer size. */
@@ -34,7 +35,7 @@ export function makeBacking(core: Core, exporter: Device, size: bigint, spec: Ba
   };
   if (size === 0n || size % PAGE) fail(`size ${hex(size)} is not a non-zero multiple of the 4096-byte page`, ["size"]);
   if (!spec.ranges.length) fail("backing has no ranges", ["backing", "ranges"]);
-  const ranges = RangeList.from(spec.ranges, core);
+  const ranges = spec.ranges instanceof BigUint64Array ? RangeList.fromBigUint64Array(spec.ranges, core) : RangeList.from(spec.ranges, core);
   try {
     try {
       ranges.validate(PAGE);

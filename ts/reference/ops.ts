@@ -106,6 +106,17 @@ export function lookup(list: readonly Entry[], off: bigint): { index: number; of
   return { index: i, offset: off - (pre[i]! - list[i]!.len) };
 }
 
+/** lookup() for many offsets with one prefix-sum pass: [index, offset] pairs. */
+export function lookupMany(list: readonly Entry[], offsets: readonly bigint[]): [number, bigint][] {
+  const pre = prefix(list);
+  const tot = pre.length ? pre[pre.length - 1]! : 0n;
+  return offsets.map((off) => {
+    if (off >= tot) throw new DmaBufError("ERANGE", `offset ${off} is past the end`);
+    const i = find(pre, off);
+    return [i, off - (pre[i]! - list[i]!.len)];
+  });
+}
+
 export function slice(list: readonly Entry[], off: bigint, length: bigint): Entry[] {
   const pre = prefix(list);
   const tot = pre.length ? pre[pre.length - 1]! : 0n;

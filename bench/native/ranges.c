@@ -1,0 +1,237 @@
+/*
+ * Native C reference for the range-list benchmarks: the same algorithms as the wasm
+ * core (assembly/list.ts), on the same seeded inputs (bench/inputs.ts), timed here.
+ *
+ *   bench-native OP N REPS SEED  ->  one JSON line {"op","n","samples":[ns...],"check":"0x…"}
+ *
+ * OP: coalesce split split-mask slice lookup iterate hash map-pipeline map-pipeline-direct
+ */
+#define _POSIX_C_SOURCE 199309L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <malloc.h>
+
+typedef struct { uint64_t addr, len; } entry;
+
+static uint32_t rng_state;
+static uint32_t mulberry32(void) {
+  uint32_t t = (rng_state += 0x6D2B79F5u);
+  t = (t ^ (t >> 15)) * (t | 1u);
+  t ^= t + (t ^ (t >> 7)) * (t | 61u);
+  return t ^ (t >> 14);
+}
+
+/* Page-aligned entries, about 30% of neighbours adjacent (same as bench/inputs.ts). */
+static entry *make_list(size_t n, uint32_t seed) {
+  entry *e = malloc(n * sizeof *e);
+  rng_state = seed;
+  uint64_t addr = 0x100000000ull;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t pages = 1 + mulberry32() % 16;
+    if (mulberry32() % 10 >= 3) addr += (uint64_t)(1 + mulberry32() % 256) * 4096;
+    e[i].addr = addr;
+    e[i].len = (uint64_t)pages * 4096;
+    addr += e[i].len;
+  }
+  return e;
+}
+
+static const uint64_t FNV_BASIS = 0xcbf29ce484222325ull, FNV_PRIME = 0x100000001b3ull;
+static uint64_t fnv_u64(uint64_t h, uint64_t v) {
+  for (int k = 0; k < 8; k++) h = (h ^ ((v >> (8 * k)) & 0xff)) * FNV_PRIME;
+  return h;
+}
+static uint64_t hash(const entry *e, size_t n) {
+  uint64_t h = FNV_BASIS;
+  for (size_t i = 0; i < n; i++) h = fnv_u64(fnv_u64(h, e[i].addr), e[i].len);
+  return h;
+}
+
+static int valid(uint64_t a, uint64_t l) { return l != 0 && l - 1 <= ~a; }
+
+static entry *coalesce(const entry *s, size_t n, size_t *out_n) {
+  for (size_t i = 0; i < n; i++) if (!valid(s[i].addr, s[i].len)) return NULL;
+  entry *d = malloc((n ? n : 1) * sizeof *d);
+  size_t m = 0;
+  if (n) {
+    uint64_t ra = s[0].addr, rl = s[0].len;
+    for (size_t i = 1; i < n; i++) {
+      uint64_t re = ra + rl;
+      if (re == s[i].addr && re != 0 && rl + s[i].len > rl) rl += s[i].len;
+      else { d[m].addr = ra; d[m].len = rl; m++; ra = s[i].addr; rl = s[i].len; }
+    }
+    d[m].addr = ra; d[m].len = rl; m++;
+  }
+  *out_n = m;
+  return d;
+}
+
+static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, size_t *out_n) {
+  int no_mask = mask == UINT64_MAX;
+  uint64_t pieces = 0;
+  if (no_mask) {
+    for (size_t i = 0; i < n; i++) {
+      uint64_t a = s[i].addr, l = s[i].len;
+      if (!valid(a, l)) return NULL;
+      pieces += l <= max_seg ? 1 : (l - 1) / max_seg + 1;
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      uint64_t a = s[i].addr, l = s[i].len;
+      if (!valid(a, l)) return NULL;
+      if (l <= max_seg && (a & mask) + (l - 1) <= mask) { pieces++; continue; }
+      while (l) {
+        uint64_t seg = l < max_seg ? l : max_seg, room = mask - (a & mask) + 1;
+        if (seg > room) seg = room;
+        a += seg; l -= seg; pieces++;
+      }
+    }
+  }
+  entry *d = malloc((pieces ? pieces : 1) * sizeof *d), *p = d;
+  if (pieces == n) { memcpy(d, s, n * sizeof *d); *out_n = n; return d; } /* nothing to cut */
+  for (size_t i = 0; i < n; i++) {
+    uint64_t a = s[i].addr, l = s[i].len;
+    if (l <= max_seg && (no_mask || (a & mask) + (l - 1) <= mask)) { p->addr = a; p->len = l; p++; continue; }
+    while (l) {
+      uint64_t seg = l < max_seg ? l : max_seg;
+      if (!no_mask) { uint64_t room = mask - (a & mask) + 1; if (seg > room) seg = room; }
+      p->addr = a; p->len = seg; p++; a += seg; l -= seg;
+    }
+  }
+  *out_n = pieces;
+  return d;
+}
+
+static uint64_t *prefix(const entry *e, size_t n) {
+  uint64_t *pre = malloc((n ? n : 1) * sizeof *pre), s = 0;
+  for (size_t i = 0; i < n; i++) { s += e[i].len; pre[i] = s; }
+  return pre;
+}
+static size_t find(const uint64_t *pre, size_t n, uint64_t off) {
+  size_t lo = 0, hi = n - 1;
+  while (lo < hi) { size_t mid = (lo + hi) >> 1; if (pre[mid] > off) hi = mid; else lo = mid + 1; }
+  return lo;
+}
+
+static int cmp_rec(const void *x, const void *y) {
+  const uint64_t *a = x, *b = y;
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+/* export (validate, disjoint, sum) + IOVA + sgt map (split) + hash + unmap; iommu: one region */
+static uint64_t pipeline(const entry *e, size_t n, int iommu) {
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!valid(e[i].addr, e[i].len) || (e[i].addr | e[i].len) & 4095) return 0;
+    total += e[i].len;
+  }
+  int sorted = 1;
+  for (size_t k = 1; k < n && sorted; k++) {
+    if (e[k - 1].addr > e[k].addr) sorted = 0;
+    else if (e[k - 1].addr + e[k - 1].len - 1 >= e[k].addr) return 0;
+  }
+  uint64_t *rec = sorted ? NULL : malloc(n * 2 * sizeof *rec);
+  if (!sorted) {
+  for (size_t i = 0; i < n; i++) { rec[2 * i] = e[i].addr; rec[2 * i + 1] = i; }
+  qsort(rec, n, 2 * sizeof *rec, cmp_rec);
+  for (size_t k = 1; k < n; k++) {
+    const entry *p = &e[rec[2 * (k - 1) + 1]];
+    if (p->addr + p->len - 1 >= e[rec[2 * k + 1]].addr) { free(rec); return 0; }
+  }
+  free(rec);
+  }
+  size_t m;
+  entry one = { 0x100000000ull, total };
+  entry *segs = iommu ? split(&one, 1, 0x10000, 0xffffffffull, &m) : split(e, n, 0x10000, 0xffffffffull, &m);
+  /* the sgt container: 32-byte scatterlist entries */
+  uint64_t *sg = malloc(m * 32);
+  for (size_t i = 0; i < m; i++) {
+    sg[4 * i] = i + 1 == m ? 2 : 0; sg[4 * i + 1] = 0; sg[4 * i + 2] = segs[i].addr; sg[4 * i + 3] = segs[i].len;
+  }
+  uint64_t h = FNV_BASIS;
+  for (size_t i = 0; i < m; i++) h = fnv_u64(fnv_u64(h, sg[4 * i + 2]), (uint32_t)sg[4 * i + 3]);
+  free(sg);
+  free(segs);
+  return h;
+}
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 5) { fprintf(stderr, "usage: %s OP N REPS SEED\n", argv[0]); return 2; }
+  /* keep freed blocks for reuse, as the wasm heap does: no page faults per rep */
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  const char *op = argv[1];
+  size_t n = strtoull(argv[2], 0, 10);
+  int reps = atoi(argv[3]);
+  uint32_t seed = (uint32_t)strtoul(argv[4], 0, 10);
+  entry *e;
+  if (!strncmp(op, "map-pipeline", 12)) {
+    /* 1 GiB of 4 KiB pages, every other page: disjoint and never adjacent */
+    e = malloc(n * sizeof *e);
+    for (size_t i = 0; i < n; i++) { e[i].addr = 0x100000000ull + (uint64_t)i * 8192; e[i].len = 4096; }
+  } else e = make_list(n, seed);
+  uint64_t *offs = NULL, total = 0;
+  for (size_t i = 0; i < n; i++) total += e[i].len;
+  if (!strcmp(op, "lookup")) {
+    offs = malloc(n * sizeof *offs);
+    rng_state = seed ^ 0x9e3779b9u;
+    for (size_t i = 0; i < n; i++) { uint64_t hi = mulberry32(), lo = mulberry32(); offs[i] = ((hi << 32) | lo) % total; }
+  }
+  /* prefix sums are built once and cached, as the wasm core caches them per list */
+  uint64_t *pre = prefix(e, n);
+  printf("{\"op\":\"%s\",\"n\":%zu,\"samples\":[", op, n);
+  uint64_t check = 0;
+  uint64_t *res = !strcmp(op, "lookup") ? malloc(2 * n * sizeof *res) : NULL;
+  for (int r = 0; r < reps; r++) {
+    uint64_t t0 = now_ns(), dt;
+    size_t m = 0;
+    entry *out = NULL;
+    uint64_t value = 0;
+    /* timed: the operation only */
+    if (!strcmp(op, "coalesce")) out = coalesce(e, n, &m);
+    else if (!strcmp(op, "split")) out = split(e, n, 0x10000, UINT64_MAX, &m);
+    else if (!strcmp(op, "split-mask")) out = split(e, n, 0xffffffffull, 0x7fff, &m);
+    else if (!strcmp(op, "hash")) value = hash(e, n);
+    else if (!strcmp(op, "slice")) {
+      uint64_t off = total / 4, len = total / 2;
+      size_t i = find(pre, n, off), j = find(pre, n, off + len - 1);
+      m = j - i + 1;
+      out = malloc(m * sizeof *out);
+      memcpy(out, e + i, m * sizeof *out);
+      uint64_t head = off - (pre[i] - e[i].len);
+      out[0].addr += head; out[0].len -= head;
+      out[m - 1].len -= pre[j] - (off + len);
+    } else if (!strcmp(op, "lookup")) {
+      for (size_t k = 0; k < n; k++) {
+        size_t i = find(pre, n, offs[k]);
+        res[2 * k] = i;
+        res[2 * k + 1] = offs[k] - (pre[i] - e[i].len);
+      }
+    } else if (!strcmp(op, "iterate")) {
+      uint32_t x = 0; /* 4 KiB chunks: (count << 32) | xor of the low addr words */
+      uint64_t cnt = 0;
+      for (size_t i = 0; i < n; i++) for (uint64_t off = 0; off < e[i].len; off += 4096) { x ^= (uint32_t)(e[i].addr + off); cnt++; }
+      value = (cnt << 32) | x;
+    } else if (!strcmp(op, "map-pipeline")) value = pipeline(e, n, 1);
+    else if (!strcmp(op, "map-pipeline-direct")) value = pipeline(e, n, 0);
+    else { fprintf(stderr, "unknown op %s\n", op); return 2; }
+    dt = now_ns() - t0;
+    /* untimed: the check that proves wasm and C computed the same */
+    if (out) check = hash(out, m);
+    else if (res) check = hash((const entry *)res, n);
+    else check = value;
+    free(out);
+    printf("%s%llu", r ? "," : "", (unsigned long long)dt);
+  }
+  printf("],\"check\":\"0x%016llx\"}\n", (unsigned long long)check);
+  return 0;
+}

@@ -1,0 +1,34 @@
+/** Result records and the statistics of a set of samples. */
+
+export type Impl = "wasm" | "ts-bigint" | "ts-typed" | "native-c";
+
+export interface Result {
+  suite: string;
+  impl: Impl;
+  op: string;
+  n: number;
+  nsPerEntry: number;
+  p50Ns: number;
+  p99Ns: number;
+  /** Relative margin of error of the mean, in percent. */
+  rme: number;
+  /** containers suite: bytes per entry of the container. */
+  bytesPerEntry?: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return 0;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/** p50, p99 and rme (95% confidence, normal approximation) of samples in ns. */
+export function summarize(samplesNs: number[]): { p50Ns: number; p99Ns: number; rme: number } {
+  const s = [...samplesNs].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
+  const sd = s.length > 1 ? Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / (s.length - 1)) : 0;
+  const rme = mean ? ((1.96 * sd) / Math.sqrt(s.length)) / mean * 100 : 0;
+  return { p50Ns: quantile(s, 0.5), p99Ns: quantile(s, 0.99), rme };
+}
