@@ -4,7 +4,9 @@
 // cursor over a freed source reports EBADF instead of reading freed memory.
 
 import { alloc, free } from "./alloc";
-import { hGet, hKind } from "./handles";
+import { hGet, hKind, K_LIST, K_PHYSVEC, K_MAPPING } from "./handles";
+import { entriesOf, countOf } from "./list";
+import { flatData, flatCount } from "./containers/flat";
 import { EBADF } from "./errors";
 import { isEntrySource, readFrom, resetReader, rdA, rdL, rdPos } from "./containers/container";
 
@@ -39,6 +41,35 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
   let pos = load<u64>(c, 16);
   let off = load<u64>(c, 24);
   let n: u32 = 0;
+  // lists, physvec and mapping hold plain {addr, len} arrays: walk them directly
+  if (kind == K_LIST || kind == K_PHYSVEC || kind == K_MAPPING) {
+    let base = kind == K_LIST ? entriesOf(obj) : flatData(obj);
+    let count = <u64>(kind == K_LIST ? countOf(obj) : flatCount(obj));
+    let o = out;
+    while (n < max && pos < count) {
+      let p = base + (<usize>pos << 4);
+      let a = load<u64>(p);
+      let l = load<u64>(p, 8);
+      let step = k ? k : l;
+      while (n < max && off < l) {
+        let rest = l - off;
+        let take = rest > step ? step : rest;
+        store<u64>(o, a + off);
+        store<u64>(o, take, 8);
+        o += 16;
+        n++;
+        off += take;
+      }
+      if (off == l) {
+        off = 0;
+        pos++;
+      }
+    }
+    if (pos >= count) store<u32>(c, 1, 4);
+    store<u64>(c, pos, 16);
+    store<u64>(c, off, 24);
+    return <i32>n;
+  }
   resetReader();
   while (n < max) {
     if (!readFrom(kind, obj, pos)) { store<u32>(c, 1, 4); break; }

@@ -25,6 +25,9 @@ let used: u32 = 0;
 let freeHead: u32 = NONE;
 let live: u32 = 0;
 
+/** The handle table's block (0 before the first handle): grows, never shrinks. */
+export function handleTable(): usize { return table; }
+
 /** Number of live handles. */
 export function handlesLive(): u32 { return live; }
 

@@ -4,7 +4,7 @@
 
 import "./abort";
 import { alloc, free, memLiveBytes, memLiveBlocks, memFootprint, blockBytes } from "./alloc";
-import { hNew, hGet, hKind, hRelease, handlesLive, K_LIST, K_SGT, K_PHYSVEC, K_MAPPING, K_RANGES, K_XARRAY, K_CURSOR, K_IOVA, K_BUF } from "./handles";
+import { hNew, hGet, hKind, hRelease, handlesLive, handleTable, K_LIST, K_SGT, K_PHYSVEC, K_MAPPING, K_RANGES, K_XARRAY, K_CURSOR, K_IOVA, K_BUF } from "./handles";
 import { OK, EBADF, ENOMEM, EINVAL } from "./errors";
 import { OUT, setOut } from "./out";
 import {
@@ -40,6 +40,8 @@ export function mem_live_bytes(): u64 { return memLiveBytes(); }
 export function mem_live_blocks(): u32 { return memLiveBlocks(); }
 export function mem_footprint(): u64 { return memFootprint(); }
 export function handles_live(): u32 { return handlesLive(); }
+/** Bytes of the handle table itself (counted in mem_live_bytes as one block). */
+export function handles_table_bytes(): u64 { return blockBytes(handleTable()); }
 /** Kind of a live handle (1 list .. 9 buffer), or 0. */
 export function handle_kind(h: u32): u32 { return hKind(h); }
 /** Does nothing: measures the cost of one JS -> wasm call. */

@@ -16,3 +16,23 @@ export { Container, CONTAINER_KINDS } from "./core/container.js";
 export type { ContainerKind, ContainerOptions } from "./core/container.js";
 export { IovaAllocator } from "./core/iova.js";
 export { hex, hex16, U64_MAX, UINT_MAX, PAGE } from "./core/u64.js";
+
+// The dma-buf model and scenarios (no Node built-ins: this entry runs in browsers too).
+export { DmaBufModel } from "./model/model.js";
+export type { ExportArgs, AttachArgs, MapArgs } from "./model/model.js";
+export { Topology } from "./model/topology.js";
+export type { Device, Bar, HostBridge, Switch, P2PPath, TopologySpec } from "./model/topology.js";
+export type { DmaBufOps, InterconnectOps, AttachmentView, MapProduct, InterconnectMatch } from "./model/ops.js";
+export { checkOps } from "./model/ops.js";
+export { INTERCONNECTS, negotiate } from "./model/interconnects.js";
+export type { InterconnectName } from "./model/interconnects.js";
+export type { TraceRecord, MapResult, NotifyResult, AttachResult } from "./model/trace.js";
+export { scenarioSchema, scenarioJsonSchema, LIMITS } from "./scenario/schema.js";
+export type { Scenario, Step } from "./scenario/schema.js";
+export { parseScenario, parseScenarioText, ScenarioError, formatPath } from "./scenario/validate.js";
+export type { Issue } from "./scenario/validate.js";
+export { runScenario } from "./scenario/runner.js";
+export type { RunOutput, RunReport, StepRecord } from "./scenario/runner.js";
+export { formatReport } from "./scenario/report.js";
+export { DEMO_SCENARIO } from "./scenario/demo.js";
+export { fnv1a64Bytes, fnv1a64Text } from "./core/hash.js";

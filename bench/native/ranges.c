@@ -217,9 +217,20 @@ int main(int argc, char **argv) {
         res[2 * k + 1] = offs[k] - (pre[i] - e[i].len);
       }
     } else if (!strcmp(op, "iterate")) {
-      uint32_t x = 0; /* 4 KiB chunks: (count << 32) | xor of the low addr words */
+      /* the chunk cursor: batches of 4096 chunks of at most 4 KiB, each handed to a
+         consumer folding (count << 32) | xor of the low addr words */
+      static entry batch[4096];
+      uint32_t x = 0;
       uint64_t cnt = 0;
-      for (size_t i = 0; i < n; i++) for (uint64_t off = 0; off < e[i].len; off += 4096) { x ^= (uint32_t)(e[i].addr + off); cnt++; }
+      size_t b = 0;
+      for (size_t i = 0; i < n; i++)
+        for (uint64_t off = 0; off < e[i].len; off += 4096) {
+          batch[b].addr = e[i].addr + off;
+          batch[b].len = e[i].len - off < 4096 ? e[i].len - off : 4096;
+          if (++b == 4096) { for (size_t j = 0; j < b; j++) x ^= (uint32_t)batch[j].addr; cnt += b; b = 0; }
+        }
+      for (size_t j = 0; j < b; j++) x ^= (uint32_t)batch[j].addr;
+      cnt += b;
       value = (cnt << 32) | x;
     } else if (!strcmp(op, "map-pipeline")) value = pipeline(e, n, 1);
     else if (!strcmp(op, "map-pipeline-direct")) value = pipeline(e, n, 0);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The dmabuf-map command line. Exit codes: 0 ok, 1 expectation failed, 2 bad input or usage. */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { init } from "../core/loader.js";
 import { DmaBufError } from "../core/errors.js";
 import { parseScenario, parseScenarioText, ScenarioError, formatPath } from "../scenario/validate.js";
@@ -14,12 +14,20 @@ const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
 const colour = () => !!process.stdout.isTTY && process.env.NO_COLOR === undefined;
 
+/** Largest scenario file the CLI reads (a backing of 4M ranges fits; 10^7 does not). */
+const MAX_INPUT = 256 * 1024 * 1024;
+
 function readInput(file: string): string {
+  let bytes: Buffer;
   try {
-    return file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");
+    if (file !== "-" && statSync(file).size > MAX_INPUT) throw new ScenarioError([{ path: [], message: `${file} is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
+    bytes = file === "-" ? readFileSync(0) : readFileSync(file);
   } catch (e) {
+    if (e instanceof ScenarioError) throw e;
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  if (bytes.length > MAX_INPUT) throw new ScenarioError([{ path: [], message: `input is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
+  return bytes.toString("utf8");
 }
 
 function version(): string {

@@ -1,6 +1,6 @@
 import type { Core } from "./loader.js";
 
-const BATCH = 1024;
+const BATCH = 4096;
 
 /**
  * Iterates any entry source (list or container handle) in chunks of at most k bytes

@@ -8,6 +8,7 @@ export interface CoreExports {
   mem_live_blocks(): number;
   mem_footprint(): bigint;
   handles_live(): number;
+  handles_table_bytes(): bigint;
   handle_kind(h: number): number;
   noop(): void;
   buf_new(size: number): number;
@@ -150,13 +151,18 @@ export class Core {
     return this.memory.buffer.byteLength / 65536;
   }
 
-  /** Live heap bytes, live blocks and live handles: the numbers leak checks compare. */
+  /**
+   * Live heap bytes, live blocks and live handles of the objects in the core: the
+   * numbers leak checks compare. The handle table (which grows and never shrinks) and
+   * the scratch buffer are not objects and are left out.
+   */
   usage(): { bytes: bigint; blocks: number; handles: number } {
     const e = this.exports;
     const s = this.scratchH ? 1 : 0;
+    const table = e.handles_table_bytes();
     return {
-      bytes: e.mem_live_bytes() - (s ? BigInt(e.buf_size(this.scratchH) + 16) : 0n),
-      blocks: e.mem_live_blocks() - s,
+      bytes: e.mem_live_bytes() - (s ? BigInt(e.buf_size(this.scratchH) + 16) : 0n) - table,
+      blocks: e.mem_live_blocks() - s - (table ? 1 : 0),
       handles: e.handles_live() - s,
     };
   }

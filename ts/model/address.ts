@@ -12,9 +12,11 @@ import type { MapProduct } from "./ops.js";
 const noRelease = () => {};
 
 /** Splits `segs` and disposes it; frees `release` if the split fails. */
-function finish(segs: RangeList, maxSeg: bigint, mask: bigint | undefined, release: () => void): MapProduct {
+function finish(segs: RangeList, maxSeg: bigint, mask: bigint | undefined, release: () => void, regions?: { addr: bigint; len: bigint }[]): MapProduct {
   try {
-    return { entries: segs.split(maxSeg, mask), release };
+    const product: MapProduct = { entries: segs.split(maxSeg, mask), release };
+    if (regions) product.regions = regions;
+    return product;
   } catch (e) {
     release();
     throw e;
@@ -24,12 +26,12 @@ function finish(segs: RangeList, maxSeg: bigint, mask: bigint | undefined, relea
 }
 
 /** One IOVA region of `size` holding the ranges laid out in order. */
-function oneRegion(topo: Topology, dev: Device, size: bigint): { segs: RangeList; release: () => void } {
+function oneRegion(topo: Topology, dev: Device, size: bigint): { segs: RangeList; release: () => void; regions: { addr: bigint; len: bigint }[] } {
   const iova = topo.iova.get(dev.name)!;
   const at = iova.alloc(size);
   const release = () => iova.free(at, size);
   try {
-    return { segs: RangeList.from([[at, size]], iova.core), release };
+    return { segs: RangeList.from([[at, size]], iova.core), release, regions: [{ addr: at, len: size }] };
   } catch (e) {
     release();
     throw e;
@@ -42,7 +44,7 @@ export function sgtMap(topo: Topology, buf: Buffer, dev: Device): MapProduct {
   if (kind === "system") {
     if (dev.iommu) {
       const r = oneRegion(topo, dev, buf.size);
-      return finish(r.segs, dev.maxSegmentSize, dev.segBoundaryMask, r.release);
+      return finish(r.segs, dev.maxSegmentSize, dev.segBoundaryMask, r.release, r.regions);
     }
     return finish(ranges.translate(0n), dev.maxSegmentSize, dev.segBoundaryMask, noRelease);
   }
@@ -54,7 +56,7 @@ export function sgtMap(topo: Topology, buf: Buffer, dev: Device): MapProduct {
       if (!dev.iommu) return finish(ranges.translate(0n), UINT_MAX, undefined, noRelease);
       try {
         const r = oneRegion(topo, dev, buf.size);
-        return finish(r.segs, UINT_MAX, undefined, r.release);
+        return finish(r.segs, UINT_MAX, undefined, r.release, r.regions);
       } catch (e) {
         if ((e as DmaBufError).code !== "ENOMEM") throw e;
       }
@@ -71,7 +73,7 @@ export function sgtMap(topo: Topology, buf: Buffer, dev: Device): MapProduct {
       return finish(list.translate(0n), UINT_MAX, undefined, () => {
         iova.unmapEach(list);
         list.dispose();
-      });
+      }, list.entries());
     }
     default:
       throw new DmaBufError("EINVAL", `map ${buf.name}: no P2P path from ${buf.exporter.name} to ${dev.name} (NOT_SUPPORTED)`);

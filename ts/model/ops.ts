@@ -30,7 +30,9 @@ export interface MapProduct {
   barNumber?: number;
   /** physvec: the P2P provider (struct p2pdma_provider). */
   provider?: { owner: number; busOffset: bigint };
-  /** IOVA regions to release at unmap. */
+  /** IOVA regions this map holds in the importer's IOMMU (none without one). */
+  regions?: readonly { addr: bigint; len: bigint }[];
+  /** Gives back what the map holds (its IOVA regions); called at unmap. */
   release(): void;
 }
 

@@ -83,7 +83,8 @@ function subjectOf(st: Step, i: number): string {
   }
 }
 
-function execute(model: DmaBufModel, st: Step, i: number): void {
+/** Runs one scenario step on the model (throws DmaBufError when the step fails). */
+export function executeStep(model: DmaBufModel, st: Step, i: number): void {
   switch (st.op) {
     case "export":
       return model.export(st);
@@ -148,7 +149,7 @@ export function runScenario(scenario: Scenario, core: Core, opts: { previews?: n
   try {
     scenario.steps.forEach((st, i) => {
       try {
-        execute(model, st, i);
+        executeStep(model, st, i);
       } catch (e) {
         if (!(e instanceof DmaBufError)) throw e;
       }

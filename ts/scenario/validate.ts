@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { DmaBufError } from "../core/errors.js";
 import { scenarioSchema, LIMITS, type Scenario } from "./schema.js";
+import { U64_MAX } from "../core/u64.js";
 
 export interface Issue {
   path: (string | number)[];
@@ -126,6 +127,28 @@ function checkNames(input: unknown): Issue[] {
   return issues;
 }
 
+/** Device sanity: IOMMU windows and BARs page aligned and not wrapping, real segment limits. */
+function checkDevices(s: Scenario): Issue[] {
+  const issues: Issue[] = [];
+  const PAGE = 4096n;
+  const wraps = (base: bigint, size: bigint) => size - 1n > U64_MAX - base;
+  for (const [n, d] of Object.entries(s.devices)) {
+    if (d.iommu) {
+      const { base, size } = d.iommu;
+      if (size === 0n || base % PAGE || size % PAGE || wraps(base, size)) {
+        issues.push({ path: ["devices", n, "iommu"], message: "the IOVA window must be page aligned, non-empty and must not wrap past 2^64 - 1" });
+      }
+    }
+    d.bars?.forEach((b, i) => {
+      if (b.size === 0n || wraps(b.cpu, b.size) || wraps(b.bus, b.size)) issues.push({ path: ["devices", n, "bars", i], message: "a BAR must be non-empty and must not wrap past 2^64 - 1" });
+    });
+    if (d.maxSegmentSize === 0n) issues.push({ path: ["devices", n, "maxSegmentSize"], message: "must be at least 1" });
+    const m = d.segBoundaryMask;
+    if (m !== undefined && m !== U64_MAX && (m + 1n) & m) issues.push({ path: ["devices", n, "segBoundaryMask"], message: "must be 2^k - 1 (all ones for no boundary)" });
+  }
+  return issues;
+}
+
 function zodIssues(error: z.ZodError): Issue[] {
   return error.issues.flatMap((i) => {
     const path = i.path.map((x) => (typeof x === "symbol" ? String(x) : x));
@@ -138,7 +161,7 @@ function zodIssues(error: z.ZodError): Issue[] {
 /** Parses and checks a scenario (already JSON-decoded); throws ScenarioError listing every problem. */
 export function parseScenario(input: unknown): Scenario {
   const r = scenarioSchema.safeParse(input);
-  const issues = [...(r.success ? [] : zodIssues(r.error)), ...checkNames(input)];
+  const issues = [...(r.success ? checkDevices(r.data) : zodIssues(r.error)), ...checkNames(input)];
   if (issues.length) throw new ScenarioError(issues);
   return r.data!;
 }
@@ -147,7 +170,7 @@ export function parseScenario(input: unknown): Scenario {
 export function parseScenarioText(text: string): Scenario {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     throw new ScenarioError([{ path: [], message: `malformed JSON: ${(e as Error).message}` }]);
   }
