@@ -30,7 +30,8 @@ export function cursorReset(c: usize): void {
 }
 
 /** Writes up to `max` chunks {addr, len} at out; returns how many (0 = finished).
- *  Each entry is read once; its chunks are emitted in a tight loop. */
+ *  Each entry is read once (lists, physvec and mapping directly from their plain
+ *  {addr, len} arrays, other kinds through readFrom); its chunks go out in a tight loop. */
 export function cursorNext(c: usize, out: usize, max: u32): i32 {
   let src = load<u32>(c);
   let kind = hKind(src);
@@ -40,58 +41,35 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
   let k = load<u64>(c, 8);
   let pos = load<u64>(c, 16);
   let off = load<u64>(c, 24);
+  let direct = kind == K_LIST || kind == K_PHYSVEC || kind == K_MAPPING;
+  let base = direct ? (kind == K_LIST ? entriesOf(obj) : flatData(obj)) : 0;
+  let count = direct ? <u64>(kind == K_LIST ? countOf(obj) : flatCount(obj)) : 0;
   let n: u32 = 0;
-  // lists, physvec and mapping hold plain {addr, len} arrays: walk them directly
-  if (kind == K_LIST || kind == K_PHYSVEC || kind == K_MAPPING) {
-    let base = kind == K_LIST ? entriesOf(obj) : flatData(obj);
-    let count = <u64>(kind == K_LIST ? countOf(obj) : flatCount(obj));
-    let o = out;
-    while (n < max && pos < count) {
-      let p = base + (<usize>pos << 4);
-      let a = load<u64>(p);
-      let l = load<u64>(p, 8);
-      let step = k ? k : l;
-      while (n < max && off < l) {
-        let rest = l - off;
-        let take = rest > step ? step : rest;
-        store<u64>(o, a + off);
-        store<u64>(o, take, 8);
-        o += 16;
-        n++;
-        off += take;
-      }
-      if (off == l) {
-        off = 0;
-        pos++;
-      }
-    }
-    if (pos >= count) store<u32>(c, 1, 4);
-    store<u64>(c, pos, 16);
-    store<u64>(c, off, 24);
-    return <i32>n;
-  }
+  let o = out;
   resetReader();
   while (n < max) {
-    if (!readFrom(kind, obj, pos)) { store<u32>(c, 1, 4); break; }
-    pos = rdPos;
-    let a = rdA;
-    let l = rdL;
-    let o = out + (<usize>n << 4);
-    if (!k) {
-      store<u64>(o, a + off);
-      store<u64>(o, l - off, 8);
-      n++;
-      off = l;
+    let a: u64;
+    let l: u64;
+    if (direct) {
+      if (pos >= count) { store<u32>(c, 1, 4); break; }
+      let p = base + (<usize>pos << 4);
+      a = load<u64>(p);
+      l = load<u64>(p, 8);
     } else {
-      while (n < max && off < l) {
-        let rest = l - off;
-        let take = rest > k ? k : rest;
-        store<u64>(o, a + off);
-        store<u64>(o, take, 8);
-        o += 16;
-        n++;
-        off += take;
-      }
+      if (!readFrom(kind, obj, pos)) { store<u32>(c, 1, 4); break; }
+      pos = rdPos;
+      a = rdA;
+      l = rdL;
+    }
+    let step = k ? k : l;
+    while (n < max && off < l) {
+      let rest = l - off;
+      let take = rest > step ? step : rest;
+      store<u64>(o, a + off);
+      store<u64>(o, take, 8);
+      o += 16;
+      n++;
+      off += take;
     }
     if (off == l) {
       off = 0;
@@ -99,6 +77,7 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
       if (pos == 0) { store<u32>(c, 1, 4); break; }
     }
   }
+  if (direct && pos >= count) store<u32>(c, 1, 4);
   store<u64>(c, pos, 16);
   store<u64>(c, off, 24);
   return <i32>n;

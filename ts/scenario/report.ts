@@ -44,10 +44,12 @@ export function formatReport(scenario: Scenario, report: RunReport, style: Style
       tail = style.ok("ok");
     }
     lines.push(`${head.padEnd(28)} ${tail}`);
-    for (const e of d.preview ?? []) lines.push(style.dim(`${" ".repeat(14)}${hex(e.addr).padStart(18)} +${hex(e.len)}`));
+    const pad = " ".repeat(33);
+    const width = Math.max(0, ...(d.preview ?? []).map((e) => hex(e.addr).length));
+    for (const e of d.preview ?? []) lines.push(style.dim(`${pad}${hex(e.addr).padStart(width)} +${hex(e.len)}`));
     const more = rec.result && "nelms" in rec.result ? rec.result.nelms - (d.preview?.length ?? 0) : 0;
-    if (d.preview && more > 0) lines.push(style.dim(`${" ".repeat(14)}… ${more} more`));
-    for (const f of d.failures) lines.push(style.bad(`${" ".repeat(14)}✗ ${f}`));
+    if (d.preview && more > 0) lines.push(style.dim(`${pad}… ${more} more`));
+    for (const f of d.failures) lines.push(style.bad(`${pad}✗ ${f}`));
   });
   const failed = details.filter((d) => d.failures.length).length;
   lines.push(
