@@ -13,7 +13,7 @@ import { Buffer, makeBacking, type BackingSpec } from "./buffer.js";
 import { Attachment, Mapping } from "./attachment.js";
 import { negotiate, type InterconnectName } from "./interconnects.js";
 import { builtinExporter } from "./exporter.js";
-import { checkOps, type MapProduct } from "./ops.js";
+import { checkOps, type InterconnectOps, type MapProduct } from "./ops.js";
 import type { AttachResult, MapResult, NotifyResult, Op, StepResult, TraceRecord } from "./trace.js";
 
 export interface ExportArgs {
@@ -83,6 +83,16 @@ export class DmaBufModel {
     return m;
   }
 
+  /** Names are unique across buffers, attachments and mappings, as in scenarios. */
+  private requireFreeName(name: string, what: string): void {
+    if (this.buffers.has(name) || this.attachments.has(name) || this.mappings.has(name)) throw new DmaBufError("EINVAL", `${what}: the name "${name}" is already used`);
+  }
+
+  /** The exporter's ops for a non-sgt interconnect the attachment negotiated. */
+  private icOps(a: Attachment): InterconnectOps {
+    return a.buffer.ops.interconnects!.find((x) => x.name === a.interconnect)!;
+  }
+
   private device(name: string, what: string): Device {
     const d = this.topology.devices.get(name);
     if (!d) throw new DmaBufError("ENOENT", `${what}: no device named "${name}"`);
@@ -132,7 +142,7 @@ export class DmaBufModel {
   export(args: ExportArgs): void {
     this.run("export", () => {
       const what = `export ${args.buffer}`;
-      if (this.buffers.has(args.buffer)) throw new DmaBufError("EINVAL", `${what}: the name is already used`);
+      this.requireFreeName(args.buffer, what);
       const dev = this.device(args.exporter, what);
       const backing = makeBacking(this.core, dev, args.size, args.backing, what);
       const buf = new Buffer(args.buffer, dev, args.size, backing, args.dynamic ?? false, args.pinnable ?? true, [...new Set(args.interconnects ?? [])], null!);
@@ -153,7 +163,7 @@ export class DmaBufModel {
     return this.run("attach", () => {
       const what = `attach ${args.as}`;
       const b = this.liveBuffer(args.buffer, what);
-      if (this.attachments.has(args.as) || this.mappings.has(args.as)) throw new DmaBufError("EINVAL", `${what}: the name is already used`);
+      this.requireFreeName(args.as, what);
       const dev = this.device(args.importer, what);
       const dynamic = args.dynamic ?? false;
       const peer2peer = args.peer2peer ?? false;
@@ -197,7 +207,7 @@ export class DmaBufModel {
     return this.run("map", () => {
       const what = `map ${args.as}`;
       const a = this.liveAttachment(args.attachment, what);
-      if (this.mappings.has(args.as) || this.attachments.has(args.as)) throw new DmaBufError("EINVAL", `${what}: the name is already used`);
+      this.requireFreeName(args.as, what);
       const b = a.buffer;
       this.requireLock(a, what);
       const pinOnMap = !a.dynamic && b.dynamic;
@@ -207,7 +217,7 @@ export class DmaBufModel {
       }
       let product: MapProduct;
       try {
-        product = a.interconnect === "sgt" ? b.ops.mapDmaBuf(a) : b.ops.interconnects!.find((x) => x.name === a.interconnect)!.map(a);
+        product = a.interconnect === "sgt" ? b.ops.mapDmaBuf(a) : this.icOps(a).map(a);
       } catch (e) {
         if (pinOnMap) b.ops.unpin?.(a);
         throw e;
@@ -251,7 +261,7 @@ export class DmaBufModel {
       if (m.interconnect === "iov") throw new DmaBufError("EOPNOTSUPP", `${what}: iov mappings have no unmap (released by detach)`);
       const b = a.buffer;
       if (m.interconnect === "sgt") b.ops.unmapDmaBuf(a, m.product);
-      else b.ops.interconnects!.find((x) => x.name === m.interconnect)!.unmap?.(a, m.product);
+      else this.icOps(a).unmap?.(a, m.product);
       m.container.dispose();
       m.unmapped = true;
       if (m.pinnedOnMap) b.ops.unpin?.(a);
