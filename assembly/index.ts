@@ -173,6 +173,13 @@ function source(h: u32): usize {
 export function ct_count(h: u32): i32 { let c = source(h); if (!c) return EBADF; setOut(0, ctCount(hKind(h), c)); return OK; }
 /** OUT[0] = bytes the object occupies, headers and allocator block headers included. */
 export function ct_bytes(h: u32): i32 { let c = source(h); if (!c) return EBADF; setOut(0, ctBytes(hKind(h), c)); return OK; }
+/** Address of the record array of a list, sgt, physvec, mapping or ranges (0 for an xarray). */
+export function ct_data_ptr(h: u32): usize {
+  let k = hKind(h);
+  let c = source(h);
+  if (!c || k == K_XARRAY) return 0;
+  return <usize>load<u32>(c);
+}
 /** A new list with the entries read back. */
 export function ct_to_list(h: u32): i32 {
   let c = source(h);

@@ -7,7 +7,7 @@ import { entriesOf, countOf, listDestroy, listBytes, listCreate, fnvU64, fnvBasi
 import { flatCount, flatEntry, flatA, flatL, flatDestroy, flatBytes } from "./flat";
 import { sgtCount, sgtAddr, sgtLen, sgtDestroy, sgtBytes } from "./sgt";
 import { xaNext, nextIndex, nextEntry, xaCount, xaDestroy, xaBytes } from "./xarray";
-import { OK, ENOMEM, ERANGE } from "../errors";
+import { OK, ERANGE } from "../errors";
 import { setOut } from "../out";
 
 export let rdA: u64 = 0;
@@ -137,4 +137,3 @@ export function ctLookup(kind: u32, c: usize, off: u64): i32 {
   return ERANGE;
 }
 
-export { ENOMEM };

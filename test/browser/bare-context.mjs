@@ -2,7 +2,7 @@
 // the demo. Any `node:` import or use of a Node global fails the run.
 import vm from "node:vm";
 import { readFileSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 
 const root = new URL("../../", import.meta.url);
 const context = vm.createContext({ atob, btoa, TextEncoder, TextDecoder, URL, console: { log() {}, warn() {}, error() {} } });
@@ -31,4 +31,3 @@ process.stdout.write(probe.runInContext(context) + "\n");
 const core = m.initSync();
 const report = m.runScenario(m.parseScenario(m.DEMO_SCENARIO), core);
 process.stdout.write(JSON.stringify(report.output) + "\n");
-void pathToFileURL;

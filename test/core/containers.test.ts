@@ -87,11 +87,8 @@ describe("containers are representation only", () => {
     const r = Container.fromList("ranges", l, { data: 7n });
     expect(read(r)).toEqual(es);
     expect(r.header()).toEqual({ data: 7n });
-    // the raw layout is {start, end}
-    const words = new BigUint64Array(c.memory.buffer, c.exports.list_ptr(l.handle), 6);
-    expect(words[0]).toBe(M - 0xfffn);
-    const rawEnd = new DataView(c.memory.buffer);
-    void rawEnd;
+    // the records in wasm memory are struct range {start, end} with an inclusive end
+    expect([...r.raw()!]).toEqual([M - 0xfffn, M, 0n, 0n, 1n, M]);
     expect(r.lookup(0xfffn)).toEqual({ index: 0, offset: 0xfffn });
     expect(r.lookup(0x1000n)).toEqual({ index: 1, offset: 0n });
     r.dispose();
@@ -102,6 +99,10 @@ describe("containers are representation only", () => {
     const l = RangeList.from([{ addr: 0x1_0000_0000n, len: 0x1_8000_0000n }, { addr: 0x10_0000_0000n, len: 0x30000n }]);
     const s = Container.fromList("sgt", l);
     expect(read(s)).toEqual(ref.sgtEntries(l.entries()));
+    // 32-byte scatterlists: page_link 0 (SG_END = 2 on the last), no page, dma_address, dma_length
+    const raw = [...s.raw()!];
+    expect(raw.slice(0, 4)).toEqual([0n, 0n, 0x1_0000_0000n, 0xffff_ffffn]);
+    expect(raw.slice(8, 12)).toEqual([2n, 0n, 0x10_0000_0000n, 0x30000n]);
     expect(s.count).toBe(3);
     expect(s.hash()).not.toBe(l.hash()); // the documented exception
     const limited = Container.fromList("sgt", l, { maxSegment: 0x10000n, boundaryMask: 0xffff_ffffn });

@@ -20,7 +20,6 @@ describe("wasm and reference over long sequences", () => {
         const base = c.usage();
         const lists: { w: RangeList; r: Entry[] }[] = seeds.map((es) => ({ w: RangeList.from(es, c), r: es }));
         const ballast: RangeList[] = [];
-        let grew = 0;
         for (const o of ops) {
           const src = lists[o.a % lists.length]!;
           const tot = ref.total(src.r);
@@ -51,9 +50,7 @@ describe("wasm and reference over long sequences", () => {
               break;
             }
             case "grow": {
-              const before = c.memory.buffer;
               ballast.push(RangeList.allocate(20_000 + (o.b % 50_000), c));
-              if (c.memory.buffer !== before) grew++;
               break;
             }
             case "drop":
@@ -70,10 +67,11 @@ describe("wasm and reference over long sequences", () => {
           const check = lists[o.b % lists.length]!;
           expect(check.w.hash()).toBe(ref.hash(check.r));
         }
+        // the sequence ran across at least one memory.grow (views were rebuilt under it)
+        if (ops.some((o) => o.kind === "grow")) expect(c.pages).toBeGreaterThan(2);
         for (const l of lists) l.w.dispose();
         for (const b of ballast) b.dispose();
         expect(c.usage()).toEqual(base);
-        void grew;
       }),
       { seed: SEED, numRuns: 12 },
     );

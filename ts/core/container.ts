@@ -94,6 +94,17 @@ export class Container extends CoreObject {
     }
   }
 
+  /**
+   * The records as they lie in wasm memory (no copy; invalid once memory grows): u64
+   * words, 2 per entry ({paddr, len} or struct range {start, end}), 4 per sgt entry
+   * (page_link, offset | length << 32, dma_address, dma_length). Undefined for xarray.
+   */
+  raw(): BigUint64Array | undefined {
+    if (this.kind === "xarray") return undefined;
+    const ptr = this.core.exports.ct_data_ptr(this.handle);
+    return new BigUint64Array(this.core.memory.buffer, ptr, this.count * (this.kind === "sgt" ? 4 : 2));
+  }
+
   /** Header fields: physvec provider, mapData / rangesData. */
   header(): ContainerOptions {
     if (this.kind === "sgt" || this.kind === "xarray") return {};

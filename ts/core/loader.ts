@@ -44,6 +44,7 @@ export interface CoreExports {
   ct_count(h: number): number;
   ct_bytes(h: number): number;
   ct_to_list(h: number): number;
+  ct_data_ptr(h: number): number;
   ct_hash(h: number): number;
   ct_lookup(h: number, off: bigint): number;
   ct_free(h: number): number;
