@@ -202,8 +202,10 @@ function runEpoch(
           const m = model.mappings.get(st.as!)!;
           live.mappings.add(m.name);
           if (revokedBefore) violate("revoked-buffer-mapped", `map ${m.name} succeeded on revoked ${m.attachment.buffer.name}`);
-          const bad = checkMapping(model, m) ?? checkIova(model, live, m.attachment.device.name);
-          if (bad) violate("mapping-outside-backing", bad);
+          const outside = checkMapping(model, m);
+          if (outside) violate("mapping-outside-backing", outside);
+          const iova = checkIova(model, live, m.attachment.device.name);
+          if (iova) violate("iova-accounting", iova);
           break;
         }
         case "unmap": {
