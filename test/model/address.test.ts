@@ -182,6 +182,10 @@ describe("negotiation", () => {
     expect(at("peer", ["sgt", "physvec"])).toBe("sgt");
     m.export({ buffer: "s", exporter: "vf", size: 0x1000n, dynamic: true, backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] } });
     expect(m.attach({ buffer: "s", importer: "pf", as: "z", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov", "sgt"] }).interconnect).toBe("sgt"); // not offered
+    // iov is accepted only for an mmio backing, even by the PF
+    m.export({ buffer: "sys", exporter: "vf", size: 0x1000n, dynamic: true, interconnects: ["iov"], backing: { kind: "system", ranges: [{ addr: 0x8000_0000n, len: 0x1000n }] } });
+    expect(m.attach({ buffer: "sys", importer: "pf", as: "y", dynamic: true, allowIc: true, interconnects: ["iov", "sgt"] }).interconnect).toBe("sgt");
+    expect(() => m.attach({ buffer: "sys", importer: "pf", as: "y2", dynamic: true, allowIc: true, interconnects: ["iov"] })).toThrow(/supports none/);
     m.dispose();
   });
 });

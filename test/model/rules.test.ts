@@ -27,6 +27,13 @@ describe("lifecycle rules, in table order", () => {
     m.unlock("v", "pf");
     m.detach("p");
     fails(m, "ENOENT", () => m.unmap("mi"));
+    // a name whose attach or map failed names nothing
+    m.export({ buffer: "s2", exporter: "exp", size: 0x20_0000n, backing: SYSTEM() });
+    expect(() => m.attach({ buffer: "s2", importer: "cpu", as: "bad", peer2peer: true })).toThrow(/EINVAL|peer2peer/);
+    fails(m, "ENOENT", () => m.map({ attachment: "bad", as: "x" }));
+    m.attach({ buffer: "s2", importer: "cpu", as: "good", dynamic: true });
+    expect(() => m.map({ attachment: "good", as: "nolock" })).toThrow(/resv lock/);
+    fails(m, "ENOENT", () => m.unmap("nolock"));
     m.dispose();
   });
 
