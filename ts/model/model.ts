@@ -275,8 +275,8 @@ export class DmaBufModel {
     this.run("pin", () => {
       const what = `pin ${name}`;
       const a = this.liveAttachment(name, what);
-      if (a.dynamic) this.requireLock(a, what);
       if (!a.dynamic) throw new DmaBufError("EINVAL", `${what}: static importer ${a.importer} cannot pin (only dynamic importers do)`);
+      this.requireLock(a, what);
       if (!a.buffer.pinnable) throw new DmaBufError("EOPNOTSUPP", `${what}: ${a.buffer.name} cannot be pinned`);
       a.buffer.ops.pin?.(a);
       a.pins++;
