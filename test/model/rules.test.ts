@@ -47,6 +47,8 @@ describe("lifecycle rules, in table order", () => {
       [0x2000n, { kind: "system", ranges: [{ addr: 0x1000n, len: 0x2000n }, { addr: 0x2000n, len: 0x1000n }] }], // overlap (and sum)
       [0x2000n, { kind: "system", ranges: [{ addr: 0x1000n, len: 0x1000n }, { addr: 0x1000n, len: 0x1000n }] }], // overlap, right sum
       [0x2000n, { kind: "system", ranges: [{ addr: 0xffff_ffff_ffff_f000n, len: 0x2000n }] }], // wraps
+      // disjoint ranges covering all 2^64 bytes: the sum itself passes 2^64 - 1
+      [0xffff_ffff_ffff_f000n, { kind: "system", ranges: [{ addr: 0n, len: 0x8000_0000_0000_0000n }, { addr: 0x8000_0000_0000_0000n, len: 0x8000_0000_0000_0000n }] }],
       [0x3000n, SYSTEM(2, 0x1000n)], // sum != size
       [0x20_0000n, { kind: "mmio", ranges: [{ addr: BAR0 - 0x10_0000n, len: 0x20_0000n }] }], // outside the BAR
       [0x2000n, { kind: "mmio", ranges: [{ addr: BAR0 + 0xfff_f000n, len: 0x2000n }] }], // runs past the BAR end

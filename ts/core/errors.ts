@@ -15,9 +15,9 @@ export const ERRNO = {
 
 export type ErrorCode = keyof typeof ERRNO;
 
-/** Codes a scenario step may report (DESIGN.md section 4). */
+/** Codes a scenario step may report: those of DESIGN.md section 4's table. */
 export const MODEL_CODES = [
-  "ENOENT", "EINVAL", "EOPNOTSUPP", "ENODEV", "EALREADY", "EBUSY", "EPERM", "ENOMEM", "EOVERFLOW",
+  "ENOENT", "EINVAL", "EOPNOTSUPP", "ENODEV", "EALREADY", "EBUSY", "EPERM", "ENOMEM",
 ] as const satisfies readonly ErrorCode[];
 
 const BY_NUMBER = new Map<number, ErrorCode>(

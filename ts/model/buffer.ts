@@ -44,7 +44,12 @@ export function makeBacking(core: Core, exporter: Device, size: bigint, spec: Ba
       const err = e as DmaBufError;
       fail(`backing ${err.message.replace(/^validate: /, "")}`, ["backing", "ranges", ...err.path]);
     }
-    const total = ranges.total();
+    let total = 0n;
+    try {
+      total = ranges.total();
+    } catch {
+      fail("backing ranges sum past 2^64 - 1", ["backing", "ranges"]); // only when they cover all 2^64 bytes
+    }
     if (total !== size) fail(`backing ranges sum to ${hex(total)}, not the size ${hex(size)}`, ["backing", "ranges"]);
     const backing: Backing = { kind: spec.kind, ranges };
     if (spec.kind === "mmio") {
