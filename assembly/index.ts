@@ -10,7 +10,7 @@ import { OUT, setOut } from "./out";
 import {
   listCreate, listDestroy, listTouch, entriesOf, countOf, listValidate, listTotal, listBounds,
   listCoalesce, listSplit, listSlice, listLookup, listLookupMany, listTranslate, listHash,
-  listCheckDisjoint, made, fnvBytes, listRequireValid,
+  listCheckDisjoint, made, fnvBytes, firstFault,
 } from "./list";
 import { flatBuild, flatStatus } from "./containers/flat";
 import { sgtBuild, sgtStatus } from "./containers/sgt";
@@ -137,7 +137,7 @@ export function flat_header(h: u32): i32 {
 export function xa_from_list(h: u32): i32 {
   let l = hGet(h, K_LIST);
   if (!l) return EBADF;
-  let st = listRequireValid(l);
+  let st = firstFault(entriesOf(l), countOf(l));
   if (st < 0) return st;
   let x = xaCreate();
   if (!x) return ENOMEM;

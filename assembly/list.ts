@@ -86,11 +86,6 @@ export function listValidate(hdr: usize, align: u64): i32 {
   return OK;
 }
 
-/** EINVAL at the first entry with len == 0 or a wrap. */
-export function listRequireValid(hdr: usize): i32 {
-  return listValidate(hdr, 0);
-}
-
 /** OUT[0] = sum of len; EOVERFLOW when it passes 2^64 - 1. */
 export function listTotal(hdr: usize): i32 {
   let p = entriesOf(hdr);

@@ -7,8 +7,7 @@
 
 import { alloc, free, blockBytes } from "../alloc";
 import { ENOMEM } from "../errors";
-import { invalid } from "../out";
-import { entriesOf, countOf, entryFault } from "../list";
+import { entriesOf, countOf, firstFault } from "../list";
 import { K_RANGES } from "../handles";
 
 // @ts-ignore: decorator
@@ -22,10 +21,8 @@ export let flatStatus: i32 = 0;
 export function flatBuild(kind: u32, list: usize, extra: u64, owner: u32, hasProvider: u32): usize {
   let n = countOf(list);
   let src = entriesOf(list);
-  for (let i: u32 = 0; i < n; i++) {
-    let f = entryFault(load<u64>(src + (<usize>i << 4)), load<u64>(src + (<usize>i << 4), 8));
-    if (f) { flatStatus = invalid(i, f); return 0; }
-  }
+  let fault = firstFault(src, n);
+  if (fault < 0) { flatStatus = fault; return 0; }
   let c = alloc(32);
   let d = c ? alloc(max<usize>(<usize>n << 4, 16)) : 0;
   if (!d) { free(c); flatStatus = ENOMEM; return 0; }

@@ -1,6 +1,6 @@
 import type { Core } from "./loader.js";
 import { CoreObject } from "./handle.js";
-import { RangeList, entryError } from "./range-list.js";
+import { RangeList, checkStatus } from "./range-list.js";
 import { chunksOf, forEachChunkBatch } from "./chunks.js";
 import { DmaBufError } from "./errors.js";
 import { U64_MAX, UINT_MAX } from "./u64.js";
@@ -57,9 +57,7 @@ export class Container extends CoreObject {
       default:
         st = e.flat_from_list(KIND_ID[kind], list.handle, opts.data ?? 0n, 0, 0);
     }
-    if (st === -22) entryError(c, `${kind} container`, st);
-    c.check(st, `${kind} container`);
-    return new Container(c, st, kind);
+    return new Container(c, checkStatus(c, st, `${kind} container`), kind);
   }
 
   /** An empty xarray, for xaStore / xaLoad / xaErase at arbitrary indices. */

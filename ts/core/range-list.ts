@@ -1,7 +1,7 @@
 import type { Core } from "./loader.js";
 import { getCore } from "./loader.js";
 import { CoreObject } from "./handle.js";
-import { DmaBufError, REASONS } from "./errors.js";
+import { DmaBufError, REASONS, type ErrorCode } from "./errors.js";
 import { U64_MAX, u64 } from "./u64.js";
 import { chunksOf, forEachChunkBatch } from "./chunks.js";
 
@@ -16,14 +16,20 @@ export type EntryLike = Entry | { addr: bigint | number; len: bigint | number } 
 
 const freeList = (c: Core, h: number) => void c.exports.list_free(h);
 
-/** Throws the core's EINVAL with the entry index and the rule it broke. */
-export function entryError(core: Core, what: string, status: number): never {
-  const index = core.out(0);
-  const reason = Number(core.out(1));
-  const where = index === U64_MAX ? "argument" : `entry ${index}`;
-  const err = new DmaBufError("EINVAL", `${what}: ${where}: ${REASONS[reason] ?? "invalid"}`, index === U64_MAX ? [] : [Number(index)]);
-  void status;
-  throw err;
+/**
+ * Returns a non-negative core status. The core's EINVAL becomes a DmaBufError naming the
+ * entry (OUT[0]) and the rule it broke (OUT[1]; for overlaps OUT[2] is the other entry);
+ * every other code goes through core.check.
+ */
+export function checkStatus(core: Core, status: number, what: string, detail?: (code: ErrorCode) => string): number {
+  if (status === -22) {
+    const index = core.out(0);
+    const reason = Number(core.out(1));
+    if (reason === 6) throw new DmaBufError("EINVAL", `${what}: entries ${core.out(2)} and ${index} overlap`, [Number(index)]);
+    const where = index === U64_MAX ? "argument" : `entry ${index}`;
+    throw new DmaBufError("EINVAL", `${what}: ${where}: ${REASONS[reason] ?? "invalid"}`, index === U64_MAX ? [] : [Number(index)]);
+  }
+  return core.check(status, what, detail);
 }
 
 /**
@@ -38,11 +44,7 @@ export class RangeList extends CoreObject {
 
   /** Wraps a handle the core just issued (status checked). */
   static adopt(core: Core, status: number, what: string): RangeList {
-    if (status < 0) {
-      if (status === -22) entryError(core, what, status);
-      core.check(status, what);
-    }
-    return new RangeList(core, status);
+    return new RangeList(core, checkStatus(core, status, what));
   }
 
   /** A list with room for n entries, all zero; fill it through view(), then touch(). */
@@ -107,8 +109,7 @@ export class RangeList extends CoreObject {
 
   /** Throws EINVAL naming the first entry with len 0, a wrap, or (align > 0) misalignment. */
   validate(align: bigint = 0n): void {
-    const st = this.core.exports.list_validate(this.handle, align);
-    if (st < 0) entryError(this.core, "validate", st);
+    checkStatus(this.core, this.core.exports.list_validate(this.handle, align), "validate");
   }
 
   /** Sum of len; EOVERFLOW past 2^64 - 1. */
@@ -119,20 +120,13 @@ export class RangeList extends CoreObject {
 
   /** Lowest addr and highest last byte. */
   bounds(): { lo: bigint; hi: bigint } {
-    const st = this.core.exports.list_bounds(this.handle);
-    if (st < 0) entryError(this.core, "bounds", st);
+    checkStatus(this.core, this.core.exports.list_bounds(this.handle), "bounds");
     return { lo: this.core.out(0), hi: this.core.out(1) };
   }
 
   /** Throws EINVAL naming two entries that share a byte. */
   checkDisjoint(): void {
-    const st = this.core.exports.list_check_disjoint(this.handle);
-    if (st === -22) {
-      const later = this.core.out(0);
-      const earlier = this.core.out(2);
-      throw new DmaBufError("EINVAL", `entries ${earlier} and ${later} overlap`, [Number(later)]);
-    }
-    this.core.check(st, "checkDisjoint");
+    checkStatus(this.core, this.core.exports.list_check_disjoint(this.handle), "checkDisjoint");
   }
 
   /** Merges neighbours where a.addr + a.len == b.addr. */
@@ -157,9 +151,7 @@ export class RangeList extends CoreObject {
 
   /** The entry holding byte `offset` and the offset inside it. O(log n). */
   lookup(offset: bigint): { index: number; offset: bigint } {
-    const st = this.core.exports.list_lookup(this.handle, offset);
-    if (st === -22) entryError(this.core, "lookup", st);
-    this.core.check(st, "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
+    checkStatus(this.core, this.core.exports.list_lookup(this.handle, offset), "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
     return { index: Number(this.core.out(0)), offset: this.core.out(1) };
   }
 
@@ -172,9 +164,7 @@ export class RangeList extends CoreObject {
     try {
       const outH = c.scratch(n * 16);
       new BigUint64Array(c.memory.buffer, c.exports.buf_ptr(inH), n).set(offsets);
-      const st = c.exports.list_lookup_many(this.handle, inH, n, outH);
-      if (st === -22) entryError(c, "lookupMany", st);
-      c.check(st, "lookupMany", (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
+      checkStatus(c, c.exports.list_lookup_many(this.handle, inH, n, outH), "lookupMany", (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
       return new BigUint64Array(c.memory.buffer, c.scratchPtr(), n * 2).slice();
     } finally {
       c.exports.buf_free(inH);

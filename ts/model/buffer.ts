@@ -42,7 +42,7 @@ export function makeBacking(core: Core, exporter: Device, size: bigint, spec: Ba
       ranges.checkDisjoint();
     } catch (e) {
       const err = e as DmaBufError;
-      fail(`backing ${err.message.replace(/^validate: /, "")}`, ["backing", "ranges", ...err.path]);
+      fail(`backing ${err.message.replace(/^\w+: /, "")}`, ["backing", "ranges", ...err.path]);
     }
     let total = 0n;
     try {

@@ -407,6 +407,7 @@ export class DmaBufModel {
   /** A plain description of all state, to prove a failed step changed nothing. */
   snapshot(): unknown {
     const hex = (v: bigint) => v.toString(16);
+    const usage = this.core.usage();
     return {
       buffers: [...this.buffers.values()].map((b) => ({
         name: b.name,
@@ -419,8 +420,11 @@ export class DmaBufModel {
       })),
       attachments: [...this.attachments.values()].map((a) => ({ name: a.name, detached: a.detached, pins: a.pins, mappings: a.mappings.map((m) => m.name) })),
       mappings: [...this.mappings.values()].map((m) => ({ name: m.name, unmapped: m.unmapped, stale: m.stale })),
-      iova: [...this.topology.iova.entries()].map(([d, a]) => ({ d, ...a.stats(), free: hex(a.stats().free), largest: hex(a.stats().largest) })),
-      core: { ...this.core.usage(), bytes: hex(this.core.usage().bytes) },
+      iova: [...this.topology.iova.entries()].map(([d, a]) => {
+        const st = a.stats();
+        return { d, ...st, free: hex(st.free), largest: hex(st.largest) };
+      }),
+      core: { ...usage, bytes: hex(usage.bytes) },
     };
   }
 
