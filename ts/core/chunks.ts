@@ -35,8 +35,21 @@ export function* chunksOf(core: Core, src: number, k: bigint): Generator<[bigint
 
 /**
  * Calls fn with each batch of chunks as interleaved addr, len words over wasm memory
- * (no copy, no per-chunk allocation). The view is valid only during the call.
+ * (no copy, no per-chunk allocation). The view is valid only during the call. A plain
+ * loop (no generator): this is the fast path.
  */
 export function forEachChunkBatch(core: Core, src: number, k: bigint, fn: (words: BigUint64Array) => void): void {
-  for (const view of batches(core, src, k)) fn(view);
+  const e = core.exports;
+  const cur = core.check(e.cur_new(src, k), "chunks");
+  const buf = e.buf_new(BATCH * 16);
+  try {
+    core.check(buf, "chunks");
+    const ptr = e.buf_ptr(buf) >>> 0;
+    for (let n = core.check(e.cur_next(cur, buf, BATCH), "chunks"); n > 0; n = core.check(e.cur_next(cur, buf, BATCH), "chunks")) {
+      fn(new BigUint64Array(core.memory.buffer, ptr, n * 2));
+    }
+  } finally {
+    e.cur_free(cur);
+    if (buf > 0) e.buf_free(buf);
+  }
 }
