@@ -8,6 +8,7 @@ import { DmaBufError } from "../core/errors.js";
 import { hex, hex16 } from "../core/u64.js";
 import { fnv1a64Text } from "../core/hash.js";
 import { DmaBufModel } from "../model/model.js";
+import { vfioExporter } from "../exporters/vfio.js";
 import type { MapResult, NotifyResult, StepResult, TraceRecord } from "../model/trace.js";
 import type { Expectation, Scenario, Step } from "./schema.js";
 import { mappingName } from "./validate.js";
@@ -142,7 +143,7 @@ export function checkExpect(exp: Expectation | undefined, rec: TraceRecord): str
 
 /** Runs `scenario` on `core`; previews keeps the first entries of each mapping for reports. */
 export function runScenario(scenario: Scenario, core: Core, opts: { previews?: number } = {}): RunReport {
-  const model = new DmaBufModel(core, scenario);
+  const model = new DmaBufModel(core, scenario, { exporter: vfioExporter });
   const steps: StepRecord[] = [];
   const details: StepDetail[] = [];
   let passed = true;
