@@ -74,9 +74,9 @@ export function checkProduct(core: Core, p: unknown, buf: BufferView, dev: Devic
   };
   if (typeof p !== "object" || p === null) return fail("it returned no map product");
   const prod = p as MapProduct;
-  if (typeof prod.release !== "function") return fail("its product has no release()");
   let list: RangeList | undefined;
   try {
+    if (typeof prod.release !== "function") return fail("its product has no release()");
     const e = prod.entries;
     if (!(e instanceof RangeList) && !(e instanceof Container)) return fail("its product's entries are neither a RangeList nor a Container");
     if (e.core !== core) return fail("its product's entries belong to another core");
@@ -126,8 +126,9 @@ export function checkProduct(core: Core, p: unknown, buf: BufferView, dev: Devic
     return list;
   } catch (err) {
     if (list && list !== prod.entries) list.dispose();
-    (prod.entries as { dispose?: () => void } | undefined)?.dispose?.();
-    prod.release();
+    const e = prod.entries as unknown;
+    if (e instanceof RangeList || e instanceof Container) e.dispose();
+    if (typeof prod.release === "function") prod.release();
     throw err;
   }
 }
