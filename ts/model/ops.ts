@@ -47,7 +47,7 @@ export interface AttachmentView {
  * Which addresses a map product's entries are (docs/rules.md#address-rules). The model
  * checks the entries against the space before anyone sees them.
  */
-export const ADDRESS_SPACES = ["cpu-phys", "bus", "iova", "bar-offset"] as const;
+export const ADDRESS_SPACES = ["bus", "iova", "cpu-phys", "bar-offset"] as const;
 export type AddressSpace = (typeof ADDRESS_SPACES)[number];
 
 /** What a map op returns: the entries, their address space, and what to give back at unmap. */
