@@ -267,6 +267,9 @@ export function iova_free_all(h: u32): i32 {
   return OK;
 }
 
+// ---- pages (assembly/pages.ts) ----
+export { pages_to_list, sgt_append_pages } from "./pages";
+
 // ---- the ABI's numbers (read by scripts/gen-abi.mjs, checked by the seam test) ----
 export { OK, EBADF, ENOMEM, EINVAL, ERANGE, EOVERFLOW } from "./errors";
 export { R_ZERO_LEN, R_WRAP, R_ADDR_ALIGN, R_LEN_ALIGN, R_ARG, R_OVERLAP, R_NOT_ALLOCATED } from "./errors";

@@ -29,7 +29,8 @@ export const SG_STRIDE: usize = offsetof<Scatterlist>();
   sgl: u32;
   nents: u32;
   orig_nents: u32;
-  spare: u32;
+  /** 0, or PG_* flags of a table built from pages (assembly/pages.ts). */
+  flags: u32;
 }
 
 const SG_END: u64 = 0x2;
@@ -37,6 +38,10 @@ const UINT_MAX: u64 = 0xFFFF_FFFF;
 
 // @ts-ignore: decorator
 @inline function table(c: usize): SgTable { return changetype<SgTable>(c); }
+// @ts-ignore: decorator
+@inline export function sgtData(c: usize): usize { return <usize>table(c).sgl; }
+// @ts-ignore: decorator
+@inline export function sgtCount(c: usize): u32 { return table(c).nents; }
 // @ts-ignore: decorator
 @inline function sg(c: usize, i: u64): Scatterlist { return changetype<Scatterlist>(<usize>table(c).sgl + <usize>i * SG_STRIDE); }
 
@@ -52,7 +57,7 @@ function sgtBuild(list: usize, args: BuildArgs): i32 {
   t.sgl = <u32>d;
   t.nents = n;
   t.orig_nents = n;
-  t.spare = 0;
+  t.flags = 0;
   let s = entriesOf(pieces);
   for (let i: u32 = 0; i < n; i++) {
     let e = sg(c, i);

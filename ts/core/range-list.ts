@@ -4,6 +4,7 @@ import { DmaBufError, reasonText, type ErrorCode } from "./errors.js";
 import { LAYOUT, REASON, STATUS } from "./abi.js";
 import { U64_MAX } from "./u64.js";
 import { chunksOf, forEachChunkBatch } from "./chunks.js";
+import { pagesToListStatus, type PageOptions } from "./pages.js";
 import { u64Arg, deltaArg, countArg, u64LikeArg, wordsArg, fnArg, instanceArg } from "./args.js";
 
 /** One range: `len` bytes from `addr`. */
@@ -94,6 +95,17 @@ export class RangeList extends CoreObject {
       words[2 * i + 1] = u64LikeArg(l, what, `entries[${i}].len`);
     });
     return RangeList.fromBigUint64Array(words, core);
+  }
+
+  /**
+   * The entries the kernel's sg_alloc_table_from_pages_segment() builds from these page
+   * frame numbers: contiguous pages merge up to maxSegment (rounded down to whole pages),
+   * the offset shortens the first entry, size cuts the last. See docs/pages.md.
+   */
+  static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: PageOptions = {}, core?: Core): RangeList {
+    const what = "RangeList.fromPages";
+    const c = coreArg(core, what);
+    return RangeList.adopt(c, pagesToListStatus(c, what, pfns, opts), what);
   }
 
   /** Number of entries. */
