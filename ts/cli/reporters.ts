@@ -57,7 +57,7 @@ const problemLines = (o: Extract<Outcome, { status: "invalid" }>) =>
   [...o.problems.map((p) => `${p.path || "(root)"}: ${p.message}`), ...(o.more ? [`… and ${o.more} more`] : [])];
 
 /** Expectation failures of a finished run, one line each, prefixed by their step. */
-export function failureLines(o: Extract<Outcome, { status: "passed" | "failed" }>): string[] {
+function failureLines(o: Extract<Outcome, { status: "passed" | "failed" }>): string[] {
   const { output, details } = o.report;
   return details.flatMap((d, i) => d.failures.map((f) => `step ${i} (${output.steps[i]!.op} ${d.subject}): ${f}`));
 }

@@ -6,13 +6,14 @@
  */
 import type { Core } from "../core/loader.js";
 import { parseScenarioText, ScenarioError, formatPath, type Issue } from "../scenario/validate.js";
-import { runScenario } from "../scenario/runner.js";
+import { runScenario, type RunOptions, type StepOutcome } from "../scenario/runner.js";
+import { writeRunJson } from "../scenario/output.js";
 import type { Scenario } from "../scenario/schema.js";
 import { formatReport, ansi } from "../scenario/report.js";
 import type { CommandOf } from "../util/commands.js";
 import { UsageError } from "../util/args.js";
 import { expandOperands, InputError, readInput } from "./io.js";
-import { failureLines, junit, tap, type Outcome, type Problem, type Reporter } from "./reporters.js";
+import { junit, tap, type Outcome, type Problem, type Reporter } from "./reporters.js";
 
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
@@ -73,15 +74,20 @@ function emit(o: Outcome, json: boolean, reporter: Reporter | undefined): void {
       if (json) out(JSON.stringify({ file: o.file, valid: true, problems: [], more: 0 }) + "\n");
       return void err(`${label(o.file)}: valid scenario "${o.scenario.name}" (${o.scenario.steps.length} steps)\n`);
     default:
-      if (!json) return void out(formatReport(o.scenario, o.report, colour() ? ansi : undefined));
-      out(JSON.stringify(o.report.output) + "\n");
-      for (const f of failureLines(o)) err(f + "\n");
+      out(formatReport(o.scenario, o.report, colour() ? ansi : undefined));
   }
 }
 
-/** Run one valid scenario and print it; returns "passed" or "failed". */
-export function runOne(file: string, scenario: Scenario, core: Core, json: boolean, reporter?: Reporter): "passed" | "failed" {
-  const report = runScenario(scenario, core, { previews: json || reporter ? 0 : 4 });
+/** What `run` adds to the record: `--entries`, `--state` (`--all` is both). */
+export type RecordOptions = Pick<RunOptions, "entries" | "state">;
+
+/** Run one valid scenario and print it; returns "passed" or "failed". The `--json` record is streamed. */
+export function runOne(file: string, scenario: Scenario, core: Core, json: boolean, reporter?: Reporter, record: RecordOptions = {}): "passed" | "failed" {
+  if (json && !reporter) {
+    const onFailure = (o: StepOutcome, f: string) => err(`step ${o.record.i} (${o.record.op} ${o.detail.subject}): ${f}\n`);
+    return writeRunJson(scenario, core, out, { ...record, onFailure }) ? "passed" : "failed";
+  }
+  const report = runScenario(scenario, core, { previews: reporter ? 0 : 4 });
   const status = report.output.passed ? "passed" : "failed";
   emit({ file, status, scenario, report }, json, reporter);
   return status;
@@ -93,6 +99,8 @@ export function runOne(file: string, scenario: Scenario, core: Core, json: boole
  */
 export async function runFiles(cmd: CommandOf<"run"> | CommandOf<"validate">, getCore: () => Promise<Core>): Promise<number> {
   if (cmd.json && cmd.reporter !== "text") throw new UsageError(`--json and --reporter ${cmd.reporter} cannot be combined`);
+  const record: RecordOptions = cmd.command === "run" ? { entries: cmd.entries || cmd.all, state: cmd.state || cmd.all } : {};
+  if ((record.entries || record.state) && !cmd.json) throw new UsageError("--entries, --state and --all add to the JSON record: use them with --json");
   if (cmd.operands.filter((f) => f === "-").length > 1) throw new UsageError("standard input (-) can be read only once");
   let files: string[];
   try {
@@ -107,7 +115,7 @@ export async function runFiles(cmd: CommandOf<"run"> | CommandOf<"validate">, ge
   for (const file of files) {
     const o = await load(file);
     let status = o.status;
-    if (o.status === "valid" && cmd.command === "run") status = runOne(file, o.scenario, await getCore(), cmd.json, reporter);
+    if (o.status === "valid" && cmd.command === "run") status = runOne(file, o.scenario, await getCore(), cmd.json, reporter, record);
     else emit(o, cmd.json, reporter);
     counts.set(status, (counts.get(status) ?? 0) + 1);
   }

@@ -23,7 +23,10 @@ export const COMMANDS = {
     summary: "Run scenarios: a readable report, the JSON record (--json), or JUnit/TAP for CI.\nA directory means every *.json in it; - reads standard input.",
     ...files,
     options: {
-      json: flag("print each scenario's JSON record (one line per file)"),
+      json: flag("print each scenario's JSON record (one line per file, streamed)"),
+      entries: flag("with --json: every map result carries its address space and every [addr, len]"),
+      state: flag("with --json: every step record carries the model's state after the step"),
+      all: flag("with --json: both --entries and --state"),
       reporter: choice("NAME", "report format", REPORTERS, "text"),
     },
     more: EXIT_CODES,
