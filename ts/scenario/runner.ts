@@ -8,6 +8,7 @@ import { DmaBufError } from "../core/errors.js";
 import { hex, hex16 } from "../core/u64.js";
 import { fnv1a64Text } from "../core/hash.js";
 import { DmaBufModel } from "../model/model.js";
+import { vfioExporter } from "../exporters/vfio.js";
 import type { MapResult, NotifyResult, StepResult, TraceRecord } from "../model/trace.js";
 import { StateReader, type ModelState, type PairList, type Space } from "../model/state.js";
 import type { Expectation, Scenario, Step } from "./schema.js";
@@ -172,7 +173,7 @@ export function checkExpect(exp: Expectation | undefined, rec: TraceRecord): str
  * the iteration ends (or stops early).
  */
 export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {}): Generator<StepOutcome, void, undefined> {
-  const model = new DmaBufModel(core, scenario);
+  const model = new DmaBufModel(core, scenario, { exporter: vfioExporter });
   const reader = opts.entries || opts.state ? new StateReader(model) : undefined;
   try {
     for (let i = 0; i < scenario.steps.length; i++) {
