@@ -1,32 +1,44 @@
 // Chunk cursor over any entry source: yields pieces of at most k bytes (k = 0: whole
-// entries), never spanning two entries. State (32 bytes): src handle u32 | done u32 |
-// k u64 | pos u64 | off u64. The source is resolved by handle on every call, so a
-// cursor over a freed source reports EBADF instead of reading freed memory.
+// entries), never spanning two entries. The source is resolved by handle on every
+// call, so a cursor over a freed source reports EBADF instead of reading freed memory.
 
 import { alloc, free } from "./alloc";
-import { hGet, hKind, K_LIST, K_PHYSVEC, K_MAPPING } from "./handles";
-import { entriesOf, countOf } from "./list";
-import { flatData, flatCount } from "./containers/flat";
+import { hGet, hKind } from "./handles";
 import { EBADF } from "./errors";
-import { isEntrySource, readFrom, resetReader, rdA, rdL, rdPos } from "./containers/container";
+import { isEntrySource, readFrom, ctCount, plainEntries } from "./containers/container";
+import { rdA, rdL, rdPos } from "./containers/kind";
+
+/** A cursor's state. */
+@unmanaged class Cursor {
+  /** Handle of the source. */
+  src: u32;
+  /** 1 once the last chunk went out. */
+  done: u32;
+  /** Largest chunk (0: whole entries). */
+  k: u64;
+  /** Position of the current entry. */
+  pos: u64;
+  /** Bytes of it already handed out. */
+  off: u64;
+}
 
 export function cursorCreate(src: u32, k: u64): usize {
-  let c = alloc(32);
+  let c = alloc(offsetof<Cursor>());
   if (!c) return 0;
-  store<u32>(c, src);
-  store<u32>(c, 0, 4);
-  store<u64>(c, k, 8);
-  store<u64>(c, 0, 16);
-  store<u64>(c, 0, 24);
+  let s = changetype<Cursor>(c);
+  s.src = src;
+  s.k = k;
+  cursorReset(c);
   return c;
 }
 
 export function cursorDestroy(c: usize): void { free(c); }
 
 export function cursorReset(c: usize): void {
-  store<u32>(c, 0, 4);
-  store<u64>(c, 0, 16);
-  store<u64>(c, 0, 24);
+  let s = changetype<Cursor>(c);
+  s.done = 0;
+  s.pos = 0;
+  s.off = 0;
 }
 
 /** Bytes of the entry still to emit after emitChunks: 0 when it is done. */
@@ -36,7 +48,7 @@ let leftover: u64 = 0;
  * Writes the chunks of `rem` bytes from `a` (pieces of kk bytes, then the tail) at o,
  * stopping at oEnd; returns the new o and leaves the bytes not written in `leftover`.
  * The full chunks go out in a counted loop of one v128 store each (a shift, not a
- * division, when kk is a power of two).
+ * division, when kk is a power of two: ks < 64).
  */
 // @ts-ignore: decorator
 @inline function emitChunks(o: usize, oEnd: usize, a: u64, rem: u64, kk: u64, ks: u64): usize {
@@ -66,25 +78,25 @@ let leftover: u64 = 0;
 }
 
 /** Writes up to `max` chunks {addr, len} at out; returns how many (0 = finished).
- *  Lists, physvec and mapping are read straight from their plain {addr, len} arrays;
+ *  Lists and kinds with plain {addr, len} records are read straight from their arrays;
  *  other kinds go through readFrom, one entry at a time. */
 export function cursorNext(c: usize, out: usize, max: u32): i32 {
-  let src = load<u32>(c);
-  let kind = hKind(src);
+  let s = changetype<Cursor>(c);
+  let kind = hKind(s.src);
   if (!isEntrySource(kind)) return EBADF;
-  let obj = hGet(src, kind);
-  if (load<u32>(c, 4)) return 0;
-  let k = load<u64>(c, 8);
-  let pos = load<u64>(c, 16);
-  let off = load<u64>(c, 24);
+  let obj = hGet(s.src, kind);
+  if (s.done) return 0;
+  let pos = s.pos;
+  let off = s.off;
   // k = 0: whole entries (a piece never exceeds the entry's rest)
-  let kk = k ? k : 0xFFFF_FFFF_FFFF_FFFF;
+  let kk = s.k ? s.k : 0xFFFF_FFFF_FFFF_FFFF;
   let ks: u64 = (kk & (kk - 1)) == 0 ? ctz(kk) : 64;
   let o = out;
   let oEnd = out + (<usize>max << 4);
-  if (kind == K_LIST || kind == K_PHYSVEC || kind == K_MAPPING) {
-    let count = <u64>(kind == K_LIST ? countOf(obj) : flatCount(obj));
-    let p = (kind == K_LIST ? entriesOf(obj) : flatData(obj)) + (<usize>pos << 4);
+  let base = plainEntries(kind, obj);
+  if (base) {
+    let count = ctCount(kind, obj);
+    let p = base + (<usize>pos << 4);
     while (o < oEnd && pos < count) {
       let l = load<u64>(p, 8);
       o = emitChunks(o, oEnd, load<u64>(p) + off, l - off, kk, ks);
@@ -93,20 +105,19 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
       pos++;
       p += 16;
     }
-    if (pos >= count) store<u32>(c, 1, 4);
+    if (pos >= count) s.done = 1;
   } else {
-    resetReader();
     while (o < oEnd) {
-      if (!readFrom(kind, obj, pos)) { store<u32>(c, 1, 4); break; }
+      if (!readFrom(kind, obj, pos)) { s.done = 1; break; }
       pos = rdPos;
       o = emitChunks(o, oEnd, rdA + off, rdL - off, kk, ks);
       if (leftover) { off = rdL - leftover; break; }
       off = 0;
       pos++;
-      if (pos == 0) { store<u32>(c, 1, 4); break; }
+      if (pos == 0) { s.done = 1; break; }
     }
   }
-  store<u64>(c, pos, 16);
-  store<u64>(c, off, 24);
+  s.pos = pos;
+  s.off = off;
   return <i32>((o - out) >> 4);
 }

@@ -3,10 +3,11 @@
  * results of wasm, ts-typed and native C are checked against each other before timing.
  */
 import { Bench } from "tinybench";
-import { getCore, type Core } from "../ts/core/loader.js";
+import { getCore, wasm, type Core } from "../ts/core/loader.js";
 import { RangeList, type Entry } from "../ts/core/range-list.js";
 import { Container, CONTAINER_KINDS } from "../ts/core/container.js";
 import { DmaBufModel } from "../ts/model/model.js";
+import { systemHeapExporter } from "../ts/exporters/heap.js";
 import * as ref from "../ts/reference/ops.js";
 import { RefIova } from "../ts/reference/iova.js";
 import * as typed from "./ts-typed.js";
@@ -195,7 +196,7 @@ export async function pipelineSuite(cfg: Config): Promise<Result[]> {
         cpu: {},
         dev: { maxSegmentSize: 0x10000n, segBoundaryMask: 0xffff_ffffn, ...(iommu ? { iommu: { base: 0x1_0000_0000n, size: 0x1_0000_0000n } } : {}) },
       },
-    });
+    }, { exporter: systemHeapExporter });
     let k = 0;
     const once = () => {
       const b = `b${k++}`;
@@ -229,7 +230,7 @@ export async function pipelineSuite(cfg: Config): Promise<Result[]> {
 
 /** The cost of one JS -> wasm call (a no-op export), measured over 10^6 calls. */
 export async function callSuite(cfg: Config): Promise<Result[]> {
-  const noop = getCore().exports.noop;
+  const noop = wasm(getCore()).noop;
   const calls = 1_000_000;
   const rs = await timeTasks("call", "wasm", 1, {
     call: () => {

@@ -10,19 +10,20 @@ import { RangeList, type Entry } from "../../ts/core/range-list.js";
 import { Container, CONTAINER_KINDS } from "../../ts/core/container.js";
 import * as ref from "../../ts/reference/ops.js";
 import { SEED, RUNS, core, pageList, validList } from "../helpers.js";
+import { wasm } from "../../ts/core/loader.js";
 
 const c = core();
 
 /** All chunks of source handle `src` read through cur_next with batches of `max`. */
 function drain(src: number, k: bigint, max: number): Entry[] {
-  const e = c.exports;
+  const e = wasm(c);
   const cur = c.check(e.cur_new(src, k), "cur_new");
   const buf = c.check(e.buf_new(max * 16), "buf_new");
   const out: Entry[] = [];
   try {
     for (let n = c.check(e.cur_next(cur, buf, max), "cur_next"); n > 0; n = c.check(e.cur_next(cur, buf, max), "cur_next")) {
       expect(n).toBeLessThanOrEqual(max);
-      const w = new BigUint64Array(c.memory.buffer, e.buf_ptr(buf) >>> 0, n * 2);
+      const w = new BigUint64Array(c.memory.buffer, c.ptr(e.buf_ptr(buf), "buf_ptr"), n * 2);
       for (let i = 0; i < w.length; i += 2) out.push({ addr: w[i]!, len: w[i + 1]! });
     }
     expect(e.cur_next(cur, buf, max)).toBe(0); // stays finished
