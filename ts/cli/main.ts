@@ -20,13 +20,13 @@ const MAX_INPUT = 256 * 1024 * 1024;
 function readInput(file: string): string {
   let bytes: Buffer;
   try {
-    if (file !== "-" && statSync(file).size > MAX_INPUT) throw new ScenarioError([{ path: [], message: `${file} is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
+    if (file !== "-" && statSync(file).size > MAX_INPUT) throw new ScenarioError([{ path: [], code: "too_big", message: `${file} is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
     bytes = file === "-" ? readFileSync(0) : readFileSync(file);
   } catch (e) {
     if (e instanceof ScenarioError) throw e;
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (bytes.length > MAX_INPUT) throw new ScenarioError([{ path: [], message: `input is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
+  if (bytes.length > MAX_INPUT) throw new ScenarioError([{ path: [], code: "too_big", message: `input is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
   return bytes.toString("utf8");
 }
 
