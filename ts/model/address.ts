@@ -1,5 +1,5 @@
 /**
- * The address rules: what entries a map produces for importer I (DESIGN.md section 4).
+ * The address rules: what entries a map produces for importer I (docs/rules.md#address-rules).
  * All list work (split, translate, IOVA allocation) runs in the wasm core.
  */
 import { DmaBufError } from "../core/errors.js";

@@ -1,5 +1,5 @@
 /**
- * The dma-buf lifecycle (DESIGN.md section 4): export, attach with interconnect
+ * The dma-buf lifecycle (docs/rules.md#lifecycle): export, attach with interconnect
  * negotiation, resv lock, map / unmap, pin / unpin, move, revoke / restore, detach,
  * close. Every step either succeeds or throws a DmaBufError with the table's code and
  * changes nothing; when several rules apply, the first in table order wins. Each step
