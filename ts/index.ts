@@ -29,7 +29,7 @@ export type { InterconnectName } from "./model/interconnects.js";
 export type { TraceRecord, MapResult, NotifyResult, AttachResult } from "./model/trace.js";
 export { scenarioSchema, scenarioJsonSchema, LIMITS } from "./scenario/schema.js";
 export type { Scenario, Step } from "./scenario/schema.js";
-export { parseScenario, parseScenarioText, ScenarioError, formatPath } from "./scenario/validate.js";
+export { parseScenario, parseScenarioText, parseScenarioBytes, ScenarioError, formatPath, problemsJson, MAX_PROBLEMS } from "./scenario/validate.js";
 export type { Issue } from "./scenario/validate.js";
 export { runScenario } from "./scenario/runner.js";
 export type { RunOutput, RunReport, StepRecord } from "./scenario/runner.js";

@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { init } from "../core/loader.js";
 import { DmaBufError } from "../core/errors.js";
-import { parseScenario, parseScenarioText, ScenarioError, formatPath } from "../scenario/validate.js";
+import { parseScenario, parseScenarioBytes, ScenarioError, formatPath } from "../scenario/validate.js";
 import { scenarioJsonSchema, type Scenario } from "../scenario/schema.js";
 import { runScenario } from "../scenario/runner.js";
 import { formatReport, ansi } from "../scenario/report.js";
@@ -17,7 +17,7 @@ const colour = () => !!process.stdout.isTTY && process.env.NO_COLOR === undefine
 /** Largest scenario file the CLI reads (a backing of 4M ranges fits; 10^7 does not). */
 const MAX_INPUT = 256 * 1024 * 1024;
 
-function readInput(file: string): string {
+function readInput(file: string): Uint8Array {
   let bytes: Buffer;
   try {
     if (file !== "-" && statSync(file).size > MAX_INPUT) throw new ScenarioError([{ path: [], code: "too_big", message: `${file} is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
@@ -27,7 +27,7 @@ function readInput(file: string): string {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (bytes.length > MAX_INPUT) throw new ScenarioError([{ path: [], code: "too_big", message: `input is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
-  return bytes.toString("utf8");
+  return bytes;
 }
 
 function version(): string {
@@ -59,12 +59,12 @@ async function main(cmd: Command): Promise<number> {
       out(JSON.stringify(scenarioJsonSchema(), null, 2) + "\n");
       return 0;
     case "validate": {
-      const s = parseScenarioText(readInput(cmd.file));
+      const s = parseScenarioBytes(readInput(cmd.file));
       err(`${cmd.file}: valid scenario "${s.name}" (${s.steps.length} steps)\n`);
       return 0;
     }
     case "run":
-      return runAndPrint(parseScenarioText(readInput(cmd.file)), cmd.json);
+      return runAndPrint(parseScenarioBytes(readInput(cmd.file)), cmd.json);
     case "demo":
       return runAndPrint(parseScenario(DEMO_SCENARIO), cmd.json);
     case "bench": {
@@ -82,8 +82,9 @@ try {
   process.exitCode = await main(parseArgs(process.argv.slice(2)));
 } catch (e) {
   if (e instanceof ScenarioError) {
-    err(`invalid scenario: ${e.issues.length} problem(s)\n`);
+    err(`invalid scenario: ${e.issues.length + e.more} problem(s)\n`);
     for (const i of e.issues) err(`  ${formatPath(i.path)}: ${i.message}\n`);
+    if (e.more) err(`  … and ${e.more} more\n`);
     process.exitCode = 2;
   } else if (e instanceof UsageError) {
     err(`dmabuf-map: ${e.message}\nRun dmabuf-map --help for usage.\n`);
