@@ -10,6 +10,7 @@ import * as z from "zod/mini";
 import { hex, hex16 } from "../core/u64.js";
 import type { DmaBufModel } from "../model/model.js";
 import type { AttachResult, MapResult, NotifyResult, Op, StepResult } from "../model/trace.js";
+import type { PairList, Space } from "../model/state.js";
 import { backing, container, describe, interconnect, nameOf, u64 } from "./fields.js";
 
 /** The objects a step refers to by name. Devices are declared in `devices`, the rest by steps. */
@@ -49,7 +50,11 @@ const needsDevice = { needs: "device" } as const;
 
 const attachJson = (r: AttachResult) => ({ interconnect: r.interconnect });
 function mapJson(r: MapResult) {
-  const out: { interconnect: string; container: string; nelms: number; bytes: string; hash: string; barNumber?: number } = {
+  const out: {
+    interconnect: string; container: string; nelms: number; bytes: string; hash: string; barNumber?: number;
+    /** With the runner's `entries` option: the address space and every [addr, len] in read-back order. */
+    space?: Space; entries?: PairList;
+  } = {
     interconnect: r.interconnect,
     container: r.container,
     nelms: r.nelms,
