@@ -250,3 +250,6 @@ export function iova_free_all(h: u32): i32 {
   return OK;
 }
 
+
+// ---- pages (assembly/pages.ts) ----
+export { pages_to_list, sgt_append_pages } from "./pages";

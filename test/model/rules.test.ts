@@ -1,4 +1,4 @@
-// One test per row of DESIGN.md section 4's lifecycle table, each proving the failed
+// One test per row of the lifecycle table (docs/rules.md#lifecycle), each proving the failed
 // step changed nothing, plus the precedence of rows.
 import { describe, expect, it } from "vitest";
 import { world, fails, dynamicPair, MMIO, SYSTEM, BAR0 } from "./world.js";

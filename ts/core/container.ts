@@ -1,9 +1,10 @@
-import type { Core } from "./loader.js";
+import { getCore, type Core } from "./loader.js";
 import { CoreObject } from "./handle.js";
 import { RangeList, checkStatus } from "./range-list.js";
 import { chunksOf, forEachChunkBatch } from "./chunks.js";
 import { DmaBufError } from "./errors.js";
 import { U64_MAX, UINT_MAX } from "./u64.js";
+import { appendPagesStatus, type AppendOptions } from "./pages.js";
 
 /** The five mapping designs of the RFC v2 discussion. */
 export const CONTAINER_KINDS = ["sgt", "physvec", "mapping", "ranges", "xarray"] as const;
@@ -58,6 +59,31 @@ export class Container extends CoreObject {
         st = e.flat_from_list(KIND_ID[kind], list.handle, opts.data ?? 0n, 0, 0);
     }
     return new Container(c, checkStatus(c, st, `${kind} container`), kind);
+  }
+
+  /**
+   * An sgt built from page frame numbers as sg_alloc_append_table_from_pages() builds it
+   * (sg_alloc_table_from_pages_segment() when leftPages is 0): contiguous pages merge,
+   * records carry page, offset and length. leftPages > 0 leaves it open for appendPages().
+   */
+  static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions = {}, core: Core = getCore()): Container {
+    const what = "Container.fromPages";
+    return new Container(core, checkStatus(core, appendPagesStatus(core, what, 0, pfns, opts), what), "sgt");
+  }
+
+  /**
+   * sg_alloc_append_table_from_pages() on this table (an sgt from fromPages left open):
+   * pages continuing the last entry grow it within maxSegment, the rest add entries.
+   * Nothing changes on failure. raw() views are invalid afterwards.
+   */
+  appendPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions = {}): void {
+    const what = "appendPages";
+    const closed = () => new DmaBufError("EINVAL", `${what}: this ${this.kind} cannot take an append: it must be an sgt from Container.fromPages, left open (leftPages > 0), with the same pageSize and its last entry ending on a page boundary`);
+    if (this.kind !== "sgt") throw closed();
+    const st = appendPagesStatus(this.core, what, this.handle, pfns, opts);
+    // the arguments were checked above the core: an argument EINVAL now is the table's state
+    if (st === -22 && this.core.out(0) === U64_MAX) throw closed();
+    checkStatus(this.core, st, what);
   }
 
   /** An empty xarray, for xaStore / xaLoad / xaErase at arbitrary indices. */

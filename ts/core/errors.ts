@@ -8,6 +8,8 @@ export const ERRNO = {
   ENODEV: 19,
   EINVAL: 22,
   ERANGE: 34,
+  EDEADLK: 35,
+  EPROTO: 71,
   EOVERFLOW: 75,
   EOPNOTSUPP: 95,
   EALREADY: 114,
@@ -15,7 +17,7 @@ export const ERRNO = {
 
 export type ErrorCode = keyof typeof ERRNO;
 
-/** Codes a scenario step may report: those of DESIGN.md section 4's table. */
+/** Codes a scenario step may report: those of the lifecycle table (docs/rules.md#lifecycle). */
 export const MODEL_CODES = [
   "ENOENT", "EINVAL", "EOPNOTSUPP", "ENODEV", "EALREADY", "EBUSY", "EPERM", "ENOMEM",
 ] as const satisfies readonly ErrorCode[];

@@ -59,6 +59,8 @@ export interface CoreExports {
   iova_map_each(h: number, list: number): number;
   iova_unmap_each(h: number, list: number): number;
   iova_free_all(h: number): number;
+  pages_to_list(buf: number, n: number, pageShift: number, offset: bigint, size: bigint, maxSeg: bigint): number;
+  sgt_append_pages(h: number, buf: number, n: number, pageShift: number, offset: bigint, size: bigint, maxSeg: bigint, leftPages: number): number;
 }
 
 /** What `init` accepts: bytes, a URL to fetch, a fetch Response, or a compiled module. */

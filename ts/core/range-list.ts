@@ -4,6 +4,7 @@ import { CoreObject } from "./handle.js";
 import { DmaBufError, REASONS, type ErrorCode } from "./errors.js";
 import { U64_MAX, u64 } from "./u64.js";
 import { chunksOf, forEachChunkBatch } from "./chunks.js";
+import { pagesToListStatus, type PageOptions } from "./pages.js";
 
 /** One range: `len` bytes from `addr`. */
 export interface Entry {
@@ -72,6 +73,15 @@ export class RangeList extends CoreObject {
       words[2 * i + 1] = u64(l);
     });
     return RangeList.fromBigUint64Array(words, core);
+  }
+
+  /**
+   * The entries the kernel's sg_alloc_table_from_pages_segment() builds from these page
+   * frame numbers: contiguous pages merge up to maxSegment (rounded down to whole pages),
+   * the offset shortens the first entry, size cuts the last. See docs/pages.md.
+   */
+  static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: PageOptions = {}, core: Core = getCore()): RangeList {
+    return RangeList.adopt(core, pagesToListStatus(core, "RangeList.fromPages", pfns, opts), "RangeList.fromPages");
   }
 
   /** Number of entries. */

@@ -14,6 +14,7 @@ import type { Core } from "../core/loader.js";
 import { DmaBufError, type ErrorCode } from "../core/errors.js";
 import { hex, PAGE } from "../core/u64.js";
 import { DmaBufModel } from "../model/model.js";
+import { vfioExporter } from "../exporters/vfio.js";
 import type { TopologySpec } from "../model/topology.js";
 import type { TraceRecord } from "../model/trace.js";
 import { executeStep } from "../scenario/runner.js";
@@ -357,7 +358,7 @@ export function checkSteps(core: Core, topology: Topo, steps: Step[], model: Fuz
   return runEpoch({ core, extra: undefined, model }, topology, { steps, budget: 0, epoch: 0, base: 0 }).violations;
 }
 
-const defaultModel = (c: Core, t: TopologySpec) => new DmaBufModel(c, t);
+const defaultModel = (c: Core, t: TopologySpec) => new DmaBufModel(c, t, { exporter: vfioExporter });
 
 /** Every row of the lifecycle table, for coverage reports. */
 export const TABLE_ROWS: readonly string[] = ROWS.map((r) => r.id);

@@ -8,13 +8,19 @@ import { DmaBufError } from "../core/errors.js";
 import { hex, hex16 } from "../core/u64.js";
 import { fnv1a64Text } from "../core/hash.js";
 import { DmaBufModel } from "../model/model.js";
+import { vfioExporter } from "../exporters/vfio.js";
 import type { MapResult, NotifyResult, StepResult, TraceRecord } from "../model/trace.js";
+import { StateReader, type ModelState, type PairList, type Space } from "../model/state.js";
 import type { Expectation, Scenario, Step } from "./schema.js";
 import { mappingName } from "./validate.js";
 
 export type JsonResult =
   | { interconnect: string }
-  | { interconnect: string; container: string; nelms: number; bytes: string; hash: string; barNumber?: number }
+  | {
+      interconnect: string; container: string; nelms: number; bytes: string; hash: string; barNumber?: number;
+      /** With `entries`: the address space and every [addr, len] in read-back order. */
+      space?: Space; entries?: PairList;
+    }
   | { notified: string[]; stale: string[] };
 
 export interface StepRecord {
@@ -23,6 +29,28 @@ export interface StepRecord {
   ok: boolean;
   error?: string;
   result?: JsonResult;
+  /** With `state`: the model's state after the step. */
+  state?: ModelState;
+}
+
+export interface RunOptions {
+  /** Keep the first `previews` entries of each mapping for readable reports. */
+  previews?: number;
+  /** Add `space` and `entries` to every successful map result. */
+  entries?: boolean;
+  /** Add `state` to every step record. */
+  state?: boolean;
+  /**
+   * Address lists as Pairs read on demand rather than arrays: each record is then
+   * readable only until the generator moves on (streaming writers, runSteps only).
+   */
+  lazy?: boolean;
+}
+
+/** One step as it ran: its output record and what a report shows besides. */
+export interface StepOutcome {
+  record: StepRecord;
+  detail: StepDetail;
 }
 
 /** The `--json` output. */
@@ -140,33 +168,50 @@ export function checkExpect(exp: Expectation | undefined, rec: TraceRecord): str
   return out;
 }
 
-/** Runs `scenario` on `core`; previews keeps the first entries of each mapping for reports. */
-export function runScenario(scenario: Scenario, core: Core, opts: { previews?: number } = {}): RunReport {
-  const model = new DmaBufModel(core, scenario);
-  const steps: StepRecord[] = [];
-  const details: StepDetail[] = [];
-  let passed = true;
+/**
+ * Runs `scenario` on a fresh model, one step per iteration; the model is disposed when
+ * the iteration ends (or stops early).
+ */
+export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {}): Generator<StepOutcome, void, undefined> {
+  const model = new DmaBufModel(core, scenario, { exporter: vfioExporter });
+  const reader = opts.entries || opts.state ? new StateReader(model) : undefined;
   try {
-    scenario.steps.forEach((st, i) => {
+    for (let i = 0; i < scenario.steps.length; i++) {
+      const st = scenario.steps[i]!;
       try {
         executeStep(model, st, i);
       } catch (e) {
         if (!(e instanceof DmaBufError)) throw e;
       }
       const rec = model.trace[model.trace.length - 1]!;
+      model.trace.length = 0; // the record is consumed here: memory stays bounded over millions of steps
       const out: StepRecord = { i, op: st.op, ok: rec.ok };
       if (!rec.ok) out.error = rec.error!;
       if (rec.ok && rec.result) out.result = jsonResult(st.op, rec.result);
-      steps.push(out);
-      const failures = checkExpect(st.expect, rec);
-      if (failures.length) passed = false;
-      const d: StepDetail = { subject: subjectOf(st, i), failures };
+      if (st.op === "map" && rec.ok && reader) {
+        const space = reader.mapped(mappingName(st, i));
+        if (opts.entries) Object.assign(out.result!, { space, entries: reader.entries(mappingName(st, i), opts.lazy) });
+      }
+      if (opts.state) out.state = reader!.read(opts.lazy);
+      const d: StepDetail = { subject: subjectOf(st, i), failures: checkExpect(st.expect, rec) };
       if (rec.message) d.message = rec.message;
       if (st.op === "map" && rec.ok && opts.previews) d.preview = model.mappingEntries(mappingName(st, i), opts.previews);
-      details.push(d);
-    });
+      yield { record: out, detail: d };
+    }
   } finally {
     model.dispose();
+  }
+}
+
+/** Runs `scenario` on `core` and keeps every record (see output.ts to stream them instead). */
+export function runScenario(scenario: Scenario, core: Core, opts: Omit<RunOptions, "lazy"> = {}): RunReport {
+  const steps: StepRecord[] = [];
+  const details: StepDetail[] = [];
+  let passed = true;
+  for (const { record, detail } of runSteps(scenario, core, opts)) {
+    steps.push(record);
+    details.push(detail);
+    if (detail.failures.length) passed = false;
   }
   const traceHash = hex16(fnv1a64Text(core, JSON.stringify(steps)));
   return { output: { name: scenario.name, passed, steps, traceHash }, details };

@@ -1,0 +1,91 @@
+// The streamed --json record (issue 15.2): the same bytes as JSON.stringify of the whole
+// record, an incremental traceHash over the same bytes, and an output larger than one
+// JS string can hold written in bounded memory.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { runScenario } from "../../ts/scenario/runner.js";
+import { Fnv64, writeRunJson } from "../../ts/scenario/output.js";
+import { fnv1a64Bytes } from "../../ts/core/hash.js";
+import { hex16 } from "../../ts/core/u64.js";
+import { parseScenario } from "../../ts/scenario/validate.js";
+import { core, SEED, RUNS } from "../helpers.js";
+import { SCENARIOS } from "./run-output.js";
+import { amplifying } from "./amplify.js";
+
+const c = core();
+
+function streamed(s: Parameters<typeof writeRunJson>[0], opts: Parameters<typeof writeRunJson>[3] = {}): { text: string; chunks: number; passed: boolean } {
+  const parts: string[] = [];
+  const passed = writeRunJson(s, c, (x) => parts.push(x), opts);
+  return { text: parts.join(""), chunks: parts.length, passed };
+}
+
+describe("Fnv64", () => {
+  it("fed in any pieces, equals the core's FNV-1a 64 of the whole", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.nat(300)), (bytes, cuts) => {
+        const f = new Fnv64();
+        let at = 0;
+        for (const cut of [...cuts].sort((a, b) => a - b)) {
+          f.update(bytes.subarray(at, Math.max(at, cut)));
+          at = Math.max(at, cut);
+        }
+        f.update(bytes.subarray(at));
+        expect(f.hex()).toBe(hex16(fnv1a64Bytes(c, bytes)));
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+});
+
+describe("writeRunJson", () => {
+  const variants = [{}, { entries: true }, { entries: true, state: true }];
+  it.each(SCENARIOS)("%s: streamed bytes are JSON.stringify's, in one run or two", (_, s) => {
+    for (const v of variants) {
+      const whole = JSON.stringify(runScenario(s, c, v).output) + "\n";
+      expect(streamed(s, v).text).toBe(whole);
+      const twice = streamed(s, { ...v, bufferLimit: 0 }); // past the buffer: the run is repeated and streamed
+      expect(twice.text).toBe(whole);
+      expect(twice.chunks).toBeGreaterThan(2);
+    }
+  });
+
+  it("puts passed: false first when a step breaks its expectation, and reports each failure once", () => {
+    const s = SCENARIOS.find(([f]) => f === "move-notify.json")![1];
+    const broken = { ...s, steps: s.steps.map((st, i) => (i === 0 ? { ...st, expect: { error: "EBUSY" as const } } : st)) };
+    for (const bufferLimit of [undefined, 0]) {
+      const failures: string[] = [];
+      const r = streamed(broken, { bufferLimit, onFailure: (o, f) => failures.push(`${o.record.i}: ${f}`) });
+      expect(r.passed).toBe(false);
+      expect(r.text.startsWith(`{"name":"move-notify","passed":false,"steps":[`)).toBe(true);
+      expect(r.text).toBe(JSON.stringify(runScenario(broken, c).output) + "\n");
+      expect(failures).toEqual(["0: expected EBUSY but the step succeeded"]);
+    }
+  });
+
+  it("writes a record larger than the longest JS string in bounded chunks, with the right traceHash", () => {
+    const input = amplifying(1000, 2100);
+    expect(JSON.stringify(input).length).toBeLessThan(500_000); // a few hundred KB of input
+    const s = parseScenario(input);
+    let bytes = 0;
+    let largest = 0;
+    let head = "";
+    let tail = "";
+    const hash = new Fnv64(); // over the writes between the header and the trailer: the steps array
+    let pending: string | undefined;
+    const passed = writeRunJson(s, c, (x) => {
+      if (!head) head = x;
+      else if (pending !== undefined) hash.updateText(pending);
+      if (head !== x) pending = x;
+      bytes += x.length;
+      largest = Math.max(largest, x.length);
+      tail = (tail + x).slice(-600);
+    });
+    expect(passed).toBe(true);
+    expect(bytes).toBeGreaterThan(2 ** 29); // V8's string limit: JSON.stringify would throw "Invalid string length"
+    expect(largest).toBeLessThan(1 << 20);
+    expect(head).toBe(`{"name":"amplify","passed":true,"steps":`);
+    expect(tail).toMatch(/"a1x+","a0x+"\],"stale":\[\]\}\}\],"traceHash":"0x[0-9a-f]{16}"\}\n$/);
+    expect(pending).toBe(`,"traceHash":"${hash.hex()}"}\n`);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * The `--json` record, written step by step (issue 15.2): a scenario may ask for more
+ * output than one JS string holds, so nothing here builds the whole record. The bytes
+ * are exactly those of `JSON.stringify(runScenario(...).output)`, and `traceHash` is
+ * FNV-1a 64 computed incrementally over the same bytes as `JSON.stringify(steps)`.
+ */
+import type { Core } from "../core/loader.js";
+import { Pairs } from "../model/state.js";
+import type { Scenario } from "./schema.js";
+import { runSteps, type RunOptions, type StepOutcome } from "./runner.js";
+
+/** FNV-1a 64, fed in pieces (the same value as fnv1a64Bytes over their concatenation). */
+export class Fnv64 {
+  // the state in four 16-bit limbs, so that every product stays a small integer
+  private v0 = 0x2325;
+  private v1 = 0x8422;
+  private v2 = 0x9ce4;
+  private v3 = 0xcbf2;
+  private readonly enc = new TextEncoder();
+
+  update(bytes: Uint8Array): this {
+    let { v0, v1, v2, v3 } = this;
+    for (let i = 0; i < bytes.length; i++) {
+      // v ^= byte; v *= 2^40 + 0x1b3 (mod 2^64)
+      v0 ^= bytes[i]!;
+      const t0 = v0 * 0x1b3;
+      let t1 = v1 * 0x1b3;
+      let t2 = v2 * 0x1b3 + (v0 << 8);
+      const t3 = v3 * 0x1b3 + (v1 << 8);
+      t1 += t0 >>> 16;
+      t2 += t1 >>> 16;
+      v0 = t0 & 0xffff;
+      v1 = t1 & 0xffff;
+      v2 = t2 & 0xffff;
+      v3 = (t3 + (t2 >>> 16)) & 0xffff;
+    }
+    Object.assign(this, { v0, v1, v2, v3 });
+    return this;
+  }
+
+  /** Hashes the UTF-8 bytes of `s`. */
+  updateText(s: string): this {
+    return this.update(this.enc.encode(s));
+  }
+
+  /** `0x` + 16 lowercase hex digits. */
+  hex(): string {
+    return "0x" + [this.v3, this.v2, this.v1, this.v0].map((x) => x.toString(16).padStart(4, "0")).join("");
+  }
+}
+
+/** Collects small pieces and hands them on in chunks of about `chunk` characters. */
+class Chunker {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(
+    private readonly sink: (s: string) => void,
+    private readonly chunk = 1 << 16,
+  ) {}
+  push(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= this.chunk) this.flush();
+  }
+  flush(): void {
+    if (!this.parts.length) return;
+    this.sink(this.parts.join(""));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+/** Writes `v` as JSON.stringify would, in pieces; Pairs are read batch by batch. */
+function writeJson(v: unknown, push: (s: string) => void): void {
+  if (v instanceof Pairs) {
+    let first = true;
+    push("[");
+    v.each((w) => {
+      for (let i = 0; i + 1 < w.length; i += 2) {
+        push(`${first ? "" : ","}["0x${w[i]!.toString(16)}","0x${w[i + 1]!.toString(16)}"]`);
+        first = false;
+      }
+    });
+    push("]");
+  } else if (Array.isArray(v) && v.length <= 4096 && v.every((x) => typeof x === "string" || typeof x === "number")) {
+    push(JSON.stringify(v)); // notified / stale names, pairs: one piece
+  } else if (Array.isArray(v)) {
+    push("[");
+    v.forEach((x, i) => {
+      if (i) push(",");
+      if (x === undefined || typeof x === "function") push("null");
+      else writeJson(x, push);
+    });
+    push("]");
+  } else if (v !== null && typeof v === "object") {
+    push("{");
+    let first = true;
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined || typeof x === "function") continue;
+      push(`${first ? "" : ","}${JSON.stringify(k)}:`);
+      first = false;
+      writeJson(x, push);
+    }
+    push("}");
+  } else push(JSON.stringify(v));
+}
+
+export interface WriteRunOptions extends RunOptions {
+  /** Called for each expectation failure, as the step runs (the CLI prints them on stderr). */
+  onFailure?: (outcome: StepOutcome, failure: string) => void;
+  /** Characters kept in memory to print the record after one run; past it, the scenario runs twice. */
+  bufferLimit?: number;
+}
+
+/**
+ * Runs `scenario` and writes its `--json` record (with a final newline) to `write` in
+ * chunks, in bounded memory. The record starts with `passed`, which is known only at
+ * the end: output up to `bufferLimit` characters is kept and printed after the run;
+ * past it, the first run only decides `passed`, and a second run (the model is
+ * deterministic) streams the record. Returns passed.
+ */
+export function writeRunJson(scenario: Scenario, core: Core, write: (s: string) => void, opts: WriteRunOptions = {}): boolean {
+  const limit = opts.bufferLimit ?? 64 << 20;
+  const runOpts: RunOptions = { ...opts, lazy: true };
+  let kept: string[] | undefined = [];
+  let keptSize = 0;
+  let passed = true;
+  const trailer = streamSteps(scenario, core, runOpts, (s) => {
+    keptSize += s.length;
+    if (keptSize > limit) kept = undefined;
+    else kept?.push(s);
+  }, () => kept !== undefined, (o) => {
+    if (!o.detail.failures.length) return;
+    passed = false;
+    for (const f of o.detail.failures) opts.onFailure?.(o, f);
+  });
+  write(`{"name":${JSON.stringify(scenario.name)},"passed":${passed},"steps":`);
+  if (kept) {
+    for (const s of kept) write(s);
+    write(trailer);
+  } else {
+    write(streamSteps(scenario, core, runOpts, write, () => true, () => {}));
+  }
+  return passed;
+}
+
+/**
+ * Runs the steps and, while `wanted()`, writes `[rec,rec,…]` in chunks; returns the
+ * trailer with the traceHash of what was written.
+ */
+function streamSteps(scenario: Scenario, core: Core, opts: RunOptions, write: (s: string) => void, wanted: () => boolean, each: (o: StepOutcome) => void): string {
+  const hash = new Fnv64();
+  const out = new Chunker((s) => {
+    hash.updateText(s);
+    write(s);
+  });
+  out.push("[");
+  let first = true;
+  for (const o of runSteps(scenario, core, opts)) {
+    if (wanted()) {
+      if (!first) out.push(",");
+      writeJson(o.record, (s) => out.push(s));
+    }
+    first = false;
+    each(o);
+  }
+  out.push("]");
+  out.flush();
+  return `,"traceHash":"${hash.hex()}"}\n`;
+}
