@@ -1,56 +1,41 @@
 #!/usr/bin/env node
-/** The dmabuf-map command line. Exit codes: 0 ok, 1 expectation failed, 2 bad input or usage. */
-import { readFileSync, statSync } from "node:fs";
-import { init } from "../core/loader.js";
+/**
+ * The dmabuf-map command line: parse, dispatch, map errors to exit codes.
+ * Exit codes: 0 ok, 1 an expectation failed (or a fuzz violation), 2 bad input, usage or
+ * an output error. The benchmarks and the fuzzer are loaded only when asked for.
+ */
+import { readFileSync } from "node:fs";
 import { DmaBufError } from "../core/errors.js";
-import { parseScenario, parseScenarioText, ScenarioError, formatPath } from "../scenario/validate.js";
-import { scenarioJsonSchema, type Scenario } from "../scenario/schema.js";
-import { runScenario } from "../scenario/runner.js";
-import { formatReport, ansi } from "../scenario/report.js";
+import { init } from "../core/loader.js";
+import { parseScenario } from "../scenario/validate.js";
+import { scenarioJsonSchema } from "../scenario/schema.js";
 import { DEMO_SCENARIO } from "../scenario/demo.js";
-import { parseArgs, UsageError, HELP, type Command } from "./args.js";
+import { UsageError } from "../util/args.js";
+import { helpText, parseCli, type Command } from "../util/commands.js";
+import { guardOutput } from "./io.js";
+import { runFiles, runOne } from "./scenarios.js";
 
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
-const colour = () => !!process.stdout.isTTY && process.env.NO_COLOR === undefined;
-
-/** Largest scenario file the CLI reads (a backing of 4M ranges fits; 10^7 does not). */
-const MAX_INPUT = 256 * 1024 * 1024;
-
-function readInput(file: string): string {
-  let bytes: Buffer;
-  try {
-    if (file !== "-" && statSync(file).size > MAX_INPUT) throw new ScenarioError([{ path: [], message: `${file} is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
-    bytes = file === "-" ? readFileSync(0) : readFileSync(file);
-  } catch (e) {
-    if (e instanceof ScenarioError) throw e;
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (bytes.length > MAX_INPUT) throw new ScenarioError([{ path: [], message: `input is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
-  return bytes.toString("utf8");
-}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
 }
 
-async function runAndPrint(scenario: Scenario, json: boolean): Promise<number> {
-  const core = await init();
-  const report = runScenario(scenario, core, { previews: json ? 0 : 4 });
-  if (json) {
-    out(JSON.stringify(report.output) + "\n");
-    report.details.forEach((d, i) => d.failures.forEach((f) => err(`step ${i} (${report.output.steps[i]!.op} ${d.subject}): ${f}\n`)));
-  } else {
-    out(formatReport(scenario, report, colour() ? ansi : undefined));
-  }
-  return report.output.passed ? 0 : 1;
+/** An error that ends the command with one line on stderr and exit 2. */
+class Fatal extends Error {}
+
+/** The core, loaded on first use; without WebAssembly (`node --jitless`) a one-line error. */
+async function core() {
+  if (typeof WebAssembly === "undefined") throw new Fatal("this Node has no WebAssembly (was it started with --jitless?)");
+  return init();
 }
 
 async function main(cmd: Command): Promise<number> {
   switch (cmd.command) {
     case "help":
-      out(HELP);
+      out(helpText(cmd.topic));
       return 0;
     case "version":
       out(version() + "\n");
@@ -58,38 +43,36 @@ async function main(cmd: Command): Promise<number> {
     case "schema":
       out(JSON.stringify(scenarioJsonSchema(), null, 2) + "\n");
       return 0;
-    case "validate": {
-      const s = parseScenarioText(readInput(cmd.file));
-      err(`${cmd.file}: valid scenario "${s.name}" (${s.steps.length} steps)\n`);
-      return 0;
-    }
+    case "validate":
     case "run":
-      return runAndPrint(parseScenarioText(readInput(cmd.file)), cmd.json);
+      return runFiles(cmd, core);
     case "demo":
-      return runAndPrint(parseScenario(DEMO_SCENARIO), cmd.json);
+      return runOne("demo", parseScenario(DEMO_SCENARIO), await core(), cmd.json) === "passed" ? 0 : 1;
     case "bench": {
+      await core();
       const { runBenchCli } = await import("../../bench/main.js");
       return runBenchCli(cmd);
     }
     case "fuzz": {
       const { runFuzzCli } = await import("../fuzz/cli.js");
+      await core();
       return runFuzzCli(cmd);
     }
   }
 }
 
+guardOutput();
 try {
-  process.exitCode = await main(parseArgs(process.argv.slice(2)));
+  process.exitCode = await main(parseCli(process.argv.slice(2)));
 } catch (e) {
-  if (e instanceof ScenarioError) {
-    err(`invalid scenario: ${e.issues.length} problem(s)\n`);
-    for (const i of e.issues) err(`  ${formatPath(i.path)}: ${i.message}\n`);
+  if (e instanceof Fatal) {
+    err(`dmabuf-map: ${e.message}\n`);
     process.exitCode = 2;
   } else if (e instanceof UsageError) {
     err(`dmabuf-map: ${e.message}\nRun dmabuf-map --help for usage.\n`);
     process.exitCode = 2;
   } else if (e instanceof DmaBufError) {
-    err(`dmabuf-map: ${e.code}: ${e.message}\n`);
+    err(`dmabuf-map: ${e.code}: ${e.message.split("\n")[0]}\n`);
     process.exitCode = 2;
   } else throw e;
 }

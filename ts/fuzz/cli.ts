@@ -1,6 +1,6 @@
 /** `dmabuf-map fuzz --seed S --ops N [--json]`: exit 0 when every invariant held and the model agreed with the reference, 1 otherwise. */
 import { init } from "../core/loader.js";
-import type { Command } from "../cli/args.js";
+import type { CommandOf } from "../util/commands.js";
 import { fuzz, TABLE_ROWS, type FuzzReport } from "./fuzz.js";
 
 /** Seconds between progress lines when stderr is not a terminal. */
@@ -48,7 +48,7 @@ function readable(report: FuzzReport, seconds: number): string {
   return out.join("\n") + "\n";
 }
 
-export async function runFuzzCli(cmd: Extract<Command, { command: "fuzz" }>): Promise<number> {
+export async function runFuzzCli(cmd: CommandOf<"fuzz">): Promise<number> {
   const core = await init();
   const t0 = performance.now();
   const report = fuzz(core, { seed: cmd.seed, ops: cmd.ops, onProgress: progress(!!process.stderr.isTTY, (s) => process.stderr.write(s)) });
