@@ -3,7 +3,7 @@
  * results of wasm, ts-typed and native C are checked against each other before timing.
  */
 import { Bench } from "tinybench";
-import { getCore, type Core } from "../ts/core/loader.js";
+import { getCore, wasm, type Core } from "../ts/core/loader.js";
 import { RangeList, type Entry } from "../ts/core/range-list.js";
 import { Container, CONTAINER_KINDS } from "../ts/core/container.js";
 import { DmaBufModel } from "../ts/model/model.js";
@@ -227,7 +227,7 @@ export async function pipelineSuite(cfg: Config): Promise<Result[]> {
 
 /** The cost of one JS -> wasm call (a no-op export), measured over 10^6 calls. */
 export async function callSuite(cfg: Config): Promise<Result[]> {
-  const noop = getCore().exports.noop;
+  const noop = wasm(getCore()).noop;
   const calls = 1_000_000;
   const rs = await timeTasks("call", "wasm", 1, {
     call: () => {
