@@ -52,6 +52,8 @@ export function referenceChecks(es: Entry[], core: Core): Record<ListOp, string>
 async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Config, ops: readonly ListOp[] = LIST_OPS): Promise<Result[]> {
   const core = getCore();
   const list = seededList(n, core);
+  // past 10^7 an operation takes seconds: 3 samples each
+  const huge = n > 1e7;
   const out: Result[] = [];
   try {
     const { checks, tasks } = wasmOps(list, ops);
@@ -60,7 +62,7 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
       // the list's own bytes beside the peak RSS: nothing may hold a second copy in JS
       const listBytes = Number(list.bytes());
       const mem = cfg.peakRss ? () => ({ bytesPerEntry: listBytes / n, listBytes, peakRssBytes: cfg.peakRss!() }) : () => ({});
-      out.push(...(await timeTasks(suite, "wasm", n, tasks, cfg)).map((r) => ({ ...r, ...mem() })));
+      out.push(...(await timeTasks(suite, "wasm", n, tasks, cfg, huge)).map((r) => ({ ...r, ...mem() })));
     }
     if (impls.includes("ts-typed")) {
       const words = list.toBigUint64Array();
@@ -107,7 +109,7 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
     }
     if (impls.includes("native-c")) {
       for (const op of ops) {
-        const r = nativeResult(cfg, suite, op, n, cfg.quick ? 5 : 15, checks[op]);
+        const r = nativeResult(cfg, suite, op, n, huge ? 3 : cfg.quick ? 5 : 15, checks[op]);
         if (r) out.push(r);
       }
     }
