@@ -6,10 +6,11 @@ export class UsageError extends Error {}
 const positiveInt = z.coerce.number().int().positive();
 
 export const commandSchema = z.discriminatedUnion("command", [
-  z.strictObject({ command: z.literal("run"), file: z.string().min(1), json: z.boolean() }),
+  z.strictObject({ command: z.literal("run"), file: z.string().min(1), json: z.boolean(), entries: z.boolean(), state: z.boolean(), all: z.boolean() }),
   z.strictObject({ command: z.literal("validate"), file: z.string().min(1) }),
   z.strictObject({ command: z.literal("schema") }),
-  z.strictObject({ command: z.literal("demo"), json: z.boolean() }),
+  z.strictObject({ command: z.literal("demo"), json: z.boolean(), entries: z.boolean(), state: z.boolean(), all: z.boolean() }),
+  z.strictObject({ command: z.literal("web"), port: z.coerce.number().int().min(0).max(65535), open: z.boolean() }),
   z.strictObject({ command: z.literal("bench"), json: z.boolean(), quick: z.boolean(), suite: z.string().optional(), out: z.string().optional() }),
   z.strictObject({ command: z.literal("fuzz"), seed: z.coerce.number().int().min(0).max(0xffff_ffff), ops: positiveInt.max(100_000_000), json: z.boolean() }),
   z.strictObject({ command: z.literal("help") }),
@@ -20,6 +21,11 @@ export type Command = z.output<typeof commandSchema>;
 
 const FLAGS: Record<string, { takes: boolean; for: string[] }> = {
   json: { takes: false, for: ["run", "demo", "bench", "fuzz"] },
+  entries: { takes: false, for: ["run", "demo"] },
+  state: { takes: false, for: ["run", "demo"] },
+  all: { takes: false, for: ["run", "demo"] },
+  port: { takes: true, for: ["web"] },
+  open: { takes: false, for: ["web"] },
   quick: { takes: false, for: ["bench"] },
   suite: { takes: true, for: ["bench"] },
   out: { takes: true, for: ["bench"] },
@@ -35,6 +41,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const [command, ...rest] = argv as [string, ...string[]];
   const raw: Record<string, unknown> = { command };
   for (const f of Object.keys(FLAGS)) if (!FLAGS[f]!.takes && FLAGS[f]!.for.includes(command)) raw[f] = false;
+  if (command === "web") raw.port = "8080";
   if (command === "fuzz") {
     raw.seed = "1";
     raw.ops = "10000";
@@ -70,10 +77,15 @@ export function parseArgs(argv: readonly string[]): Command {
 export const HELP = `dmabuf-map: a WebAssembly-cored model of Linux dma-buf sharing
 
 Usage:
-  dmabuf-map run FILE|- [--json]     run a scenario; a readable report, or the JSON record
+  dmabuf-map run FILE|- [--json] [--entries] [--state] [--all]
+                                     run a scenario; a readable report (--all: every entry),
+                                     or the JSON record (--entries: every map's address
+                                     space and entries; --state: the state after each step)
   dmabuf-map validate FILE|-         check a scenario's shape and names (exit 2 on problems)
   dmabuf-map schema                  print the scenario JSON Schema
-  dmabuf-map demo [--json]           run the built-in demo scenario
+  dmabuf-map demo [--json] [--entries] [--state] [--all]
+                                     run the built-in demo scenario
+  dmabuf-map web [--port N] [--open] serve the explorer on 127.0.0.1 (default port 8080)
   dmabuf-map bench [--quick] [--json] [--suite NAME] [--out FILE.svg]
                                      benchmarks: wasm vs TypeScript vs native C
   dmabuf-map fuzz [--seed S] [--ops N] [--json]

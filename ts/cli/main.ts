@@ -5,13 +5,23 @@ import { init } from "../core/loader.js";
 import { DmaBufError } from "../core/errors.js";
 import { parseScenario, parseScenarioText, ScenarioError, formatPath } from "../scenario/validate.js";
 import { scenarioJsonSchema, type Scenario } from "../scenario/schema.js";
-import { runScenario } from "../scenario/runner.js";
-import { formatReport, ansi } from "../scenario/report.js";
+import { printRun, ansi, escapeControls } from "../scenario/report.js";
 import { DEMO_SCENARIO } from "../scenario/demo.js";
 import { parseArgs, UsageError, HELP, type Command } from "./args.js";
 
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
+/** Streamed output: waits for "drain" when the pipe is full, so memory stays bounded. */
+const toStdout = (s: string): void | Promise<void> => {
+  if (process.stdout.write(s)) return;
+  return new Promise((ok) => {
+    const done = () => {
+      process.stdout.off("drain", done).off("close", done);
+      ok();
+    };
+    process.stdout.on("drain", done).on("close", done);
+  });
+};
 const colour = () => !!process.stdout.isTTY && process.env.NO_COLOR === undefined;
 
 /** Largest scenario file the CLI reads (a backing of 4M ranges fits; 10^7 does not). */
@@ -35,16 +45,14 @@ function version(): string {
   return pkg.version;
 }
 
-async function runAndPrint(scenario: Scenario, json: boolean): Promise<number> {
+type RunFlags = { json: boolean; entries: boolean; state: boolean; all: boolean };
+
+async function runAndPrint(scenario: Scenario, flags: RunFlags): Promise<number> {
+  if (!flags.json && (flags.entries || flags.state)) throw new UsageError(`--${flags.entries ? "entries" : "state"} adds to the JSON record: use it with --json (the report prints every entry with --all)`);
+  if (flags.json && flags.all) throw new UsageError("--all is for the readable report: with --json, use --entries");
   const core = await init();
-  const report = runScenario(scenario, core, { previews: json ? 0 : 4 });
-  if (json) {
-    out(JSON.stringify(report.output) + "\n");
-    report.details.forEach((d, i) => d.failures.forEach((f) => err(`step ${i} (${report.output.steps[i]!.op} ${d.subject}): ${f}\n`)));
-  } else {
-    out(formatReport(scenario, report, colour() ? ansi : undefined));
-  }
-  return report.output.passed ? 0 : 1;
+  const opts = colour() ? { ...flags, style: ansi } : flags;
+  return (await printRun(scenario, core, opts, toStdout, err)) ? 0 : 1;
 }
 
 async function main(cmd: Command): Promise<number> {
@@ -60,13 +68,17 @@ async function main(cmd: Command): Promise<number> {
       return 0;
     case "validate": {
       const s = parseScenarioText(readInput(cmd.file));
-      err(`${cmd.file}: valid scenario "${s.name}" (${s.steps.length} steps)\n`);
+      err(`${escapeControls(cmd.file)}: valid scenario "${escapeControls(s.name)}" (${s.steps.length} steps)\n`);
       return 0;
     }
     case "run":
-      return runAndPrint(parseScenarioText(readInput(cmd.file)), cmd.json);
+      return runAndPrint(parseScenarioText(readInput(cmd.file)), cmd);
     case "demo":
-      return runAndPrint(parseScenario(DEMO_SCENARIO), cmd.json);
+      return runAndPrint(parseScenario(DEMO_SCENARIO), cmd);
+    case "web": {
+      const { runWebCli } = await import("./web.js");
+      return runWebCli(cmd);
+    }
     case "bench": {
       const { runBenchCli } = await import("../../bench/main.js");
       return runBenchCli(cmd);
@@ -83,13 +95,13 @@ try {
 } catch (e) {
   if (e instanceof ScenarioError) {
     err(`invalid scenario: ${e.issues.length} problem(s)\n`);
-    for (const i of e.issues) err(`  ${formatPath(i.path)}: ${i.message}\n`);
+    for (const i of e.issues) err(`  ${escapeControls(formatPath(i.path))}: ${escapeControls(i.message)}\n`);
     process.exitCode = 2;
   } else if (e instanceof UsageError) {
-    err(`dmabuf-map: ${e.message}\nRun dmabuf-map --help for usage.\n`);
+    err(`dmabuf-map: ${escapeControls(e.message)}\nRun dmabuf-map --help for usage.\n`);
     process.exitCode = 2;
   } else if (e instanceof DmaBufError) {
-    err(`dmabuf-map: ${e.code}: ${e.message}\n`);
+    err(`dmabuf-map: ${e.code}: ${escapeControls(e.message)}\n`);
     process.exitCode = 2;
   } else throw e;
 }

@@ -9,7 +9,7 @@
  */
 import { hex } from "../core/u64.js";
 import type { DmaBufModel } from "./model.js";
-import type { Mapping } from "./attachment.js";
+import type { Attachment, Mapping } from "./attachment.js";
 import type { P2PPath } from "./topology.js";
 
 /** Where a mapping's addresses live. */
@@ -125,6 +125,12 @@ export class StateReader {
     return space;
   }
 
+  /** Attachment `name`'s importer device and its P2P path (null: the backing is system memory). */
+  attachment(name: string): { importer: string; path: P2PPath | null } {
+    const a = this.model.attachments.get(name)!;
+    return { importer: a.importer, path: pathOf(this.model, a) };
+  }
+
   /** The entries of live mapping `name` in the container's read-back order. */
   entries(name: string, lazy = false): PairList {
     const c = this.model.mappings.get(name)!.container;
@@ -153,7 +159,7 @@ export class StateReader {
       importer: a.importer,
       dynamic: a.dynamic,
       interconnect: a.interconnect,
-      path: a.buffer.closed || a.buffer.backing.kind !== "mmio" ? null : model.topology.p2pPath(a.buffer.exporter, a.device),
+      path: pathOf(model, a),
       pins: a.pins,
       detached: a.detached,
     }));
@@ -179,6 +185,10 @@ export class StateReader {
     });
     return { buffers, attachments, mappings, iova };
   }
+}
+
+function pathOf(model: DmaBufModel, a: Attachment): P2PPath | null {
+  return a.buffer.closed || a.buffer.backing.kind !== "mmio" ? null : model.topology.p2pPath(a.buffer.exporter, a.device);
 }
 
 /** A range list's words, in one batch (zero-copy view over wasm memory). */
