@@ -7,6 +7,7 @@ import { getCore, type Core } from "../ts/core/loader.js";
 import { RangeList, type Entry } from "../ts/core/range-list.js";
 import { Container, CONTAINER_KINDS } from "../ts/core/container.js";
 import { DmaBufModel } from "../ts/model/model.js";
+import { systemHeapExporter } from "../ts/exporters/heap.js";
 import * as ref from "../ts/reference/ops.js";
 import { RefIova } from "../ts/reference/iova.js";
 import * as typed from "./ts-typed.js";
@@ -192,7 +193,7 @@ export async function pipelineSuite(cfg: Config): Promise<Result[]> {
         cpu: {},
         dev: { maxSegmentSize: 0x10000n, segBoundaryMask: 0xffff_ffffn, ...(iommu ? { iommu: { base: 0x1_0000_0000n, size: 0x1_0000_0000n } } : {}) },
       },
-    });
+    }, { exporter: systemHeapExporter });
     let k = 0;
     const once = () => {
       const b = `b${k++}`;

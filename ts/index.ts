@@ -19,14 +19,20 @@ export { hex, hex16, U64_MAX, UINT_MAX, PAGE } from "./core/u64.js";
 
 // The dma-buf model and scenarios (no Node built-ins: this entry runs in browsers too).
 export { DmaBufModel } from "./model/model.js";
-export type { ExportArgs, AttachArgs, MapArgs } from "./model/model.js";
+export type { ExportArgs, AttachArgs, MapArgs, ModelOptions } from "./model/model.js";
 export { Topology } from "./model/topology.js";
 export type { Device, Bar, HostBridge, Switch, P2PPath, TopologySpec } from "./model/topology.js";
-export type { DmaBufOps, InterconnectOps, AttachmentView, MapProduct, InterconnectMatch } from "./model/ops.js";
-export { checkOps } from "./model/ops.js";
-export { INTERCONNECTS, negotiate } from "./model/interconnects.js";
-export type { InterconnectName } from "./model/interconnects.js";
-export type { TraceRecord, MapResult, NotifyResult, AttachResult } from "./model/trace.js";
+export type { DmaBufOps, InterconnectOps, AttachmentView, BufferView, MapProduct, AddressSpace, ExporterFactory } from "./model/ops.js";
+export { checkOps, ADDRESS_SPACES } from "./model/ops.js";
+export type { ImporterOps, InterconnectMatch, ImporterFlags } from "./model/importer.js";
+export { INTERCONNECTS, BUILTIN_INTERCONNECTS, negotiate } from "./model/interconnects.js";
+export type { InterconnectName, InterconnectDef } from "./model/interconnects.js";
+export { sgtMap, physvecMap, iovMap } from "./model/address.js";
+export type { Backing, BackingSpec } from "./model/buffer.js";
+export type { TraceRecord, MapResult, NotifyResult, AttachResult, CallbackError } from "./model/trace.js";
+export { vfioExporter } from "./exporters/vfio.js";
+export { systemHeapExporter } from "./exporters/heap.js";
+export { rfcV2Exporter } from "./exporters/rfc-v2.js";
 export { scenarioSchema, scenarioJsonSchema, LIMITS } from "./scenario/schema.js";
 export type { Scenario, Step } from "./scenario/schema.js";
 export { parseScenario, parseScenarioText, ScenarioError, formatPath } from "./scenario/validate.js";

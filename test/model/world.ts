@@ -1,6 +1,7 @@
 // A small fabric for model tests, and a helper that proves failed steps change nothing.
 import { expect } from "vitest";
 import { DmaBufModel } from "../../ts/model/model.js";
+import { vfioExporter } from "../../ts/exporters/vfio.js";
 import type { TopologySpec } from "../../ts/model/topology.js";
 import { DmaBufError } from "../../ts/core/errors.js";
 import { core } from "../helpers.js";
@@ -40,7 +41,7 @@ export const SYSTEM = (n = 2, len = 0x10_0000n, at = 0x8000_0000n) => ({
 });
 
 export function world(): DmaBufModel {
-  return new DmaBufModel(core(), FABRIC);
+  return new DmaBufModel(core(), FABRIC, { exporter: vfioExporter });
 }
 
 /** Runs a step that must fail with `code`, and proves it changed no state. */

@@ -2,12 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { createCoreSync } from "../../ts/core/loader.js";
 import { DmaBufModel } from "../../ts/model/model.js";
+import { systemHeapExporter } from "../../ts/exporters/heap.js";
 import { DmaBufError } from "../../ts/core/errors.js";
 
 describe("memory limits", () => {
   it("a model on a capped core maps until ENOMEM, changes nothing on failure, and recovers after unmaps", () => {
     const core = createCoreSync(undefined, { maximumPages: 64 }); // 4 MiB of wasm memory
-    const m = new DmaBufModel(core, { devices: { cpu: {}, dev: {} } });
+    const m = new DmaBufModel(core, { devices: { cpu: {}, dev: {} } }, { exporter: systemHeapExporter });
     // 4096 ranges of one page: each map copies them into a 64 KiB+ container
     const words = new BigUint64Array(2 * 4096);
     for (let i = 0; i < 4096; i++) {

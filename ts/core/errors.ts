@@ -8,6 +8,8 @@ export const ERRNO = {
   ENODEV: 19,
   EINVAL: 22,
   ERANGE: 34,
+  EDEADLK: 35,
+  EPROTO: 71,
   EOVERFLOW: 75,
   EOPNOTSUPP: 95,
   EALREADY: 114,

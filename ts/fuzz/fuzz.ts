@@ -8,6 +8,7 @@ import type { Core } from "../core/loader.js";
 import { DmaBufError, type ErrorCode } from "../core/errors.js";
 import { hex, PAGE } from "../core/u64.js";
 import { DmaBufModel } from "../model/model.js";
+import { vfioExporter } from "../exporters/vfio.js";
 import type { Mapping } from "../model/attachment.js";
 import { executeStep } from "../scenario/runner.js";
 import type { Scenario, Step } from "../scenario/schema.js";
@@ -161,7 +162,7 @@ function runEpoch(
   core: Core, topo: Topo, opts: { steps?: Step[]; generate?: Rng; budget: number; epoch: number; base: number; extra?: FuzzOptions["extraInvariant"]; progress?: (n: number) => void },
 ): EpochResult {
   const before = core.usage();
-  const model = new DmaBufModel(core, topo);
+  const model = new DmaBufModel(core, topo, { exporter: vfioExporter });
   const live = new Live();
   const out: EpochResult = { steps: [], violations: [], errors: new Map(), leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 } };
   const violate = (invariant: string, message: string) => out.violations.push({ op: opts.base + out.steps.length - 1, epoch: opts.epoch, invariant, message });

@@ -1,20 +1,21 @@
 /**
- * The address rules: what entries a map produces for importer I (docs/rules.md#address-rules).
- * All list work (split, translate, IOVA allocation) runs in the wasm core.
+ * The address rules (docs/rules.md#address-rules): the entries an exporter's map gives
+ * importer I. Public helpers for exporters, like the kernel's dma_buf_phys_vec_to_sgt();
+ * all list work (split, translate, IOVA allocation) runs in the wasm core.
  */
 import { DmaBufError } from "../core/errors.js";
 import { RangeList } from "../core/range-list.js";
 import { UINT_MAX, u64 } from "../core/u64.js";
-import type { Buffer } from "./buffer.js";
 import type { Device, Topology } from "./topology.js";
-import type { MapProduct } from "./ops.js";
+import type { AddressSpace, BufferView, MapProduct } from "./ops.js";
 
 const noRelease = () => {};
+type Region = { addr: bigint; len: bigint };
 
 /** Splits `segs` and disposes it; frees `release` if the split fails. */
-function finish(segs: RangeList, maxSeg: bigint, mask: bigint | undefined, release: () => void, regions?: { addr: bigint; len: bigint }[]): MapProduct {
+function finish(segs: RangeList, space: AddressSpace, maxSeg: bigint, mask: bigint | undefined, release: () => void, regions?: Region[]): MapProduct {
   try {
-    const product: MapProduct = { entries: segs.split(maxSeg, mask), release };
+    const product: MapProduct = { entries: segs.split(maxSeg, mask), space, release };
     if (regions) product.regions = regions;
     return product;
   } catch (e) {
@@ -26,7 +27,7 @@ function finish(segs: RangeList, maxSeg: bigint, mask: bigint | undefined, relea
 }
 
 /** One IOVA region of `size` holding the ranges laid out in order. */
-function oneRegion(topo: Topology, dev: Device, size: bigint): { segs: RangeList; release: () => void; regions: { addr: bigint; len: bigint }[] } {
+function oneRegion(topo: Topology, dev: Device, size: bigint): { segs: RangeList; release: () => void; regions: Region[] } {
   const iova = topo.iova.get(dev.name)!;
   const at = iova.alloc(size);
   const release = () => iova.free(at, size);
@@ -38,25 +39,25 @@ function oneRegion(topo: Topology, dev: Device, size: bigint): { segs: RangeList
   }
 }
 
-/** sgt map (map_dma_buf / dma_buf_phys_vec_to_sgt) for importer `dev`. */
-export function sgtMap(topo: Topology, buf: Buffer, dev: Device): MapProduct {
+/** sgt map (map_dma_buf / dma_buf_phys_vec_to_sgt) of `buf` for importer `dev`. */
+export function sgtMap(topo: Topology, buf: BufferView, dev: Device): MapProduct {
   const { ranges, kind, bar } = buf.backing;
   if (kind === "system") {
     if (dev.iommu) {
       const r = oneRegion(topo, dev, buf.size);
-      return finish(r.segs, dev.maxSegmentSize, dev.segBoundaryMask, r.release, r.regions);
+      return finish(r.segs, "iova", dev.maxSegmentSize, dev.segBoundaryMask, r.release, r.regions);
     }
-    return finish(ranges.translate(0n), dev.maxSegmentSize, dev.segBoundaryMask, noRelease);
+    return finish(ranges.translate(0n), "cpu-phys", dev.maxSegmentSize, dev.segBoundaryMask, noRelease);
   }
   const path = topo.p2pPath(buf.exporter, dev);
   switch (path) {
     case "BUS_ADDR":
-      return finish(ranges.translate(u64(bar!.bus - bar!.cpu)), UINT_MAX, undefined, noRelease);
+      return finish(ranges.translate(u64(bar!.bus - bar!.cpu)), "bus", UINT_MAX, undefined, noRelease);
     case "THRU_HOST_BRIDGE": {
-      if (!dev.iommu) return finish(ranges.translate(0n), UINT_MAX, undefined, noRelease);
+      if (!dev.iommu) return finish(ranges.translate(0n), "cpu-phys", UINT_MAX, undefined, noRelease);
       try {
         const r = oneRegion(topo, dev, buf.size);
-        return finish(r.segs, UINT_MAX, undefined, r.release, r.regions);
+        return finish(r.segs, "iova", UINT_MAX, undefined, r.release, r.regions);
       } catch (e) {
         if ((e as DmaBufError).code !== "ENOMEM") throw e;
       }
@@ -70,27 +71,27 @@ export function sgtMap(topo: Topology, buf: Buffer, dev: Device): MapProduct {
         throw e;
       }
       const list = each;
-      return finish(list.translate(0n), UINT_MAX, undefined, () => {
+      return finish(list.translate(0n), "iova", UINT_MAX, undefined, () => {
         iova.unmapEach(list);
         list.dispose();
       }, list.entries());
     }
-    default:
+    case "NOT_SUPPORTED":
       throw new DmaBufError("EINVAL", `map ${buf.name}: no P2P path from ${buf.exporter.name} to ${dev.name} (NOT_SUPPORTED)`);
   }
 }
 
 /** physvec map: the CPU physical backing ranges plus the P2P provider. */
-export function physvecMap(buf: Buffer): MapProduct {
+export function physvecMap(buf: BufferView): MapProduct {
   const { ranges, bar } = buf.backing;
-  const product: MapProduct = { entries: ranges.translate(0n), release: noRelease };
+  const product: MapProduct = { entries: ranges.translate(0n), space: "cpu-phys", release: noRelease };
   if (bar) product.provider = { owner: buf.exporter.id, busOffset: u64(bar.bus - bar.cpu) };
   return product;
 }
 
-/** iov map: BAR-relative offsets and the BAR number; there is no unmap. */
-export function iovMap(buf: Buffer): MapProduct {
+/** iov map: BAR-relative offsets and the BAR number. */
+export function iovMap(buf: BufferView): MapProduct {
   const { ranges, bar } = buf.backing;
   if (!bar) throw new DmaBufError("EINVAL", `map ${buf.name}: iov needs mmio backing (the buffer was moved to system memory)`);
-  return { entries: ranges.translate(u64(-bar.cpu)), barNumber: bar.index, release: noRelease };
+  return { entries: ranges.translate(u64(-bar.cpu)), space: "bar-offset", barNumber: bar.index, release: noRelease };
 }

@@ -1,30 +1,54 @@
 /** Attachments (an importer's device attached to a buffer) and their mappings. */
 import type { Container, ContainerKind } from "../core/container.js";
-import type { Device } from "./topology.js";
+import type { Device, P2PPath } from "./topology.js";
 import type { Buffer } from "./buffer.js";
-import type { InterconnectName } from "./interconnects.js";
-import type { AttachmentView, MapProduct } from "./ops.js";
+import type { AddressSpace, AttachmentView, InterconnectOps, MapProduct } from "./ops.js";
+import type { ImporterOps } from "./importer.js";
 
 export class Attachment implements AttachmentView {
   detached = false;
   /** Explicit pins (each pin needs its own unpin). */
   pins = 0;
-  /** Live mappings, in the order they were made. */
-  readonly mappings: Mapping[] = [];
+  /** Live mappings, in the order they were made (O(1) add and delete). */
+  readonly live = new Set<Mapping>();
+  /** Neighbours in the buffer's attachment list (newest first). */
+  prev: Attachment | undefined;
+  next: Attachment | undefined;
 
   constructor(
     readonly name: string,
     readonly buffer: Buffer,
     readonly device: Device,
-    readonly dynamic: boolean,
-    readonly peer2peer: boolean,
-    readonly allowIc: boolean,
-    readonly interconnect: InterconnectName,
-    readonly moveNotify: ((attachment: string) => void) | undefined,
+    /** The importer's ops (struct dma_buf_attach_ops). */
+    readonly importerOps: ImporterOps,
+    /** The P2P path from the exporter's device to the importer's (pci_p2pdma_map_type). */
+    readonly p2pPath: P2PPath,
+    /** The negotiated interconnect. */
+    public interconnect: string,
+    /** Its exporter ops; null for sgt (the buffer's mapDmaBuf / unmapDmaBuf). */
+    public icOps: InterconnectOps | null,
   ) {}
 
   get importer(): string {
     return this.device.name;
+  }
+
+  /** Has move_notify. */
+  get dynamic(): boolean {
+    return typeof this.importerOps.moveNotify === "function";
+  }
+
+  get peer2peer(): boolean {
+    return this.importerOps.allowPeer2peer ?? false;
+  }
+
+  get allowIc(): boolean {
+    return this.importerOps.supportsInterconnects ?? false;
+  }
+
+  /** Live mappings in map order (an array: for inspection). */
+  get mappings(): Mapping[] {
+    return [...this.live];
   }
 }
 
@@ -38,15 +62,27 @@ export class Mapping {
     /** Global order in which mappings were made. */
     readonly seq: number,
     readonly attachment: Attachment,
-    readonly interconnect: InterconnectName,
+    readonly interconnect: string,
     readonly container: Container,
     readonly product: MapProduct,
     readonly bytes: bigint,
     /** A static importer's map of a dynamic exporter pins until unmap. */
     readonly pinnedOnMap: boolean,
+    /** The negotiated interconnect's unmap exists (otherwise detach releases the mapping). */
+    readonly hasUnmap: boolean,
   ) {}
 
   get kind(): ContainerKind {
     return this.container.kind;
+  }
+
+  /** Which addresses the entries are: "bus" | "iova" | "cpu-phys" | "bar-offset". */
+  get space(): AddressSpace {
+    return this.product.space;
+  }
+
+  /** The IOVA regions the mapping holds in the importer's IOMMU (none outside iova). */
+  get regions(): readonly { addr: bigint; len: bigint }[] {
+    return this.product.regions ?? [];
   }
 }

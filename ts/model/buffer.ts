@@ -7,8 +7,7 @@ import { DmaBufError } from "../core/errors.js";
 import { RangeList } from "../core/range-list.js";
 import { hex, PAGE } from "../core/u64.js";
 import type { Bar, Device } from "./topology.js";
-import type { InterconnectName } from "./interconnects.js";
-import type { DmaBufOps } from "./ops.js";
+import type { BufferView, DmaBufOps } from "./ops.js";
 import type { Attachment } from "./attachment.js";
 import { ResvLock } from "./resv.js";
 
@@ -65,33 +64,73 @@ export function makeBacking(core: Core, exporter: Device, size: bigint, spec: Ba
   }
 }
 
-export class Buffer {
+/**
+ * A dma-buf as the model (the dma-buf core) holds it. The exporter's ops see it as a
+ * BufferView. Attachments form a list newest first (the kernel adds at the head), kept
+ * as an intrusive doubly-linked list so that attach and detach are O(1).
+ */
+export class Buffer implements BufferView {
   revoked = false;
   closed = false;
-  /** Live attachments, newest first (the kernel adds at the head of its list). */
-  readonly attachments: Attachment[] = [];
   readonly lock = new ResvLock();
+  /** Newest attachment (head of the list). */
+  private head: Attachment | undefined;
+  /** Live attachments. */
+  attachmentCount = 0;
+  /** Pins held: explicit pins plus static importers' live mappings (pin on map). */
+  pins = 0;
 
   constructor(
     readonly name: string,
     readonly exporter: Device,
     readonly size: bigint,
     public backing: Backing,
-    readonly dynamic: boolean,
-    readonly pinnable: boolean,
-    readonly interconnects: readonly InterconnectName[],
-    public ops: DmaBufOps,
+    readonly ops: DmaBufOps,
   ) {}
 
-  /** Whether `name` is offered: sgt always, others when listed at export. */
-  offers(name: InterconnectName): boolean {
-    return name === "sgt" || this.interconnects.includes(name);
+  /** The exporter may move or revoke the buffer (its ops say dynamic). */
+  get dynamic(): boolean {
+    return this.ops.dynamic ?? false;
   }
 
-  /** Pins held: explicit pins plus static importers' live mappings (pin on map). */
+  get lockHolder(): string | undefined {
+    return this.lock.holder;
+  }
+
+  /** The names offered: sgt always, then the exporter's interconnects in its order. */
+  get interconnects(): string[] {
+    return ["sgt", ...(this.ops.interconnects ?? []).map((ic) => ic.name)];
+  }
+
+  /** The pin count (for inspection; kept incrementally). */
   pinCount(): number {
-    let n = 0;
-    for (const a of this.attachments) n += a.pins + a.mappings.filter((m) => m.pinnedOnMap).length;
-    return n;
+    return this.pins;
+  }
+
+  /** Live attachments, newest first. */
+  *eachAttachment(): IterableIterator<Attachment> {
+    for (let a = this.head; a; a = a.next) yield a;
+  }
+
+  /** Live attachments, newest first, as an array (O(n): for inspection). */
+  get attachments(): Attachment[] {
+    return [...this.eachAttachment()];
+  }
+
+  /** Adds `a` at the head: O(1). */
+  link(a: Attachment): void {
+    a.next = this.head;
+    if (this.head) this.head.prev = a;
+    this.head = a;
+    this.attachmentCount++;
+  }
+
+  /** Removes `a`: O(1). */
+  unlink(a: Attachment): void {
+    if (a.prev) a.prev.next = a.next;
+    else this.head = a.next;
+    if (a.next) a.next.prev = a.prev;
+    a.prev = a.next = undefined;
+    this.attachmentCount--;
   }
 }

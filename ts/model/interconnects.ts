@@ -1,18 +1,38 @@
 /**
- * Interconnects and their negotiation at attach time: the importer offers an ordered
- * list, the first one the exporter offers and accepts wins. `sgt` is always offered.
+ * Interconnects: registered names with a default container, and the negotiation at
+ * attach time (docs/rules.md#negotiation). What an interconnect does comes from the
+ * exporter's ops; the registry only says which names exist.
  */
-import type { AttachmentView, DmaBufOps, InterconnectMatch } from "./ops.js";
+import type { ContainerKind } from "../core/container.js";
+import type { AttachmentView, DmaBufOps, InterconnectOps } from "./ops.js";
+import type { InterconnectMatch } from "./importer.js";
 
+/** An interconnect type (the RFC v2 struct dma_buf_interconnect). */
+export interface InterconnectDef {
+  readonly name: string;
+  /** The container a map is put in when the caller names none. */
+  readonly defaultContainer: ContainerKind;
+}
+
+/** The built-in interconnects; sgt is offered by every buffer (mapDmaBuf). */
+export const BUILTIN_INTERCONNECTS: readonly InterconnectDef[] = [
+  { name: "sgt", defaultContainer: "sgt" },
+  { name: "physvec", defaultContainer: "physvec" },
+  { name: "iov", defaultContainer: "ranges" },
+];
+
+/** The built-in names, as the scenario format accepts them. */
 export const INTERCONNECTS = ["sgt", "physvec", "iov"] as const;
 export type InterconnectName = (typeof INTERCONNECTS)[number];
 
-/** The winning interconnect, or undefined when none of the importer's matches is accepted. */
-export function negotiate(ops: DmaBufOps, attach: AttachmentView, matches: readonly InterconnectMatch[]): InterconnectName | undefined {
+export type InterconnectRegistry = ReadonlyMap<string, InterconnectDef>;
+
+/** The winning interconnect's ops (null for sgt), or undefined when no match is accepted. */
+export function negotiate(ops: DmaBufOps, attach: AttachmentView, matches: readonly InterconnectMatch[]): { name: string; ops: InterconnectOps | null } | undefined {
   for (const m of matches) {
-    if (m.name === "sgt") return "sgt";
+    if (m.name === "sgt") return { name: "sgt", ops: null };
     const ic = ops.interconnects?.find((x) => x.name === m.name);
-    if (ic?.supportsInterconnects(attach, m)) return m.name;
+    if (ic?.supportsInterconnects(attach, m)) return { name: m.name, ops: ic };
   }
   return undefined;
 }

@@ -1,41 +1,52 @@
 /**
- * The dma-buf lifecycle (docs/rules.md#lifecycle): export, attach with interconnect
+ * The dma-buf core (docs/rules.md#lifecycle): export, attach with interconnect
  * negotiation, resv lock, map / unmap, pin / unpin, move, revoke / restore, detach,
- * close. Every step either succeeds or throws a DmaBufError with the table's code and
- * changes nothing; when several rules apply, the first in table order wins. Each step
- * appends a TraceRecord to `trace`.
+ * close, around user-written exporter ops (ts/model/ops.ts) and importer ops
+ * (ts/model/importer.ts). Every step either succeeds or throws a DmaBufError with the
+ * table's code and changes nothing; when several rules apply, the first in table order
+ * wins. Each step appends a TraceRecord to `trace`. Every per-step cost is O(1) or
+ * O(log n) in the number of objects, except what a step reports (a notify lists every
+ * attachment) and the entries of a map.
  */
 import type { Core } from "../core/loader.js";
 import { DmaBufError } from "../core/errors.js";
 import { Container, type ContainerKind } from "../core/container.js";
+import type { RangeList } from "../core/range-list.js";
 import { Topology, type TopologySpec, type Device } from "./topology.js";
 import { Buffer, makeBacking, type BackingSpec } from "./buffer.js";
 import { Attachment, Mapping } from "./attachment.js";
-import { negotiate, type InterconnectName } from "./interconnects.js";
-import { builtinExporter } from "./exporter.js";
-import { checkOps, type InterconnectOps, type MapProduct } from "./ops.js";
-import type { AttachResult, MapResult, NotifyResult, Op, StepResult, TraceRecord } from "./trace.js";
+import { BUILTIN_INTERCONNECTS, negotiate, type InterconnectDef } from "./interconnects.js";
+import { checkOps, type DmaBufOps, type ExporterFactory, type MapProduct } from "./ops.js";
+import { importerFromFlags, type ImporterFlags, type ImporterOps } from "./importer.js";
+import { checkProduct } from "./contract.js";
+import { bad, checkBacking, checkBool, checkContainer, checkInterconnects, checkName, checkObject, checkU64, isObject } from "./args.js";
+import type { AttachResult, CallbackError, MapResult, NotifyResult, Op, StepResult, TraceRecord } from "./trace.js";
+
+export interface ModelOptions {
+  /** Builds the exporter ops of an export given in the flag form (no `ops`); the scenario layer passes one. */
+  exporter?: ExporterFactory;
+  /** The interconnects this model knows (default: sgt, physvec, iov). Must include sgt. */
+  interconnects?: readonly InterconnectDef[];
+}
 
 export interface ExportArgs {
   buffer: string;
   exporter: string;
   size: bigint;
   backing: BackingSpec;
+  /** The exporter's ops; without them the model's `exporter` factory builds them from the flags below. */
+  ops?: DmaBufOps;
   dynamic?: boolean;
   pinnable?: boolean;
-  interconnects?: InterconnectName[];
+  interconnects?: readonly string[];
 }
 
-export interface AttachArgs {
+export interface AttachArgs extends ImporterFlags {
   buffer: string;
   importer: string;
   as: string;
-  dynamic?: boolean;
-  peer2peer?: boolean;
-  allowIc?: boolean;
-  interconnects?: InterconnectName[];
-  /** Called for each move_notify delivered to this attachment (dynamic importers). */
-  moveNotify?: (attachment: string) => void;
+  /** The importer's ops (struct dma_buf_attach_ops); instead of the flags. */
+  ops?: ImporterOps;
 }
 
 export interface MapArgs {
@@ -44,7 +55,14 @@ export interface MapArgs {
   container?: ContainerKind;
 }
 
-const DEFAULT_CONTAINER: Record<InterconnectName, ContainerKind> = { sgt: "sgt", physvec: "physvec", iov: "ranges" };
+const EXPORT_KEYS = ["buffer", "exporter", "size", "backing", "ops", "dynamic", "pinnable", "interconnects"] as const;
+const ATTACH_KEYS = ["buffer", "importer", "as", "ops", "dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify"] as const;
+const IMPORTER_KEYS = ["moveNotify", "allowPeer2peer", "supportsInterconnects", "interconnects"] as const;
+
+/** The text of anything thrown, for messages. */
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
 
 export class DmaBufModel {
   readonly topology: Topology;
@@ -52,14 +70,34 @@ export class DmaBufModel {
   readonly attachments = new Map<string, Attachment>();
   readonly mappings = new Map<string, Mapping>();
   readonly trace: TraceRecord[] = [];
+  /** Registered interconnects by name. */
+  readonly interconnects: ReadonlyMap<string, InterconnectDef>;
+  private readonly exporterFactory: ExporterFactory | undefined;
   private seq = 0;
   private delivered: string[] = [];
+  private callbackErrors: CallbackError[] = [];
+  /** The step running now (a call while set is a re-entrant call: EDEADLK). */
+  private busy: Op | undefined;
+  private disposed = false;
 
-  constructor(readonly core: Core, topology: TopologySpec) {
+  constructor(readonly core: Core, topology: TopologySpec, options: ModelOptions = {}) {
+    const defs = options.interconnects ?? BUILTIN_INTERCONNECTS;
+    const reg = new Map<string, InterconnectDef>();
+    defs.forEach((d, i) => {
+      checkName("model", d?.name, ["interconnects", i, "name"]);
+      checkContainer("model", d.defaultContainer, ["interconnects", i, "defaultContainer"]);
+      if (d.defaultContainer === undefined) bad("model", ["interconnects", i, "defaultContainer"], "is missing");
+      if (reg.has(d.name)) bad("model", ["interconnects", i, "name"], `registers ${d.name} twice`);
+      reg.set(d.name, d);
+    });
+    if (!reg.has("sgt")) bad("model", ["interconnects"], "must include sgt");
+    if (options.exporter !== undefined && typeof options.exporter !== "function") bad("model", ["exporter"], "must be a function");
+    this.interconnects = reg;
+    this.exporterFactory = options.exporter;
     this.topology = new Topology(core, topology);
   }
 
-  // ---- name resolution (the ENOENT row) ----
+  // ---- name resolution (row L1) ----
 
   private liveBuffer(name: string, what: string): Buffer {
     const b = this.buffers.get(name);
@@ -88,18 +126,13 @@ export class DmaBufModel {
     if (this.buffers.has(name) || this.attachments.has(name) || this.mappings.has(name)) throw new DmaBufError("EINVAL", `${what}: the name "${name}" is already used`);
   }
 
-  /** The exporter's ops for a non-sgt interconnect the attachment negotiated. */
-  private icOps(a: Attachment): InterconnectOps {
-    return a.buffer.ops.interconnects!.find((x) => x.name === a.interconnect)!;
-  }
-
   private device(name: string, what: string): Device {
     const d = this.topology.devices.get(name);
     if (!d) throw new DmaBufError("ENOENT", `${what}: no device named "${name}"`);
     return d;
   }
 
-  /** The lock rule for map, unmap, pin, unpin (EPERM row; EBUSY for static importers). */
+  /** The lock rule for map, unmap, pin, unpin (row L10; EBUSY for static importers). */
   private requireLock(a: Attachment, what: string): void {
     const holder = a.buffer.lock.holder;
     if (a.dynamic) {
@@ -109,7 +142,7 @@ export class DmaBufModel {
     }
   }
 
-  /** The lock rule for move, revoke, restore: EBUSY while an importer holds it. */
+  /** The lock rule for move, revoke, restore (row L22): EBUSY while an importer holds it. */
   private requireNoImporterLock(b: Buffer, what: string): void {
     const holder = b.lock.holder;
     if (holder !== undefined && holder !== b.exporter.name) throw new DmaBufError("EBUSY", `${what}: resv lock of ${b.name} is held by ${holder}`);
@@ -119,128 +152,226 @@ export class DmaBufModel {
     if (!b.dynamic) throw new DmaBufError("EOPNOTSUPP", `${what}: exporter of ${b.name} is not dynamic (no move_notify support)`);
   }
 
+  // ---- calling user code (docs/rules.md#ops-contract) ----
+
+  /**
+   * Runs `fn` with the resv lock held by `holder` when nobody holds it (a static
+   * importer's _unlocked call, or the exporter around move_notify), then gives it back.
+   */
+  private holding<T>(b: Buffer, holder: string, fn: () => T): T {
+    if (b.lock.holder !== undefined) return fn();
+    b.lock.holder = holder;
+    try {
+      return fn();
+    } finally {
+      b.lock.holder = undefined;
+    }
+  }
+
+  /**
+   * Calls exporter op `op` of `b`, asserting the documented lock state first. A
+   * DmaBufError is the exporter refusing; anything else it throws is EPROTO.
+   */
+  private callOp<T>(b: Buffer, op: string, locked: boolean, fn: () => T): T {
+    if (locked && b.lock.holder === undefined) throw new Error(`internal error: exporter op ${op} of ${b.name} called without the resv lock`);
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof DmaBufError) throw e;
+      const err = new DmaBufError("EPROTO", `exporter ${b.ops.name} of ${b.name}: ${op} threw ${describe(e)}`);
+      Object.defineProperty(err, "cause", { value: e });
+      throw err;
+    }
+  }
+
   // ---- running a step ----
 
   private run<R extends StepResult | undefined>(op: Op, fn: () => R): R {
+    if (this.disposed) throw new DmaBufError("EBADF", `${op}: the model was disposed`);
+    if (this.busy) throw new DmaBufError("EDEADLK", `${op}: called from inside a callback of the running ${this.busy} step (refused, nothing changed)`);
+    this.busy = op;
     this.delivered = [];
+    this.callbackErrors = [];
     try {
       const result = fn();
       const rec: TraceRecord = { op, ok: true, notifications: this.delivered };
       if (result) rec.result = result;
+      if (this.callbackErrors.length) rec.callbackErrors = this.callbackErrors;
       this.trace.push(rec);
       return result;
     } catch (e) {
       if (!(e instanceof DmaBufError)) throw e;
       this.trace.push({ op, ok: false, error: e.code, message: e.message, notifications: [] });
       throw e;
+    } finally {
+      this.busy = undefined;
     }
+  }
+
+  private inspect(what: string): void {
+    if (this.disposed) throw new DmaBufError("EBADF", `${what}: the model was disposed`);
   }
 
   // ---- steps ----
 
-  /** dma_buf_export(): creates buffer `buffer` backed by `backing`. */
+  /** dma_buf_export(): creates buffer `buffer` backed by `backing`, with the given (or factory-built) ops. */
   export(args: ExportArgs): void {
     this.run("export", () => {
-      const what = `export ${args.buffer}`;
-      this.requireFreeName(args.buffer, what);
+      const o = checkObject("export", args, EXPORT_KEYS);
+      const name = checkName("export", o.buffer, ["buffer"]);
+      const what = `export ${name}`;
+      checkName(what, o.exporter, ["exporter"]);
+      checkU64(what, o.size, ["size"]);
+      checkBacking(what, o.backing, ["backing"]);
+      checkBool(what, o.dynamic, ["dynamic"]);
+      checkBool(what, o.pinnable, ["pinnable"]);
+      checkInterconnects(what, o.interconnects, ["interconnects"], this.interconnects, false);
+      this.requireFreeName(name, what);
       const dev = this.device(args.exporter, what);
-      const backing = makeBacking(this.core, dev, args.size, args.backing, what);
-      const buf = new Buffer(args.buffer, dev, args.size, backing, args.dynamic ?? false, args.pinnable ?? true, [...new Set(args.interconnects ?? [])], null!);
-      buf.ops = builtinExporter(this.topology, buf);
-      try {
-        checkOps(buf.ops, args.buffer);
-      } catch (e) {
-        backing.ranges.dispose();
-        throw e;
+      let ops: unknown = args.ops;
+      if (ops !== undefined) {
+        for (const k of ["dynamic", "pinnable", "interconnects"] as const) if (args[k] !== undefined) bad(what, [k], "cannot be given with ops (the ops decide it)");
+      } else {
+        if (!this.exporterFactory) bad(what, ["ops"], "is missing (pass exporter ops, or construct the model with an exporter factory)");
+        ops = this.exporterFactory({ buffer: name, exporter: dev.name, dynamic: args.dynamic ?? false, pinnable: args.pinnable ?? true, interconnects: [...new Set(args.interconnects ?? [])] });
       }
-      this.buffers.set(buf.name, buf);
+      checkOps(ops, name, this.interconnects);
+      const backing = makeBacking(this.core, dev, args.size, args.backing, what);
+      this.buffers.set(name, new Buffer(name, dev, args.size, backing, ops));
       return undefined;
     });
+  }
+
+  /** The importer ops of attach args (EINVAL names a bad one). */
+  private importerOps(what: string, o: Record<string, unknown>): ImporterOps {
+    if (o.ops === undefined) {
+      checkBool(what, o.dynamic, ["dynamic"]);
+      checkBool(what, o.peer2peer, ["peer2peer"]);
+      checkBool(what, o.allowIc, ["allowIc"]);
+      checkInterconnects(what, o.interconnects, ["interconnects"], this.interconnects, true);
+      if (o.moveNotify !== undefined) {
+        if (typeof o.moveNotify !== "function") bad(what, ["moveNotify"], "must be a function");
+        if (o.dynamic !== true) bad(what, ["moveNotify"], "is given, so the importer is dynamic: say dynamic: true (or pass importer ops)");
+      }
+      return importerFromFlags(o as ImporterFlags);
+    }
+    for (const k of ["dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify"]) if (o[k] !== undefined) bad(what, [k], "cannot be given with ops (the importer ops decide it)");
+    const ops = checkObject(what, o.ops, IMPORTER_KEYS, ["ops"]);
+    if (ops.moveNotify !== undefined && typeof ops.moveNotify !== "function") bad(what, ["ops", "moveNotify"], "must be a function");
+    checkBool(what, ops.allowPeer2peer, ["ops", "allowPeer2peer"]);
+    checkBool(what, ops.supportsInterconnects, ["ops", "supportsInterconnects"]);
+    if (ops.interconnects !== undefined) {
+      if (!Array.isArray(ops.interconnects)) bad(what, ["ops", "interconnects"], "must be an array of {name}");
+      const list = ops.interconnects as unknown[];
+      checkInterconnects(what, list.map((m) => (isObject(m) ? m.name : m)), ["ops", "interconnects"], this.interconnects, true);
+    }
+    return o.ops as ImporterOps;
   }
 
   /** dma_buf_attach() / dma_buf_dynamic_attach() with interconnect negotiation. */
   attach(args: AttachArgs): AttachResult {
     return this.run("attach", () => {
-      const what = `attach ${args.as}`;
+      const o = checkObject("attach", args, ATTACH_KEYS);
+      const name = checkName("attach", o.as, ["as"]);
+      const what = `attach ${name}`;
+      checkName(what, o.buffer, ["buffer"]);
+      checkName(what, o.importer, ["importer"]);
+      const imp = this.importerOps(what, o);
       const b = this.liveBuffer(args.buffer, what);
-      this.requireFreeName(args.as, what);
+      this.requireFreeName(name, what);
       const dev = this.device(args.importer, what);
-      const dynamic = args.dynamic ?? false;
-      const peer2peer = args.peer2peer ?? false;
-      const allowIc = args.allowIc ?? false;
-      const asked = args.interconnects ?? ["sgt"];
-      const view = { name: args.as, importer: dev.name, dynamic, peer2peer, allowIc };
-      b.ops.attach?.(view);
-      const nonSgt = asked.some((n) => n !== "sgt");
-      if (!dynamic && peer2peer) throw new DmaBufError("EINVAL", `${what}: peer2peer needs a dynamic importer (one with move_notify)`);
-      if (!dynamic && nonSgt) throw new DmaBufError("EINVAL", `${what}: interconnects other than sgt need a dynamic importer`);
-      if (nonSgt && !allowIc) throw new DmaBufError("EINVAL", `${what}: interconnects other than sgt need allowIc`);
-      const ic = negotiate(b.ops, view, asked.filter((n) => b.offers(n)).map((name) => ({ name })));
-      if (!ic) throw new DmaBufError("EOPNOTSUPP", `${what}: ${b.name} supports none of ${asked.join(", ")} for ${dev.name}`);
-      const a = new Attachment(args.as, b, dev, dynamic, peer2peer, allowIc, ic, args.moveNotify);
-      b.attachments.unshift(a);
-      this.attachments.set(a.name, a);
-      return { interconnect: ic };
+      const a = new Attachment(name, b, dev, imp, this.topology.p2pPath(b.exporter, dev), "sgt", null);
+      this.callOp(b, "attach", false, () => b.ops.attach?.(a));
+      if (b.revoked) throw new DmaBufError("ENODEV", `${what}: buffer ${b.name} is revoked`);
+      const matches = imp.interconnects ?? [{ name: "sgt" }];
+      const nonSgt = matches.some((m) => m.name !== "sgt");
+      if (!a.dynamic && a.peer2peer) throw new DmaBufError("EINVAL", `${what}: peer2peer needs a dynamic importer (one with move_notify)`);
+      if (!a.dynamic && nonSgt) throw new DmaBufError("EINVAL", `${what}: interconnects other than sgt need a dynamic importer`);
+      if (nonSgt && !a.allowIc) throw new DmaBufError("EINVAL", `${what}: interconnects other than sgt need allowIc`);
+      const ic = this.callOp(b, "supportsInterconnects", false, () => negotiate(b.ops, a, matches));
+      if (!ic) throw new DmaBufError("EOPNOTSUPP", `${what}: ${b.name} supports none of ${matches.map((m) => m.name).join(", ")} for ${dev.name}`);
+      a.interconnect = ic.name;
+      a.icOps = ic.ops;
+      b.link(a);
+      this.attachments.set(name, a);
+      return { interconnect: ic.name };
     });
   }
 
-  /** dma_buf_detach(): releases iov mappings; EBUSY while mappings or pins are live. */
+  /** dma_buf_detach(): releases mappings that have no unmap; EBUSY while others or pins are live. */
   detach(name: string): void {
     this.run("detach", () => {
-      const what = `detach ${name}`;
+      const what = `detach ${checkName("detach", name, ["attachment"])}`;
       const a = this.liveAttachment(name, what);
-      const blocking = a.mappings.filter((m) => m.interconnect !== "iov");
-      if (blocking.length || a.pins) {
-        throw new DmaBufError("EBUSY", `${what}: ${blocking.length} live mapping(s) and ${a.pins} pin(s) remain`);
-      }
-      for (const m of a.mappings) this.release(m);
-      a.mappings.length = 0;
-      a.buffer.ops.detach?.(a);
+      let blocking = 0;
+      for (const m of a.live) if (m.hasUnmap) blocking++;
+      if (blocking || a.pins) throw new DmaBufError("EBUSY", `${what}: ${blocking} live mapping(s) and ${a.pins} pin(s) remain`);
+      const b = a.buffer;
+      this.callOp(b, "detach", false, () => b.ops.detach?.(a));
+      for (const m of a.live) this.release(m);
+      a.live.clear();
       a.detached = true;
-      a.buffer.attachments.splice(a.buffer.attachments.indexOf(a), 1);
+      b.unlink(a);
       return undefined;
     });
+  }
+
+  /** The map op the attachment negotiated, with its name for messages. */
+  private mapOp(a: Attachment): [string, () => MapProduct] {
+    const b = a.buffer;
+    const ic = a.icOps;
+    if (!ic) return ["mapDmaBuf", () => b.ops.mapDmaBuf(a, this.topology)];
+    if (ic.map) return [`${ic.name} map`, () => ic.map!(a, this.topology)];
+    return [`mapInterconnect(${ic.name})`, () => b.ops.mapInterconnect!(a, ic.name, this.topology)];
   }
 
   /** dma_buf_map_attachment() (or its interconnect variant). */
   map(args: MapArgs): MapResult {
     return this.run("map", () => {
-      const what = `map ${args.as}`;
+      const o = checkObject("map", args, ["attachment", "as", "container"]);
+      const name = checkName("map", o.as, ["as"]);
+      const what = `map ${name}`;
+      checkName(what, o.attachment, ["attachment"]);
+      checkContainer(what, o.container, ["container"]);
       const a = this.liveAttachment(args.attachment, what);
-      this.requireFreeName(args.as, what);
+      this.requireFreeName(name, what);
       const b = a.buffer;
       this.requireLock(a, what);
-      const pinOnMap = !a.dynamic && b.dynamic;
-      if (pinOnMap) {
-        if (!b.pinnable) throw new DmaBufError("EOPNOTSUPP", `${what}: static importer ${a.importer} must pin ${b.name} on map, and it cannot be pinned`);
-        b.ops.pin?.(a);
-      }
-      let product: MapProduct;
-      try {
-        product = a.interconnect === "sgt" ? b.ops.mapDmaBuf(a) : this.icOps(a).map(a);
-      } catch (e) {
-        if (pinOnMap) b.ops.unpin?.(a);
-        throw e;
-      }
-      const kind = args.container ?? DEFAULT_CONTAINER[a.interconnect];
-      let container: Container;
-      let bytes: bigint;
-      try {
-        bytes = product.entries.total();
-        container = Container.fromList(kind, product.entries, product.provider ? { provider: product.provider } : {});
-      } catch (e) {
-        product.release();
-        if (pinOnMap) b.ops.unpin?.(a);
-        throw e;
-      } finally {
-        product.entries.dispose();
-      }
-      const m = new Mapping(args.as, this.seq++, a, a.interconnect, container, product, bytes, pinOnMap);
-      a.mappings.push(m);
-      this.mappings.set(m.name, m);
-      const r: MapResult = { interconnect: a.interconnect, container: kind, nelms: container.count, bytes, hash: container.hash() };
-      if (product.barNumber !== undefined) r.barNumber = product.barNumber;
-      return r;
+      return this.holding(b, a.importer, () => {
+        const pinOnMap = !a.dynamic && b.dynamic;
+        if (pinOnMap) this.callOp(b, "pin", true, () => b.ops.pin!(a));
+        let list: RangeList;
+        let product: MapProduct;
+        try {
+          if (b.revoked) throw new DmaBufError("ENODEV", `map ${b.name}: buffer is revoked`);
+          const [opName, call] = this.mapOp(a);
+          product = this.callOp(b, opName, true, call);
+          list = this.callOp(b, opName, true, () => checkProduct(this.core, product, b, a.device, `exporter ${b.ops.name} (${opName} of ${b.name} for ${a.name})`));
+        } catch (e) {
+          if (pinOnMap) this.callOp(b, "unpin", true, () => b.ops.unpin!(a));
+          throw e;
+        }
+        const kind = args.container ?? this.interconnects.get(a.interconnect)!.defaultContainer;
+        let container: Container;
+        let bytes: bigint;
+        try {
+          bytes = list.total();
+          container = Container.fromList(kind, list, product.provider ? { provider: product.provider } : {});
+        } catch (e) {
+          product.release();
+          if (pinOnMap) this.callOp(b, "unpin", true, () => b.ops.unpin!(a));
+          throw e;
+        } finally {
+          list.dispose();
+        }
+        const m = new Mapping(name, this.seq++, a, a.interconnect, container, product, bytes, pinOnMap, !a.icOps || typeof a.icOps.unmap === "function");
+        if (pinOnMap) b.pins++;
+        a.live.add(m);
+        this.mappings.set(name, m);
+        const r: MapResult = { interconnect: a.interconnect, container: kind, nelms: container.count, bytes, hash: container.hash() };
+        if (product.barNumber !== undefined) r.barNumber = product.barNumber;
+        return r;
+      });
     });
   }
 
@@ -253,33 +384,39 @@ export class DmaBufModel {
   /** dma_buf_unmap_attachment(). */
   unmap(name: string): void {
     this.run("unmap", () => {
-      const what = `unmap ${name}`;
+      const what = `unmap ${checkName("unmap", name, ["mapping"])}`;
       const m = this.liveMapping(name, what);
       const a = m.attachment;
-      this.liveBuffer(a.buffer.name, what);
-      this.requireLock(a, what);
-      if (m.interconnect === "iov") throw new DmaBufError("EOPNOTSUPP", `${what}: iov mappings have no unmap (released by detach)`);
       const b = a.buffer;
-      if (m.interconnect === "sgt") b.ops.unmapDmaBuf(a, m.product);
-      else this.icOps(a).unmap?.(a, m.product);
-      m.container.dispose();
-      m.unmapped = true;
-      if (m.pinnedOnMap) b.ops.unpin?.(a);
-      a.mappings.splice(a.mappings.indexOf(m), 1);
+      this.liveBuffer(b.name, what);
+      this.requireLock(a, what);
+      if (!m.hasUnmap) throw new DmaBufError("EOPNOTSUPP", `${what}: ${m.interconnect} mappings have no unmap (released by detach)`);
+      this.holding(b, a.importer, () => {
+        const ic = a.icOps;
+        if (ic) this.callOp(b, `${ic.name} unmap`, true, () => ic.unmap!(a, m.product));
+        else this.callOp(b, "unmapDmaBuf", true, () => b.ops.unmapDmaBuf(a, m.product));
+        this.release(m);
+        if (m.pinnedOnMap) {
+          this.callOp(b, "unpin", true, () => b.ops.unpin!(a));
+          b.pins--;
+        }
+        a.live.delete(m);
+      });
       return undefined;
     });
   }
 
-  /** dma_buf_pin(): pins nest; a non-dynamic exporter has nothing to pin but counts it. */
+  /** dma_buf_pin(): pins nest; an exporter without pin has nothing to pin but counts it. */
   pin(name: string): void {
     this.run("pin", () => {
-      const what = `pin ${name}`;
+      const what = `pin ${checkName("pin", name, ["attachment"])}`;
       const a = this.liveAttachment(name, what);
       if (!a.dynamic) throw new DmaBufError("EINVAL", `${what}: static importer ${a.importer} cannot pin (only dynamic importers do)`);
       this.requireLock(a, what);
-      if (!a.buffer.pinnable) throw new DmaBufError("EOPNOTSUPP", `${what}: ${a.buffer.name} cannot be pinned`);
-      a.buffer.ops.pin?.(a);
+      const b = a.buffer;
+      if (b.ops.pin) this.callOp(b, "pin", true, () => b.ops.pin!(a));
       a.pins++;
+      b.pins++;
       return undefined;
     });
   }
@@ -287,12 +424,14 @@ export class DmaBufModel {
   /** dma_buf_unpin(). */
   unpin(name: string): void {
     this.run("unpin", () => {
-      const what = `unpin ${name}`;
+      const what = `unpin ${checkName("unpin", name, ["attachment"])}`;
       const a = this.liveAttachment(name, what);
       if (a.dynamic) this.requireLock(a, what);
       if (!a.pins) throw new DmaBufError("EINVAL", `${what}: ${name} holds no pin`);
-      a.buffer.ops.unpin?.(a);
+      const b = a.buffer;
+      if (b.ops.unpin) this.holding(b, a.importer, () => this.callOp(b, "unpin", true, () => b.ops.unpin!(a)));
       a.pins--;
+      b.pins--;
       return undefined;
     });
   }
@@ -300,7 +439,8 @@ export class DmaBufModel {
   /** dma_resv_lock() as a trylock by `holder`. */
   lock(buffer: string, holder: string): void {
     this.run("lock", () => {
-      const what = `lock ${buffer}`;
+      const what = `lock ${checkName("lock", buffer, ["buffer"])}`;
+      checkName(what, holder, ["holder"]);
       const b = this.liveBuffer(buffer, what);
       this.device(holder, what);
       b.lock.lock(holder, what);
@@ -311,40 +451,55 @@ export class DmaBufModel {
   /** dma_resv_unlock(). */
   unlock(buffer: string, holder: string): void {
     this.run("unlock", () => {
-      const what = `unlock ${buffer}`;
+      const what = `unlock ${checkName("unlock", buffer, ["buffer"])}`;
+      checkName(what, holder, ["holder"]);
       const b = this.liveBuffer(buffer, what);
       b.lock.unlock(holder, what);
       return undefined;
     });
   }
 
-  /** Delivers move_notify to every dynamic importer's attachment, newest first. */
+  /**
+   * Delivers move_notify to every dynamic importer's attachment, newest first, with the
+   * lock held; a callback that throws is recorded and the others still run
+   * (docs/rules.md#callbacks).
+   */
   private notify(b: Buffer, markStale: (m: Mapping) => boolean): NotifyResult {
-    const notified = b.attachments.filter((a) => a.dynamic).map((a) => a.name);
-    const stale = b.attachments
-      .flatMap((a) => a.mappings)
-      .filter((m) => !m.stale && markStale(m))
-      .sort((x, y) => x.seq - y.seq);
-    for (const m of stale) m.stale = true;
-    for (const name of notified) {
-      this.delivered.push(name);
-      this.attachments.get(name)!.moveNotify?.(name);
+    const notified: Attachment[] = [];
+    const stale: Mapping[] = [];
+    for (const a of b.eachAttachment()) {
+      if (a.dynamic) notified.push(a);
+      for (const m of a.live) if (!m.stale && markStale(m)) stale.push(m);
     }
-    return { notified, stale: stale.map((m) => m.name) };
+    stale.sort((x, y) => x.seq - y.seq);
+    for (const m of stale) m.stale = true;
+    this.holding(b, b.exporter.name, () => {
+      for (const a of notified) {
+        this.delivered.push(a.name);
+        try {
+          a.importerOps.moveNotify!(a.name);
+        } catch (error) {
+          this.callbackErrors.push({ attachment: a.name, error });
+        }
+      }
+    });
+    const r: NotifyResult = { notified: notified.map((a) => a.name), stale: stale.map((m) => m.name) };
+    if (this.callbackErrors.length) r.callbackErrors = this.callbackErrors;
+    return r;
   }
 
   /** The exporter moves the buffer to new backing memory (move_notify to dynamic importers). */
   move(buffer: string, backing: BackingSpec): NotifyResult {
     return this.run("move", () => {
-      const what = `move ${buffer}`;
+      const what = `move ${checkName("move", buffer, ["buffer"])}`;
+      checkBacking(what, backing, ["backing"]);
       const b = this.liveBuffer(buffer, what);
       this.requireDynamicExporter(b, what);
       const next = makeBacking(this.core, b.exporter, b.size, backing, what);
-      const pins = b.pinCount();
       const holder = b.lock.holder;
-      if (pins || (holder !== undefined && holder !== b.exporter.name)) {
+      if (b.pins || (holder !== undefined && holder !== b.exporter.name)) {
         next.ranges.dispose();
-        if (pins) throw new DmaBufError("EBUSY", `${what}: ${b.name} is pinned (${pins} pin(s))`);
+        if (b.pins) throw new DmaBufError("EBUSY", `${what}: ${b.name} is pinned (${b.pins} pin(s))`);
         this.requireNoImporterLock(b, what);
       }
       b.backing.ranges.dispose();
@@ -356,7 +511,7 @@ export class DmaBufModel {
   /** Revokes access (like a vfio-pci device reset): ignores pins, all mappings go stale. */
   revoke(buffer: string): NotifyResult {
     return this.run("revoke", () => {
-      const what = `revoke ${buffer}`;
+      const what = `revoke ${checkName("revoke", buffer, ["buffer"])}`;
       const b = this.liveBuffer(buffer, what);
       this.requireDynamicExporter(b, what);
       this.requireNoImporterLock(b, what);
@@ -368,7 +523,7 @@ export class DmaBufModel {
   /** Undoes revoke, notifying dynamic importers again; a no-op when not revoked. */
   restore(buffer: string): NotifyResult {
     return this.run("restore", () => {
-      const what = `restore ${buffer}`;
+      const what = `restore ${checkName("restore", buffer, ["buffer"])}`;
       const b = this.liveBuffer(buffer, what);
       this.requireDynamicExporter(b, what);
       this.requireNoImporterLock(b, what);
@@ -378,13 +533,14 @@ export class DmaBufModel {
     });
   }
 
-  /** The last reference goes away; EBUSY while attachments remain. */
+  /** The last reference goes away; EBUSY while attachments remain. The model frees the backing. */
   close(buffer: string): void {
     this.run("close", () => {
-      const what = `close ${buffer}`;
+      const what = `close ${checkName("close", buffer, ["buffer"])}`;
       const b = this.liveBuffer(buffer, what);
-      if (b.attachments.length) throw new DmaBufError("EBUSY", `${what}: ${b.attachments.length} attachment(s) remain`);
-      b.ops.release();
+      if (b.attachmentCount) throw new DmaBufError("EBUSY", `${what}: ${b.attachmentCount} attachment(s) remain`);
+      this.callOp(b, "release", false, () => b.ops.release(b));
+      b.backing.ranges.dispose();
       b.closed = true;
       return undefined;
     });
@@ -394,6 +550,7 @@ export class DmaBufModel {
 
   /** The live mapping `name`'s entries (first `max`), for reports. */
   mappingEntries(name: string, max: number): { addr: bigint; len: bigint }[] {
+    this.inspect("mappingEntries");
     const m = this.mappings.get(name);
     if (!m || m.unmapped) return [];
     const out: { addr: bigint; len: bigint }[] = [];
@@ -406,6 +563,7 @@ export class DmaBufModel {
 
   /** A plain description of all state, to prove a failed step changed nothing. */
   snapshot(): unknown {
+    this.inspect("snapshot");
     const hex = (v: bigint) => v.toString(16);
     const usage = this.core.usage();
     return {
@@ -416,7 +574,7 @@ export class DmaBufModel {
         holder: b.lock.holder ?? null,
         backing: b.closed ? null : { kind: b.backing.kind, hash: hex(b.backing.ranges.hash()), bar: b.backing.bar?.index ?? null },
         attachments: b.attachments.map((a) => a.name),
-        pins: b.closed ? 0 : b.pinCount(),
+        pins: b.closed ? 0 : b.pins,
       })),
       attachments: [...this.attachments.values()].map((a) => ({ name: a.name, detached: a.detached, pins: a.pins, mappings: a.mappings.map((m) => m.name) })),
       mappings: [...this.mappings.values()].map((m) => ({ name: m.name, unmapped: m.unmapped, stale: m.stale })),
@@ -428,8 +586,11 @@ export class DmaBufModel {
     };
   }
 
-  /** Frees every core object the model holds (mappings, backings, IOVA spaces). */
+  /** Frees every core object the model holds (mappings, backings, IOVA spaces). Calling it again does nothing. */
   dispose(): void {
+    if (this.disposed) return;
+    if (this.busy) throw new DmaBufError("EDEADLK", `dispose: called from inside a callback of the running ${this.busy} step (refused, nothing changed)`);
+    this.disposed = true;
     for (const m of this.mappings.values()) if (!m.unmapped) this.release(m);
     for (const b of this.buffers.values()) if (!b.closed) b.backing.ranges.dispose();
     this.topology.dispose();

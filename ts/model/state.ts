@@ -9,12 +9,13 @@
  */
 import { hex } from "../core/u64.js";
 import type { DmaBufModel } from "./model.js";
-import type { Attachment, Mapping } from "./attachment.js";
+import type { Attachment } from "./attachment.js";
 import type { P2PPath } from "./topology.js";
+import { ADDRESS_SPACES, type AddressSpace } from "./ops.js";
 
-/** Where a mapping's addresses live. */
-export type Space = "bus" | "iova" | "cpu-phys" | "bar-offset";
-export const SPACES = ["bus", "iova", "cpu-phys", "bar-offset"] as const satisfies readonly Space[];
+/** Where a mapping's addresses live (the model's fact: Mapping.space). */
+export type Space = AddressSpace;
+export const SPACES = ADDRESS_SPACES;
 
 export type Pair = [string, string];
 
@@ -100,35 +101,19 @@ export interface ModelState {
 
 const regionPairs = (rs: readonly { addr: bigint; len: bigint }[] | undefined): Pair[] => (rs ?? []).map((r) => [hex(r.addr), hex(r.len)]);
 
-/**
- * Reads a model's state. The address space of a mapping is fixed when it is made (a
- * later move changes the backing, not the addresses the importer holds), so the reader
- * records it: call `mapped(name)` right after each successful map.
- */
+/** Reads a model's state. */
 export class StateReader {
-  private readonly spaces = new WeakMap<Mapping, Space>();
-
   constructor(readonly model: DmaBufModel) {}
 
-  /** The address space of the mapping just made (and remembers it). */
-  mapped(name: string): Space {
-    const m = this.model.mappings.get(name)!;
-    let space: Space;
-    if (m.interconnect === "iov") space = "bar-offset";
-    else if (m.interconnect === "physvec") space = "cpu-phys";
-    else if (m.product.regions?.length) space = "iova";
-    else {
-      const b = m.attachment.buffer;
-      space = b.backing.kind === "mmio" && this.model.topology.p2pPath(b.exporter, m.attachment.device) === "BUS_ADDR" ? "bus" : "cpu-phys";
-    }
-    this.spaces.set(m, space);
-    return space;
+  /** The address space of mapping `name`, fixed when it was made (a later move changes the backing, not these addresses). */
+  space(name: string): Space {
+    return this.model.mappings.get(name)!.space;
   }
 
   /** Attachment `name`'s importer device and its P2P path (null: the backing is system memory). */
   attachment(name: string): { importer: string; path: P2PPath | null } {
     const a = this.model.attachments.get(name)!;
-    return { importer: a.importer, path: pathOf(this.model, a) };
+    return { importer: a.importer, path: pathOf(a) };
   }
 
   /** The entries of live mapping `name` in the container's read-back order. */
@@ -159,7 +144,7 @@ export class StateReader {
       importer: a.importer,
       dynamic: a.dynamic,
       interconnect: a.interconnect,
-      path: pathOf(model, a),
+      path: pathOf(a),
       pins: a.pins,
       detached: a.detached,
     }));
@@ -170,7 +155,7 @@ export class StateReader {
       status: m.stale ? "stale" : "live",
       interconnect: m.interconnect,
       container: m.kind,
-      space: this.spaces.get(m) ?? this.mapped(m.name),
+      space: m.space,
       nelms: m.container.count,
       bytes: hex(m.bytes),
       iova: regionPairs(m.product.regions),
@@ -187,8 +172,9 @@ export class StateReader {
   }
 }
 
-function pathOf(model: DmaBufModel, a: Attachment): P2PPath | null {
-  return a.buffer.closed || a.buffer.backing.kind !== "mmio" ? null : model.topology.p2pPath(a.buffer.exporter, a.device);
+/** The attachment's P2P path while its buffer is backed by mmio; null for system memory or once closed. */
+function pathOf(a: Attachment): P2PPath | null {
+  return a.buffer.closed || a.buffer.backing.kind !== "mmio" ? null : a.p2pPath;
 }
 
 /** A range list's words, in one batch (zero-copy view over wasm memory). */

@@ -6,6 +6,7 @@ import { DmaBufError } from "../core/errors.js";
 import type { Core } from "../core/loader.js";
 import { IovaAllocator } from "../core/iova.js";
 import { U64_MAX, UINT_MAX } from "../core/u64.js";
+import { bad, checkBool, checkName, checkObject, checkU64, isObject } from "./args.js";
 
 /** A host bridge: whether it forwards peer-to-peer TLPs between its root ports. */
 export interface HostBridge {
@@ -57,10 +58,56 @@ export interface Device {
 /** How exporter and importer reach each other (enum pci_p2pdma_map_type). */
 export type P2PPath = "BUS_ADDR" | "THRU_HOST_BRIDGE" | "NOT_SUPPORTED";
 
+/** A record, or a Map (any name works in either, "__proto__" included). */
+type Named<T> = Record<string, T> | ReadonlyMap<string, T>;
+
 export interface TopologySpec {
-  hostBridges?: Record<string, { p2p?: boolean }>;
-  switches?: Record<string, { acsRedirect?: boolean }>;
-  devices: Record<string, DeviceSpec>;
+  hostBridges?: Named<{ p2p?: boolean }>;
+  switches?: Named<{ acsRedirect?: boolean }>;
+  devices: Named<DeviceSpec>;
+}
+
+/** The own entries of a record (Object.entries keeps "__proto__" keys), or of a Map. */
+function entriesOf<T>(what: string, v: Named<T> | undefined, path: string): [string, T][] {
+  if (v === undefined) return [];
+  if (v instanceof Map) return [...v.entries()];
+  if (!isObject(v)) return bad(what, [path], "must be an object or a Map");
+  return Object.entries(v) as [string, T][];
+}
+
+const DEVICE_KEYS = ["root", "switch", "bars", "iommu", "maxSegmentSize", "segBoundaryMask", "pf"] as const;
+
+/** The checks of the scenario schema and its device sanity rules (docs/rules.md#validation). */
+function checkDevice(name: string, d: unknown): DeviceSpec {
+  const at = (...p: (string | number)[]) => ["devices", name, ...p];
+  const what = "topology";
+  const o = checkObject(what, d, DEVICE_KEYS, at());
+  for (const k of ["root", "switch", "pf"] as const) if (o[k] !== undefined) checkName(what, o[k], at(k));
+  if (o.bars !== undefined) {
+    if (!Array.isArray(o.bars) || o.bars.length > 6) bad(what, at("bars"), "must be an array of at most 6 BARs");
+    const seen = new Set<number>();
+    (o.bars as unknown[]).forEach((b, i) => {
+      const bo = checkObject(what, b, ["index", "cpu", "bus", "size"], at("bars", i));
+      if (!Number.isInteger(bo.index) || (bo.index as number) < 0 || (bo.index as number) > 5) bad(what, at("bars", i, "index"), "must be an integer 0-5");
+      if (seen.has(bo.index as number)) bad(what, at("bars", i, "index"), "is given twice");
+      seen.add(bo.index as number);
+      const cpu = checkU64(what, bo.cpu, at("bars", i, "cpu"));
+      const bus = checkU64(what, bo.bus, at("bars", i, "bus"));
+      const size = checkU64(what, bo.size, at("bars", i, "size"));
+      if (size === 0n || cpu + size - 1n > U64_MAX || bus + size - 1n > U64_MAX) bad(what, at("bars", i, "size"), "must be > 0 with cpu and bus windows inside 2^64");
+    });
+  }
+  if (o.iommu !== undefined) {
+    const io = checkObject(what, o.iommu, ["base", "size"], at("iommu"));
+    checkU64(what, io.base, at("iommu", "base"));
+    checkU64(what, io.size, at("iommu", "size"));
+  }
+  if (o.maxSegmentSize !== undefined && checkU64(what, o.maxSegmentSize, at("maxSegmentSize")) === 0n) bad(what, at("maxSegmentSize"), "must be at least 1");
+  if (o.segBoundaryMask !== undefined) {
+    const m = checkU64(what, o.segBoundaryMask, at("segBoundaryMask"));
+    if ((m & (m + 1n)) !== 0n) bad(what, at("segBoundaryMask"), "must be 2^k - 1");
+  }
+  return o as DeviceSpec;
 }
 
 export class Topology {
@@ -70,11 +117,26 @@ export class Topology {
   /** One IOVA allocator per device with an IOMMU. */
   readonly iova = new Map<string, IovaAllocator>();
 
-  constructor(core: Core, spec: TopologySpec) {
-    for (const [name, hb] of Object.entries(spec.hostBridges ?? {})) this.hostBridges.set(name, { name, p2p: hb.p2p ?? false });
-    for (const [name, sw] of Object.entries(spec.switches ?? {})) this.switches.set(name, { name, acsRedirect: sw.acsRedirect ?? false });
+  /** Checks the whole spec first, then allocates: a spec that fails leaks nothing. */
+  constructor(readonly core: Core, spec: TopologySpec) {
+    if (!isObject(spec) && !(spec instanceof Map)) bad("topology", ["topology"], "must be an object");
+    for (const [name, hb] of entriesOf("topology", spec.hostBridges, "hostBridges")) {
+      checkName("topology", name, ["hostBridges", name]);
+      const o = checkObject("topology", hb, ["p2p"], ["hostBridges", name]);
+      checkBool("topology", o.p2p, ["hostBridges", name, "p2p"]);
+      this.hostBridges.set(name, { name, p2p: hb.p2p ?? false });
+    }
+    for (const [name, sw] of entriesOf("topology", spec.switches, "switches")) {
+      checkName("topology", name, ["switches", name]);
+      const o = checkObject("topology", sw, ["acsRedirect"], ["switches", name]);
+      checkBool("topology", o.acsRedirect, ["switches", name, "acsRedirect"]);
+      this.switches.set(name, { name, acsRedirect: sw.acsRedirect ?? false });
+    }
+    if (spec.devices === undefined) bad("topology", ["devices"], "is missing");
     let id = 0;
-    for (const [name, d] of Object.entries(spec.devices)) {
+    for (const [name, spec1] of entriesOf("topology", spec.devices, "devices")) {
+      checkName("topology", name, ["devices", name]);
+      const d = checkDevice(name, spec1);
       const dev: Device = {
         name,
         id: id++,
@@ -96,13 +158,14 @@ export class Topology {
     }
     for (const dev of this.devices.values()) {
       if (dev.pf !== undefined && !this.devices.has(dev.pf)) throw new DmaBufError("ENOENT", `device ${dev.name}: pf "${dev.pf}" is not declared`, ["devices", dev.name, "pf"]);
-      if (dev.iommu) {
-        try {
-          this.iova.set(dev.name, new IovaAllocator(core, dev.iommu.base, dev.iommu.size));
-        } catch (e) {
-          this.dispose();
-          throw new DmaBufError("EINVAL", `device ${dev.name}: ${(e as Error).message}`, ["devices", dev.name, "iommu"]);
-        }
+    }
+    for (const dev of this.devices.values()) {
+      if (!dev.iommu) continue;
+      try {
+        this.iova.set(dev.name, new IovaAllocator(core, dev.iommu.base, dev.iommu.size));
+      } catch (e) {
+        this.dispose();
+        throw new DmaBufError("EINVAL", `device ${dev.name}: ${(e as Error).message}`, ["devices", dev.name, "iommu"]);
       }
     }
   }

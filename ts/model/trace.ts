@@ -1,16 +1,15 @@
 /** What each model step leaves behind: the record the scenario runner prints. */
 import type { ErrorCode } from "../core/errors.js";
 import type { ContainerKind } from "../core/container.js";
-import type { InterconnectName } from "./interconnects.js";
 
 export type Op = "export" | "attach" | "detach" | "map" | "unmap" | "pin" | "unpin" | "lock" | "unlock" | "move" | "revoke" | "restore" | "close";
 
 export interface AttachResult {
-  interconnect: InterconnectName;
+  interconnect: string;
 }
 
 export interface MapResult {
-  interconnect: InterconnectName;
+  interconnect: string;
   container: ContainerKind;
   nelms: number;
   bytes: bigint;
@@ -23,6 +22,14 @@ export interface NotifyResult {
   notified: string[];
   /** Mappings that became stale in this step, in the order they were mapped. */
   stale: string[];
+  /** The move_notify callbacks that threw, in call order (absent when none did). docs/rules.md#callbacks */
+  callbackErrors?: CallbackError[];
+}
+
+/** A callback's exception, recorded against its attachment; the step still completed. */
+export interface CallbackError {
+  attachment: string;
+  error: unknown;
 }
 
 export type StepResult = AttachResult | MapResult | NotifyResult;
@@ -35,4 +42,6 @@ export interface TraceRecord {
   result?: StepResult;
   /** move_notify calls delivered by this step, in order. */
   notifications: string[];
+  /** The callbacks of this step that threw (absent when none did). */
+  callbackErrors?: CallbackError[];
 }

@@ -8,6 +8,7 @@ import { DmaBufError } from "../core/errors.js";
 import { hex, hex16 } from "../core/u64.js";
 import { fnv1a64Text } from "../core/hash.js";
 import { DmaBufModel } from "../model/model.js";
+import { vfioExporter } from "../exporters/vfio.js";
 import type { MapResult, NotifyResult, StepResult, TraceRecord } from "../model/trace.js";
 import { StateReader, type ModelState, type PairList, type Space } from "../model/state.js";
 import type { P2PPath } from "../model/topology.js";
@@ -182,7 +183,7 @@ export function checkExpect(exp: Expectation | undefined, rec: TraceRecord): str
  * the iteration ends (or stops early).
  */
 export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {}): Generator<StepOutcome, void, undefined> {
-  const model = new DmaBufModel(core, scenario);
+  const model = new DmaBufModel(core, scenario, { exporter: vfioExporter });
   const reader = new StateReader(model);
   try {
     for (let i = 0; i < scenario.steps.length; i++) {
@@ -201,7 +202,7 @@ export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {})
       if (rec.message) d.message = rec.message;
       if (st.op === "map" && rec.ok) {
         const name = mappingName(st, i);
-        d.space = reader.mapped(name);
+        d.space = reader.space(name);
         if (opts.entries) Object.assign(out.result!, { space: d.space, entries: reader.entries(name, opts.lazy) });
         if (opts.allEntries) d.entries = reader.entries(name, opts.lazy);
         else if (opts.previews) d.preview = model.mappingEntries(name, opts.previews);

@@ -1,0 +1,16 @@
+/**
+ * A system-memory heap exporter, like the kernel's dma-buf system heap: static (it never
+ * moves or revokes its pages, so it has no pin/unpin) and sgt only. Written against the
+ * public interface only.
+ */
+import type { DmaBufOps } from "../model/ops.js";
+import { sgtMap } from "../model/address.js";
+
+export function systemHeapExporter(): DmaBufOps {
+  return {
+    name: "system-heap",
+    mapDmaBuf: (a, dma) => sgtMap(dma, a.buffer, a.device),
+    unmapDmaBuf() {},
+    release() {},
+  };
+}

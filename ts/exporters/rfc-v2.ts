@@ -1,0 +1,58 @@
+/**
+ * An exporter in the RFC v2 shape: one common `mapInterconnect` dispatches on the
+ * negotiated interconnect to interconnect-specific code and fills an xarray (index →
+ * entry), which the core hands to the importer in the container it asked for. Its
+ * per-interconnect table only says whom it accepts and whether an unmap exists. It maps
+ * the same entries as the per-interconnect-ops exporter (vfio.ts), so the two API
+ * shapes can be compared on one scenario. Written against the public interface only.
+ */
+import { DmaBufError } from "../core/errors.js";
+import { Container } from "../core/container.js";
+import type { RangeList } from "../core/range-list.js";
+import type { AttachmentView, ExporterFactory, InterconnectOps, MapProduct } from "../model/ops.js";
+import type { Topology } from "../model/topology.js";
+import { iovMap, physvecMap, sgtMap } from "../model/address.js";
+import { acceptsIov, acceptsPhysvec, attachPci, offered, pinOps } from "./pci.js";
+
+/** The interconnect-specific halves of the common map. */
+const SPECIFIC: Record<string, (a: AttachmentView) => MapProduct> = {
+  physvec: (a) => physvecMap(a.buffer),
+  iov: (a) => iovMap(a.buffer),
+};
+
+const TABLE: Record<string, InterconnectOps> = {
+  physvec: { name: "physvec", supportsInterconnects: acceptsPhysvec, unmap: () => {} },
+  iov: { name: "iov", supportsInterconnects: acceptsIov },
+};
+
+/** Stores a product's entries into a fresh xarray, entry i at index i. */
+function intoXarray(p: MapProduct, dma: Topology): MapProduct {
+  const list = p.entries as RangeList;
+  const xa = Container.xarray(dma.core);
+  try {
+    const words = list.view();
+    for (let i = 0; i < words.length; i += 2) xa.xaStore(BigInt(i / 2), words[i]!, words[i + 1]!);
+    return { ...p, entries: xa };
+  } catch (e) {
+    xa.dispose();
+    p.release();
+    throw e;
+  } finally {
+    list.dispose();
+  }
+}
+
+export const rfcV2Exporter: ExporterFactory = (args) => ({
+  name: "rfc-v2",
+  dynamic: args.dynamic,
+  attach: attachPci,
+  ...pinOps(args),
+  mapDmaBuf: (a, dma) => intoXarray(sgtMap(dma, a.buffer, a.device), dma),
+  unmapDmaBuf() {},
+  mapInterconnect(a, interconnect, dma) {
+    if (!Object.hasOwn(SPECIFIC, interconnect)) throw new DmaBufError("EINVAL", `map ${a.name}: the rfc-v2 exporter cannot map ${interconnect}`);
+    return intoXarray(SPECIFIC[interconnect]!(a), dma);
+  },
+  release() {},
+  interconnects: offered(TABLE, args, "rfc-v2"),
+});

@@ -1,0 +1,28 @@
+/**
+ * A vfio-pci-like exporter in the per-interconnect-ops shape: the one the scenario
+ * format builds (its `export` step's flags are this factory's arguments). For an mmio
+ * backing it behaves like vfio-pci's dma-buf: attach refuses importers that are not
+ * peer2peer, pin is EOPNOTSUPP when the buffer is not pinnable (its exporter must stay
+ * free to revoke), and it offers physvec (any dynamic importer) and iov (its VF's PF
+ * only; no unmap). For a system backing it is a plain system-memory exporter, so that a
+ * scenario may move a buffer between kinds. Written against the public interface only.
+ */
+import type { ExporterFactory, InterconnectOps } from "../model/ops.js";
+import { iovMap, physvecMap, sgtMap } from "../model/address.js";
+import { acceptsIov, acceptsPhysvec, attachPci, offered, pinOps } from "./pci.js";
+
+const INTERCONNECT_OPS: Record<string, InterconnectOps> = {
+  physvec: { name: "physvec", supportsInterconnects: acceptsPhysvec, map: (a) => physvecMap(a.buffer), unmap: () => {} },
+  iov: { name: "iov", supportsInterconnects: acceptsIov, map: (a) => iovMap(a.buffer) },
+};
+
+export const vfioExporter: ExporterFactory = (args) => ({
+  name: "vfio-pci",
+  dynamic: args.dynamic,
+  attach: attachPci,
+  ...pinOps(args),
+  mapDmaBuf: (a, dma) => sgtMap(dma, a.buffer, a.device),
+  unmapDmaBuf() {},
+  release() {},
+  interconnects: offered(INTERCONNECT_OPS, args, "vfio-pci"),
+});

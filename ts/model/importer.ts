@@ -1,0 +1,49 @@
+/**
+ * The importer's side of dma-buf: struct dma_buf_attach_ops, plus the interconnect
+ * match list of the RFC v2 discussion. Documented field by field like
+ * include/linux/dma-buf.h. An importer is dynamic exactly when it has moveNotify
+ * (docs/rules.md#negotiation).
+ */
+
+/** One entry of the importer's ordered match list (dma_buf_interconnect_match). */
+export interface InterconnectMatch {
+  /** A registered interconnect name (sgt, physvec, iov, or one the model registered). */
+  readonly name: string;
+}
+
+/** struct dma_buf_attach_ops, given to attach. */
+export interface ImporterOps {
+  /**
+   * @move_notify: called by move, revoke and restore on every dynamic importer's
+   * attachment, newest first, with the buffer's resv lock held (by the exporter's
+   * device when nobody held it). Optional; present ⇒ the importer is dynamic. It may
+   * throw: the error is recorded against the attachment and the step completes; it must
+   * not call the model (EDEADLK). docs/rules.md#callbacks.
+   */
+  moveNotify?(attachment: string): void;
+  /** @allow_peer2peer: the importer can reach memory over PCI P2P. Optional, default false; needs moveNotify. */
+  readonly allowPeer2peer?: boolean;
+  /** The importer supports interconnects other than sgt. Optional, default false; needs moveNotify. */
+  readonly supportsInterconnects?: boolean;
+  /** The ordered match list offered to negotiation. Optional, default [{name: "sgt"}]; non-empty. */
+  readonly interconnects?: readonly InterconnectMatch[];
+}
+
+/** The flag form of attach's importer (the scenario form): sugar that builds ImporterOps. */
+export interface ImporterFlags {
+  dynamic?: boolean;
+  peer2peer?: boolean;
+  allowIc?: boolean;
+  interconnects?: readonly string[];
+  moveNotify?: (attachment: string) => void;
+}
+
+/** The ops the flags describe: `dynamic` gives a moveNotify (the caller's, or one that does nothing). */
+export function importerFromFlags(f: ImporterFlags): ImporterOps {
+  const ops: { -readonly [K in keyof ImporterOps]: ImporterOps[K] } = {};
+  if (f.dynamic) ops.moveNotify = f.moveNotify ?? (() => {});
+  if (f.peer2peer !== undefined) ops.allowPeer2peer = f.peer2peer;
+  if (f.allowIc !== undefined) ops.supportsInterconnects = f.allowIc;
+  if (f.interconnects) ops.interconnects = f.interconnects.map((name) => ({ name }));
+  return ops;
+}
