@@ -5,24 +5,23 @@
 import { writeFileSync } from "node:fs";
 import { cpus, arch, platform } from "node:os";
 import { init } from "../ts/core/loader.js";
-import { parseArgs, UsageError, type Command } from "../ts/cli/args.js";
+import { UsageError } from "../ts/util/args.js";
+import { helpText, parseSubcommand, type CommandOf } from "../ts/util/commands.js";
 import { Native } from "./native.js";
 import { SUITES, type Config } from "./suites.js";
 import { table, ratios, ratioTable, sweepSvg } from "./report.js";
 import type { Result } from "./stats.js";
 
-export async function runBenchCli(cmd: Extract<Command, { command: "bench" }>): Promise<number> {
+export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
   const log = (s: string) => process.stderr.write(s + "\n");
-  const names = cmd.suite ? cmd.suite.split(",") : (Object.keys(SUITES) as (keyof typeof SUITES)[]);
-  for (const s of names) if (!(s in SUITES)) throw new UsageError(`unknown suite "${s}" (one of ${Object.keys(SUITES).join(", ")})`);
   await init();
   const native = Native.build(log);
   const cfg: Config = { quick: cmd.quick, native, log };
   const results: Result[] = [];
   const t0 = performance.now();
-  for (const s of names) {
+  for (const s of cmd.suite) {
     log(`suite ${s}${cmd.quick ? " (quick)" : ""}…`);
-    results.push(...(await SUITES[s as keyof typeof SUITES](cfg)));
+    results.push(...(await SUITES[s](cfg)));
   }
   const rs = ratios(results);
   const env = {
@@ -53,8 +52,9 @@ export async function runBenchCli(cmd: Extract<Command, { command: "bench" }>): 
 // `node dist/bench/main.js [flags]` (npm run bench)
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    const cmd = parseArgs(["bench", ...process.argv.slice(2)]);
-    process.exitCode = await runBenchCli(cmd as Extract<Command, { command: "bench" }>);
+    const cmd = parseSubcommand("bench", process.argv.slice(2));
+    if (cmd.command === "help") process.stdout.write(helpText("bench"));
+    else process.exitCode = await runBenchCli(cmd);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`bench: ${e.message}\n`);

@@ -1,16 +1,8 @@
 // The built CLI as a user runs it: output formats, exit codes, errors without stack traces.
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
-
-const bin = fileURLToPath(new URL("../../dist/ts/cli/main.js", import.meta.url));
-const scen = (f: string) => fileURLToPath(new URL(`../../scenarios/${f}`, import.meta.url));
-
-function cli(args: string[], input?: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { input, encoding: "utf8", env: { ...process.env, ...env } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { cli, scen } from "./spawn.js";
+import { COMMANDS } from "../../ts/util/commands.js";
 
 describe("dmabuf-map CLI", () => {
   it("run --json prints the documented record; twice gives identical bytes", () => {
@@ -61,6 +53,42 @@ describe("dmabuf-map CLI", () => {
       expect(r.err).toMatch(/dmabuf-map/);
       expect(r.err).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it("every subcommand's --help and -h exit 0 with its options; run -h no longer opens a file", () => {
+    for (const name of Object.keys(COMMANDS)) {
+      for (const h of ["--help", "-h"]) {
+        const r = cli([name, h]);
+        expect(r.code, `${name} ${h}`).toBe(0);
+        expect(r.out).toMatch(new RegExp(`^Usage: dmabuf-map ${name}`));
+        expect(r.err).toBe("");
+      }
+    }
+    expect(cli(["fuzz", "--help"]).out).toMatch(/--ops N .*\(default: 10000\)/);
+    expect(cli(["bench", "--help"]).out).toMatch(/ops, pipeline, containers, call, sweep \(default: all\)/);
+    expect(cli(["help", "run"]).out).toBe(cli(["run", "--help"]).out);
+  });
+
+  it("--json=false means the readable report, --json=true the record", () => {
+    const f = scen("move-notify.json");
+    expect(cli(["run", f, "--json=false"]).out).toBe(cli(["run", f]).out);
+    expect(cli(["run", f, "--json=true"]).out).toBe(cli(["run", f, "--json"]).out);
+    expect(cli(["demo", "--json=false"]).out).toMatch(/^scenario demo/);
+  });
+
+  it("run --json --entries / --state add the runner's entries and state to the record", async () => {
+    const { runScenario } = await import("../../ts/scenario/runner.js");
+    const { parseScenarioText } = await import("../../ts/scenario/validate.js");
+    const { core } = await import("../helpers.js");
+    const f = scen("p2p-gpu-sgt.json");
+    const s = parseScenarioText(readFileSync(f, "utf8"));
+    for (const [flags, opts] of [[["--entries"], { entries: true }], [["--state"], { state: true }], [["--entries", "--state"], { entries: true, state: true }]] as const) {
+      const r = cli(["run", f, "--json", ...flags]);
+      expect(r.code, flags.join(" ")).toBe(0);
+      expect(r.out).toBe(JSON.stringify(runScenario(s, core(), opts).output) + "\n");
+    }
+    expect(cli(["run", f, "--entries"]).err).toMatch(/use it with --json/);
+    expect(cli(["run", f, "--json", "--all"]).err).toMatch(/--all is for the readable report/);
   });
 
   it("--help, --version, schema, demo", () => {

@@ -1,64 +1,42 @@
 #!/usr/bin/env node
-/** The dmabuf-map command line. Exit codes: 0 ok, 1 expectation failed, 2 bad input or usage. */
-import { readFileSync, statSync } from "node:fs";
-import { init } from "../core/loader.js";
+/**
+ * The dmabuf-map command line: parse, dispatch, map errors to exit codes.
+ * Exit codes: 0 ok, 1 an expectation failed (or a fuzz violation), 2 bad input, usage or
+ * an output error. The benchmarks and the fuzzer are loaded only when asked for.
+ */
+import { readFileSync } from "node:fs";
 import { DmaBufError } from "../core/errors.js";
-import { parseScenario, parseScenarioText, ScenarioError, formatPath } from "../scenario/validate.js";
-import { scenarioJsonSchema, type Scenario } from "../scenario/schema.js";
-import { printRun, ansi, escapeControls } from "../scenario/report.js";
+import { init } from "../core/loader.js";
+import { parseScenario } from "../scenario/validate.js";
+import { scenarioJsonSchema } from "../scenario/schema.js";
 import { DEMO_SCENARIO } from "../scenario/demo.js";
-import { parseArgs, UsageError, HELP, type Command } from "./args.js";
+import { UsageError } from "../util/args.js";
+import { helpText, parseCli, type Command } from "../util/commands.js";
+import { guardOutput } from "./io.js";
+import { checkRunFlags, runFiles, runOne } from "./scenarios.js";
+import { escapeControls } from "../scenario/report.js";
 
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
-/** Streamed output: waits for "drain" when the pipe is full, so memory stays bounded. */
-const toStdout = (s: string): void | Promise<void> => {
-  if (process.stdout.write(s)) return;
-  return new Promise((ok) => {
-    const done = () => {
-      process.stdout.off("drain", done).off("close", done);
-      ok();
-    };
-    process.stdout.on("drain", done).on("close", done);
-  });
-};
-const colour = () => !!process.stdout.isTTY && process.env.NO_COLOR === undefined;
-
-/** Largest scenario file the CLI reads (a backing of 4M ranges fits; 10^7 does not). */
-const MAX_INPUT = 256 * 1024 * 1024;
-
-function readInput(file: string): string {
-  let bytes: Buffer;
-  try {
-    if (file !== "-" && statSync(file).size > MAX_INPUT) throw new ScenarioError([{ path: [], message: `${file} is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
-    bytes = file === "-" ? readFileSync(0) : readFileSync(file);
-  } catch (e) {
-    if (e instanceof ScenarioError) throw e;
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (bytes.length > MAX_INPUT) throw new ScenarioError([{ path: [], message: `input is larger than ${MAX_INPUT / 1048576} MiB, the largest input read` }]);
-  return bytes.toString("utf8");
-}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
 }
 
-type RunFlags = { json: boolean; entries: boolean; state: boolean; all: boolean };
+/** An error that ends the command with one line on stderr and exit 2. */
+class Fatal extends Error {}
 
-async function runAndPrint(scenario: Scenario, flags: RunFlags): Promise<number> {
-  if (!flags.json && (flags.entries || flags.state)) throw new UsageError(`--${flags.entries ? "entries" : "state"} adds to the JSON record: use it with --json (the report prints every entry with --all)`);
-  if (flags.json && flags.all) throw new UsageError("--all is for the readable report: with --json, use --entries");
-  const core = await init();
-  const opts = colour() ? { ...flags, style: ansi } : flags;
-  return (await printRun(scenario, core, opts, toStdout, err)) ? 0 : 1;
+/** The core, loaded on first use; without WebAssembly (`node --jitless`) a one-line error. */
+async function core() {
+  if (typeof WebAssembly === "undefined") throw new Fatal("this Node has no WebAssembly (was it started with --jitless?)");
+  return init();
 }
 
 async function main(cmd: Command): Promise<number> {
   switch (cmd.command) {
     case "help":
-      out(HELP);
+      out(helpText(cmd.topic));
       return 0;
     case "version":
       out(version() + "\n");
@@ -66,42 +44,41 @@ async function main(cmd: Command): Promise<number> {
     case "schema":
       out(JSON.stringify(scenarioJsonSchema(), null, 2) + "\n");
       return 0;
-    case "validate": {
-      const s = parseScenarioText(readInput(cmd.file));
-      err(`${escapeControls(cmd.file)}: valid scenario "${escapeControls(s.name)}" (${s.steps.length} steps)\n`);
-      return 0;
-    }
+    case "validate":
     case "run":
-      return runAndPrint(parseScenarioText(readInput(cmd.file)), cmd);
+      return runFiles(cmd, core);
     case "demo":
-      return runAndPrint(parseScenario(DEMO_SCENARIO), cmd);
+      checkRunFlags(cmd);
+      return (await runOne("demo", parseScenario(DEMO_SCENARIO), await core(), cmd)) === "passed" ? 0 : 1;
     case "web": {
       const { runWebCli } = await import("./web.js");
       return runWebCli(cmd);
     }
     case "bench": {
+      await core();
       const { runBenchCli } = await import("../../bench/main.js");
       return runBenchCli(cmd);
     }
     case "fuzz": {
       const { runFuzzCli } = await import("../fuzz/cli.js");
+      await core();
       return runFuzzCli(cmd);
     }
   }
 }
 
+guardOutput();
 try {
-  process.exitCode = await main(parseArgs(process.argv.slice(2)));
+  process.exitCode = await main(parseCli(process.argv.slice(2)));
 } catch (e) {
-  if (e instanceof ScenarioError) {
-    err(`invalid scenario: ${e.issues.length} problem(s)\n`);
-    for (const i of e.issues) err(`  ${escapeControls(formatPath(i.path))}: ${escapeControls(i.message)}\n`);
+  if (e instanceof Fatal) {
+    err(`dmabuf-map: ${e.message}\n`);
     process.exitCode = 2;
   } else if (e instanceof UsageError) {
     err(`dmabuf-map: ${escapeControls(e.message)}\nRun dmabuf-map --help for usage.\n`);
     process.exitCode = 2;
   } else if (e instanceof DmaBufError) {
-    err(`dmabuf-map: ${e.code}: ${escapeControls(e.message)}\n`);
+    err(`dmabuf-map: ${e.code}: ${escapeControls(e.message.split("\n")[0]!)}\n`);
     process.exitCode = 2;
   } else throw e;
 }

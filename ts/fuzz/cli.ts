@@ -1,9 +1,9 @@
 /** `dmabuf-map fuzz --seed S --ops N [--json]`: exit 0 when every invariant held, 1 on a violation. */
 import { init } from "../core/loader.js";
-import type { Command } from "../cli/args.js";
+import type { CommandOf } from "../util/commands.js";
 import { fuzz } from "./fuzz.js";
 
-export async function runFuzzCli(cmd: Extract<Command, { command: "fuzz" }>): Promise<number> {
+export async function runFuzzCli(cmd: CommandOf<"fuzz">): Promise<number> {
   const core = await init();
   const tty = !!process.stderr.isTTY;
   let last = -1;

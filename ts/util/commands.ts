@@ -1,0 +1,130 @@
+/**
+ * The dmabuf-map subcommands: one table, from which the parser, the typed values and
+ * every `--help` text come. It lives below both the CLI and the benchmarks, so that
+ * `npm run bench` and `dmabuf-map bench` parse the same flags without importing each other.
+ */
+import { choice, flag, formatHelp, int, parseCommand, subset, text, UsageError, type CommandSpec, type Values } from "./args.js";
+
+/** The benchmark suites, in the order they run (bench/suites.ts defines one per name). */
+export const BENCH_SUITES = ["ops", "pipeline", "containers", "call", "sweep"] as const;
+export type BenchSuite = (typeof BENCH_SUITES)[number];
+
+/** Output formats of `run` and `validate` for CI systems. */
+export const REPORTERS = ["text", "junit", "tap"] as const;
+
+const EXIT_CODES = `Exit codes: 0 every expectation held, 1 an expectation failed (or a fuzz violation),
+2 invalid input or usage. Data goes to stdout, logs to stderr.
+`;
+
+const files = { operands: "FILE|DIR|-...", minOperands: 1, maxOperands: Infinity } as const;
+
+export const COMMANDS = {
+  run: {
+    summary: "Run scenarios: a readable report, the JSON record (--json), or JUnit/TAP for CI.\nA directory means every *.json in it; - reads standard input.",
+    ...files,
+    options: {
+      json: flag("print each scenario's JSON record (one line per file, streamed)"),
+      entries: flag("with --json: every map result carries its address space and every [addr, len]"),
+      state: flag("with --json: every step record carries the model's state after the step"),
+      all: flag("the readable report: every entry of every mapping (else the first 4)"),
+      reporter: choice("NAME", "report format", REPORTERS, "text"),
+    },
+    more: EXIT_CODES,
+  },
+  validate: {
+    summary: "Check scenarios' shape and names; every problem with its JSON path.\nA directory means every *.json in it; - reads standard input.",
+    ...files,
+    options: {
+      json: flag('print problems as JSON {"problems":[{"path","code","message"}],"more":n}'),
+      reporter: choice("NAME", "report format", REPORTERS, "text"),
+    },
+    more: EXIT_CODES,
+  },
+  schema: { summary: "Print the scenario JSON Schema.", options: {} },
+  demo: {
+    summary: "Run the built-in demo scenario (what `npm start` shows).",
+    options: {
+      json: flag("print the JSON record instead of the report"),
+      entries: flag("with --json: every map result carries its address space and every [addr, len]"),
+      state: flag("with --json: every step record carries the model's state after the step"),
+      all: flag("the readable report: every entry of every mapping (else the first 4)"),
+    },
+  },
+  web: {
+    summary: "Serve the explorer (from this package) on 127.0.0.1 until interrupted.",
+    options: {
+      port: int("N", "port to listen on (0 picks a free one)", 8080, 0, 65535),
+      open: flag("open the page in the desktop's browser"),
+    },
+  },
+  bench: {
+    summary: "Benchmarks: the wasm core against TypeScript (bigint and typed arrays) and native C.",
+    options: {
+      quick: flag("fewer sizes and samples (about a minute)"),
+      json: flag("print the results as JSON on stdout (the table goes to stderr)"),
+      suite: subset("LIST", "comma-separated suites to run", BENCH_SUITES),
+      out: text("FILE.svg", "also write the per-entry cost plot"),
+    },
+  },
+  fuzz: {
+    summary: "Random operation sequences over random topologies, with invariant checks after every step.",
+    options: {
+      seed: int("S", "random seed", 1, 0, 0xffff_ffff),
+      ops: int("N", "number of operations", 10_000, 1, 100_000_000),
+      json: flag("print the report as JSON"),
+    },
+    more: "Exit codes: 0 every invariant held, 1 a violation (shrunk to a scenario), 2 usage.\n",
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+/** A parsed command line of one subcommand: its option values and operands. */
+export type CommandOf<K extends CommandName> = { command: K; operands: string[] } & Values<(typeof COMMANDS)[K]["options"]>;
+
+/** Every parsed command line, or a request for (global or per-command) help or the version. */
+export type Command = { [K in CommandName]: CommandOf<K> }[CommandName] | { command: "help"; topic?: CommandName } | { command: "version" };
+
+const PROG = "dmabuf-map";
+
+const isCommand = (s: string): s is CommandName => Object.hasOwn(COMMANDS, s);
+
+/** Parse a whole command line (the words after `dmabuf-map`). */
+export function parseCli(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "--help" || first === "-h") return { command: "help" };
+  if (first === "--version" || first === "-v") return { command: "version" };
+  if (first === "help") {
+    if (rest[0] !== undefined && !isCommand(rest[0])) throw new UsageError(`unknown command "${rest[0]}"`);
+    return rest[0] ? { command: "help", topic: rest[0] } : { command: "help" };
+  }
+  if (!isCommand(first)) throw new UsageError(first.startsWith("-") ? `unknown option ${first}` : `unknown command "${first}"`);
+  return parseSubcommand(first, rest) as Command;
+}
+
+/** Parse the words after a known subcommand (`npm run bench -- …` starts here). */
+export function parseSubcommand<K extends CommandName>(name: K, argv: readonly string[]): CommandOf<K> | { command: "help"; topic: K } {
+  const r = parseCommand(name, COMMANDS[name] as CommandSpec, argv);
+  if (r.help) return { command: "help", topic: name };
+  const { help: _, ...values } = r;
+  return { command: name, ...values } as CommandOf<K>;
+}
+
+/** `dmabuf-map --help`, or one subcommand's help with its defaults. */
+export function helpText(topic?: CommandName): string {
+  if (topic) return formatHelp(PROG, topic, COMMANDS[topic]);
+  const rows = Object.entries(COMMANDS).map(([k, c]: [string, CommandSpec]) => [`${k}${c.operands ? ` ${c.operands}` : ""}`, c.summary.split("\n")[0]!]);
+  const w = Math.max(...rows.map(([l]) => l!.length));
+  return `${PROG}: a WebAssembly-cored model of Linux dma-buf sharing
+
+Usage: ${PROG} COMMAND [options]
+
+Commands:
+${rows.map(([l, r]) => `  ${l!.padEnd(w)}  ${r}`).join("\n")}
+
+${PROG} COMMAND --help shows a command's options and their defaults.
+${PROG} --version prints the version.
+
+${EXIT_CODES}Colour only on a TTY, never with NO_COLOR.
+`;
+}
