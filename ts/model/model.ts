@@ -375,8 +375,13 @@ export class DmaBufModel {
     });
   }
 
+  /** Releases a mapping; a product release() that throws is recorded like a callback's error (the mapping is gone either way). */
   private release(m: Mapping): void {
-    m.product.release();
+    try {
+      m.product.release();
+    } catch (error) {
+      this.callbackErrors.push({ attachment: m.attachment.name, error });
+    }
     m.container.dispose();
     m.unmapped = true;
   }
