@@ -76,18 +76,19 @@ describe("dmabuf-map CLI", () => {
     expect(cli(["demo", "--json=false"]).out).toMatch(/^scenario demo/);
   });
 
-  it("run --json --entries / --state / --all add the runner's entries and state to the record", async () => {
+  it("run --json --entries / --state add the runner's entries and state to the record", async () => {
     const { runScenario } = await import("../../ts/scenario/runner.js");
     const { parseScenarioText } = await import("../../ts/scenario/validate.js");
     const { core } = await import("../helpers.js");
     const f = scen("p2p-gpu-sgt.json");
     const s = parseScenarioText(readFileSync(f, "utf8"));
-    for (const [flags, opts] of [[["--entries"], { entries: true }], [["--state"], { state: true }], [["--all"], { entries: true, state: true }], [["--entries", "--state"], { entries: true, state: true }]] as const) {
+    for (const [flags, opts] of [[["--entries"], { entries: true }], [["--state"], { state: true }], [["--entries", "--state"], { entries: true, state: true }]] as const) {
       const r = cli(["run", f, "--json", ...flags]);
       expect(r.code, flags.join(" ")).toBe(0);
       expect(r.out).toBe(JSON.stringify(runScenario(s, core(), opts).output) + "\n");
     }
-    expect(cli(["run", f, "--all"]).err).toMatch(/use them with --json/);
+    expect(cli(["run", f, "--entries"]).err).toMatch(/use it with --json/);
+    expect(cli(["run", f, "--json", "--all"]).err).toMatch(/--all is for the readable report/);
   });
 
   it("--help, --version, schema, demo", () => {

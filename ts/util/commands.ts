@@ -26,7 +26,7 @@ export const COMMANDS = {
       json: flag("print each scenario's JSON record (one line per file, streamed)"),
       entries: flag("with --json: every map result carries its address space and every [addr, len]"),
       state: flag("with --json: every step record carries the model's state after the step"),
-      all: flag("with --json: both --entries and --state"),
+      all: flag("the readable report: every entry of every mapping (else the first 4)"),
       reporter: choice("NAME", "report format", REPORTERS, "text"),
     },
     more: EXIT_CODES,
@@ -43,7 +43,19 @@ export const COMMANDS = {
   schema: { summary: "Print the scenario JSON Schema.", options: {} },
   demo: {
     summary: "Run the built-in demo scenario (what `npm start` shows).",
-    options: { json: flag("print the JSON record instead of the report") },
+    options: {
+      json: flag("print the JSON record instead of the report"),
+      entries: flag("with --json: every map result carries its address space and every [addr, len]"),
+      state: flag("with --json: every step record carries the model's state after the step"),
+      all: flag("the readable report: every entry of every mapping (else the first 4)"),
+    },
+  },
+  web: {
+    summary: "Serve the explorer (from this package) on 127.0.0.1 until interrupted.",
+    options: {
+      port: int("N", "port to listen on (0 picks a free one)", 8080, 0, 65535),
+      open: flag("open the page in the desktop's browser"),
+    },
   },
   bench: {
     summary: "Benchmarks: the wasm core against TypeScript (bigint and typed arrays) and native C.",
