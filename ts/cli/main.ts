@@ -13,7 +13,7 @@ import { DEMO_SCENARIO } from "../scenario/demo.js";
 import { UsageError } from "../util/args.js";
 import { helpText, parseCli, type Command } from "../util/commands.js";
 import { guardOutput } from "./io.js";
-import { runFiles, runOne } from "./scenarios.js";
+import { checkRecordFlags, runFiles, runOne } from "./scenarios.js";
 
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
@@ -47,7 +47,8 @@ async function main(cmd: Command): Promise<number> {
     case "run":
       return runFiles(cmd, core);
     case "demo":
-      return runOne("demo", parseScenario(DEMO_SCENARIO), await core(), cmd.json) === "passed" ? 0 : 1;
+      checkRecordFlags(cmd);
+      return runOne("demo", parseScenario(DEMO_SCENARIO), await core(), cmd.json, undefined, cmd) === "passed" ? 0 : 1;
     case "bench": {
       await core();
       const { runBenchCli } = await import("../../bench/main.js");

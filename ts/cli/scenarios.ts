@@ -6,7 +6,7 @@
  */
 import type { Core } from "../core/loader.js";
 import { parseScenarioText, ScenarioError, formatPath, type Issue } from "../scenario/validate.js";
-import { runScenario, type RunOptions, type StepOutcome } from "../scenario/runner.js";
+import { runScenario, type StepOutcome } from "../scenario/runner.js";
 import { writeRunJson } from "../scenario/output.js";
 import type { Scenario } from "../scenario/schema.js";
 import { formatReport, ansi } from "../scenario/report.js";
@@ -78,16 +78,26 @@ function emit(o: Outcome, json: boolean, reporter: Reporter | undefined): void {
   }
 }
 
-/** What `run` adds to the record: `--entries`, `--state` (`--all` is both). */
-export type RecordOptions = Pick<RunOptions, "entries" | "state">;
+/** What `run` and `demo` add to their output (`--entries`, `--state`, `--all`). */
+export interface RecordOptions {
+  entries: boolean;
+  state: boolean;
+  all: boolean;
+}
+
+/** Usage errors of the record flags: `--entries`/`--state` need `--json`, `--all` is for the report. */
+export function checkRecordFlags(o: RecordOptions & { json: boolean }): void {
+  if (!o.json && (o.entries || o.state)) throw new UsageError(`--${o.entries ? "entries" : "state"} adds to the JSON record: use it with --json (the report prints every entry with --all)`);
+  if (o.json && o.all) throw new UsageError("--all is for the readable report: with --json, use --entries");
+}
 
 /** Run one valid scenario and print it; returns "passed" or "failed". The `--json` record is streamed. */
-export function runOne(file: string, scenario: Scenario, core: Core, json: boolean, reporter?: Reporter, record: RecordOptions = {}): "passed" | "failed" {
+export function runOne(file: string, scenario: Scenario, core: Core, json: boolean, reporter?: Reporter, record?: RecordOptions): "passed" | "failed" {
   if (json && !reporter) {
     const onFailure = (o: StepOutcome, f: string) => err(`step ${o.record.i} (${o.record.op} ${o.detail.subject}): ${f}\n`);
-    return writeRunJson(scenario, core, out, { ...record, onFailure }) ? "passed" : "failed";
+    return writeRunJson(scenario, core, out, { entries: record?.entries, state: record?.state, onFailure }) ? "passed" : "failed";
   }
-  const report = runScenario(scenario, core, { previews: reporter ? 0 : 4 });
+  const report = runScenario(scenario, core, { previews: reporter ? 0 : record?.all ? Infinity : 4 });
   const status = report.output.passed ? "passed" : "failed";
   emit({ file, status, scenario, report }, json, reporter);
   return status;
@@ -99,8 +109,7 @@ export function runOne(file: string, scenario: Scenario, core: Core, json: boole
  */
 export async function runFiles(cmd: CommandOf<"run"> | CommandOf<"validate">, getCore: () => Promise<Core>): Promise<number> {
   if (cmd.json && cmd.reporter !== "text") throw new UsageError(`--json and --reporter ${cmd.reporter} cannot be combined`);
-  const record: RecordOptions = cmd.command === "run" ? { entries: cmd.entries || cmd.all, state: cmd.state || cmd.all } : {};
-  if ((record.entries || record.state) && !cmd.json) throw new UsageError("--entries, --state and --all add to the JSON record: use them with --json");
+  if (cmd.command === "run") checkRecordFlags(cmd);
   if (cmd.operands.filter((f) => f === "-").length > 1) throw new UsageError("standard input (-) can be read only once");
   let files: string[];
   try {
@@ -115,7 +124,7 @@ export async function runFiles(cmd: CommandOf<"run"> | CommandOf<"validate">, ge
   for (const file of files) {
     const o = await load(file);
     let status = o.status;
-    if (o.status === "valid" && cmd.command === "run") status = runOne(file, o.scenario, await getCore(), cmd.json, reporter, record);
+    if (o.status === "valid" && cmd.command === "run") status = runOne(file, o.scenario, await getCore(), cmd.json, reporter, cmd.command === "run" ? cmd : undefined);
     else emit(o, cmd.json, reporter);
     counts.set(status, (counts.get(status) ?? 0) + 1);
   }
