@@ -1,10 +1,12 @@
-// Called instead of the default env.abort. The core has no assertions in release builds;
-// in debug builds a failed assertion reaches the host through this import.
+// Called instead of the default env.abort: an internal error of the core (a failed
+// invariant, an unknown container kind or op). The host turns it into DmaBufError
+// EFAULT ("internal bug"), never into a bad-input error. `message` is a static string
+// (UTF-16, its byte length in the u32 before it), or 0.
 // @ts-ignore: decorator
 @external("env", "coreAbort")
-declare function hostAbort(code: i32): void;
+declare function hostAbort(message: usize, line: u32): void;
 
-export function coreAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
-  hostAbort(<i32>line);
+export function coreAbort(message: string | null = null, fileName: string | null = null, line: u32 = 0, column: u32 = 0): void {
+  hostAbort(changetype<usize>(message), line);
   unreachable();
 }

@@ -1,11 +1,15 @@
-// The core's allocator. Blocks carry a 16-byte header (u32 capacity, u32 info);
-// payloads are 16-byte aligned. Sizes up to 2048 bytes use eight power-of-two
-// classes with LIFO free lists; larger blocks use an address-ordered first-fit
-// list with coalescing, and a freed block at the end of the heap lowers the top.
+// The core's allocator. Blocks carry a 16-byte header (u32 capacity, u32 info, 8 bytes
+// spare); payloads are 16-byte aligned. Sizes up to 2048 bytes use 128 size classes of
+// 16-byte steps (16, 32, ..., 2048) with LIFO free lists; larger blocks use an
+// address-ordered first-fit list with coalescing (a free large block links the next
+// one in its first payload word), and a freed block at the end of the heap lowers the
+// top.
 // Unlike the TLSF of --runtime minimal, a failed memory.grow returns 0 here
 // instead of trapping, so callers report ENOMEM and stay usable.
 
-const HDR: usize = 16;
+/** Bytes of block header before every payload (what blockBytes adds). */
+export const BLOCK_HDR: usize = 16;
+const HDR: usize = BLOCK_HDR;
 const SMALL_MAX: usize = 2048;
 const NCLASS: usize = 128;
 const USED: u32 = 1;

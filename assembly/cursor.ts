@@ -1,62 +1,73 @@
 // Chunk cursor over any entry source: yields pieces of at most k bytes (k = 0: whole
-// entries), never spanning two entries. State (32 bytes): src handle u32 | done u32 |
-// k u64 | pos u64 | off u64. The source is resolved by handle on every call, so a
-// cursor over a freed source reports EBADF instead of reading freed memory.
+// entries), never spanning two entries. The source is resolved by handle on every
+// call, so a cursor over a freed source reports EBADF instead of reading freed memory.
 
 import { alloc, free } from "./alloc";
-import { hGet, hKind, K_LIST, K_PHYSVEC, K_MAPPING } from "./handles";
-import { entriesOf, countOf } from "./list";
-import { flatData, flatCount } from "./containers/flat";
+import { hGet, hKind } from "./handles";
 import { EBADF } from "./errors";
-import { isEntrySource, readFrom, resetReader, rdA, rdL, rdPos } from "./containers/container";
+import { isEntrySource, readFrom, ctCount, plainEntries } from "./containers/container";
+import { rdA, rdL, rdPos } from "./containers/kind";
+
+/** A cursor's state. */
+@unmanaged class Cursor {
+  /** Handle of the source. */
+  src: u32;
+  /** 1 once the last chunk went out. */
+  done: u32;
+  /** Largest chunk (0: whole entries). */
+  k: u64;
+  /** Position of the current entry. */
+  pos: u64;
+  /** Bytes of it already handed out. */
+  off: u64;
+}
 
 export function cursorCreate(src: u32, k: u64): usize {
-  let c = alloc(32);
+  let c = alloc(offsetof<Cursor>());
   if (!c) return 0;
-  store<u32>(c, src);
-  store<u32>(c, 0, 4);
-  store<u64>(c, k, 8);
-  store<u64>(c, 0, 16);
-  store<u64>(c, 0, 24);
+  let s = changetype<Cursor>(c);
+  s.src = src;
+  s.k = k;
+  cursorReset(c);
   return c;
 }
 
 export function cursorDestroy(c: usize): void { free(c); }
 
 export function cursorReset(c: usize): void {
-  store<u32>(c, 0, 4);
-  store<u64>(c, 0, 16);
-  store<u64>(c, 0, 24);
+  let s = changetype<Cursor>(c);
+  s.done = 0;
+  s.pos = 0;
+  s.off = 0;
 }
 
 /** Writes up to `max` chunks {addr, len} at out; returns how many (0 = finished).
- *  Each entry is read once (lists, physvec and mapping directly from their plain
- *  {addr, len} arrays, other kinds through readFrom); its chunks go out in a tight loop. */
+ *  Each entry is read once (lists and kinds with plain {addr, len} records directly
+ *  from their arrays, other kinds through readFrom); its chunks go out in a tight loop. */
 export function cursorNext(c: usize, out: usize, max: u32): i32 {
-  let src = load<u32>(c);
-  let kind = hKind(src);
+  let s = changetype<Cursor>(c);
+  let kind = hKind(s.src);
   if (!isEntrySource(kind)) return EBADF;
-  let obj = hGet(src, kind);
-  if (load<u32>(c, 4)) return 0;
-  let k = load<u64>(c, 8);
-  let pos = load<u64>(c, 16);
-  let off = load<u64>(c, 24);
-  let direct = kind == K_LIST || kind == K_PHYSVEC || kind == K_MAPPING;
-  let base = direct ? (kind == K_LIST ? entriesOf(obj) : flatData(obj)) : 0;
-  let count = direct ? <u64>(kind == K_LIST ? countOf(obj) : flatCount(obj)) : 0;
+  let obj = hGet(s.src, kind);
+  if (s.done) return 0;
+  let k = s.k;
+  let pos = s.pos;
+  let off = s.off;
+  let base = plainEntries(kind, obj);
+  let direct = base != 0;
+  let count = direct ? ctCount(kind, obj) : 0;
   let n: u32 = 0;
   let o = out;
-  resetReader();
   while (n < max) {
     let a: u64;
     let l: u64;
     if (direct) {
-      if (pos >= count) { store<u32>(c, 1, 4); break; }
+      if (pos >= count) { s.done = 1; break; }
       let p = base + (<usize>pos << 4);
       a = load<u64>(p);
       l = load<u64>(p, 8);
     } else {
-      if (!readFrom(kind, obj, pos)) { store<u32>(c, 1, 4); break; }
+      if (!readFrom(kind, obj, pos)) { s.done = 1; break; }
       pos = rdPos;
       a = rdA;
       l = rdL;
@@ -74,11 +85,11 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
     if (off == l) {
       off = 0;
       pos++;
-      if (pos == 0) { store<u32>(c, 1, 4); break; }
+      if (pos == 0) { s.done = 1; break; }
     }
   }
-  if (direct && pos >= count) store<u32>(c, 1, 4);
-  store<u64>(c, pos, 16);
-  store<u64>(c, off, 24);
+  if (direct && pos >= count) s.done = 1;
+  s.pos = pos;
+  s.off = off;
   return <i32>n;
 }

@@ -1,19 +1,26 @@
 // Handle table. A handle is (generation << 20) | slot: always a positive i32, never 0.
-// Each slot holds {ptr: u32, meta: u32 = generation << 8 | kind}; kind 0 marks a free
-// slot whose ptr links the free list. A freed or foreign handle resolves to 0, so a
-// stale handle is an EBADF, never a use of freed memory. Generations run 1..2047.
+// Each slot is a Slot {ptr, meta = generation << 8 | kind}; kind 0 marks a free slot
+// whose ptr links the free list. A freed or foreign handle resolves to 0, so a stale
+// handle is an EBADF, never a use of freed memory. Generations run 1..2047.
 
 import { alloc, free } from "./alloc";
 
+// Handle kinds. Container kinds are K_CONTAINER + their row in containers/registry.ts.
 export const K_LIST: u32 = 1;
-export const K_SGT: u32 = 2;
-export const K_PHYSVEC: u32 = 3;
-export const K_MAPPING: u32 = 4;
-export const K_RANGES: u32 = 5;
-export const K_XARRAY: u32 = 6;
-export const K_CURSOR: u32 = 7;
-export const K_IOVA: u32 = 8;
-export const K_BUF: u32 = 9;
+export const K_CURSOR: u32 = 2;
+export const K_IOVA: u32 = 3;
+export const K_BUF: u32 = 4;
+export const K_CONTAINER: u32 = 16;
+
+@unmanaged class Slot {
+  /** The object, or the next free slot. */
+  ptr: u32;
+  /** generation << 8 | kind (0 = free). */
+  meta: u32;
+}
+const SLOT: usize = offsetof<Slot>();
+// @ts-ignore: decorator
+@inline function slotAt(slot: u32): Slot { return changetype<Slot>(table + <usize>slot * SLOT); }
 
 const SLOT_BITS: u32 = 20;
 const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
@@ -37,18 +44,18 @@ export function hNew(kind: u32, ptr: usize): i32 {
   let gen: u32;
   if (freeHead != NONE) {
     slot = freeHead;
-    let s = table + (<usize>slot << 3);
-    freeHead = load<u32>(s);
-    gen = (load<u32>(s, 4) >> 8) + 1;
+    let s = slotAt(slot);
+    freeHead = s.ptr;
+    gen = (s.meta >> 8) + 1;
     if (gen > 2047) gen = 1;
   } else {
     if (used == cap) {
       if (cap == SLOT_MASK + 1) return 0;
       let ncap = cap ? min(cap << 1, SLOT_MASK + 1) : 64;
-      let nt = alloc(<usize>ncap << 3);
+      let nt = alloc(<usize>ncap * SLOT);
       if (!nt) return 0;
       if (table) {
-        memory.copy(nt, table, <usize>cap << 3);
+        memory.copy(nt, table, <usize>cap * SLOT);
         free(table);
       }
       table = nt;
@@ -57,40 +64,41 @@ export function hNew(kind: u32, ptr: usize): i32 {
     slot = used++;
     gen = 1;
   }
-  let s = table + (<usize>slot << 3);
-  store<u32>(s, <u32>ptr);
-  store<u32>(s, (gen << 8) | kind, 4);
+  let s = slotAt(slot);
+  s.ptr = <u32>ptr;
+  s.meta = (gen << 8) | kind;
   live++;
   return <i32>((gen << SLOT_BITS) | slot);
 }
 
-function slotOf(h: u32): usize {
+/** The live slot of handle h, or null. */
+function slotOf(h: u32): Slot | null {
   let slot = h & SLOT_MASK;
-  if (h == 0 || slot >= used) return 0;
-  let s = table + (<usize>slot << 3);
-  if ((load<u32>(s, 4) >> 8) != (h >> SLOT_BITS) || (load<u32>(s, 4) & 0xFF) == 0) return 0;
+  if (h == 0 || slot >= used) return null;
+  let s = slotAt(slot);
+  if ((s.meta >> 8) != (h >> SLOT_BITS) || (s.meta & 0xFF) == 0) return null;
   return s;
 }
 
 /** The object of a live handle of `kind`, or 0. */
 export function hGet(h: u32, kind: u32): usize {
   let s = slotOf(h);
-  if (!s || (load<u32>(s, 4) & 0xFF) != kind) return 0;
-  return <usize>load<u32>(s);
+  if (!s || (s.meta & 0xFF) != kind) return 0;
+  return <usize>s.ptr;
 }
 
 /** The kind of a live handle, or 0. */
 export function hKind(h: u32): u32 {
   let s = slotOf(h);
-  return s ? load<u32>(s, 4) & 0xFF : 0;
+  return s ? s.meta & 0xFF : 0;
 }
 
 /** Retires a live handle; later use of it resolves to 0. */
 export function hRelease(h: u32): void {
   let s = slotOf(h);
   if (!s) return;
-  store<u32>(s, load<u32>(s, 4) & ~<u32>0xFF, 4);
-  store<u32>(s, freeHead);
+  s.meta &= ~<u32>0xFF;
+  s.ptr = freeHead;
   freeHead = h & SLOT_MASK;
   live--;
 }

@@ -1,66 +1,84 @@
-// The exported surface of the core. Every export takes handles and scalars and returns
-// an i32 status: >= 0 success (a handle where one is made), < 0 a negated errno from
-// errors.ts. u64 results and error details come back through OUT (see out.ts).
+// The exported surface of the core. One result convention (out.ts): every export
+// returns an i32 status, >= 0 success (a handle, count or flag, as documented), < 0 a
+// negated errno from errors.ts; u64 values, addresses and sizes come back in OUT.
+// The constants exported at the end are the ABI's numbers; scripts/gen-abi.mjs reads
+// them (and these signatures) into ts/core/abi.ts, and test/core/seam.test.ts checks
+// the TS view against this module.
 
 import "./abort";
-import { alloc, free, memLiveBytes, memLiveBlocks, memFootprint, blockBytes } from "./alloc";
-import { hNew, hGet, hKind, hRelease, handlesLive, handleTable, K_LIST, K_SGT, K_PHYSVEC, K_MAPPING, K_RANGES, K_XARRAY, K_CURSOR, K_IOVA, K_BUF } from "./handles";
+import { alloc, free, memLiveBytes, memLiveBlocks, memFootprint, blockBytes, BLOCK_HDR } from "./alloc";
+import { hNew, hGet, hKind, hRelease, handlesLive, handleTable, K_LIST, K_CURSOR, K_IOVA, K_BUF, K_CONTAINER } from "./handles";
 import { OK, EBADF, ENOMEM, EINVAL } from "./errors";
-import { OUT, setOut } from "./out";
+import { OUT, setOut, made } from "./out";
 import {
-  listCreate, listDestroy, listTouch, entriesOf, countOf, listValidate, listTotal, listBounds,
+  Entry, ENTRY, listCreate, listDestroy, listTouch, entriesOf, countOf, listValidate, listTotal, listBounds,
   listCoalesce, listSplit, listSlice, listLookup, listLookupMany, listTranslate, listHash,
-  listCheckDisjoint, made, fnvBytes, firstFault,
+  listCheckDisjoint, fnvBytes, LIST_MAX,
 } from "./list";
-import { flatBuild, flatStatus } from "./containers/flat";
-import { sgtBuild, sgtStatus } from "./containers/sgt";
-import { xaCreate, xaDestroy, xaStore, xaLoad, xaErase, xaFill, xaNodes, xaHeight, xaCount } from "./containers/xarray";
-import { isEntrySource, ctCount, ctDestroy, ctBytes, ctToList, ctHash, ctLookup, resetReader } from "./containers/container";
+import { xaCreate, xaStore, xaLoad, xaErase, xaNodes, xaHeight, xaCount, xarrayKind } from "./containers/xarray";
+import { isEntrySource, ctCount, ctDestroy, ctBytes, ctToList, ctHash, ctLookup } from "./containers/container";
+import { isContainer, ctOp, containerKinds, kindOf } from "./containers/registry";
+import { BuildArgs, OP_BUILD, OP_DATA, OP_RECORD, OP_HEADER, OP_NAME } from "./containers/kind";
+import { Scatterlist, SG_STRIDE } from "./containers/sgt";
 import { cursorCreate, cursorDestroy, cursorNext, cursorReset } from "./cursor";
-import { iovaCreate, iovaStatus, iovaDestroy, iovaAlloc, iovaFree, iovaStats, iovaMapEach, iovaUnmapEach, iovaMade } from "./iova";
+import { iovaCreate, iovaDestroy, iovaAlloc, iovaFree, iovaStats, iovaMapEach, iovaUnmapEach } from "./iova";
 
-/** Wraps a freshly made object in a handle, or frees it and reports ENOMEM. */
+/** Wraps a freshly made object in a handle, or destroys it and reports ENOMEM. */
 function issue(kind: u32, obj: usize): i32 {
   let h = hNew(kind, obj);
   if (h) return h;
   if (kind == K_CURSOR) cursorDestroy(obj);
   else if (kind == K_IOVA) iovaDestroy(obj);
   else if (kind == K_BUF) free(obj);
-  else ctDestroy(kind, obj);
+  else if (kind == K_LIST || isContainer(kind)) ctDestroy(kind, obj);
+  else abort("issue: unknown handle kind");
   return ENOMEM;
 }
 
-function issueList(st: i32): i32 {
-  return st < 0 ? st : issue(K_LIST, made);
+/** A status from a maker: the object in `made` gets a handle of `kind`. */
+function issueMade(kind: u32, st: i32): i32 {
+  return st < 0 ? st : issue(kind, made);
+}
+
+/** OK with OUT[0] = v. */
+function outOk(v: u64): i32 {
+  setOut(0, v);
+  return OK;
 }
 
 // ---- memory and handles ----
-export function out_ptr(): usize { return OUT; }
-export function mem_live_bytes(): u64 { return memLiveBytes(); }
-export function mem_live_blocks(): u32 { return memLiveBlocks(); }
-export function mem_footprint(): u64 { return memFootprint(); }
-export function handles_live(): u32 { return handlesLive(); }
-/** Bytes of the handle table itself (counted in mem_live_bytes as one block). */
-export function handles_table_bytes(): u64 { return blockBytes(handleTable()); }
-/** Kind of a live handle (1 list .. 9 buffer), or 0. */
-export function handle_kind(h: u32): u32 { return hKind(h); }
+/** The address of OUT: the one address returned as a status (static data, < 64 KiB). */
+export function out_ptr(): i32 { return <i32>OUT; }
+/** OUT[0] = live heap bytes, [1] = live blocks, [2] = heap footprint, [3] = live
+ *  handles, [4] = bytes of the handle table (counted in [0] as one block). */
+export function mem_stats(): i32 {
+  setOut(0, memLiveBytes());
+  setOut(1, memLiveBlocks());
+  setOut(2, memFootprint());
+  setOut(3, handlesLive());
+  setOut(4, blockBytes(handleTable()));
+  return OK;
+}
+/** Kind of a live handle, or 0. */
+export function handle_kind(h: u32): i32 { return <i32>hKind(h); }
 /** Does nothing: measures the cost of one JS -> wasm call. */
-export function noop(): void {}
+export function noop(): i32 { return OK; }
 
 /** A scratch buffer of `size` bytes for bulk input and output. */
 export function buf_new(size: u32): i32 {
   let p = alloc(max<usize>(size, 16));
   return p ? issue(K_BUF, p) : ENOMEM;
 }
-export function buf_ptr(h: u32): usize { return hGet(h, K_BUF); }
-export function buf_size(h: u32): u32 { let p = hGet(h, K_BUF); return p ? <u32>blockBytes(p) - 16 : 0; }
+/** OUT[0] = address of the buffer's bytes. */
+export function buf_ptr(h: u32): i32 { let p = hGet(h, K_BUF); return p ? outOk(p) : EBADF; }
+/** OUT[0] = usable bytes of the buffer. */
+export function buf_size(h: u32): i32 { let p = hGet(h, K_BUF); return p ? outOk(blockBytes(p) - BLOCK_HDR) : EBADF; }
 /** OUT[0] = FNV-1a 64 of the first n bytes of a buffer. */
 export function buf_hash(h: u32, n: u32): i32 {
   let p = hGet(h, K_BUF);
   if (!p) return EBADF;
-  if (<u64>n > blockBytes(p) - 16) return EINVAL;
-  setOut(0, fnvBytes(p, n));
-  return OK;
+  if (<u64>n > blockBytes(p) - BLOCK_HDR) return EINVAL;
+  return outOk(fnvBytes(p, n));
 }
 export function buf_free(h: u32): i32 {
   let p = hGet(h, K_BUF);
@@ -71,12 +89,15 @@ export function buf_free(h: u32): i32 {
 }
 
 // ---- lists ----
-/** A list of n entries, contents unset: the caller writes them at list_ptr. */
+/** A list of n entries (n <= LIST_MAX), contents unset: the caller writes them at list_ptr. */
 export function list_new(n: u32): i32 {
+  if (n > LIST_MAX) return ENOMEM;
   let l = listCreate(n);
   return l ? issue(K_LIST, l) : ENOMEM;
 }
-export function list_ptr(h: u32): usize { let l = hGet(h, K_LIST); return l ? entriesOf(l) : 0; }
+/** OUT[0] = address of the entries. */
+export function list_ptr(h: u32): i32 { let l = hGet(h, K_LIST); return l ? outOk(entriesOf(l)) : EBADF; }
+/** The number of entries (<= LIST_MAX, so always a non-negative i32). */
 export function list_len(h: u32): i32 { let l = hGet(h, K_LIST); return l ? <i32>countOf(l) : EBADF; }
 /** Must be called after writing entries of a list that was already used. */
 export function list_touch(h: u32): i32 { let l = hGet(h, K_LIST); if (!l) return EBADF; listTouch(l); return OK; }
@@ -91,10 +112,10 @@ export function list_validate(h: u32, align: u64): i32 { let l = hGet(h, K_LIST)
 export function list_total(h: u32): i32 { let l = hGet(h, K_LIST); return l ? listTotal(l) : EBADF; }
 export function list_bounds(h: u32): i32 { let l = hGet(h, K_LIST); return l ? listBounds(l) : EBADF; }
 export function list_check_disjoint(h: u32): i32 { let l = hGet(h, K_LIST); return l ? listCheckDisjoint(l) : EBADF; }
-export function list_coalesce(h: u32): i32 { let l = hGet(h, K_LIST); return l ? issueList(listCoalesce(l)) : EBADF; }
-export function list_split(h: u32, maxSeg: u64, mask: u64): i32 { let l = hGet(h, K_LIST); return l ? issueList(listSplit(l, maxSeg, mask)) : EBADF; }
-export function list_slice(h: u32, off: u64, len: u64): i32 { let l = hGet(h, K_LIST); return l ? issueList(listSlice(l, off, len)) : EBADF; }
-export function list_translate(h: u32, delta: u64): i32 { let l = hGet(h, K_LIST); return l ? issueList(listTranslate(l, delta)) : EBADF; }
+export function list_coalesce(h: u32): i32 { let l = hGet(h, K_LIST); return l ? issueMade(K_LIST, listCoalesce(l)) : EBADF; }
+export function list_split(h: u32, maxSeg: u64, mask: u64): i32 { let l = hGet(h, K_LIST); return l ? issueMade(K_LIST, listSplit(l, maxSeg, mask)) : EBADF; }
+export function list_slice(h: u32, off: u64, len: u64): i32 { let l = hGet(h, K_LIST); return l ? issueMade(K_LIST, listSlice(l, off, len)) : EBADF; }
+export function list_translate(h: u32, delta: u64): i32 { let l = hGet(h, K_LIST); return l ? issueMade(K_LIST, listTranslate(l, delta)) : EBADF; }
 export function list_lookup(h: u32, off: u64): i32 { let l = hGet(h, K_LIST); return l ? listLookup(l, off) : EBADF; }
 /** n offsets (u64) in buffer `inBuf`; {index, intra} u64 pairs written to buffer `outBuf`. */
 export function list_lookup_many(h: u32, inBuf: u32, n: u32, outBuf: u32): i32 {
@@ -102,49 +123,52 @@ export function list_lookup_many(h: u32, inBuf: u32, n: u32, outBuf: u32): i32 {
   let i = hGet(inBuf, K_BUF);
   let o = hGet(outBuf, K_BUF);
   if (!l || !i || !o) return EBADF;
-  if (<u64>n * 8 > blockBytes(i) - 16 || <u64>n * 16 > blockBytes(o) - 16) return EINVAL;
+  if (<u64>n * 8 > blockBytes(i) - BLOCK_HDR || <u64>n * 16 > blockBytes(o) - BLOCK_HDR) return EINVAL;
   return listLookupMany(l, i, n, o);
 }
 export function list_hash(h: u32): i32 { let l = hGet(h, K_LIST); return l ? listHash(l) : EBADF; }
 
 // ---- containers ----
-/** sgt from a list: split at min(maxSeg, UINT_MAX) and (mask + 1) boundaries. */
-export function sgt_from_list(h: u32, maxSeg: u64, mask: u64): i32 {
-  let l = hGet(h, K_LIST);
-  if (!l) return EBADF;
-  let c = sgtBuild(l, maxSeg, mask);
-  return c ? issue(K_SGT, c) : sgtStatus;
-}
-/** physvec / mapping / ranges from a list. extra = busOffset, mapData or rangesData. */
-export function flat_from_list(kind: u32, h: u32, extra: u64, owner: u32, hasProvider: u32): i32 {
-  if (kind != K_PHYSVEC && kind != K_MAPPING && kind != K_RANGES) return EINVAL;
-  let l = hGet(h, K_LIST);
-  if (!l) return EBADF;
-  let c = flatBuild(kind, l, extra, owner, hasProvider);
-  return c ? issue(kind, c) : flatStatus;
-}
-/** OUT[0] = extra (busOffset / mapData / rangesData), OUT[1] = owner, OUT[2] = hasProvider. */
-export function flat_header(h: u32): i32 {
-  let kind = hKind(h);
-  if (kind != K_PHYSVEC && kind != K_MAPPING && kind != K_RANGES) return EBADF;
-  let c = hGet(h, kind);
-  setOut(0, load<u64>(c, 8));
-  setOut(1, load<u32>(c, 16));
-  setOut(2, load<u32>(c, 20));
+const buildArgs = changetype<BuildArgs>(memory.data(<i32>offsetof<BuildArgs>(), 16));
+
+/** Number of container kinds (registry.ts). */
+export function ct_kinds(): i32 { return <i32>containerKinds(); }
+/** Container kind number i: OUT[0] = its handle kind, OUT[1] = address of its name
+ *  (UTF-16), OUT[2] = the name's bytes, OUT[3] = bytes per record (0: no record array). */
+export function ct_kind_info(i: u32): i32 {
+  if (i >= containerKinds()) return EINVAL;
+  let kind = K_CONTAINER + i;
+  let name = <usize>ctOp(kind, OP_NAME, 0, 0);
+  setOut(0, kind);
+  setOut(1, name);
+  setOut(2, load<u32>(name - 4));
+  setOut(3, ctOp(kind, OP_RECORD, 0, 0));
   return OK;
 }
-/** xarray holding entry i of the list at index i. */
-export function xa_from_list(h: u32): i32 {
+/** A container of `kind` from a list; each kind reads the parameters that concern it
+ *  (kind.ts, BuildArgs). */
+export function ct_from_list(kind: u32, h: u32, maxSeg: u64, mask: u64, data: u64, busOffset: u64, owner: u32, flags: u32): i32 {
   let l = hGet(h, K_LIST);
   if (!l) return EBADF;
-  let st = firstFault(entriesOf(l), countOf(l));
-  if (st < 0) return st;
-  let x = xaCreate();
-  if (!x) return ENOMEM;
-  st = xaFill(x, entriesOf(l), countOf(l));
-  if (st < 0) { xaDestroy(x); return st; }
-  return issue(K_XARRAY, x);
+  buildArgs.maxSeg = maxSeg;
+  buildArgs.mask = mask;
+  buildArgs.data = data;
+  buildArgs.busOffset = busOffset;
+  buildArgs.owner = owner;
+  buildArgs.flags = flags;
+  return issueMade(kind, <i32>ctOp(kind, OP_BUILD, l, changetype<usize>(buildArgs)));
 }
+/** OUT[0] = extra (busOffset / mapData / rangesData), OUT[1] = owner, OUT[2] = HDR_* flags. */
+export function ct_header(h: u32): i32 {
+  let k = hKind(h);
+  if (!isContainer(k)) return EBADF;
+  ctOp(k, OP_HEADER, hGet(h, k), 0);
+  return OK;
+}
+
+const K_XARRAY = kindOf(xarrayKind);
+
+/** An empty xarray. */
 export function xa_new(): i32 { let x = xaCreate(); return x ? issue(K_XARRAY, x) : ENOMEM; }
 /** 1 if the slot was empty, 0 if an entry was replaced. */
 export function xa_store(h: u32, index: u64, addr: u64, len: u64): i32 {
@@ -164,34 +188,31 @@ export function xa_info(h: u32): i32 {
   return OK;
 }
 
-/** Any entry source (list or container): */
+/** Any entry source (list or container), or 0. */
 function source(h: u32): usize {
   let k = hKind(h);
   return isEntrySource(k) ? hGet(h, k) : 0;
 }
 /** OUT[0] = number of entries. */
-export function ct_count(h: u32): i32 { let c = source(h); if (!c) return EBADF; setOut(0, ctCount(hKind(h), c)); return OK; }
+export function ct_count(h: u32): i32 { let c = source(h); return c ? outOk(ctCount(hKind(h), c)) : EBADF; }
 /** OUT[0] = bytes the object occupies, headers and allocator block headers included. */
-export function ct_bytes(h: u32): i32 { let c = source(h); if (!c) return EBADF; setOut(0, ctBytes(hKind(h), c)); return OK; }
-/** Address of the record array of a list, sgt, physvec, mapping or ranges (0 for an xarray). */
-export function ct_data_ptr(h: u32): usize {
+export function ct_bytes(h: u32): i32 { let c = source(h); return c ? outOk(ctBytes(hKind(h), c)) : EBADF; }
+/** OUT[0] = address of the record array (0 for a kind without one), OUT[1] = bytes per record. */
+export function ct_data(h: u32): i32 {
   let k = hKind(h);
-  let c = source(h);
-  if (!c || k == K_XARRAY) return 0;
-  return <usize>load<u32>(c);
+  if (k == K_LIST) { let l = hGet(h, k); setOut(1, ENTRY); return outOk(entriesOf(l)); }
+  if (!isContainer(k)) return EBADF;
+  let c = hGet(h, k);
+  setOut(1, ctOp(k, OP_RECORD, c, 0));
+  return outOk(ctOp(k, OP_DATA, c, 0));
 }
 /** A new list with the entries read back. */
-export function ct_to_list(h: u32): i32 {
-  let c = source(h);
-  if (!c) return EBADF;
-  let l = ctToList(hKind(h), c);
-  return l ? issue(K_LIST, l) : ENOMEM;
-}
+export function ct_to_list(h: u32): i32 { let c = source(h); return c ? issueMade(K_LIST, ctToList(hKind(h), c)) : EBADF; }
 export function ct_hash(h: u32): i32 { let c = source(h); return c ? ctHash(hKind(h), c) : EBADF; }
 export function ct_lookup(h: u32, off: u64): i32 { let c = source(h); return c ? ctLookup(hKind(h), c, off) : EBADF; }
 export function ct_free(h: u32): i32 {
   let k = hKind(h);
-  if (!isEntrySource(k) || k == K_LIST) return EBADF;
+  if (!isContainer(k)) return EBADF;
   ctDestroy(k, hGet(h, k));
   hRelease(h);
   return OK;
@@ -209,7 +230,7 @@ export function cur_next(h: u32, outBuf: u32, max: u32): i32 {
   let c = hGet(h, K_CURSOR);
   let o = hGet(outBuf, K_BUF);
   if (!c || !o) return EBADF;
-  if (<u64>max * 16 > blockBytes(o) - 16) return EINVAL;
+  if (<u64>max * ENTRY > blockBytes(o) - BLOCK_HDR) return EINVAL;
   return cursorNext(c, o, max);
 }
 export function cur_reset(h: u32): i32 { let c = hGet(h, K_CURSOR); if (!c) return EBADF; cursorReset(c); return OK; }
@@ -222,10 +243,7 @@ export function cur_free(h: u32): i32 {
 }
 
 // ---- IOVA allocators ----
-export function iova_new(base: u64, size: u64): i32 {
-  let a = iovaCreate(base, size);
-  return a ? issue(K_IOVA, a) : iovaStatus;
-}
+export function iova_new(base: u64, size: u64): i32 { return issueMade(K_IOVA, iovaCreate(base, size)); }
 export function iova_alloc(h: u32, size: u64): i32 { let a = hGet(h, K_IOVA); return a ? iovaAlloc(a, size) : EBADF; }
 export function iova_free(h: u32, addr: u64, size: u64): i32 { let a = hGet(h, K_IOVA); return a ? iovaFree(a, addr, size) : EBADF; }
 export function iova_stats(h: u32): i32 { let a = hGet(h, K_IOVA); return a ? iovaStats(a) : EBADF; }
@@ -234,8 +252,7 @@ export function iova_map_each(h: u32, list: u32): i32 {
   let a = hGet(h, K_IOVA);
   let l = hGet(list, K_LIST);
   if (!a || !l) return EBADF;
-  let st = iovaMapEach(a, l);
-  return st < 0 ? st : issue(K_LIST, iovaMade);
+  return issueMade(K_LIST, iovaMapEach(a, l));
 }
 export function iova_unmap_each(h: u32, list: u32): i32 {
   let a = hGet(h, K_IOVA);
@@ -250,6 +267,23 @@ export function iova_free_all(h: u32): i32 {
   return OK;
 }
 
-
 // ---- pages (assembly/pages.ts) ----
 export { pages_to_list, sgt_append_pages } from "./pages";
+
+// ---- the ABI's numbers (read by scripts/gen-abi.mjs, checked by the seam test) ----
+export { OK, EBADF, ENOMEM, EINVAL, ERANGE, EOVERFLOW } from "./errors";
+export { R_ZERO_LEN, R_WRAP, R_ADDR_ALIGN, R_LEN_ALIGN, R_ARG, R_OVERLAP, R_NOT_ALLOCATED } from "./errors";
+export { K_LIST, K_CURSOR, K_IOVA, K_BUF, K_CONTAINER } from "./handles";
+export { OUT_SLOTS } from "./out";
+export { BLOCK_HDR } from "./alloc";
+export { LIST_MAX } from "./list";
+export { BUILD_PROVIDER, HDR_PROVIDER, HDR_DATA } from "./containers/kind";
+export const ENTRY_BYTES: u32 = <u32>ENTRY;
+export const ENTRY_ADDR: u32 = <u32>offsetof<Entry>("addr");
+export const ENTRY_LEN: u32 = <u32>offsetof<Entry>("len");
+export const SG_BYTES: u32 = <u32>SG_STRIDE;
+export const SG_PAGE_LINK: u32 = <u32>offsetof<Scatterlist>("page_link");
+export const SG_OFFSET: u32 = <u32>offsetof<Scatterlist>("offset");
+export const SG_LENGTH: u32 = <u32>offsetof<Scatterlist>("length");
+export const SG_DMA_ADDRESS: u32 = <u32>offsetof<Scatterlist>("dma_address");
+export const SG_DMA_LENGTH: u32 = <u32>offsetof<Scatterlist>("dma_length");

@@ -1,30 +1,69 @@
 // Per-device IOVA allocator: page-granular (4096) first-fit, lowest address first, over
 // [base, base + size). Free extents live in a treap keyed by start address and
 // augmented with the largest extent length in each subtree, so the lowest fitting
-// hole is found in O(log n) expected; frees merge with both neighbours.
-// Header (48 bytes): root u32 | extents u32 | base u64 | size u64 | free u64 | seed u32 | regions u32.
-// Node (48 bytes): start u64 | len u64 | maxLen u64 | left u32 | right u32 | prio u32.
+// hole is found in O(log n) expected; frees merge with both neighbours. Treap
+// priorities come from a per-allocator xorshift with a fixed seed, so the tree's shape
+// (and everything else) is deterministic.
 
 import { alloc, free } from "./alloc";
 import { OK, ENOMEM } from "./errors";
-import { OUT, setOut, invalid } from "./out";
+import { OUT, setOut, invalid, made } from "./out";
 import { R_ARG, R_NOT_ALLOCATED } from "./errors";
 import { entriesOf, countOf, listCreate, listDestroy } from "./list";
+
+/** An allocator's header. */
+@unmanaged class Iova {
+  /** Root of the treap of free extents. */
+  root: u32;
+  /** Number of free extents. */
+  extents: u32;
+  base: u64;
+  size: u64;
+  /** Free bytes. */
+  free: u64;
+  /** Live regions (allocated and not freed). */
+  regions: u32;
+  /** xorshift32 state for treap priorities. */
+  rng: u32;
+}
+/** A free extent: a treap node keyed by start, augmented with maxLen of its subtree. */
+@unmanaged class Extent {
+  start: u64;
+  len: u64;
+  maxLen: u64;
+  left: u32;
+  right: u32;
+  prio: u32;
+  spare: u32;
+}
+const RNG_SEED: u32 = 0x2545F491;
 
 const PAGE: u64 = 4096;
 
 // @ts-ignore: decorator
-@inline function nStart(t: usize): u64 { return load<u64>(t); }
+@inline function hdr(h: usize): Iova { return changetype<Iova>(h); }
 // @ts-ignore: decorator
-@inline function nLen(t: usize): u64 { return load<u64>(t, 8); }
+@inline function ext(t: usize): Extent { return changetype<Extent>(t); }
 // @ts-ignore: decorator
-@inline function nMax(t: usize): u64 { return t ? load<u64>(t, 16) : 0; }
+@inline function nStart(t: usize): u64 { return ext(t).start; }
 // @ts-ignore: decorator
-@inline function nLeft(t: usize): usize { return <usize>load<u32>(t, 24); }
+@inline function nLen(t: usize): u64 { return ext(t).len; }
 // @ts-ignore: decorator
-@inline function nRight(t: usize): usize { return <usize>load<u32>(t, 28); }
+@inline function nMax(t: usize): u64 { return t ? ext(t).maxLen : 0; }
 // @ts-ignore: decorator
-@inline function nPrio(t: usize): u32 { return load<u32>(t, 32); }
+@inline function nLeft(t: usize): usize { return <usize>ext(t).left; }
+// @ts-ignore: decorator
+@inline function nRight(t: usize): usize { return <usize>ext(t).right; }
+// @ts-ignore: decorator
+@inline function nPrio(t: usize): u32 { return ext(t).prio; }
+// @ts-ignore: decorator
+@inline function setLeft(t: usize, v: usize): void { ext(t).left = <u32>v; }
+// @ts-ignore: decorator
+@inline function setRight(t: usize, v: usize): void { ext(t).right = <u32>v; }
+// @ts-ignore: decorator
+@inline function root(h: usize): usize { return <usize>hdr(h).root; }
+// @ts-ignore: decorator
+@inline function setRoot(h: usize, t: usize): void { hdr(h).root = <u32>t; }
 
 function update(t: usize): void {
   let m = nLen(t);
@@ -32,7 +71,7 @@ function update(t: usize): void {
   let r = nMax(nRight(t));
   if (l > m) m = l;
   if (r > m) m = r;
-  store<u64>(t, m, 16);
+  ext(t).maxLen = m;
 }
 
 let gL: usize = 0;
@@ -43,12 +82,12 @@ function split(t: usize, key: u64): void {
   if (!t) { gL = 0; gR = 0; return; }
   if (nStart(t) < key) {
     split(nRight(t), key);
-    store<u32>(t, <u32>gL, 28);
+    setRight(t, gL);
     update(t);
     gL = t;
   } else {
     split(nLeft(t), key);
-    store<u32>(t, <u32>gR, 24);
+    setLeft(t, gR);
     update(t);
     gR = t;
   }
@@ -58,54 +97,52 @@ function merge(a: usize, b: usize): usize {
   if (!a) return b;
   if (!b) return a;
   if (nPrio(a) > nPrio(b)) {
-    store<u32>(a, <u32>merge(nRight(a), b), 28);
+    setRight(a, merge(nRight(a), b));
     update(a);
     return a;
   }
-  store<u32>(b, <u32>merge(a, nLeft(b)), 24);
+  setLeft(b, merge(a, nLeft(b)));
   update(b);
   return b;
 }
 
 function nextPrio(h: usize): u32 {
-  let x = load<u32>(h, 40);
+  let x = hdr(h).rng;
   x ^= x << 13;
   x ^= x >> 17;
   x ^= x << 5;
-  store<u32>(h, x, 40);
+  hdr(h).rng = x;
   return x;
 }
 
 function initNode(h: usize, t: usize, start: u64, len: u64): void {
-  store<u64>(t, start);
-  store<u64>(t, len, 8);
-  store<u64>(t, len, 16);
-  store<u64>(t, 0, 24);
-  store<u32>(t, nextPrio(h), 32);
+  let e = ext(t);
+  e.start = start;
+  e.len = len;
+  e.maxLen = len;
+  e.left = 0;
+  e.right = 0;
+  e.prio = nextPrio(h);
+  e.spare = 0;
 }
 
-/** A new allocator over [base, base + size); 0 with EINVAL/ENOMEM in iovaStatus. */
-export let iovaStatus: i32 = 0;
-
-export function iovaCreate(base: u64, size: u64): usize {
-  if (size == 0 || (base | size) & (PAGE - 1) || size - 1 > ~base) {
-    iovaStatus = invalid(0, R_ARG);
-    return 0;
-  }
-  let h = alloc(48);
-  let t = h ? alloc(48) : 0;
-  if (!t) { free(h); iovaStatus = ENOMEM; return 0; }
-  store<u32>(h, <u32>t);
-  store<u32>(h, 1, 4);
-  store<u64>(h, base, 8);
-  store<u64>(h, size, 16);
-  store<u64>(h, size, 24);
-  store<u32>(h, 0x9E3779B9, 32);
-  store<u32>(h, 0, 36);
-  store<u32>(h, 0x2545F491, 40);
+/** A new allocator over [base, base + size), into `made`. */
+export function iovaCreate(base: u64, size: u64): i32 {
+  if (size == 0 || (base | size) & (PAGE - 1) || size - 1 > ~base) return invalid(0, R_ARG);
+  let h = alloc(offsetof<Iova>());
+  let t = h ? alloc(offsetof<Extent>()) : 0;
+  if (!t) { free(h); return ENOMEM; }
+  let a = hdr(h);
+  a.root = <u32>t;
+  a.extents = 1;
+  a.base = base;
+  a.size = size;
+  a.free = size;
+  a.regions = 0;
+  a.rng = RNG_SEED;
   initNode(h, t, base, size);
-  iovaStatus = OK;
-  return h;
+  made = h;
+  return OK;
 }
 
 function freeAll(t: usize): void {
@@ -116,7 +153,7 @@ function freeAll(t: usize): void {
 }
 
 export function iovaDestroy(h: usize): void {
-  freeAll(<usize>load<u32>(h));
+  freeAll(root(h));
   free(h);
 }
 
@@ -125,26 +162,27 @@ export function iovaDestroy(h: usize): void {
 
 /** Removes and returns the node with start == key (which must exist). */
 function detach(h: usize, key: u64): usize {
-  split(<usize>load<u32>(h), key);
+  split(root(h), key);
   let l = gL;
   split(gR, key + 1);
   let node = gL;
-  store<u32>(h, <u32>merge(l, gR));
-  store<u64>(node, 0, 24);
+  setRoot(h, merge(l, gR));
+  setLeft(node, 0);
+  setRight(node, 0);
   return node;
 }
 
 function insert(h: usize, node: usize): void {
   update(node);
-  split(<usize>load<u32>(h), nStart(node));
-  store<u32>(h, <u32>merge(merge(gL, node), gR));
+  split(root(h), nStart(node));
+  setRoot(h, merge(merge(gL, node), gR));
 }
 
 /** OUT[0] = the lowest address of a free run of `size` bytes (rounded up to pages). */
 export function iovaAlloc(h: usize, size: u64): i32 {
   if (size == 0 || size > 0xFFFF_FFFF_FFFF_F000) return invalid(0, R_ARG);
   let need = roundPages(size);
-  let t = <usize>load<u32>(h);
+  let t = root(h);
   if (nMax(t) < need) return ENOMEM;
   while (true) {
     let l = nLeft(t);
@@ -156,14 +194,14 @@ export function iovaAlloc(h: usize, size: u64): i32 {
   let node = detach(h, start);
   if (nLen(node) == need) {
     free(node);
-    store<u32>(h, load<u32>(h, 4) - 1, 4);
+    hdr(h).extents--;
   } else {
-    store<u64>(node, start + need);
-    store<u64>(node, nLen(node) - need, 8);
+    ext(node).start = start + need;
+    ext(node).len = nLen(node) - need;
     insert(h, node);
   }
-  store<u64>(h, load<u64>(h, 24) - need, 24);
-  store<u32>(h, load<u32>(h, 36) + 1, 36);
+  hdr(h).free -= need;
+  hdr(h).regions++;
   setOut(0, start);
   return OK;
 }
@@ -173,11 +211,11 @@ function leftmost(t: usize): usize { while (t && nLeft(t)) t = nLeft(t); return 
 
 /** True when [addr, addr + need) is inside the space and overlaps no free extent. */
 function isAllocated(h: usize, addr: u64, need: u64): bool {
-  let base = load<u64>(h, 8);
-  let size = load<u64>(h, 16);
+  let base = hdr(h).base;
+  let size = hdr(h).size;
   if (addr & (PAGE - 1) || addr < base || need > size || addr - base > size - need) return false;
   // the free extent with the greatest start <= addr + need - 1 must end at or before addr
-  let t = <usize>load<u32>(h);
+  let t = root(h);
   let best: usize = 0;
   let last = addr + (need - 1);
   while (t) {
@@ -195,7 +233,7 @@ export function iovaFree(h: usize, addr: u64, size: u64): i32 {
   // neighbours: greatest start < addr, least start >= addr
   let pred: usize = 0;
   let succ: usize = 0;
-  let t = <usize>load<u32>(h);
+  let t = root(h);
   while (t) {
     if (nStart(t) < addr) { pred = t; t = nRight(t); } else { succ = t; t = nLeft(t); }
   }
@@ -203,13 +241,13 @@ export function iovaFree(h: usize, addr: u64, size: u64): i32 {
   let joinSucc = succ != 0 && addr + need == nStart(succ);
   let node: usize = 0;
   if (!joinPred && !joinSucc) {
-    node = alloc(48);
+    node = alloc(offsetof<Extent>());
     if (!node) return ENOMEM;
   }
-  split(<usize>load<u32>(h), addr);
+  split(root(h), addr);
   let l = gL;
   let r = gR;
-  let extents = load<u32>(h, 4) + 1;
+  let extents = hdr(h).extents + 1;
   let start = addr;
   let len = need;
   if (joinPred) {
@@ -228,25 +266,23 @@ export function iovaFree(h: usize, addr: u64, size: u64): i32 {
     extents--;
   }
   initNode(h, node, start, len);
-  store<u32>(h, <u32>merge(merge(l, node), r));
-  store<u32>(h, extents, 4);
-  store<u64>(h, load<u64>(h, 24) + need, 24);
-  store<u32>(h, load<u32>(h, 36) - 1, 36);
+  setRoot(h, merge(merge(l, node), r));
+  hdr(h).extents = extents;
+  hdr(h).free += need;
+  hdr(h).regions--;
   return OK;
 }
 
 /** OUT[0] = free bytes, OUT[1] = free extents, OUT[2] = largest extent, OUT[3] = live regions. */
 export function iovaStats(h: usize): i32 {
-  setOut(0, load<u64>(h, 24));
-  setOut(1, load<u32>(h, 4));
-  setOut(2, nMax(<usize>load<u32>(h)));
-  setOut(3, load<u32>(h, 36));
+  setOut(0, hdr(h).free);
+  setOut(1, hdr(h).extents);
+  setOut(2, nMax(root(h)));
+  setOut(3, hdr(h).regions);
   return OK;
 }
 
-export let iovaMade: usize = 0;
-
-/** Gives every entry of a list its own region, in order; a new list of {iova, len}.
+/** Gives every entry of a list its own region, in order; a new list of {iova, len} in `made`.
  *  ENOMEM (OUT[0] = failing index) frees whatever it had allocated. */
 export function iovaMapEach(h: usize, list: usize): i32 {
   let n = countOf(list);
@@ -267,7 +303,7 @@ export function iovaMapEach(h: usize, list: usize): i32 {
     store<u64>(d + (<usize>i << 4), load<u64>(OUT));
     store<u64>(d + (<usize>i << 4), len, 8);
   }
-  iovaMade = out;
+  made = out;
   return OK;
 }
 

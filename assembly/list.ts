@@ -1,55 +1,77 @@
 // Entry lists: `count` entries of {addr: u64, len: u64} (16 bytes, little-endian) in
 // one block, plus a lazily built prefix-sum array for O(log n) byte-offset lookup.
-// Header (16 bytes): entries u32 | count u32 | prefix u32 (0 = not built) | spare u32.
-// Every operation that returns a list returns a new one; inputs are never changed.
+// Every operation that returns a list returns a new one (in `made`, see out.ts);
+// inputs are never changed.
 
 import { alloc, free, shrink, blockBytes } from "./alloc";
 import { OK, ENOMEM, ERANGE, EOVERFLOW, R_ZERO_LEN, R_WRAP, R_ADDR_ALIGN, R_LEN_ALIGN, R_ARG, R_OVERLAP } from "./errors";
-import { OUT, setOut, invalid } from "./out";
+import { setOut, invalid, made } from "./out";
 
-export const ENTRY: usize = 16;
+/** One entry (a phys_vec): `len` bytes from `addr`. Loops below read it as load<u64>(p)
+ *  and load<u64>(p, 8), which the Entry layout pins (checked by the seam test). */
+@unmanaged export class Entry {
+  addr: u64;
+  len: u64;
+}
+export const ENTRY: usize = offsetof<Entry>();
+
+/** A list's header. */
+@unmanaged export class ListHdr {
+  /** The entry array: `count` Entry records. */
+  entries: u32;
+  count: u32;
+  /** Prefix sums: `count` u64 end offsets, 0 until first needed. */
+  prefix: u32;
+  spare: u32;
+}
 const U64_MAX: u64 = 0xFFFF_FFFF_FFFF_FFFF;
+/** Most entries in one list. */
+export const LIST_MAX: u32 = 0x0FFF_FFFF;
 
 // @ts-ignore: decorator
-@inline export function entriesOf(hdr: usize): usize { return <usize>load<u32>(hdr); }
+@inline export function entriesOf(hdr: usize): usize { return <usize>changetype<ListHdr>(hdr).entries; }
 // @ts-ignore: decorator
-@inline export function countOf(hdr: usize): u32 { return load<u32>(hdr, 4); }
+@inline export function countOf(hdr: usize): u32 { return changetype<ListHdr>(hdr).count; }
+// @ts-ignore: decorator
+@inline function prefixOf(hdr: usize): usize { return <usize>changetype<ListHdr>(hdr).prefix; }
 
 /** Allocates a list header and room for `count` entries; 0 when out of memory. */
 export function listCreate(count: u64): usize {
-  if (count > 0x0FFF_FFFF) return 0;
-  let hdr = alloc(16);
+  if (count > <u64>LIST_MAX) return 0;
+  let hdr = alloc(offsetof<ListHdr>());
   if (!hdr) return 0;
   let e = alloc(max<usize>(<usize>count * ENTRY, 16));
   if (!e) { free(hdr); return 0; }
-  store<u32>(hdr, <u32>e);
-  store<u32>(hdr, <u32>count, 4);
-  store<u64>(hdr, 0, 8);
+  let l = changetype<ListHdr>(hdr);
+  l.entries = <u32>e;
+  l.count = <u32>count;
+  l.prefix = 0;
+  l.spare = 0;
   return hdr;
 }
 
 /** Frees a list and its prefix sums. */
 export function listDestroy(hdr: usize): void {
   free(entriesOf(hdr));
-  free(<usize>load<u32>(hdr, 8));
+  free(prefixOf(hdr));
   free(hdr);
 }
 
 /** Drops cached prefix sums (after the entries were written). */
 export function listTouch(hdr: usize): void {
-  free(<usize>load<u32>(hdr, 8));
-  store<u32>(hdr, 0, 8);
+  free(prefixOf(hdr));
+  changetype<ListHdr>(hdr).prefix = 0;
 }
 
 /** Sets the final count of a list filled with fewer entries than allocated. */
 export function listTruncate(hdr: usize, count: u32): void {
-  store<u32>(hdr, count, 4);
+  changetype<ListHdr>(hdr).count = count;
   shrink(entriesOf(hdr), max<usize>(<usize>count * ENTRY, 16));
 }
 
 /** Bytes the list occupies (header, entries, prefix sums). */
 export function listBytes(hdr: usize): u64 {
-  return blockBytes(hdr) + blockBytes(entriesOf(hdr)) + blockBytes(<usize>load<u32>(hdr, 8));
+  return blockBytes(hdr) + blockBytes(entriesOf(hdr)) + blockBytes(prefixOf(hdr));
 }
 
 /** Reason an entry is not usable (0 = fine): zero length or addr + len - 1 wraps. */
@@ -118,9 +140,6 @@ export function listBounds(hdr: usize): i32 {
   setOut(1, hi);
   return OK;
 }
-
-/** Result list or status: the new list's header through `made`. */
-export let made: usize = 0;
 
 /** Merges runs where a.addr + a.len == b.addr (without wrapping). Needs valid entries. */
 export function listCoalesce(hdr: usize): i32 {
@@ -234,7 +253,7 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
 
 /** Builds the prefix sums (end offset of each entry) if missing. */
 export function ensurePrefix(hdr: usize): i32 {
-  if (load<u32>(hdr, 8)) return OK;
+  if (prefixOf(hdr)) return OK;
   let n = countOf(hdr);
   let pre = alloc(max<usize>(<usize>n << 3, 16));
   if (!pre) return ENOMEM;
@@ -249,14 +268,14 @@ export function ensurePrefix(hdr: usize): i32 {
     s = t;
     store<u64>(pre + (<usize>i << 3), s);
   }
-  store<u32>(hdr, <u32>pre, 8);
+  changetype<ListHdr>(hdr).prefix = <u32>pre;
   return OK;
 }
 
 // @ts-ignore: decorator
 @inline function prefixTotal(hdr: usize): u64 {
   let n = countOf(hdr);
-  return n ? load<u64>(<usize>load<u32>(hdr, 8) + ((<usize>n - 1) << 3)) : 0;
+  return n ? load<u64>(prefixOf(hdr) + ((<usize>n - 1) << 3)) : 0;
 }
 
 /** Index of the entry holding byte `off` (off < total), by binary search on prefix sums. */
@@ -276,7 +295,7 @@ export function listLookup(hdr: usize, off: u64): i32 {
   let st = ensurePrefix(hdr);
   if (st < 0) return st;
   if (off >= prefixTotal(hdr)) return ERANGE;
-  let pre = <usize>load<u32>(hdr, 8);
+  let pre = prefixOf(hdr);
   let i = findEntry(pre, countOf(hdr), off);
   let endOff = load<u64>(pre + (<usize>i << 3));
   let len = load<u64>(entriesOf(hdr) + <usize>i * ENTRY, 8);
@@ -291,7 +310,7 @@ export function listLookupMany(hdr: usize, inPtr: usize, n: u32, outPtr: usize):
   let st = ensurePrefix(hdr);
   if (st < 0) return st;
   let total = prefixTotal(hdr);
-  let pre = <usize>load<u32>(hdr, 8);
+  let pre = prefixOf(hdr);
   let cnt = countOf(hdr);
   let ents = entriesOf(hdr);
   for (let k: u32 = 0; k < n; k++) {
@@ -318,7 +337,7 @@ export function listSlice(hdr: usize, off: u64, length: u64): i32 {
     made = out;
     return OK;
   }
-  let pre = <usize>load<u32>(hdr, 8);
+  let pre = prefixOf(hdr);
   let n = countOf(hdr);
   let i = findEntry(pre, n, off);
   let j = findEntry(pre, n, off + (length - 1));

@@ -13,11 +13,14 @@
 // (a direct mapping). The header's spare word holds PG_FROM_PAGES | PG_OPEN | page shift.
 
 import { alloc, free, blockBytes } from "./alloc";
-import { hNew, hGet, K_LIST, K_SGT, K_BUF } from "./handles";
+import { hNew, hGet, K_LIST, K_BUF } from "./handles";
+import { kindOf } from "./containers/registry";
 import { OK, EBADF, ENOMEM, R_ARG, R_WRAP } from "./errors";
 import { invalid } from "./out";
 import { listCreate, listDestroy, entriesOf } from "./list";
-import { SG_STRIDE, sgtData, sgtCount } from "./containers/sgt";
+import { SG_STRIDE, sgtData, sgtCount, sgtKind } from "./containers/sgt";
+
+const K_SGT = kindOf(sgtKind);
 
 const U64_MAX: u64 = 0xFFFF_FFFF_FFFF_FFFF;
 const UINT_MAX: u64 = 0xFFFF_FFFF;

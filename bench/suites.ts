@@ -3,7 +3,7 @@
  * results of wasm, ts-typed and native C are checked against each other before timing.
  */
 import { Bench } from "tinybench";
-import { getCore, type Core } from "../ts/core/loader.js";
+import { getCore, wasm, type Core } from "../ts/core/loader.js";
 import { RangeList, type Entry } from "../ts/core/range-list.js";
 import { Container, CONTAINER_KINDS } from "../ts/core/container.js";
 import { DmaBufModel } from "../ts/model/model.js";
@@ -222,12 +222,35 @@ export async function pipelineSuite(cfg: Config): Promise<Result[]> {
     const nat = nativeResult(cfg, "pipeline", op, n, cfg.quick ? 5 : 15, check);
     if (nat) out.push(nat);
   }
+  out.push(...(await modelSteps(cfg)));
+  return out;
+}
+
+/**
+ * Model steps at scale: N/2 attaches to one buffer, then N/2 detaches oldest first (the
+ * worst case for a list kept as an array). ns per step stays flat from 10^4 to 10^6
+ * steps when every step is O(1) in the number of attachments.
+ */
+async function modelSteps(cfg: Config): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const steps of [10_000, 100_000, 1_000_000]) {
+    const half = steps / 2;
+    const names = Array.from({ length: half }, (_, i) => `a${i}`);
+    const once = () => {
+      const model = new DmaBufModel(getCore(), { devices: { cpu: {}, dev: {} } }, { exporter: systemHeapExporter });
+      model.export({ buffer: "b", exporter: "cpu", size: 0x1000n, backing: { kind: "system", ranges: [{ addr: 0x1000n, len: 0x1000n }] } });
+      for (const as of names) model.attach({ buffer: "b", importer: "dev", as });
+      for (const as of names) model.detach(as);
+      model.dispose();
+    };
+    out.push(...(await timeTasks("pipeline", "wasm", steps, { "model-steps": once }, cfg, true)));
+  }
   return out;
 }
 
 /** The cost of one JS -> wasm call (a no-op export), measured over 10^6 calls. */
 export async function callSuite(cfg: Config): Promise<Result[]> {
-  const noop = getCore().exports.noop;
+  const noop = wasm(getCore()).noop;
   const calls = 1_000_000;
   const rs = await timeTasks("call", "wasm", 1, {
     call: () => {

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 const STEPS = {
   wasm: {
     inputs: ["assembly", "asconfig.json", "scripts", "node_modules/assemblyscript/package.json", "package.json#build:wasm:all"],
-    outputs: ["build/release.wasm", "build/debug.wasm", "ts/core/wasm-bytes.ts"],
+    outputs: ["build/release.wasm", "build/debug.wasm", "ts/core/wasm-bytes.ts", "ts/core/abi.ts"],
     stamp: "build/.wasm-inputs",
   },
 };

@@ -92,7 +92,7 @@ function mappingSvg(entries: { addr: bigint; len: bigint }[]): SVGSVGElement {
   add("line", { x1: 10, y1: 30, x2: W - 10, y2: 30, stroke: "currentColor", "stroke-opacity": 0.25 });
   entries.forEach((e, i) => add("rect", { x: x(e.addr), y: 18, width: Math.max(1.5, x(e.addr + e.len) - x(e.addr)), height: 24, fill: `hsl(${(i * 47) % 360} 60% 55%)` }, `${hex(e.addr)} +${hex(e.len)}`));
   add("text", { x: 10, y: 12, "font-size": 10, fill: "currentColor" }).textContent = hex(lo);
-  add("text", { x: W - 10, y: 12, "font-size": 10, "text-anchor": "end", fill: "currentColor" }).textContent = hex(hi);
+  add("text", { x: W - 10, y: 12, "font-size": 10, "text-anchor": "end", fill: "currentColor" }).textContent = hex(hi - 1n); // the highest byte (hi is the end, up to 2^64)
   return svg;
 }
 

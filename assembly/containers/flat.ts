@@ -1,67 +1,101 @@
-// Flat containers: a header plus one array of 16-byte records.
+// Flat containers: a header plus one array of 16-byte records. Three kinds share it:
 //   physvec  {provider: {owner u32, busOffset u64}, nelms, phys[] = {paddr u64, len u64}}
 //   mapping  {phys[] = {paddr u64, len u64}, nents, mapData u64}
 //   ranges   {ranges[] = struct range {start u64, end u64 (inclusive)}, nranges, rangesData u64}
-// Header (32 bytes): data u32 | count u32 | extra u64 (busOffset, mapData or rangesData)
-//                    | owner u32 | hasProvider u32 | spare u64.
 
 import { alloc, free, blockBytes } from "../alloc";
-import { ENOMEM } from "../errors";
-import { entriesOf, countOf, firstFault } from "../list";
-import { K_RANGES } from "../handles";
+import { OK, ENOMEM } from "../errors";
+import { entriesOf, countOf, firstFault, ENTRY } from "../list";
+import { made, setOut } from "../out";
+import {
+  BuildArgs, BUILD_PROVIDER, HDR_PROVIDER, HDR_DATA, statusWord, rdA, rdL, rdPos,
+  OP_BUILD, OP_COUNT, OP_BYTES, OP_DESTROY, OP_READ, OP_DATA, OP_RECORD, OP_PLAIN, OP_HEADER, OP_NAME,
+} from "./kind";
+
+@unmanaged class FlatHdr {
+  /** The record array: `count` records of ENTRY bytes. */
+  data: u32;
+  count: u32;
+  /** busOffset (physvec), mapData (mapping) or rangesData (ranges). */
+  extra: u64;
+  /** physvec: provider owner id. */
+  owner: u32;
+  /** physvec: 1 when there is a provider. */
+  hasProvider: u32;
+  /** 1 for ranges: records are {start, end} with an inclusive end. */
+  inclusive: u32;
+  spare: u32;
+}
 
 // @ts-ignore: decorator
-@inline export function flatData(c: usize): usize { return <usize>load<u32>(c); }
-// @ts-ignore: decorator
-@inline export function flatCount(c: usize): u32 { return load<u32>(c, 4); }
+@inline function hdr(c: usize): FlatHdr { return changetype<FlatHdr>(c); }
 
-/** Builds a flat container of `kind` from a list of valid entries; 0 + status in flatStatus. */
-export let flatStatus: i32 = 0;
-
-export function flatBuild(kind: u32, list: usize, extra: u64, owner: u32, hasProvider: u32): usize {
+/** Builds a flat container from a list of valid entries into `made`. */
+function flatBuild(inclusive: bool, list: usize, extra: u64, owner: u32, provider: bool): i32 {
   let n = countOf(list);
   let src = entriesOf(list);
   let fault = firstFault(src, n);
-  if (fault < 0) { flatStatus = fault; return 0; }
-  let c = alloc(32);
-  let d = c ? alloc(max<usize>(<usize>n << 4, 16)) : 0;
-  if (!d) { free(c); flatStatus = ENOMEM; return 0; }
-  store<u32>(c, <u32>d);
-  store<u32>(c, n, 4);
-  store<u64>(c, extra, 8);
-  store<u32>(c, owner, 16);
-  store<u32>(c, hasProvider, 20);
-  store<u64>(c, 0, 24);
-  if (kind == K_RANGES) {
+  if (fault < 0) return fault;
+  let c = alloc(offsetof<FlatHdr>());
+  let d = c ? alloc(max<usize>(<usize>n * ENTRY, 16)) : 0;
+  if (!d) { free(c); return ENOMEM; }
+  let h = hdr(c);
+  h.data = <u32>d;
+  h.count = n;
+  h.extra = extra;
+  h.owner = owner;
+  h.hasProvider = provider ? 1 : 0;
+  h.inclusive = inclusive ? 1 : 0;
+  h.spare = 0;
+  if (inclusive) {
     for (let i: u32 = 0; i < n; i++) {
-      let p = src + (<usize>i << 4);
+      let p = src + <usize>i * ENTRY;
       let a = load<u64>(p);
-      store<u64>(d + (<usize>i << 4), a);
-      store<u64>(d + (<usize>i << 4), a + (load<u64>(p, 8) - 1), 8);
+      store<u64>(d + <usize>i * ENTRY, a);
+      store<u64>(d + <usize>i * ENTRY, a + (load<u64>(p, 8) - 1), 8);
     }
   } else {
-    memory.copy(d, src, <usize>n << 4);
+    memory.copy(d, src, <usize>n * ENTRY);
   }
-  flatStatus = 0;
-  return c;
+  made = c;
+  return OK;
 }
 
-/** Entry i as {addr, len} into flatA / flatL. */
-export let flatA: u64 = 0;
-export let flatL: u64 = 0;
-
-// @ts-ignore: decorator
-@inline export function flatEntry(kind: u32, c: usize, i: u32): void {
-  let p = flatData(c) + (<usize>i << 4);
-  flatA = load<u64>(p);
-  flatL = kind == K_RANGES ? load<u64>(p, 8) - flatA + 1 : load<u64>(p, 8);
+/** The ops shared by the three flat kinds: physvec has a provider (providerKind),
+ *  mapping and ranges a data word; ranges stores inclusive ends. */
+function flatOp(op: u32, c: usize, x: u64, inclusive: bool, providerKind: bool, name: string): u64 {
+  switch (op) {
+    case OP_BUILD: {
+      let a = changetype<BuildArgs>(<usize>x);
+      let p = providerKind && (a.flags & BUILD_PROVIDER) != 0;
+      return statusWord(flatBuild(inclusive, c, providerKind ? (p ? a.busOffset : 0) : a.data, p ? a.owner : 0, p));
+    }
+    case OP_COUNT: return hdr(c).count;
+    case OP_BYTES: return blockBytes(c) + blockBytes(hdr(c).data);
+    case OP_DESTROY: { free(hdr(c).data); free(c); return 0; }
+    case OP_READ: {
+      if (x >= <u64>hdr(c).count) return 0;
+      let p = <usize>hdr(c).data + <usize>x * ENTRY;
+      rdPos = x;
+      rdA = load<u64>(p);
+      rdL = hdr(c).inclusive ? load<u64>(p, 8) - rdA + 1 : load<u64>(p, 8);
+      return 1;
+    }
+    case OP_DATA: return hdr(c).data;
+    case OP_RECORD: return ENTRY;
+    case OP_PLAIN: return hdr(c).inclusive ? 0 : 1;
+    case OP_HEADER: {
+      setOut(0, hdr(c).extra);
+      setOut(1, hdr(c).owner);
+      setOut(2, providerKind ? (hdr(c).hasProvider ? HDR_PROVIDER : 0) : HDR_DATA);
+      return 0;
+    }
+    case OP_NAME: return changetype<usize>(name);
+  }
+  abort("flat container: unknown op");
+  return 0;
 }
 
-export function flatDestroy(c: usize): void {
-  free(flatData(c));
-  free(c);
-}
-
-export function flatBytes(c: usize): u64 {
-  return blockBytes(c) + blockBytes(flatData(c));
-}
+export function physvecKind(op: u32, c: usize, x: u64): u64 { return flatOp(op, c, x, false, true, "physvec"); }
+export function mappingKind(op: u32, c: usize, x: u64): u64 { return flatOp(op, c, x, false, false, "mapping"); }
+export function rangesKind(op: u32, c: usize, x: u64): u64 { return flatOp(op, c, x, true, false, "ranges"); }

@@ -1,61 +1,98 @@
 // sgt: a scatter-gather table without page pointers, as dma_buf_phys_vec_to_sgt()
-// builds it. Entries mirror the 64-bit struct scatterlist (32 bytes):
-//   page_link u64 (0; SG_END = 0x2 on the last) | offset u32 | length u32
-//   | dma_address u64 | dma_length u32 | pad u32
-// Header (16 bytes): sgl u32 | nents u32 | orig_nents u32 | spare u32.
-// Building splits entries at min(maxSeg, UINT_MAX) and the boundary mask, like
-// fill_sg_entry() and the importer's segment limits.
+// builds it: a header and an array of Scatterlist records mirroring the 64-bit
+// struct scatterlist. Building splits entries at min(maxSeg, UINT_MAX) and the
+// boundary mask, like fill_sg_entry() and the importer's segment limits.
 
 import { alloc, free, blockBytes } from "../alloc";
-import { ENOMEM } from "../errors";
-import { listSplit, listDestroy, made, entriesOf, countOf } from "../list";
+import { OK, ENOMEM } from "../errors";
+import { listSplit, listDestroy, entriesOf, countOf } from "../list";
+import { made } from "../out";
+import {
+  BuildArgs, statusWord, noHeader, rdA, rdL, rdPos,
+  OP_BUILD, OP_COUNT, OP_BYTES, OP_DESTROY, OP_READ, OP_DATA, OP_RECORD, OP_PLAIN, OP_HEADER, OP_NAME,
+} from "./kind";
 
-export const SG_STRIDE: usize = 32;
+/** struct scatterlist (64-bit, without a page): 32 bytes. */
+@unmanaged export class Scatterlist {
+  /** 0; SG_END (0x2) on the last entry. */
+  page_link: u64;
+  offset: u32;
+  length: u32;
+  dma_address: u64;
+  dma_length: u32;
+  pad: u32;
+}
+export const SG_STRIDE: usize = offsetof<Scatterlist>();
+
+/** struct sg_table. */
+@unmanaged class SgTable {
+  sgl: u32;
+  nents: u32;
+  orig_nents: u32;
+  /** 0, or PG_* flags of a table built from pages (assembly/pages.ts). */
+  flags: u32;
+}
+
 const SG_END: u64 = 0x2;
 const UINT_MAX: u64 = 0xFFFF_FFFF;
 
 // @ts-ignore: decorator
-@inline export function sgtData(c: usize): usize { return <usize>load<u32>(c); }
+@inline function table(c: usize): SgTable { return changetype<SgTable>(c); }
 // @ts-ignore: decorator
-@inline export function sgtCount(c: usize): u32 { return load<u32>(c, 4); }
+@inline export function sgtData(c: usize): usize { return <usize>table(c).sgl; }
+// @ts-ignore: decorator
+@inline export function sgtCount(c: usize): u32 { return table(c).nents; }
+// @ts-ignore: decorator
+@inline function sg(c: usize, i: u64): Scatterlist { return changetype<Scatterlist>(<usize>table(c).sgl + <usize>i * SG_STRIDE); }
 
-export let sgtStatus: i32 = 0;
-
-export function sgtBuild(list: usize, maxSeg: u64, mask: u64): usize {
-  let st = listSplit(list, maxSeg < UINT_MAX ? maxSeg : UINT_MAX, mask);
-  if (st < 0) { sgtStatus = st; return 0; }
+function sgtBuild(list: usize, args: BuildArgs): i32 {
+  let st = listSplit(list, args.maxSeg < UINT_MAX ? args.maxSeg : UINT_MAX, args.mask);
+  if (st < 0) return st;
   let pieces = made;
   let n = countOf(pieces);
-  let c = alloc(16);
+  let c = alloc(offsetof<SgTable>());
   let d = c ? alloc(max<usize>(<usize>n * SG_STRIDE, 16)) : 0;
-  if (!d) { free(c); listDestroy(pieces); sgtStatus = ENOMEM; return 0; }
-  store<u32>(c, <u32>d);
-  store<u32>(c, n, 4);
-  store<u32>(c, n, 8);
-  store<u32>(c, 0, 12);
+  if (!d) { free(c); listDestroy(pieces); return ENOMEM; }
+  let t = table(c);
+  t.sgl = <u32>d;
+  t.nents = n;
+  t.orig_nents = n;
+  t.flags = 0;
   let s = entriesOf(pieces);
   for (let i: u32 = 0; i < n; i++) {
-    let sg = d + <usize>i * SG_STRIDE;
-    store<u64>(sg, i + 1 == n ? SG_END : 0);
-    store<u64>(sg, 0, 8);
-    store<u64>(sg, load<u64>(s + (<usize>i << 4)), 16);
-    store<u64>(sg, load<u64>(s + (<usize>i << 4), 8), 24);
+    let e = sg(c, i);
+    e.page_link = i + 1 == n ? SG_END : 0;
+    e.offset = 0;
+    e.length = 0;
+    e.dma_address = load<u64>(s + (<usize>i << 4));
+    e.dma_length = <u32>load<u64>(s + (<usize>i << 4), 8);
+    e.pad = 0;
   }
   listDestroy(pieces);
-  sgtStatus = 0;
-  return c;
+  made = c;
+  return OK;
 }
 
-// @ts-ignore: decorator
-@inline export function sgtAddr(c: usize, i: u32): u64 { return load<u64>(sgtData(c) + <usize>i * SG_STRIDE, 16); }
-// @ts-ignore: decorator
-@inline export function sgtLen(c: usize, i: u32): u64 { return <u64>load<u32>(sgtData(c) + <usize>i * SG_STRIDE, 24); }
-
-export function sgtDestroy(c: usize): void {
-  free(sgtData(c));
-  free(c);
-}
-
-export function sgtBytes(c: usize): u64 {
-  return blockBytes(c) + blockBytes(sgtData(c));
+export function sgtKind(op: u32, c: usize, x: u64): u64 {
+  switch (op) {
+    case OP_BUILD: return statusWord(sgtBuild(c, changetype<BuildArgs>(<usize>x)));
+    case OP_COUNT: return table(c).nents;
+    case OP_BYTES: return blockBytes(c) + blockBytes(table(c).sgl);
+    case OP_DESTROY: { free(table(c).sgl); free(c); return 0; }
+    case OP_READ: {
+      if (x >= <u64>table(c).nents) return 0;
+      let e = sg(c, x);
+      rdPos = x;
+      rdA = e.dma_address;
+      rdL = e.dma_length;
+      return 1;
+    }
+    case OP_DATA: return table(c).sgl;
+    case OP_RECORD: return SG_STRIDE;
+    case OP_PLAIN: return 0;
+    case OP_HEADER: return noHeader();
+    case OP_NAME: return changetype<usize>("sgt");
+  }
+  abort("sgt: unknown op");
+  return 0;
 }

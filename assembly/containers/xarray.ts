@@ -1,37 +1,58 @@
 // xarray: a sparse radix tree, 64 slots per node like the kernel's xarray, mapping a
 // u64 index to an entry {addr, len}. Internal nodes hold 64 child pointers; leaf nodes
-// (shift 0) hold 64 entries inline. Every node starts with a u64 bitmap of occupied
-// slots and its shift. Empty nodes are freed on erase; the height never shrinks.
-// Header (32 bytes): root u32 | height u32 | count u64 | nodes u32.
+// (shift 0) hold 64 entries inline. Every node starts with a NodeHdr (bitmap of
+// occupied slots, shift). Empty nodes are freed on erase; the height never shrinks.
 
 import { alloc, free, blockBytes } from "../alloc";
 import { OK, ENOMEM } from "../errors";
-import { setOut } from "../out";
+import { setOut, made } from "../out";
+import { ENTRY, entriesOf, countOf, firstFault } from "../list";
+import {
+  statusWord, noHeader, rdA, rdL, rdPos,
+  OP_BUILD, OP_COUNT, OP_BYTES, OP_DESTROY, OP_READ, OP_DATA, OP_RECORD, OP_PLAIN, OP_HEADER, OP_NAME,
+} from "./kind";
 
-const SLOTS: u32 = 64;
-const NODE_HDR: usize = 16;
+/** The xarray's header. */
+@unmanaged class XaHdr {
+  root: u32;
+  height: u32;
+  count: u64;
+  nodes: u32;
+  spare: u32;
+}
+/** Every node's header; then 64 child pointers (u32, inner) or 64 entries (leaf). */
+@unmanaged class NodeHdr {
+  bitmap: u64;
+  /** 6 * level; 0 for a leaf. */
+  shift: u32;
+  spare: u32;
+}
+
+const NODE_HDR: usize = offsetof<NodeHdr>();
 const INNER_BYTES: usize = NODE_HDR + 64 * 4;
-const LEAF_BYTES: usize = NODE_HDR + 64 * 16;
+const LEAF_BYTES: usize = NODE_HDR + 64 * ENTRY;
 
 // @ts-ignore: decorator
-@inline export function xaRoot(x: usize): usize { return <usize>load<u32>(x); }
+@inline function xa(x: usize): XaHdr { return changetype<XaHdr>(x); }
 // @ts-ignore: decorator
-@inline export function xaHeight(x: usize): u32 { return load<u32>(x, 4); }
+@inline export function xaRoot(x: usize): usize { return <usize>xa(x).root; }
 // @ts-ignore: decorator
-@inline export function xaCount(x: usize): u64 { return load<u64>(x, 8); }
+@inline export function xaHeight(x: usize): u32 { return xa(x).height; }
 // @ts-ignore: decorator
-@inline export function xaNodes(x: usize): u32 { return load<u32>(x, 16); }
+@inline export function xaCount(x: usize): u64 { return xa(x).count; }
+// @ts-ignore: decorator
+@inline export function xaNodes(x: usize): u32 { return xa(x).nodes; }
 
 export function xaCreate(): usize {
-  let x = alloc(32);
-  if (x) memory.fill(x, 0, 32);
+  let x = alloc(offsetof<XaHdr>());
+  if (x) memory.fill(x, 0, offsetof<XaHdr>());
   return x;
 }
 
 function freeTree(node: usize): void {
-  let shift = load<u32>(node, 8);
+  let shift = changetype<NodeHdr>(node).shift;
   if (shift) {
-    let bits = load<u64>(node);
+    let bits = changetype<NodeHdr>(node).bitmap;
     while (bits) {
       let s = <usize>ctz(bits);
       bits &= bits - 1;
@@ -42,14 +63,15 @@ function freeTree(node: usize): void {
 }
 
 export function xaDestroy(x: usize): void {
+  forget();
   if (xaRoot(x)) freeTree(xaRoot(x));
   free(x);
 }
 
 function treeBytes(node: usize): u64 {
   let b = blockBytes(node);
-  if (load<u32>(node, 8)) {
-    let bits = load<u64>(node);
+  if (changetype<NodeHdr>(node).shift) {
+    let bits = changetype<NodeHdr>(node).bitmap;
     while (bits) {
       let s = <usize>ctz(bits);
       bits &= bits - 1;
@@ -79,7 +101,7 @@ let taken: u32 = 0;
 function takeNode(shift: u32): usize {
   let n = <usize>load<u32>(stash + (<usize>(taken++) << 2));
   memory.fill(n, 0, NODE_HDR);
-  store<u32>(n, shift, 8);
+  changetype<NodeHdr>(n).shift = shift;
   return n;
 }
 
@@ -131,23 +153,24 @@ function reserve(x: usize, index: u64): bool {
 
 /** Stores {a, l} at `index`; returns 1 if the slot was empty, 0 if replaced, ENOMEM. */
 export function xaStore(x: usize, index: u64, a: u64, l: u64): i32 {
+  forget();
   if (!reserve(x, index)) return ENOMEM;
   let h = xaHeight(x);
   let want = levelsFor(index);
   if (!xaRoot(x)) {
-    store<u32>(x, <u32>takeNode(6 * (want - 1)));
-    store<u32>(x, want, 4);
-    store<u32>(x, xaNodes(x) + 1, 16);
+    xa(x).root = <u32>takeNode(6 * (want - 1));
+    xa(x).height = want;
+    xa(x).nodes++;
     h = want;
   }
   while (h < want) {
     let top = takeNode(6 * h);
     store<u32>(top + NODE_HDR, <u32>xaRoot(x));
-    store<u64>(top, 1);
-    store<u32>(x, <u32>top);
-    store<u32>(x, xaNodes(x) + 1, 16);
+    changetype<NodeHdr>(top).bitmap = 1;
+    xa(x).root = <u32>top;
+    xa(x).nodes++;
     h++;
-    store<u32>(x, h, 4);
+    xa(x).height = h;
   }
   let node = xaRoot(x);
   let shift = 6 * (h - 1);
@@ -158,7 +181,7 @@ export function xaStore(x: usize, index: u64, a: u64, l: u64): i32 {
       let child = takeNode(shift - 6);
       store<u32>(slot, <u32>child);
       store<u64>(node, load<u64>(node) | (<u64>1 << s));
-      store<u32>(x, xaNodes(x) + 1, 16);
+      xa(x).nodes++;
     }
     node = <usize>load<u32>(slot);
     shift -= 6;
@@ -172,7 +195,7 @@ export function xaStore(x: usize, index: u64, a: u64, l: u64): i32 {
   let bit = <u64>1 << s;
   if (load<u64>(node) & bit) return 0;
   store<u64>(node, load<u64>(node) | bit);
-  store<u64>(x, xaCount(x) + 1, 8);
+  xa(x).count++;
   return 1;
 }
 
@@ -206,6 +229,7 @@ const path: usize = memory.data(16 * 4, 16);
 
 /** Removes `index`; frees nodes left empty. Returns 1 if it was present, else 0. */
 export function xaErase(x: usize, index: u64): i32 {
+  forget();
   let h = xaHeight(x);
   if (!xaRoot(x) || levelsFor(index) > h) return 0;
   let node = xaRoot(x);
@@ -219,7 +243,7 @@ export function xaErase(x: usize, index: u64): i32 {
     node = <usize>load<u32>(node + NODE_HDR + (s << 2));
     shift -= 6;
   }
-  store<u64>(x, xaCount(x) - 1, 8);
+  xa(x).count--;
   // clear bits bottom-up while nodes become empty
   shift = 0;
   while (depth) {
@@ -228,8 +252,8 @@ export function xaErase(x: usize, index: u64): i32 {
     store<u64>(n, load<u64>(n) & ~(<u64>1 << s));
     if (load<u64>(n)) break;
     free(n);
-    store<u32>(x, xaNodes(x) - 1, 16);
-    if (!depth) { store<u32>(x, 0); store<u32>(x, 0, 4); }
+    xa(x).nodes--;
+    if (!depth) { xa(x).root = 0; xa(x).height = 0; }
     shift += 6;
   }
   return 1;
@@ -240,7 +264,7 @@ export let nextIndex: u64 = 0;
 export let nextEntry: usize = 0;
 
 function findGE(node: usize, index: u64): bool {
-  let shift = load<u32>(node, 8);
+  let shift = changetype<NodeHdr>(node).shift;
   let s = <u32>((index >> <u64>shift) & 63);
   let bits = load<u64>(node) & (~<u64>0 << s);
   while (bits) {
@@ -271,7 +295,8 @@ export function xaNext(x: usize, index: u64): bool {
 }
 
 /** Fills an xarray with entries 0..n-1 from a 16-byte entry array; ENOMEM leaves it empty. */
-export function xaFill(x: usize, src: usize, n: u32): i32 {
+function xaFill(x: usize, src: usize, n: u32): i32 {
+  forget();
   let leaf: usize = 0;
   let leafBase: u64 = 0xFFFF_FFFF_FFFF_FFFF;
   for (let i: u32 = 0; i < n; i++) {
@@ -283,16 +308,77 @@ export function xaFill(x: usize, src: usize, n: u32): i32 {
       store<u64>(leaf + NODE_HDR + (s << 4), a);
       store<u64>(leaf + NODE_HDR + (s << 4), l, 8);
       store<u64>(leaf, load<u64>(leaf) | (<u64>1 << s));
-      store<u64>(x, xaCount(x) + 1, 8);
+      xa(x).count++;
       continue;
     }
     if (xaStore(x, i, a, l) < 0) {
       if (xaRoot(x)) freeTree(xaRoot(x));
-      memory.fill(x, 0, 32);
+      memory.fill(x, 0, offsetof<XaHdr>());
       return ENOMEM;
     }
     leaf = leafFor(x, i);
     leafBase = base;
   }
   return OK;
+}
+
+/** An xarray holding entry i of a list of valid entries at index i, into `made`. */
+function xaBuild(list: usize): i32 {
+  let st = firstFault(entriesOf(list), countOf(list));
+  if (st < 0) return st;
+  let x = xaCreate();
+  if (!x) return ENOMEM;
+  st = xaFill(x, entriesOf(list), countOf(list));
+  if (st < 0) { xaDestroy(x); return st; }
+  made = x;
+  return OK;
+}
+
+// Leaf cache for in-order reads: consecutive OP_READs of one xarray stay in one leaf.
+// Every change to any xarray forgets it.
+let cacheX: usize = 0;
+let cacheLeaf: usize = 0;
+let cacheBase: u64 = 0;
+
+// @ts-ignore: decorator
+@inline function forget(): void { cacheX = 0; }
+
+function xaRead(x: usize, pos: u64): u64 {
+  if (cacheX == x && (pos & ~<u64>63) == cacheBase) {
+    let bits = load<u64>(cacheLeaf) & (~<u64>0 << (pos & 63));
+    if (bits) {
+      let s = <usize>ctz(bits);
+      rdPos = cacheBase | <u64>s;
+      rdA = load<u64>(cacheLeaf + NODE_HDR + s * ENTRY);
+      rdL = load<u64>(cacheLeaf + NODE_HDR + s * ENTRY, 8);
+      return 1;
+    }
+    pos = cacheBase + 64;
+    if (pos == 0) return 0;
+  }
+  if (!xaNext(x, pos)) return 0;
+  rdPos = nextIndex;
+  rdA = load<u64>(nextEntry);
+  rdL = load<u64>(nextEntry, 8);
+  cacheX = x;
+  cacheBase = nextIndex & ~<u64>63;
+  cacheLeaf = nextEntry - NODE_HDR - (<usize>(nextIndex & 63)) * ENTRY;
+  return 1;
+}
+
+export function xarrayKind(op: u32, c: usize, x: u64): u64 {
+  switch (op) {
+    case OP_BUILD: return statusWord(xaBuild(c));
+    case OP_COUNT: return xaCount(c);
+    case OP_BYTES: return xaBytes(c);
+    case OP_DESTROY: { xaDestroy(c); return 0; }
+    case OP_READ: return xaRead(c, x);
+    case OP_DATA: return 0;
+    case OP_RECORD: return 0;
+    case OP_PLAIN: return 0;
+    case OP_HEADER: return noHeader();
+    case OP_NAME: return changetype<usize>("xarray");
+  }
+  abort("xarray: unknown op");
+  return 0;
 }

@@ -2,7 +2,8 @@
 // survive other allocations and frees, and a full memory is ENOMEM, never a trap.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createCoreSync } from "../../ts/core/loader.js";
+import { createCoreSync, wasm } from "../../ts/core/loader.js";
+import { STATUS } from "../../ts/core/abi.js";
 import { SEED } from "../helpers.js";
 
 describe("core allocator", () => {
@@ -11,23 +12,24 @@ describe("core allocator", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.boolean(), size, fc.nat()), { minLength: 50, maxLength: 400 }), (ops) => {
         const c = createCoreSync(undefined, { maximumPages: 24 }); // 1.5 MiB: forces reclaim and ENOMEM
-        const e = c.exports;
+        const e = wasm(c);
+        const ptr = (bh: number) => c.ptr(e.buf_ptr(bh), "buf");
         const base = c.usage();
         const live: { h: number; n: number; tag: number }[] = [];
         let tag = 1;
         const check = (b: (typeof live)[number]) => {
-          const bytes = new Uint8Array(c.memory.buffer, e.buf_ptr(b.h), b.n);
+          const bytes = new Uint8Array(c.memory.buffer, ptr(b.h), b.n);
           expect(bytes.every((x) => x === (b.tag & 0xff))).toBe(true);
         };
         for (const [isAlloc, n, pick] of ops) {
           if (isAlloc || !live.length) {
             const h = e.buf_new(n);
-            if (h === -12) {
+            if (h === STATUS.ENOMEM) {
               continue;
             }
             expect(h).toBeGreaterThan(0);
             const b = { h, n, tag: tag++ };
-            new Uint8Array(c.memory.buffer, e.buf_ptr(h), n).fill(b.tag & 0xff);
+            new Uint8Array(c.memory.buffer, ptr(h), n).fill(b.tag & 0xff);
             live.push(b);
           } else {
             const [b] = live.splice(pick % live.length, 1);
@@ -37,7 +39,7 @@ describe("core allocator", () => {
         }
         live.forEach(check);
         // live blocks never overlap
-        const spans = live.map((b) => [e.buf_ptr(b.h), e.buf_ptr(b.h) + b.n] as const).sort((a, b) => a[0] - b[0]);
+        const spans = live.map((b) => [ptr(b.h), ptr(b.h) + b.n] as const).sort((a, b) => a[0] - b[0]);
         for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
         for (const b of live) e.buf_free(b.h);
         // everything handed back; a large block fits again after frees in small classes
@@ -50,8 +52,9 @@ describe("core allocator", () => {
 
   it("a request larger than memory can ever be is ENOMEM", () => {
     const c = createCoreSync(undefined, { maximumPages: 4 });
-    expect(c.exports.buf_new(0x7fff_0000)).toBe(-12);
-    expect(c.exports.list_new(0x0fff_ffff)).toBe(-12);
-    expect(c.exports.buf_new(1000)).toBeGreaterThan(0);
+    const e = wasm(c);
+    expect(e.buf_new(0x7fff_0000)).toBe(STATUS.ENOMEM);
+    expect(e.list_new(0x0fff_ffff)).toBe(STATUS.ENOMEM);
+    expect(e.buf_new(1000)).toBeGreaterThan(0);
   });
 });

@@ -199,9 +199,9 @@ describe("memory accounting and limits", () => {
     const l = RangeList.from(es);
     const per: Record<string, number> = {};
     for (const kind of CONTAINER_KINDS) {
-      const before = c.exports.mem_live_bytes();
+      const before = c.usage().bytes;
       const ct = Container.fromList(kind, l);
-      const grew = c.exports.mem_live_bytes() - before;
+      const grew = c.usage().bytes - before;
       expect(ct.bytes()).toBe(grew); // what bytes() reports is what the heap gave out
       per[kind] = Number(grew) / n;
       ct.dispose();

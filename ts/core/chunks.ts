@@ -1,4 +1,5 @@
-import type { Core } from "./loader.js";
+import { wasm, type Core } from "./loader.js";
+import { LAYOUT } from "./abi.js";
 
 const BATCH = 4096;
 
@@ -8,19 +9,20 @@ const BATCH = 4096;
  * own; nothing is allocated per chunk. The cursor is freed when iteration ends or stops.
  */
 function* batches(core: Core, src: number, k: bigint): Generator<BigUint64Array, void, undefined> {
-  const e = core.exports;
-  const cur = core.check(e.cur_new(src, k), "chunks");
-  const buf = e.buf_new(BATCH * 16);
+  const x = wasm(core);
+  const cur = core.check(x.cur_new(src, k), "chunks");
+  const buf = x.buf_new(BATCH * LAYOUT.ENTRY_BYTES);
   try {
     core.check(buf, "chunks");
+    const ptr = core.ptr(x.buf_ptr(buf), "chunks");
     for (;;) {
-      const n = core.check(e.cur_next(cur, buf, BATCH), "chunks");
+      const n = core.check(x.cur_next(cur, buf, BATCH), "chunks");
       if (n === 0) return;
-      yield new BigUint64Array(core.memory.buffer, e.buf_ptr(buf), n * 2);
+      yield new BigUint64Array(core.memory.buffer, ptr, n * 2);
     }
   } finally {
-    e.cur_free(cur);
-    if (buf > 0) e.buf_free(buf);
+    x.cur_free(cur);
+    if (buf > 0) x.buf_free(buf);
   }
 }
 

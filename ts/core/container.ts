@@ -1,17 +1,18 @@
-import { getCore, type Core } from "./loader.js";
+import { Core, getCore, wasm } from "./loader.js";
 import { CoreObject } from "./handle.js";
 import { RangeList, checkStatus } from "./range-list.js";
 import { chunksOf, forEachChunkBatch } from "./chunks.js";
 import { DmaBufError } from "./errors.js";
 import { U64_MAX, UINT_MAX } from "./u64.js";
+import { CONTAINER_KINDS, CONTAINER_KIND, LAYOUT, STATUS } from "./abi.js";
+import { u64Arg, countArg, fnArg, instanceArg, oneOfArg, optionsArg } from "./args.js";
 import { appendPagesStatus, type AppendOptions } from "./pages.js";
 
-/** The five mapping designs of the RFC v2 discussion. */
-export const CONTAINER_KINDS = ["sgt", "physvec", "mapping", "ranges", "xarray"] as const;
+/** The five mapping designs of the RFC v2 discussion (the core's registered container kinds). */
+export { CONTAINER_KINDS };
 export type ContainerKind = (typeof CONTAINER_KINDS)[number];
 
-const KIND_ID: Record<ContainerKind, number> = { sgt: 2, physvec: 3, mapping: 4, ranges: 5, xarray: 6 };
-const ID_KIND = new Map<number, ContainerKind>(Object.entries(KIND_ID).map(([k, v]) => [v, k as ContainerKind]));
+const KIND_BY_ID = new Map<number, ContainerKind>(CONTAINER_KINDS.map((k) => [CONTAINER_KIND[k].kind, k]));
 
 /** Build parameters; each kind reads the ones that concern it. */
 export interface ContainerOptions {
@@ -19,13 +20,26 @@ export interface ContainerOptions {
   maxSegment?: bigint;
   /** sgt: segments do not cross (mask + 1) boundaries. Default all ones (none). */
   boundaryMask?: bigint;
-  /** physvec: the P2P provider: owner device id and bus offset. Default none. */
+  /** physvec: the P2P provider: owner device id (u32) and bus offset. Default none. */
   provider?: { owner: number; busOffset: bigint };
   /** mapping: mapData; ranges: rangesData. Default 0. */
   data?: bigint;
 }
 
-const freeContainer = (c: Core, h: number) => void c.exports.ct_free(h);
+const freeContainer = (c: Core, h: number) => void wasm(c).ct_free(h);
+
+/** Checks options; returns the core's build arguments. */
+function buildArgs(what: string, opts: unknown): [maxSeg: bigint, mask: bigint, data: bigint, busOffset: bigint, owner: number, flags: number] {
+  const o = optionsArg<ContainerOptions>(opts, what, "opts");
+  const maxSeg = o.maxSegment === undefined ? UINT_MAX : u64Arg(o.maxSegment, what, "opts.maxSegment");
+  const mask = o.boundaryMask === undefined ? U64_MAX : u64Arg(o.boundaryMask, what, "opts.boundaryMask");
+  const data = o.data === undefined ? 0n : u64Arg(o.data, what, "opts.data");
+  if (o.provider === undefined) return [maxSeg, mask, data, 0n, 0, 0];
+  const p = optionsArg<{ owner: number; busOffset: bigint }>(o.provider, what, "opts.provider");
+  const owner = countArg(p.owner, what, "opts.provider.owner", 0xffff_ffff);
+  const busOffset = u64Arg(p.busOffset, what, "opts.provider.busOffset");
+  return [maxSeg, mask, data, busOffset, owner, LAYOUT.BUILD_PROVIDER];
+}
 
 /**
  * A mapping in one of the five designs, each with its own layout in wasm memory
@@ -42,22 +56,12 @@ export class Container extends CoreObject {
 
   /** Builds a container of `kind` from a list of valid entries (EINVAL names a bad one). */
   static fromList(kind: ContainerKind, list: RangeList, opts: ContainerOptions = {}): Container {
-    const c = list.core;
-    const e = c.exports;
-    let st: number;
-    switch (kind) {
-      case "sgt":
-        st = e.sgt_from_list(list.handle, opts.maxSegment ?? UINT_MAX, opts.boundaryMask ?? U64_MAX);
-        break;
-      case "xarray":
-        st = e.xa_from_list(list.handle);
-        break;
-      case "physvec":
-        st = e.flat_from_list(KIND_ID.physvec, list.handle, opts.provider?.busOffset ?? 0n, opts.provider?.owner ?? 0, opts.provider ? 1 : 0);
-        break;
-      default:
-        st = e.flat_from_list(KIND_ID[kind], list.handle, opts.data ?? 0n, 0, 0);
-    }
+    const what = `Container.fromList`;
+    oneOfArg(kind, CONTAINER_KINDS, what, "kind");
+    const l = instanceArg(list, RangeList, what, "list");
+    const args = buildArgs(what, opts);
+    const c = l.core;
+    const st = wasm(c).ct_from_list(CONTAINER_KIND[kind].kind, l.handle, ...args);
     return new Container(c, checkStatus(c, st, `${kind} container`), kind);
   }
 
@@ -66,9 +70,10 @@ export class Container extends CoreObject {
    * (sg_alloc_table_from_pages_segment() when leftPages is 0): contiguous pages merge,
    * records carry page, offset and length. leftPages > 0 leaves it open for appendPages().
    */
-  static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions = {}, core: Core = getCore()): Container {
+  static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions = {}, core?: Core): Container {
     const what = "Container.fromPages";
-    return new Container(core, checkStatus(core, appendPagesStatus(core, what, 0, pfns, opts), what), "sgt");
+    const c = core === undefined ? getCore() : instanceArg(core, Core, what, "core");
+    return new Container(c, checkStatus(c, appendPagesStatus(c, what, 0, pfns, opts), what), "sgt");
   }
 
   /**
@@ -82,37 +87,40 @@ export class Container extends CoreObject {
     if (this.kind !== "sgt") throw closed();
     const st = appendPagesStatus(this.core, what, this.handle, pfns, opts);
     // the arguments were checked above the core: an argument EINVAL now is the table's state
-    if (st === -22 && this.core.out(0) === U64_MAX) throw closed();
+    if (st === STATUS.EINVAL && this.core.out(0) === U64_MAX) throw closed();
     checkStatus(this.core, st, what);
   }
 
   /** An empty xarray, for xaStore / xaLoad / xaErase at arbitrary indices. */
   static xarray(core: Core): Container {
-    return new Container(core, core.check(core.exports.xa_new(), "xarray"), "xarray");
+    instanceArg(core, Core, "Container.xarray", "core");
+    return new Container(core, core.check(wasm(core).xa_new(), "xarray"), "xarray");
   }
 
   /** Number of entries. */
   get count(): number {
-    this.core.check(this.core.exports.ct_count(this.handle), "count");
+    this.core.check(wasm(this.core).ct_count(this.handle), "count");
     return Number(this.core.out(0));
   }
 
   /** Bytes it occupies in the core: headers, arrays or nodes, allocator block headers. */
   bytes(): bigint {
-    this.core.check(this.core.exports.ct_bytes(this.handle), "bytes");
+    this.core.check(wasm(this.core).ct_bytes(this.handle), "bytes");
     return this.core.out(0);
   }
 
   /** The entries read back, as a new list. */
   toList(): RangeList {
-    return RangeList.adopt(this.core, this.core.exports.ct_to_list(this.handle), "toList");
+    return RangeList.adopt(this.core, wasm(this.core).ct_to_list(this.handle), "toList");
   }
 
   /** A container of another kind holding the same entries. */
   convert(kind: ContainerKind, opts: ContainerOptions = {}): Container {
+    oneOfArg(kind, CONTAINER_KINDS, "convert", "kind");
+    const extra = optionsArg<ContainerOptions>(opts, "convert", "opts");
     const list = this.toList();
     try {
-      return Container.fromList(kind, list, { ...this.header(), ...opts });
+      return Container.fromList(kind, list, { ...this.header(), ...extra });
     } finally {
       list.dispose();
     }
@@ -121,78 +129,93 @@ export class Container extends CoreObject {
   /**
    * The records as they lie in wasm memory (no copy; invalid once memory grows): u64
    * words, 2 per entry ({paddr, len} or struct range {start, end}), 4 per sgt entry
-   * (page_link, offset | length << 32, dma_address, dma_length). Undefined for xarray.
+   * (page_link, offset | length << 32, dma_address, dma_length). Undefined for a kind
+   * without a record array (xarray).
    */
   raw(): BigUint64Array | undefined {
-    if (this.kind === "xarray") return undefined;
-    const ptr = this.core.exports.ct_data_ptr(this.handle);
-    return new BigUint64Array(this.core.memory.buffer, ptr, this.count * (this.kind === "sgt" ? 4 : 2));
+    const c = this.core;
+    const ptr = c.ptr(wasm(c).ct_data(this.handle), "raw");
+    const recordBytes = Number(c.out(1));
+    if (!recordBytes) return undefined;
+    return new BigUint64Array(c.memory.buffer, ptr, (this.count * recordBytes) / 8);
   }
 
   /** Header fields: physvec provider, mapData / rangesData. */
   header(): ContainerOptions {
-    if (this.kind === "sgt" || this.kind === "xarray") return {};
-    this.core.check(this.core.exports.flat_header(this.handle), "header");
-    const extra = this.core.out(0);
-    if (this.kind === "physvec") {
-      return this.core.out(2) ? { provider: { owner: Number(this.core.out(1)), busOffset: extra } } : {};
-    }
-    return { data: extra };
+    const c = this.core;
+    c.check(wasm(c).ct_header(this.handle), "header");
+    const flags = Number(c.out(2));
+    if (flags & LAYOUT.HDR_PROVIDER) return { provider: { owner: Number(c.out(1)), busOffset: c.out(0) } };
+    if (flags & LAYOUT.HDR_DATA) return { data: c.out(0) };
+    return {};
   }
 
   /** FNV-1a 64 of the entries read back (the same for every kind). */
   hash(): bigint {
-    this.core.check(this.core.exports.ct_hash(this.handle), "hash");
+    this.core.check(wasm(this.core).ct_hash(this.handle), "hash");
     return this.core.out(0);
   }
 
   /** Entry ordinal and intra offset of byte `offset`: a linear walk, as in sg_table. */
   lookup(offset: bigint): { index: number; offset: bigint } {
-    this.core.check(this.core.exports.ct_lookup(this.handle, offset), "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
+    u64Arg(offset, "lookup", "offset");
+    this.core.check(wasm(this.core).ct_lookup(this.handle, offset), "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
     return { index: Number(this.core.out(0)), offset: this.core.out(1) };
   }
 
   /** Chunks of at most k bytes (0n: whole entries), in order. */
   chunks(k: bigint = 0n): IterableIterator<[bigint, bigint]> {
+    u64Arg(k, "chunks", "k");
     return chunksOf(this.core, this.handle, k);
   }
 
   /** The fast path of chunks(): fn gets each batch as addr, len words over wasm memory (valid during the call). */
   chunkBatches(k: bigint, fn: (words: BigUint64Array) => void): void {
+    u64Arg(k, "chunkBatches", "k");
+    fnArg(fn, "chunkBatches", "fn");
     forEachChunkBatch(this.core, this.handle, k, fn);
   }
 
-  private xa(op: string): void {
+  private xa(op: string): number {
     if (this.kind !== "xarray") throw new DmaBufError("EINVAL", `${op} needs an xarray, not ${this.kind}`);
+    return this.handle;
   }
 
   /** xarray: stores an entry at `index`; true if the slot was empty. */
   xaStore(index: bigint, addr: bigint, len: bigint): boolean {
-    this.xa("xaStore");
-    return this.core.check(this.core.exports.xa_store(this.handle, index, addr, len), "xaStore") === 1;
+    const h = this.xa("xaStore");
+    u64Arg(index, "xaStore", "index");
+    u64Arg(addr, "xaStore", "addr");
+    u64Arg(len, "xaStore", "len");
+    return this.core.check(wasm(this.core).xa_store(h, index, addr, len), "xaStore") === 1;
   }
 
   /** xarray: the entry at `index`, or undefined. */
   xaLoad(index: bigint): { addr: bigint; len: bigint } | undefined {
-    this.xa("xaLoad");
-    if (!this.core.check(this.core.exports.xa_load(this.handle, index), "xaLoad")) return undefined;
+    const h = this.xa("xaLoad");
+    u64Arg(index, "xaLoad", "index");
+    if (!this.core.check(wasm(this.core).xa_load(h, index), "xaLoad")) return undefined;
     return { addr: this.core.out(0), len: this.core.out(1) };
   }
 
   /** xarray: removes `index`; true if it was present. */
   xaErase(index: bigint): boolean {
-    this.xa("xaErase");
-    return this.core.check(this.core.exports.xa_erase(this.handle, index), "xaErase") === 1;
+    const h = this.xa("xaErase");
+    u64Arg(index, "xaErase", "index");
+    return this.core.check(wasm(this.core).xa_erase(h, index), "xaErase") === 1;
   }
 
   /** xarray: node count and height of the radix tree. */
   xaInfo(): { nodes: number; height: number; entries: number } {
-    this.xa("xaInfo");
-    this.core.check(this.core.exports.xa_info(this.handle), "xaInfo");
+    const h = this.xa("xaInfo");
+    this.core.check(wasm(this.core).xa_info(h), "xaInfo");
     return { nodes: Number(this.core.out(0)), height: Number(this.core.out(1)), entries: Number(this.core.out(2)) };
   }
 
+  /** The container kind of handle `h` of `core`, or undefined for any other handle. */
   static kindOf(core: Core, h: number): ContainerKind | undefined {
-    return ID_KIND.get(core.exports.handle_kind(h));
+    instanceArg(core, Core, "Container.kindOf", "core");
+    countArg(h, "Container.kindOf", "h", 0x7fff_ffff);
+    return KIND_BY_ID.get(wasm(core).handle_kind(h));
   }
 }

@@ -1,10 +1,14 @@
+import { REASON } from "./abi.js";
+
 /** Linux errno values for every code the core or the model reports. */
 export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
   EBADF: 9,
   ENOMEM: 12,
+  EFAULT: 14,
   EBUSY: 16,
+  EXDEV: 18,
   ENODEV: 19,
   EINVAL: 22,
   ERANGE: 34,
@@ -26,8 +30,22 @@ const BY_NUMBER = new Map<number, ErrorCode>(
   Object.entries(ERRNO).map(([k, v]) => [v, k as ErrorCode]),
 );
 
-/** Why an entry was rejected (the core's EINVAL reasons). */
-export const REASONS = ["", "zero length", "addr + len - 1 wraps past 2^64 - 1", "addr not aligned", "len not aligned", "bad argument", "entries overlap", "region not allocated"] as const;
+/** Why an entry was rejected: the text of each of the core's EINVAL reasons. */
+export const REASON_TEXT: Record<keyof typeof REASON, string> = {
+  ZERO_LEN: "zero length",
+  WRAP: "addr + len - 1 wraps past 2^64 - 1",
+  ADDR_ALIGN: "addr not aligned",
+  LEN_ALIGN: "len not aligned",
+  ARG: "bad argument",
+  OVERLAP: "entries overlap",
+  NOT_ALLOCATED: "region not allocated",
+};
+const REASON_BY_NUMBER = new Map<number, string>(Object.entries(REASON).map(([k, v]) => [v, REASON_TEXT[k as keyof typeof REASON]]));
+
+/** The text of a core EINVAL reason number. */
+export function reasonText(reason: number): string {
+  return REASON_BY_NUMBER.get(reason) ?? `unknown reason ${reason}`;
+}
 
 /**
  * The one error type of dmabuf-map. `code` is an errno name ("EINVAL", ...); `path`
@@ -45,7 +63,7 @@ export class DmaBufError extends Error {
   }
 }
 
-/** The errno name of a negative core status. */
+/** The errno name of a negative core status (EFAULT for one the core never returns: a bug). */
 export function codeOf(status: number): ErrorCode {
-  return BY_NUMBER.get(-status) ?? "EINVAL";
+  return BY_NUMBER.get(-status) ?? "EFAULT";
 }

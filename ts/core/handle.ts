@@ -1,6 +1,16 @@
 import type { Core } from "./loader.js";
 import { DmaBufError } from "./errors.js";
 
+// Symbol.dispose is declared by TypeScript's esnext.disposable lib and by @types/node,
+// but not by lib es2022 + dom: declare it here the way @types/node does, so that the
+// package's types compile for every consumer. At run time the method is only added
+// where the engine has Symbol.dispose.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 type Releaser = { core: Core; h: number; free: (c: Core, h: number) => void };
 const backstop = new FinalizationRegistry<Releaser>((r) => r.free(r.core, r.h));
 
@@ -13,15 +23,15 @@ export abstract class CoreObject {
   readonly core: Core;
   #h: number;
   readonly #what: string;
+  readonly #free: (c: Core, h: number) => void;
 
   protected constructor(core: Core, h: number, what: string, free: (c: Core, h: number) => void) {
     this.core = core;
     this.#h = h;
     this.#what = what;
-    backstop.register(this, { core, h, free }, this);
     this.#free = free;
+    backstop.register(this, { core, h, free }, this);
   }
-  readonly #free: (c: Core, h: number) => void;
 
   /** The live handle; throws EBADF after dispose(). */
   get handle(): number {
@@ -41,11 +51,21 @@ export abstract class CoreObject {
     this.#h = 0;
   }
 
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
+  /** Same as dispose(), for `using` (present where the engine has Symbol.dispose). */
+  declare [Symbol.dispose]: () => void;
 
   protected what(): string {
     return this.#what;
   }
+}
+
+const disposeSymbol = (Symbol as { dispose?: symbol }).dispose;
+if (disposeSymbol) {
+  Object.defineProperty(CoreObject.prototype, disposeSymbol, {
+    value(this: CoreObject) {
+      this.dispose();
+    },
+    writable: true,
+    configurable: true,
+  });
 }

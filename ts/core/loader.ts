@@ -1,70 +1,26 @@
 import { WASM_BASE64 } from "./wasm-bytes.js";
 import { DmaBufError, codeOf, type ErrorCode } from "./errors.js";
+import { LAYOUT, type CoreExports } from "./abi.js";
 
-/** The raw exports of the core (assembly/index.ts). u64 travels as bigint. */
-export interface CoreExports {
-  out_ptr(): number;
-  mem_live_bytes(): bigint;
-  mem_live_blocks(): number;
-  mem_footprint(): bigint;
-  handles_live(): number;
-  handles_table_bytes(): bigint;
-  handle_kind(h: number): number;
-  noop(): void;
-  buf_new(size: number): number;
-  buf_ptr(h: number): number;
-  buf_size(h: number): number;
-  buf_hash(h: number, n: number): number;
-  buf_free(h: number): number;
-  list_new(n: number): number;
-  list_ptr(h: number): number;
-  list_len(h: number): number;
-  list_touch(h: number): number;
-  list_free(h: number): number;
-  list_validate(h: number, align: bigint): number;
-  list_total(h: number): number;
-  list_bounds(h: number): number;
-  list_check_disjoint(h: number): number;
-  list_coalesce(h: number): number;
-  list_split(h: number, maxSeg: bigint, mask: bigint): number;
-  list_slice(h: number, off: bigint, len: bigint): number;
-  list_translate(h: number, delta: bigint): number;
-  list_lookup(h: number, off: bigint): number;
-  list_lookup_many(h: number, inBuf: number, n: number, outBuf: number): number;
-  list_hash(h: number): number;
-  sgt_from_list(h: number, maxSeg: bigint, mask: bigint): number;
-  flat_from_list(kind: number, h: number, extra: bigint, owner: number, hasProvider: number): number;
-  flat_header(h: number): number;
-  xa_from_list(h: number): number;
-  xa_new(): number;
-  xa_store(h: number, index: bigint, addr: bigint, len: bigint): number;
-  xa_load(h: number, index: bigint): number;
-  xa_erase(h: number, index: bigint): number;
-  xa_info(h: number): number;
-  ct_count(h: number): number;
-  ct_bytes(h: number): number;
-  ct_to_list(h: number): number;
-  ct_data_ptr(h: number): number;
-  ct_hash(h: number): number;
-  ct_lookup(h: number, off: bigint): number;
-  ct_free(h: number): number;
-  cur_new(src: number, k: bigint): number;
-  cur_next(h: number, outBuf: number, max: number): number;
-  cur_reset(h: number): number;
-  cur_free(h: number): number;
-  iova_new(base: bigint, size: bigint): number;
-  iova_alloc(h: number, size: bigint): number;
-  iova_free(h: number, addr: bigint, size: bigint): number;
-  iova_stats(h: number): number;
-  iova_map_each(h: number, list: number): number;
-  iova_unmap_each(h: number, list: number): number;
-  iova_free_all(h: number): number;
-  pages_to_list(buf: number, n: number, pageShift: number, offset: bigint, size: bigint, maxSeg: bigint): number;
-  sgt_append_pages(h: number, buf: number, n: number, pageShift: number, offset: bigint, size: bigint, maxSeg: bigint, leftPages: number): number;
+// The WebAssembly types the public API names, declared structurally: the DOM lib
+// declares the WebAssembly namespace and BufferSource, @types/node does not, and the
+// package's types must compile under either (test/core/types.test.ts).
+
+/** A WebAssembly.Memory, as far as dmabuf-map uses one. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(delta: number): number;
 }
-
+/** A compiled WebAssembly.Module. */
+export type WasmModule = object;
+/** Bytes of a wasm module: an ArrayBuffer or a view of one (what BufferSource means). */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
+/** A fetch Response (only arrayBuffer() is used). */
+export interface WasmResponse {
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
 /** What `init` accepts: bytes, a URL to fetch, a fetch Response, or a compiled module. */
-export type WasmSource = BufferSource | URL | Response | Promise<Response> | WebAssembly.Module;
+export type WasmSource = WasmBytes | URL | WasmResponse | Promise<WasmResponse> | WasmModule;
 
 export interface CoreOptions {
   /** Upper bound of linear memory in 64 KiB pages (default 65536 = 4 GiB). */
@@ -72,49 +28,62 @@ export interface CoreOptions {
 }
 
 const INITIAL_PAGES = 2;
+const MAX_PAGES = 65536;
 
-/** One instance of the wasm core with its memory and typed-array views. */
+let exportsOf: (core: Core) => CoreExports;
+
+/**
+ * One instance of the wasm core: its memory and handle table. Objects (lists,
+ * containers, IOVA allocators) belong to the core that made them; passing one to an
+ * object of another core is EXDEV.
+ */
 export class Core {
-  readonly exports: CoreExports;
-  readonly memory: WebAssembly.Memory;
-  private buffer: ArrayBuffer | SharedArrayBuffer | null = null;
-  private _u8!: Uint8Array;
-  private _u64!: BigUint64Array;
-  private readonly outIndex: number;
+  readonly #x: CoreExports;
+  /** The core's linear memory (imported, so its maximum is set by CoreOptions). */
+  readonly memory: WasmMemory;
+  #buffer: ArrayBuffer | SharedArrayBuffer | null = null;
+  #u8!: Uint8Array;
+  #u64!: BigUint64Array;
+  readonly #outIndex: number;
 
-  constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
-    this.exports = instance.exports as unknown as CoreExports;
+  static {
+    exportsOf = (core) => core.#x;
+  }
+
+  /** @internal Made by createCore / createCoreSync / init. */
+  constructor(instance: WasmInstance, memory: WasmMemory) {
+    this.#x = instance.exports as unknown as CoreExports;
     this.memory = memory;
-    this.outIndex = this.exports.out_ptr() >>> 3;
+    this.#outIndex = this.#x.out_ptr() / 8;
   }
 
   /** True when memory.buffer is still the one the views were made over. */
   viewsCurrent(): boolean {
-    return this.buffer === this.memory.buffer;
+    return this.#buffer === this.memory.buffer;
   }
 
-  private refresh(): void {
-    if (this.buffer !== this.memory.buffer) {
-      this.buffer = this.memory.buffer;
-      this._u8 = new Uint8Array(this.buffer);
-      this._u64 = new BigUint64Array(this.buffer);
+  #refresh(): void {
+    if (this.#buffer !== this.memory.buffer) {
+      this.#buffer = this.memory.buffer;
+      this.#u8 = new Uint8Array(this.#buffer);
+      this.#u64 = new BigUint64Array(this.#buffer);
     }
   }
 
   /** Byte view of all of memory, rebuilt whenever memory.buffer changes identity. */
   get u8(): Uint8Array {
-    this.refresh();
-    return this._u8;
+    this.#refresh();
+    return this.#u8;
   }
 
   /** u64 view of all of memory, rebuilt whenever memory.buffer changes identity. */
   get u64(): BigUint64Array {
-    this.refresh();
-    return this._u64;
+    this.#refresh();
+    return this.#u64;
   }
 
-  private scratchH = 0;
-  private scratchSize = 0;
+  #scratchH = 0;
+  #scratchSize = 0;
 
   /**
    * The core's scratch buffer for bulk input and output (lookup offsets, cursor chunks),
@@ -122,24 +91,31 @@ export class Core {
    * out of usage(). One JS -> wasm call then moves a whole batch.
    */
   scratch(bytes: number): number {
-    if (bytes > this.scratchSize || !this.scratchH) {
+    if (bytes > this.#scratchSize || !this.#scratchH) {
       const want = Math.max(bytes, 4096);
-      const h = this.check(this.exports.buf_new(want), "scratch buffer");
-      if (this.scratchH) this.exports.buf_free(this.scratchH);
-      this.scratchH = h;
-      this.scratchSize = want;
+      const h = this.check(this.#x.buf_new(want), "scratch buffer");
+      if (this.#scratchH) this.#x.buf_free(this.#scratchH);
+      this.#scratchH = h;
+      this.#scratchSize = want;
     }
-    return this.scratchH;
+    return this.#scratchH;
   }
 
   /** Byte address of the scratch buffer (valid until the next scratch() that grows it). */
   scratchPtr(): number {
-    return this.exports.buf_ptr(this.scratchH);
+    return this.ptr(this.#x.buf_ptr(this.#scratchH), "scratch buffer");
   }
 
   /** OUT[i]: a u64 result of the last call. */
   out(i: number): bigint {
-    return this.u64[this.outIndex + i]!;
+    return this.u64[this.#outIndex + i]!;
+  }
+
+  /** OUT[0] after a successful call that returns an address or a size, as a Number
+   *  (unsigned: addresses past 2 GiB stay positive). */
+  ptr(status: number, what: string): number {
+    this.check(status, what);
+    return Number(this.out(0));
   }
 
   /** Returns a non-negative status; throws DmaBufError for a negative one. */
@@ -160,16 +136,42 @@ export class Core {
    * the scratch buffer are not objects and are left out.
    */
   usage(): { bytes: bigint; blocks: number; handles: number } {
-    const e = this.exports;
-    const s = this.scratchH ? 1 : 0;
-    const table = e.handles_table_bytes();
+    const x = this.#x;
+    let scratchBytes = 0n;
+    if (this.#scratchH) scratchBytes = BigInt(this.ptr(x.buf_size(this.#scratchH), "usage") + LAYOUT.BLOCK_HDR);
+    const s = this.#scratchH ? 1 : 0;
+    this.check(x.mem_stats(), "usage");
+    const table = this.out(4);
     return {
-      bytes: e.mem_live_bytes() - (s ? BigInt(e.buf_size(this.scratchH) + 16) : 0n) - table,
-      blocks: e.mem_live_blocks() - s - (table ? 1 : 0),
-      handles: e.handles_live() - s,
+      bytes: this.out(0) - scratchBytes - table,
+      blocks: Number(this.out(1)) - s - (table ? 1 : 0),
+      handles: Number(this.out(3)) - s,
     };
   }
 }
+
+/** The raw exports of a core: for ts/core only, not part of the package's API. */
+export function wasm(core: Core): CoreExports {
+  return exportsOf(core);
+}
+
+/** Throws EXDEV unless `obj` belongs to `core`. */
+export function sameCore(core: Core, obj: { readonly core: Core }, what: string): void {
+  if (obj.core !== core) throw new DmaBufError("EXDEV", `${what}: the object belongs to another core (objects cannot move between cores)`);
+}
+
+// The parts of the WebAssembly API the loader calls, typed here for the same reason.
+interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
+interface WasmApi {
+  Module: { new (bytes: WasmBytes): WasmModule };
+  Instance: { new (m: WasmModule, imports: object): WasmInstance };
+  Memory: { new (d: { initial: number; maximum: number }): WasmMemory };
+  instantiate(bytes: WasmBytes, imports: object): Promise<{ instance: WasmInstance }>;
+  instantiate(m: WasmModule, imports: object): Promise<WasmInstance>;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
@@ -178,49 +180,66 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
-  const fail = (line: number) => {
-    throw new DmaBufError("EINVAL", `dmabuf-map core assertion failed (line ${line})`);
+/** A static UTF-16 string of the core (its byte length in the u32 before it). */
+function coreString(memory: WasmMemory, ptr: number): string {
+  if (!ptr) return "";
+  const bytes = new DataView(memory.buffer).getUint32(ptr - 4, true);
+  return String.fromCharCode(...new Uint16Array(memory.buffer.slice(ptr, ptr + bytes)));
+}
+
+/** The core's imports: its memory and the handler of internal errors (EFAULT). */
+export function coreImports(memory: WasmMemory): { env: Record<string, unknown> } {
+  const coreAbort = (message: number, line: number) => {
+    const what = coreString(memory, message >>> 0) || `assertion at line ${line}`;
+    throw new DmaBufError("EFAULT", `dmabuf-map internal bug: ${what}. This is not caused by your input; please report it.`);
   };
-  return { env: { memory, coreAbort: fail, abort: (_m: number, _f: number, line: number) => fail(line) } };
+  return { env: { memory, coreAbort } };
 }
 
-function newMemory(opts: CoreOptions): WebAssembly.Memory {
-  const maximum = opts.maximumPages ?? 65536;
-  return new WebAssembly.Memory({ initial: Math.min(INITIAL_PAGES, maximum), maximum });
+function newMemory(opts: CoreOptions): WasmMemory {
+  const maximum = opts.maximumPages ?? MAX_PAGES;
+  if (!Number.isInteger(maximum) || maximum < 1 || maximum > MAX_PAGES) {
+    throw new DmaBufError("EINVAL", `maximumPages: ${String(maximum)} is not an integer in [1, ${MAX_PAGES}]`, ["maximumPages"]);
+  }
+  return new WA.Memory({ initial: Math.min(INITIAL_PAGES, maximum), maximum });
 }
 
-function start(instance: WebAssembly.Instance, memory: WebAssembly.Memory): Core {
+function start(instance: WasmInstance, memory: WasmMemory): Core {
   const init = instance.exports._initialize as (() => void) | undefined;
   init?.();
   return new Core(instance, memory);
 }
 
-async function toModuleOrBytes(source: WasmSource | undefined): Promise<WebAssembly.Module | BufferSource> {
+const isModule = (s: unknown): s is WasmModule => s instanceof (WA.Module as unknown as new () => object);
+const isBytes = (s: unknown): s is WasmBytes => ArrayBuffer.isView(s) || Object.prototype.toString.call(s) === "[object ArrayBuffer]";
+
+const isResponse = (s: unknown): s is WasmResponse => typeof s === "object" && s !== null && typeof (s as WasmResponse).arrayBuffer === "function";
+
+async function toModuleOrBytes(source: unknown): Promise<WasmModule | WasmBytes> {
   if (source === undefined) return decodeBase64(WASM_BASE64);
-  if (source instanceof WebAssembly.Module) return source;
+  if (isModule(source) || isBytes(source)) return source;
   if (typeof URL !== "undefined" && source instanceof URL) return (await fetch(source)).arrayBuffer();
-  if (typeof Response !== "undefined" && source instanceof Response) return source.arrayBuffer();
-  if (source instanceof Promise) return (await source).arrayBuffer();
-  return source as BufferSource;
+  const resolved = source instanceof Promise ? ((await source) as unknown) : source;
+  if (isResponse(resolved)) return resolved.arrayBuffer();
+  throw new DmaBufError("EINVAL", "init: source must be wasm bytes, a URL, a Response (or a promise of one), or a WebAssembly.Module", ["source"]);
 }
 
 /** A new, independent core instance (its own memory and handle table). */
 export async function createCore(source?: WasmSource, opts: CoreOptions = {}): Promise<Core> {
   const m = await toModuleOrBytes(source);
   const memory = newMemory(opts);
-  const instance =
-    m instanceof WebAssembly.Module
-      ? await WebAssembly.instantiate(m, imports(memory))
-      : (await WebAssembly.instantiate(m, imports(memory))).instance;
+  const instance = isBytes(m) ? (await WA.instantiate(m, coreImports(memory))).instance : await WA.instantiate(m, coreImports(memory));
   return start(instance, memory);
 }
 
 /** Synchronous createCore: bytes or a compiled module only. */
-export function createCoreSync(source?: BufferSource | WebAssembly.Module, opts: CoreOptions = {}): Core {
-  const m = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source ?? decodeBase64(WASM_BASE64));
+export function createCoreSync(source?: WasmBytes | WasmModule, opts: CoreOptions = {}): Core {
+  if (source !== undefined && !isModule(source) && !isBytes(source)) {
+    throw new DmaBufError("EINVAL", "initSync: source must be wasm bytes or a WebAssembly.Module", ["source"]);
+  }
+  const m = source === undefined ? new WA.Module(decodeBase64(WASM_BASE64)) : isModule(source) ? source : new WA.Module(source);
   const memory = newMemory(opts);
-  return start(new WebAssembly.Instance(m, imports(memory)), memory);
+  return start(new WA.Instance(m, coreImports(memory)), memory);
 }
 
 let shared: Core | undefined;
@@ -234,7 +253,7 @@ export function init(source?: WasmSource): Promise<Core> {
 }
 
 /** Synchronous init: compiles the embedded bytes (or the given ones) right away. */
-export function initSync(source?: BufferSource | WebAssembly.Module): Core {
+export function initSync(source?: WasmBytes | WasmModule): Core {
   shared ??= createCoreSync(source);
   return shared;
 }

@@ -5,7 +5,7 @@
  * one call into the core (assembly/pages.ts). RangeList.fromPages, Container.fromPages
  * and Container.appendPages are built on it. docs/pages.md.
  */
-import type { Core } from "./loader.js";
+import { wasm, type Core } from "./loader.js";
 import { DmaBufError } from "./errors.js";
 import { UINT_MAX, U64_MAX, hex } from "./u64.js";
 
@@ -82,10 +82,10 @@ function checkCall(what: string, pfns: BigUint64Array | Iterable<bigint | number
 
 /** Copies the pages into a core buffer, runs `call` with its handle, frees the buffer. */
 function withPages(core: Core, what: string, words: BigUint64Array, call: (buf: number) => number): number {
-  const e = core.exports;
+  const e = wasm(core);
   const buf = core.check(e.buf_new(Math.max(words.length * 8, 16)), what);
   try {
-    new BigUint64Array(core.memory.buffer, e.buf_ptr(buf) >>> 0, words.length).set(words);
+    new BigUint64Array(core.memory.buffer, core.ptr(e.buf_ptr(buf), what), words.length).set(words);
     return call(buf);
   } finally {
     e.buf_free(buf);
@@ -95,7 +95,7 @@ function withPages(core: Core, what: string, words: BigUint64Array, call: (buf: 
 /** Status of pages_to_list: a new list handle or a negative errno (OUT holds details). */
 export function pagesToListStatus(core: Core, what: string, pfns: BigUint64Array | Iterable<bigint | number>, opts: PageOptions): number {
   const a = checkCall(what, pfns, opts);
-  return withPages(core, what, a.words, (buf) => core.exports.pages_to_list(buf, a.words.length, a.shift, a.offset, a.size, a.maxSegment));
+  return withPages(core, what, a.words, (buf) => wasm(core).pages_to_list(buf, a.words.length, a.shift, a.offset, a.size, a.maxSegment));
 }
 
 /** Status of sgt_append_pages: the sgt's handle (new when sgt = 0) or a negative errno. */
@@ -104,5 +104,5 @@ export function appendPagesStatus(core: Core, what: string, sgt: number, pfns: B
   const left = opts.leftPages ?? 0;
   if (!Number.isSafeInteger(left) || left < 0 || left > 0xffff_ffff) throw new DmaBufError("EINVAL", `${what}: leftPages must be an integer in 0..2^32 - 1, not ${left}`, ["leftPages"]);
   if (sgt && a.offset !== 0n) throw new DmaBufError("EINVAL", `${what}: offset must be 0 on an append (the kernel's WARN_ON(offset))`, ["offset"]);
-  return withPages(core, what, a.words, (buf) => core.exports.sgt_append_pages(sgt, buf, a.words.length, a.shift, a.offset, a.size, a.maxSegment, left));
+  return withPages(core, what, a.words, (buf) => wasm(core).sgt_append_pages(sgt, buf, a.words.length, a.shift, a.offset, a.size, a.maxSegment, left));
 }

@@ -1,10 +1,11 @@
-import type { Core } from "./loader.js";
-import { getCore } from "./loader.js";
+import { Core, getCore, wasm, sameCore } from "./loader.js";
 import { CoreObject } from "./handle.js";
-import { DmaBufError, REASONS, type ErrorCode } from "./errors.js";
-import { U64_MAX, u64 } from "./u64.js";
+import { DmaBufError, reasonText, type ErrorCode } from "./errors.js";
+import { LAYOUT, REASON, STATUS } from "./abi.js";
+import { U64_MAX } from "./u64.js";
 import { chunksOf, forEachChunkBatch } from "./chunks.js";
 import { pagesToListStatus, type PageOptions } from "./pages.js";
+import { u64Arg, deltaArg, countArg, u64LikeArg, wordsArg, fnArg, instanceArg } from "./args.js";
 
 /** One range: `len` bytes from `addr`. */
 export interface Entry {
@@ -15,7 +16,10 @@ export interface Entry {
 /** Anything accepted where an entry is expected. */
 export type EntryLike = Entry | { addr: bigint | number; len: bigint | number } | readonly [bigint | number, bigint | number];
 
-const freeList = (c: Core, h: number) => void c.exports.list_free(h);
+const freeList = (c: Core, h: number) => void wasm(c).list_free(h);
+
+/** Most entries in one list (the core's LIST_MAX). */
+export const MAX_ENTRIES: number = LAYOUT.LIST_MAX;
 
 /**
  * Returns a non-negative core status. The core's EINVAL becomes a DmaBufError naming the
@@ -23,14 +27,19 @@ const freeList = (c: Core, h: number) => void c.exports.list_free(h);
  * every other code goes through core.check.
  */
 export function checkStatus(core: Core, status: number, what: string, detail?: (code: ErrorCode) => string): number {
-  if (status === -22) {
+  if (status === STATUS.EINVAL) {
     const index = core.out(0);
     const reason = Number(core.out(1));
-    if (reason === 6) throw new DmaBufError("EINVAL", `${what}: entries ${core.out(2)} and ${index} overlap`, [Number(index)]);
+    if (reason === REASON.OVERLAP) throw new DmaBufError("EINVAL", `${what}: entries ${core.out(2)} and ${index} overlap`, [Number(index)]);
     const where = index === U64_MAX ? "argument" : `entry ${index}`;
-    throw new DmaBufError("EINVAL", `${what}: ${where}: ${REASONS[reason] ?? "invalid"}`, index === U64_MAX ? [] : [Number(index)]);
+    throw new DmaBufError("EINVAL", `${what}: ${where}: ${reasonText(reason)}`, index === U64_MAX ? [] : [Number(index)]);
   }
   return core.check(status, what, detail);
+}
+
+/** The core to use: the given one (checked) or the shared one. */
+function coreArg(core: unknown, what: string): Core {
+  return core === undefined ? getCore() : instanceArg(core, Core, what, "core");
 }
 
 /**
@@ -48,29 +57,42 @@ export class RangeList extends CoreObject {
     return new RangeList(core, checkStatus(core, status, what));
   }
 
-  /** A list with room for n entries, all zero; fill it through view(), then touch(). */
-  static allocate(n: number, core: Core = getCore()): RangeList {
-    const list = RangeList.adopt(core, core.exports.list_new(n), "RangeList.allocate");
+  /** A list with room for n entries (at most MAX_ENTRIES), all zero; fill it through view(), then touch(). */
+  static allocate(n: number, core?: Core): RangeList {
+    const what = "RangeList.allocate";
+    countArg(n, what, "n", MAX_ENTRIES);
+    const c = coreArg(core, what);
+    const list = RangeList.adopt(c, wasm(c).list_new(n), what);
     list.view().fill(0n);
     return list;
   }
 
   /** Builds a list from interleaved addr, len words (copied in one set()). */
-  static fromBigUint64Array(words: BigUint64Array, core: Core = getCore()): RangeList {
-    if (words.length % 2) throw new DmaBufError("EINVAL", "RangeList.fromBigUint64Array: odd number of words (need addr, len pairs)");
-    const list = RangeList.adopt(core, core.exports.list_new(words.length / 2), "RangeList.fromBigUint64Array");
+  static fromBigUint64Array(words: BigUint64Array, core?: Core): RangeList {
+    const what = "RangeList.fromBigUint64Array";
+    wordsArg(words, what, "words");
+    if (words.length % 2) throw new DmaBufError("EINVAL", `${what}: odd number of words (need addr, len pairs)`, ["words"]);
+    countArg(words.length / 2, what, "words.length / 2", MAX_ENTRIES);
+    const c = coreArg(core, what);
+    const list = RangeList.adopt(c, wasm(c).list_new(words.length / 2), what);
     list.view().set(words);
     return list;
   }
 
-  /** Builds a list from entries ({addr, len} objects or [addr, len] pairs). */
-  static from(entries: Iterable<EntryLike>, core: Core = getCore()): RangeList {
-    const arr = Array.isArray(entries) ? (entries as EntryLike[]) : [...entries];
+  /** Builds a list from entries ({addr, len} objects or [addr, len] pairs; bigints or safe integers). */
+  static from(entries: Iterable<EntryLike>, core?: Core): RangeList {
+    const what = "RangeList.from";
+    if (entries === null || typeof (entries as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== "function") {
+      throw new DmaBufError("EINVAL", `${what}: entries must be an iterable of {addr, len} or [addr, len]`, ["entries"]);
+    }
+    const arr = Array.isArray(entries) ? (entries as unknown[]) : [...entries];
+    countArg(arr.length, what, "entries.length", MAX_ENTRIES);
     const words = new BigUint64Array(arr.length * 2);
     arr.forEach((e, i) => {
+      if (typeof e !== "object" || e === null) throw new DmaBufError("EINVAL", `${what}: entries[${i}] must be {addr, len} or [addr, len]`, [i]);
       const [a, l] = Array.isArray(e) ? e : [(e as Entry).addr, (e as Entry).len];
-      words[2 * i] = u64(a);
-      words[2 * i + 1] = u64(l);
+      words[2 * i] = u64LikeArg(a, what, `entries[${i}].addr`);
+      words[2 * i + 1] = u64LikeArg(l, what, `entries[${i}].len`);
     });
     return RangeList.fromBigUint64Array(words, core);
   }
@@ -80,13 +102,15 @@ export class RangeList extends CoreObject {
    * frame numbers: contiguous pages merge up to maxSegment (rounded down to whole pages),
    * the offset shortens the first entry, size cuts the last. See docs/pages.md.
    */
-  static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: PageOptions = {}, core: Core = getCore()): RangeList {
-    return RangeList.adopt(core, pagesToListStatus(core, "RangeList.fromPages", pfns, opts), "RangeList.fromPages");
+  static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: PageOptions = {}, core?: Core): RangeList {
+    const what = "RangeList.fromPages";
+    const c = coreArg(core, what);
+    return RangeList.adopt(c, pagesToListStatus(c, what, pfns, opts), what);
   }
 
   /** Number of entries. */
   get length(): number {
-    return this.core.check(this.core.exports.list_len(this.handle), "RangeList.length");
+    return this.core.check(wasm(this.core).list_len(this.handle), "RangeList.length");
   }
 
   /**
@@ -94,14 +118,13 @@ export class RangeList extends CoreObject {
    * is invalid once memory grows: call view() again after any other operation.
    */
   view(): BigUint64Array {
-    const h = this.handle;
-    const ptr = this.core.exports.list_ptr(h);
+    const ptr = this.core.ptr(wasm(this.core).list_ptr(this.handle), "view");
     return new BigUint64Array(this.core.memory.buffer, ptr, this.length * 2);
   }
 
   /** Must follow writes through view() once the list was used (drops cached sums). */
   touch(): void {
-    this.core.exports.list_touch(this.handle);
+    this.core.check(wasm(this.core).list_touch(this.handle), "touch");
   }
 
   /** A copy of the entries. */
@@ -119,87 +142,107 @@ export class RangeList extends CoreObject {
 
   /** Throws EINVAL naming the first entry with len 0, a wrap, or (align > 0) misalignment. */
   validate(align: bigint = 0n): void {
-    checkStatus(this.core, this.core.exports.list_validate(this.handle, align), "validate");
+    u64Arg(align, "validate", "align");
+    checkStatus(this.core, wasm(this.core).list_validate(this.handle, align), "validate");
   }
 
   /** Sum of len; EOVERFLOW past 2^64 - 1. */
   total(): bigint {
-    this.core.check(this.core.exports.list_total(this.handle), "total", () => "sum of len passes 2^64 - 1");
+    this.core.check(wasm(this.core).list_total(this.handle), "total", () => "sum of len passes 2^64 - 1");
     return this.core.out(0);
   }
 
   /** Lowest addr and highest last byte. */
   bounds(): { lo: bigint; hi: bigint } {
-    checkStatus(this.core, this.core.exports.list_bounds(this.handle), "bounds");
+    checkStatus(this.core, wasm(this.core).list_bounds(this.handle), "bounds");
     return { lo: this.core.out(0), hi: this.core.out(1) };
   }
 
   /** Throws EINVAL naming two entries that share a byte. */
   checkDisjoint(): void {
-    checkStatus(this.core, this.core.exports.list_check_disjoint(this.handle), "checkDisjoint");
+    checkStatus(this.core, wasm(this.core).list_check_disjoint(this.handle), "checkDisjoint");
   }
 
   /** Merges neighbours where a.addr + a.len == b.addr. */
   coalesce(): RangeList {
-    return RangeList.adopt(this.core, this.core.exports.list_coalesce(this.handle), "coalesce");
+    return RangeList.adopt(this.core, wasm(this.core).list_coalesce(this.handle), "coalesce");
   }
 
   /** Pieces of at most maxSeg bytes that do not cross a (mask + 1) boundary. */
   split(maxSeg: bigint, boundaryMask: bigint = U64_MAX): RangeList {
-    return RangeList.adopt(this.core, this.core.exports.list_split(this.handle, maxSeg, boundaryMask), "split");
+    u64Arg(maxSeg, "split", "maxSeg");
+    u64Arg(boundaryMask, "split", "boundaryMask");
+    return RangeList.adopt(this.core, wasm(this.core).list_split(this.handle, maxSeg, boundaryMask), "split");
   }
 
   /** The entries covering bytes [offset, offset + length). ERANGE past the end. */
   slice(offset: bigint, length: bigint): RangeList {
-    return RangeList.adopt(this.core, this.core.exports.list_slice(this.handle, offset, length), "slice");
+    u64Arg(offset, "slice", "offset");
+    u64Arg(length, "slice", "length");
+    return RangeList.adopt(this.core, wasm(this.core).list_slice(this.handle, offset, length), "slice");
   }
 
-  /** addr += delta (two's complement, wrapping) for every entry. */
+  /** addr += delta (two's complement, wrapping) for every entry; -(2^64 - 1) <= delta <= 2^64 - 1. */
   translate(delta: bigint): RangeList {
-    return RangeList.adopt(this.core, this.core.exports.list_translate(this.handle, u64(delta)), "translate");
+    const d = deltaArg(delta, "translate", "delta");
+    return RangeList.adopt(this.core, wasm(this.core).list_translate(this.handle, d), "translate");
   }
 
-  /** The entry holding byte `offset` and the offset inside it. O(log n). */
+  /** The entry holding byte `offset` (a byte offset into the list, not an address) and the offset inside it. O(log n). */
   lookup(offset: bigint): { index: number; offset: bigint } {
-    checkStatus(this.core, this.core.exports.list_lookup(this.handle, offset), "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
+    u64Arg(offset, "lookup", "offset");
+    checkStatus(this.core, wasm(this.core).list_lookup(this.handle, offset), "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
     return { index: Number(this.core.out(0)), offset: this.core.out(1) };
   }
 
   /** lookup() for many offsets in one call: returns interleaved index, intra-offset words. */
   lookupMany(offsets: BigUint64Array): BigUint64Array {
+    wordsArg(offsets, "lookupMany", "offsets");
     const c = this.core;
-    const n = offsets.length;
-    const inH = c.exports.buf_new(Math.max(n * 8, 16));
-    c.check(inH, "lookupMany");
+    const x = wasm(c);
+    const n = countArg(offsets.length, "lookupMany", "offsets.length", MAX_ENTRIES);
+    const h = this.handle;
+    const inH = c.check(x.buf_new(Math.max(n * 8, 16)), "lookupMany");
     try {
       const outH = c.scratch(n * 16);
-      new BigUint64Array(c.memory.buffer, c.exports.buf_ptr(inH), n).set(offsets);
-      checkStatus(c, c.exports.list_lookup_many(this.handle, inH, n, outH), "lookupMany", (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
+      new BigUint64Array(c.memory.buffer, c.ptr(x.buf_ptr(inH), "lookupMany"), n).set(offsets);
+      checkStatus(c, x.list_lookup_many(h, inH, n, outH), "lookupMany", (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
       return new BigUint64Array(c.memory.buffer, c.scratchPtr(), n * 2).slice();
     } finally {
-      c.exports.buf_free(inH);
+      x.buf_free(inH);
     }
   }
 
   /** FNV-1a 64 over addr then len of each entry (8 little-endian bytes each). */
   hash(): bigint {
-    this.core.check(this.core.exports.list_hash(this.handle), "hash");
+    this.core.check(wasm(this.core).list_hash(this.handle), "hash");
     return this.core.out(0);
   }
 
   /** Chunks of at most k bytes (0n: whole entries), fetched from the core in batches. */
   chunks(k: bigint = 0n): IterableIterator<[bigint, bigint]> {
+    u64Arg(k, "chunks", "k");
     return chunksOf(this.core, this.handle, k);
   }
 
   /** The fast path of chunks(): fn gets each batch as addr, len words over wasm memory (valid during the call). */
   chunkBatches(k: bigint, fn: (words: BigUint64Array) => void): void {
+    u64Arg(k, "chunkBatches", "k");
+    fnArg(fn, "chunkBatches", "fn");
     forEachChunkBatch(this.core, this.handle, k, fn);
   }
 
   /** Bytes the list occupies in the core (entries, headers, cached prefix sums). */
   bytes(): bigint {
-    this.core.check(this.core.exports.ct_bytes(this.handle), "bytes");
+    this.core.check(wasm(this.core).ct_bytes(this.handle), "bytes");
     return this.core.out(0);
   }
+
+  /** The handle of `list` for an operation of `core`: EXDEV if it belongs to another core. */
+  static handleIn(core: Core, list: unknown, what: string, name = "list"): number {
+    const l = instanceArg(list, RangeList, what, name);
+    sameCore(core, l, what);
+    return l.handle;
+  }
 }
+

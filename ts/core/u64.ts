@@ -1,17 +1,18 @@
 /** u64 helpers shared by the core facade, the model and the scenario format. */
+import { u64Arg } from "./args.js";
 
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;
 export const UINT_MAX = 0xffff_ffffn;
 export const PAGE = 4096n;
 
-/** `0x` + lowercase hex without leading zeros ("0x0" for zero). */
+/** `0x` + lowercase hex without leading zeros ("0x0" for zero) of a u64. */
 export function hex(v: bigint): string {
-  return "0x" + v.toString(16);
+  return "0x" + u64Arg(v, "hex", "v").toString(16);
 }
 
-/** `0x` + exactly 16 lowercase hex digits (hashes). */
+/** `0x` + exactly 16 lowercase hex digits (hashes) of a u64. */
 export function hex16(v: bigint): string {
-  return "0x" + v.toString(16).padStart(16, "0");
+  return "0x" + u64Arg(v, "hex16", "v").toString(16).padStart(16, "0");
 }
 
 /** Reduces to u64 (two's complement for negatives). */

@@ -1,9 +1,21 @@
 /** Attachments (an importer's device attached to a buffer) and their mappings. */
 import type { Container, ContainerKind } from "../core/container.js";
 import type { Device, P2PPath } from "./topology.js";
-import type { Buffer } from "./buffer.js";
-import type { AddressSpace, AttachmentView, InterconnectOps, MapProduct } from "./ops.js";
+import type { ResvLock } from "./resv.js";
+import type { AddressSpace, AttachmentView, BufferView, DmaBufOps, InterconnectOps, MapProduct } from "./ops.js";
 import type { ImporterOps } from "./importer.js";
+
+/** What an attachment needs of its buffer (the model's Buffer; declared here so that this file does not import buffer.ts). */
+export interface AttachedBuffer extends BufferView {
+  readonly ops: DmaBufOps;
+  readonly lock: ResvLock;
+  readonly closed: boolean;
+  readonly dynamic: boolean;
+  /** Explicit pins plus static importers' live mappings. */
+  pins: number;
+  pinCount(): number;
+  unlink(a: Attachment): void;
+}
 
 export class Attachment implements AttachmentView {
   detached = false;
@@ -17,7 +29,7 @@ export class Attachment implements AttachmentView {
 
   constructor(
     readonly name: string,
-    readonly buffer: Buffer,
+    readonly buffer: AttachedBuffer,
     readonly device: Device,
     /** The importer's ops (struct dma_buf_attach_ops). */
     readonly importerOps: ImporterOps,

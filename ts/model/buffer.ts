@@ -6,26 +6,12 @@ import type { Core } from "../core/loader.js";
 import { DmaBufError } from "../core/errors.js";
 import { RangeList } from "../core/range-list.js";
 import { hex, PAGE } from "../core/u64.js";
-import type { Bar, Device } from "./topology.js";
-import type { BufferView, DmaBufOps } from "./ops.js";
-import type { Attachment } from "./attachment.js";
+import type { Device } from "./topology.js";
+import type { Backing, BackingSpec, BufferView, DmaBufOps } from "./ops.js";
+
+export type { Backing, BackingKind, BackingSpec } from "./ops.js";
+import type { AttachedBuffer, Attachment } from "./attachment.js";
 import { ResvLock } from "./resv.js";
-
-export type BackingKind = "system" | "mmio";
-
-export interface BackingSpec {
-  kind: BackingKind;
-  /** {addr, len} objects, or interleaved addr, len words (copied into wasm at once). */
-  ranges: readonly { addr: bigint; len: bigint }[] | BigUint64Array;
-}
-
-/** Validated backing memory: page-aligned, disjoint ranges summing to the buffer size. */
-export interface Backing {
-  kind: BackingKind;
-  ranges: RangeList;
-  /** mmio: the exporter BAR that holds every range. */
-  bar?: Bar;
-}
 
 /** Checks every export rule for `spec` and builds the backing; EINVAL names the rule broken. */
 export function makeBacking(core: Core, exporter: Device, size: bigint, spec: BackingSpec, what: string): Backing {
@@ -69,7 +55,7 @@ export function makeBacking(core: Core, exporter: Device, size: bigint, spec: Ba
  * BufferView. Attachments form a list newest first (the kernel adds at the head), kept
  * as an intrusive doubly-linked list so that attach and detach are O(1).
  */
-export class Buffer implements BufferView {
+export class Buffer implements AttachedBuffer {
   revoked = false;
   closed = false;
   readonly lock = new ResvLock();

@@ -8,9 +8,8 @@ import type { Core } from "../core/loader.js";
 import { RangeList } from "../core/range-list.js";
 import { Container } from "../core/container.js";
 import { hex, u64 } from "../core/u64.js";
-import type { Backing } from "./buffer.js";
 import type { Device } from "./topology.js";
-import { ADDRESS_SPACES, type BufferView, type MapProduct } from "./ops.js";
+import { ADDRESS_SPACES, type Backing, type BufferView, type MapProduct } from "./ops.js";
 
 type Interval = { lo: bigint; hi: bigint }; // inclusive
 

@@ -13,10 +13,10 @@ import { DmaBufError } from "../core/errors.js";
 import { Container, type ContainerKind } from "../core/container.js";
 import type { RangeList } from "../core/range-list.js";
 import { Topology, type TopologySpec, type Device } from "./topology.js";
-import { Buffer, makeBacking, type BackingSpec } from "./buffer.js";
-import { Attachment, Mapping } from "./attachment.js";
+import { Buffer, makeBacking } from "./buffer.js";
+import { Attachment, Mapping, type AttachedBuffer } from "./attachment.js";
 import { BUILTIN_INTERCONNECTS, negotiate, type InterconnectDef } from "./interconnects.js";
-import { checkOps, type DmaBufOps, type ExporterFactory, type MapProduct } from "./ops.js";
+import { checkOps, type BackingSpec, type DmaBufOps, type ExporterFactory, type MapProduct } from "./ops.js";
 import { importerFromFlags, type ImporterFlags, type ImporterOps } from "./importer.js";
 import { checkProduct } from "./contract.js";
 import { bad, checkBacking, checkBool, checkContainer, checkInterconnects, checkName, checkObject, checkU64, isObject } from "./args.js";
@@ -158,7 +158,7 @@ export class DmaBufModel {
    * Runs `fn` with the resv lock held by `holder` when nobody holds it (a static
    * importer's _unlocked call, or the exporter around move_notify), then gives it back.
    */
-  private holding<T>(b: Buffer, holder: string, fn: () => T): T {
+  private holding<T>(b: AttachedBuffer, holder: string, fn: () => T): T {
     if (b.lock.holder !== undefined) return fn();
     b.lock.holder = holder;
     try {
@@ -172,7 +172,7 @@ export class DmaBufModel {
    * Calls exporter op `op` of `b`, asserting the documented lock state first. A
    * DmaBufError is the exporter refusing; anything else it throws is EPROTO.
    */
-  private callOp<T>(b: Buffer, op: string, locked: boolean, fn: () => T): T {
+  private callOp<T>(b: AttachedBuffer, op: string, locked: boolean, fn: () => T): T {
     if (locked && b.lock.holder === undefined) throw new Error(`internal error: exporter op ${op} of ${b.name} called without the resv lock`);
     try {
       return fn();

@@ -9,10 +9,24 @@
 import { DmaBufError } from "../core/errors.js";
 import type { RangeList } from "../core/range-list.js";
 import type { Container } from "../core/container.js";
-import type { Backing } from "./buffer.js";
-import type { Device, Topology } from "./topology.js";
+import type { Bar, Device, Topology } from "./topology.js";
 import type { InterconnectMatch } from "./importer.js";
-import type { InterconnectRegistry } from "./interconnects.js";
+
+export type BackingKind = "system" | "mmio";
+
+export interface BackingSpec {
+  kind: BackingKind;
+  /** {addr, len} objects, or interleaved addr, len words (copied into wasm at once). */
+  ranges: readonly { addr: bigint; len: bigint }[] | BigUint64Array;
+}
+
+/** Validated backing memory: page-aligned, disjoint ranges summing to the buffer size. */
+export interface Backing {
+  kind: BackingKind;
+  ranges: RangeList;
+  /** mmio: the exporter BAR that holds every range. */
+  bar?: Bar;
+}
 
 /** The buffer as its exporter's ops see it (struct dma_buf). Read-only: the model owns it. */
 export interface BufferView {
@@ -152,7 +166,7 @@ function fnField(o: object, k: string): boolean {
  * dma_buf_export()'s sanity check of the ops table (docs/rules.md#ops-contract): EINVAL
  * naming the exporter and the field when it is incomplete or misspelt.
  */
-export function checkOps(ops: unknown, who: string, registry: InterconnectRegistry): asserts ops is DmaBufOps {
+export function checkOps(ops: unknown, who: string, registry: ReadonlyMap<string, unknown>): asserts ops is DmaBufOps {
   const fail = (msg: string, path: (string | number)[]): never => {
     throw new DmaBufError("EINVAL", `export ${who}: ${msg}`, ["ops", ...path]);
   };

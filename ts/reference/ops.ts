@@ -2,16 +2,16 @@
  * The range-list operations in plain TypeScript on bigint entries: the oracle the wasm
  * core is tested against and the baseline of the benchmarks. Same rules, same errors.
  */
-import { DmaBufError, REASONS } from "../core/errors.js";
+import { DmaBufError, REASON_TEXT, reasonText } from "../core/errors.js";
 import type { Entry } from "../core/range-list.js";
 import { U64_MAX, UINT_MAX } from "../core/u64.js";
 
 const M = U64_MAX;
 const bad = (index: number, reason: number): never => {
-  throw new DmaBufError("EINVAL", `entry ${index}: ${REASONS[reason]}`, [index]);
+  throw new DmaBufError("EINVAL", `entry ${index}: ${reasonText(reason)}`, [index]);
 };
 const badArg = (): never => {
-  throw new DmaBufError("EINVAL", `argument: ${REASONS[5]}`);
+  throw new DmaBufError("EINVAL", `argument: ${REASON_TEXT.ARG}`);
 };
 
 /** 0 when usable, 1 zero length, 2 wraps. */
