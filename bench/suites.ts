@@ -57,8 +57,11 @@ function wasmIterate(list: RangeList): bigint {
   let count = 0;
   let x = 0;
   list.chunkBatches(4096n, (w) => {
+    // a hot loop on locals (a captured variable lives in a context slot: 1.5x slower)
     const u = new Uint32Array(w.buffer, w.byteOffset, w.length * 2);
-    for (let i = 0; i < u.length; i += 4) x ^= u[i]!;
+    let y = x;
+    for (let i = 0, end = u.length; i < end; i += 4) y ^= u[i]!;
+    x = y;
     count += w.length / 2;
   });
   return (BigInt(count) << 32n) | BigInt(x >>> 0);

@@ -177,7 +177,9 @@ export function iterate(s: Uint32Array, k: number): bigint {
   const batch = new Uint32Array(4 * BATCH);
   let count = 0, x = 0, n = 0;
   const consume = () => {
-    for (let i = 0; i < 4 * n; i += 4) x ^= batch[i]!;
+    let y = x;
+    for (let i = 0, end = 4 * n; i < end; i += 4) y ^= batch[i]!;
+    x = y;
     count += n;
     n = 0;
   };

@@ -35,7 +35,7 @@ export { systemHeapExporter } from "./exporters/heap.js";
 export { rfcV2Exporter } from "./exporters/rfc-v2.js";
 export { scenarioSchema, scenarioJsonSchema, LIMITS } from "./scenario/schema.js";
 export type { Scenario, Step } from "./scenario/schema.js";
-export { parseScenario, parseScenarioText, ScenarioError, formatPath } from "./scenario/validate.js";
+export { parseScenario, parseScenarioText, parseScenarioBytes, ScenarioError, formatPath, problemsJson, MAX_PROBLEMS } from "./scenario/validate.js";
 export type { Issue } from "./scenario/validate.js";
 export { runScenario } from "./scenario/runner.js";
 export type { RunOutput, RunReport, StepRecord } from "./scenario/runner.js";

@@ -2,7 +2,7 @@
  * Native C reference for the range-list benchmarks: the same algorithms as the wasm
  * core (assembly/list.ts), on the same seeded inputs (bench/inputs.ts), timed here.
  *
- *   bench-native OP N REPS SEED  ->  one JSON line {"op","n","samples":[ns...],"check":"0x…"}
+ *   bench-native OP N REPS SEED [wall|cpu]  ->  one JSON line {"op","n","samples":[ns...],"check":"0x…"}
  *
  * OP: coalesce split split-mask slice lookup iterate hash map-pipeline map-pipeline-direct
  */
@@ -52,31 +52,47 @@ static uint64_t hash(const entry *e, size_t n) {
 
 static int valid(uint64_t a, uint64_t l) { return l != 0 && l - 1 <= ~a; }
 
+/* One pass, branch-free like assembly/list.ts: the current run is rewritten at d every
+   step and d moves on when a run ends; validity is folded into the same pass. */
+/* One pass: validity is folded into the merge loop (the first bad entry is only looked
+   for when there is one), as in assembly/list.ts. */
 static entry *coalesce(const entry *s, size_t n, size_t *out_n) {
-  for (size_t i = 0; i < n; i++) if (!valid(s[i].addr, s[i].len)) return NULL;
   entry *d = malloc((n ? n : 1) * sizeof *d);
   size_t m = 0;
+  int bad = 0;
   if (n) {
     uint64_t ra = s[0].addr, rl = s[0].len;
+    bad = !valid(ra, rl);
     for (size_t i = 1; i < n; i++) {
-      uint64_t re = ra + rl;
-      if (re == s[i].addr && re != 0 && rl + s[i].len > rl) rl += s[i].len;
-      else { d[m].addr = ra; d[m].len = rl; m++; ra = s[i].addr; rl = s[i].len; }
+      uint64_t a = s[i].addr, l = s[i].len, re = ra + rl;
+      bad |= (l - 1 > ~a) | (l == 0);
+      if (re == a && re != 0 && rl + l > rl) rl += l;
+      else { d[m].addr = ra; d[m].len = rl; m++; ra = a; rl = l; }
     }
     d[m].addr = ra; d[m].len = rl; m++;
   }
+  if (bad) { free(d); return NULL; }
   *out_n = m;
   return d;
 }
 
 static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, size_t *out_n) {
-  int no_mask = mask == UINT64_MAX;
+  int no_mask = mask == UINT64_MAX, bad = 0;
   uint64_t pieces = 0;
+  /* validity folded into the counting pass, as in assembly/list.ts */
   if (no_mask) {
     for (size_t i = 0; i < n; i++) {
       uint64_t a = s[i].addr, l = s[i].len;
-      if (!valid(a, l)) return NULL;
+      bad |= (l - 1 > ~a) | (l == 0);
       pieces += l <= max_seg ? 1 : (l - 1) / max_seg + 1;
+    }
+  } else if (max_seg > mask) {
+    /* pieces end only at (mask + 1) boundaries: one per window an entry touches */
+    int sh = __builtin_ctzll(mask + 1);
+    for (size_t i = 0; i < n; i++) {
+      uint64_t a = s[i].addr, l = s[i].len;
+      bad |= (l - 1 > ~a) | (l == 0);
+      pieces += ((a + (l - 1)) >> sh) - (a >> sh) + 1;
     }
   } else {
     for (size_t i = 0; i < n; i++) {
@@ -90,6 +106,7 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
       }
     }
   }
+  if (bad) return NULL;
   entry *d = malloc((pieces ? pieces : 1) * sizeof *d), *p = d;
   if (pieces == n) { memcpy(d, s, n * sizeof *d); *out_n = n; return d; } /* nothing to cut */
   for (size_t i = 0; i < n; i++) {
@@ -103,6 +120,34 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
   }
   *out_n = pieces;
   return d;
+}
+
+/* The chunk cursor of assembly/cursor.ts: up to max chunks of at most k bytes (k = 0:
+   whole entries), never spanning two entries; the full chunks of an entry go out in a
+   counted loop (a shift, not a division, when k is a power of two). */
+typedef struct { const entry *e; size_t n, pos; uint64_t off, k; } cursor;
+static size_t cursor_next(cursor *c, entry *out, size_t max) {
+  uint64_t kk = c->k ? c->k : UINT64_MAX;
+  int pow2 = (kk & (kk - 1)) == 0, ks = __builtin_ctzll(kk);
+  entry *o = out, *end = out + max;
+  size_t pos = c->pos;
+  uint64_t off = c->off;
+  while (o < end && pos < c->n) {
+    uint64_t l = c->e[pos].len, a = c->e[pos].addr + off, rem = l - off;
+    if (rem > kk) {
+      size_t full = pow2 ? (rem - 1) >> ks : (rem - 1) / kk, room = (size_t)(end - o);
+      if (full > room) full = room;
+      for (entry *stop = o + full; o < stop; o++, a += kk) { o->addr = a; o->len = kk; }
+      rem -= full * kk;
+    }
+    if (o == end) { off = l - rem; break; }
+    if (rem) { o->addr = a; o->len = rem; o++; }
+    off = 0;
+    pos++;
+  }
+  c->pos = pos;
+  c->off = off;
+  return (size_t)(o - out);
 }
 
 static uint64_t *prefix(const entry *e, size_t n) {
@@ -158,14 +203,18 @@ static uint64_t pipeline(const entry *e, size_t n, int iommu) {
   return h;
 }
 
+/* wall: CLOCK_MONOTONIC; cpu: CPU time of this process (what the Node side measures
+   with process.cpuUsage() under --clock cpu) */
+static clockid_t clock_id = CLOCK_MONOTONIC;
 static uint64_t now_ns(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock_id, &ts);
   return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) { fprintf(stderr, "usage: %s OP N REPS SEED\n", argv[0]); return 2; }
+  if (argc != 5 && argc != 6) { fprintf(stderr, "usage: %s OP N REPS SEED [wall|cpu]\n", argv[0]); return 2; }
+  if (argc == 6 && !strcmp(argv[5], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
   /* keep freed blocks for reuse, as the wasm heap does: no page faults per rep */
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
@@ -220,17 +269,14 @@ int main(int argc, char **argv) {
       /* the chunk cursor: batches of 4096 chunks of at most 4 KiB, each handed to a
          consumer folding (count << 32) | xor of the low addr words */
       static entry batch[4096];
+      cursor c = { e, n, 0, 0, 4096 };
       uint32_t x = 0;
       uint64_t cnt = 0;
-      size_t b = 0;
-      for (size_t i = 0; i < n; i++)
-        for (uint64_t off = 0; off < e[i].len; off += 4096) {
-          batch[b].addr = e[i].addr + off;
-          batch[b].len = e[i].len - off < 4096 ? e[i].len - off : 4096;
-          if (++b == 4096) { for (size_t j = 0; j < b; j++) x ^= (uint32_t)batch[j].addr; cnt += b; b = 0; }
-        }
-      for (size_t j = 0; j < b; j++) x ^= (uint32_t)batch[j].addr;
-      cnt += b;
+      size_t b;
+      while ((b = cursor_next(&c, batch, 4096)) > 0) {
+        for (size_t j = 0; j < b; j++) x ^= (uint32_t)batch[j].addr;
+        cnt += b;
+      }
       value = (cnt << 32) | x;
     } else if (!strcmp(op, "map-pipeline")) value = pipeline(e, n, 1);
     else if (!strcmp(op, "map-pipeline-direct")) value = pipeline(e, n, 0);

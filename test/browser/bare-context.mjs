@@ -17,7 +17,7 @@ function load(url) {
 
 async function link(specifier, referrer) {
   if (specifier.startsWith("node:")) throw new Error(`${referrer.identifier} imports ${specifier}: not available in browsers`);
-  if (specifier === "zod") return load(new URL("node_modules/zod/index.js", root).href);
+  if (specifier === "zod" || specifier.startsWith("zod/")) return load(import.meta.resolve(specifier));
   if (specifier.startsWith(".")) return load(new URL(specifier, referrer.identifier).href);
   throw new Error(`${referrer.identifier} imports bare "${specifier}": browsers need an import map for it`);
 }

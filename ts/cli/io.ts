@@ -23,11 +23,11 @@ export class InputError extends Error {
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
 /**
- * The bytes of `file` (`-` is standard input), decoded as UTF-8. Stops reading as soon as
+ * The bytes of `file` (`-` is standard input); parseScenarioBytes decodes them strictly. Stops reading as soon as
  * more than `max` bytes arrived, so `/dev/zero`, an endless FIFO or stdin cost at most
  * `max` bytes of memory.
  */
-export async function readInput(file: string, max = MAX_INPUT): Promise<string> {
+export async function readInput(file: string, max = MAX_INPUT): Promise<Uint8Array> {
   const stream = file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
   const chunks: Buffer[] = [];
   let size = 0;
@@ -43,7 +43,7 @@ export async function readInput(file: string, max = MAX_INPUT): Promise<string> 
   } finally {
     if (file === "-") process.stdin.destroy();
   }
-  return Buffer.concat(chunks, size).toString("utf8");
+  return Buffer.concat(chunks, size);
 }
 
 /**

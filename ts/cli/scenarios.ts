@@ -5,7 +5,7 @@
  * the number of files. Exit 2 if any file is invalid, else 1 if any scenario failed, else 0.
  */
 import type { Core } from "../core/loader.js";
-import { parseScenarioText, ScenarioError, formatPath, type Issue } from "../scenario/validate.js";
+import { parseScenarioBytes, ScenarioError, formatPath } from "../scenario/validate.js";
 import { runScenario, type StepOutcome } from "../scenario/runner.js";
 import { writeRunJson } from "../scenario/output.js";
 import type { Scenario } from "../scenario/schema.js";
@@ -20,14 +20,13 @@ const err = (s: string) => process.stderr.write(s);
 
 function problemsOf(e: ScenarioError | InputError): { problems: Problem[]; more: number } {
   if (e instanceof InputError) return { problems: [{ path: "", code: e.code, message: e.message }], more: 0 };
-  const issues = e.issues as (Issue & { code?: string })[];
-  const problems = issues.map((i) => ({ path: i.path.length ? formatPath(i.path) : "", code: i.code ?? "invalid", message: i.message }));
-  return { problems, more: (e as { more?: number }).more ?? 0 };
+  const problems = e.issues.map((i) => ({ path: i.path.length ? formatPath(i.path) : "", code: i.code, message: i.message }));
+  return { problems, more: e.more };
 }
 
 async function load(file: string): Promise<Outcome> {
   try {
-    return { file, status: "valid", scenario: parseScenarioText(await readInput(file)) };
+    return { file, status: "valid", scenario: parseScenarioBytes(await readInput(file)) };
   } catch (e) {
     if (e instanceof ScenarioError || e instanceof InputError) return { file, status: "invalid", ...problemsOf(e) };
     throw e;
@@ -38,7 +37,7 @@ const label = (file: string) => (file === "-" ? "(stdin)" : file);
 
 /** The human-readable lines for an invalid file, always on stderr. */
 function printProblems(o: Extract<Outcome, { status: "invalid" }>): void {
-  const input = o.problems.length === 1 && o.problems[0]!.path === "" && o.problems[0]!.code !== "invalid";
+  const input = o.problems.length === 1 && o.problems[0]!.path === "" && ["unreadable", "too_big", "not_found"].includes(o.problems[0]!.code);
   if (input) err(`dmabuf-map: ${label(o.file)}: ${o.problems[0]!.message}\n`);
   else {
     err(`${label(o.file)}: invalid scenario: ${o.problems.length + o.more} problem(s)\n`);

@@ -37,8 +37,21 @@ export function* chunksOf(core: Core, src: number, k: bigint): Generator<[bigint
 
 /**
  * Calls fn with each batch of chunks as interleaved addr, len words over wasm memory
- * (no copy, no per-chunk allocation). The view is valid only during the call.
+ * (no copy, no per-chunk allocation). The view is valid only during the call. A plain
+ * loop (no generator): this is the fast path.
  */
 export function forEachChunkBatch(core: Core, src: number, k: bigint, fn: (words: BigUint64Array) => void): void {
-  for (const view of batches(core, src, k)) fn(view);
+  const x = wasm(core);
+  const cur = core.check(x.cur_new(src, k), "chunks");
+  const buf = x.buf_new(BATCH * LAYOUT.ENTRY_BYTES);
+  try {
+    core.check(buf, "chunks");
+    const ptr = core.ptr(x.buf_ptr(buf), "chunks");
+    for (let n = core.check(x.cur_next(cur, buf, BATCH), "chunks"); n > 0; n = core.check(x.cur_next(cur, buf, BATCH), "chunks")) {
+      fn(new BigUint64Array(core.memory.buffer, ptr, n * 2));
+    }
+  } finally {
+    x.cur_free(cur);
+    if (buf > 0) x.buf_free(buf);
+  }
 }

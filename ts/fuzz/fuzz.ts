@@ -1,17 +1,25 @@
 /**
- * Seeded fuzzing of operation sequences over random topologies. After every step it
- * checks the model's invariants; every `epoch` steps it tears everything down and checks
- * that IOVA allocators and the wasm heap and handle table are back where they started.
- * A violation is shrunk to a minimal scenario that `dmabuf-map run` accepts.
+ * Differential fuzzing of operation sequences over random topologies. Every step runs
+ * on the model and on the lifecycle reference (ts/reference/lifecycle.ts, written from
+ * docs/rules.md); the code, every result field, the notifications and each new
+ * mapping's entries must agree. Around that, invariants of the model's own
+ * bookkeeping: a failed step changes nothing; mappings lie where the address rules
+ * allow; IOVA regions never overlap and the allocator accounts for exactly them. Every
+ * `epoch` steps everything is torn down and IOVA allocators, the wasm heap and the
+ * handle table must be back where they started. What the fuzzer expects (revoked,
+ * pinned, lock holders, P2P paths, live names) comes from the reference, never from
+ * the model. A violation is shrunk to a minimal scenario that `dmabuf-map run` accepts.
  */
 import type { Core } from "../core/loader.js";
 import { DmaBufError, type ErrorCode } from "../core/errors.js";
 import { hex, PAGE } from "../core/u64.js";
 import { DmaBufModel } from "../model/model.js";
 import { vfioExporter } from "../exporters/vfio.js";
-import type { Mapping } from "../model/attachment.js";
+import type { TopologySpec } from "../model/topology.js";
+import type { TraceRecord } from "../model/trace.js";
 import { executeStep } from "../scenario/runner.js";
-import type { Scenario, Step } from "../scenario/schema.js";
+import type { Step } from "../scenario/schema.js";
+import { LifecycleRef, pinCount, ROWS, type Entry, type RefOutcome } from "../reference/lifecycle.js";
 import { Rng, randomTopology, nextSteps, type Pools } from "./generate.js";
 
 export interface Violation {
@@ -30,12 +38,29 @@ export interface Leaks {
   handles: number;
 }
 
+/** How often the generated steps reached each outcome (teardown steps not counted). */
+export interface Coverage {
+  /** "op outcome" ("map ok", "map EBUSY") → steps. */
+  outcomes: Record<string, number>;
+  /** Lifecycle table row (docs/rules.md#lifecycle: L1…L24, L10b = static importer's EBUSY) → steps it decided. */
+  rows: Record<string, number>;
+  /** "path interconnect container" of map steps that reached the address rules
+   *  (row L13, L14 or ok); path is the P2P path for mmio backings, else "system". */
+  maps: Record<string, number>;
+}
+
 export interface FuzzReport {
   seed: number;
+  /** Generated operations run (exactly the requested number). */
   ops: number;
+  /** Teardown steps run at the end of each epoch (checked like any other). */
+  teardown: number;
   errors: Partial<Record<ErrorCode, number>>;
+  /** Steps where the model and the reference disagreed. */
+  differences: number;
   violations: Violation[];
   leaks: Leaks;
+  coverage: Coverage;
   /** The shrunk scenario reproducing the first violation. */
   repro?: unknown;
 }
@@ -43,27 +68,23 @@ export interface FuzzReport {
 export interface FuzzOptions {
   seed: number;
   ops: number;
-  /** Steps per topology before a full teardown and leak check (default 2000). */
+  /** Steps per topology before a full teardown and leak check (default 500). */
   epoch?: number;
   onProgress?: (done: number, total: number) => void;
   /** Extra check after every step (tests use it to plant a bug for the shrinker). */
   extraInvariant?: (model: DmaBufModel, step: Step, ok: boolean) => string | undefined;
+  /** Makes the model under test (tests wrap it to plant bugs); default `new DmaBufModel`. */
+  model?: (core: Core, topology: TopologySpec) => DmaBufModel;
 }
 
 type Topo = ReturnType<typeof randomTopology>;
+type Ctx = { core: Core; extra: FuzzOptions["extraInvariant"]; model: NonNullable<FuzzOptions["model"]> };
 
-/** Live objects as the fuzzer itself tracks them (independently of the model). */
-class Live {
-  buffers = new Set<string>();
-  attachments = new Set<string>();
-  /** Live attachments per buffer, in attach order, with their dynamic flag. */
-  atts = new Map<string, { name: string; dynamic: boolean }[]>();
-  mappings = new Set<string>();
-}
-
-function fingerprint(model: DmaBufModel, live: Live, core: Core): string {
+/** Every live object's state in the model, the IOVA allocators and the wasm heap. */
+function fingerprint(model: DmaBufModel, ref: LifecycleRef, core: Core): string {
   const parts: string[] = [];
-  for (const name of live.buffers) {
+  for (const [name, rb] of ref.buffers) {
+    if (rb.closed) continue;
     const b = model.buffers.get(name)!;
     parts.push(`${name}:${b.revoked}:${b.lock.holder}:${b.pinCount()}:${b.backing.kind}:${b.backing.ranges.hash()}:` +
       b.attachments.map((a) => `${a.name}/${a.pins}/${a.mappings.map((m) => m.name + (m.stale ? "*" : "")).join(",")}`).join(";"));
@@ -77,47 +98,45 @@ function fingerprint(model: DmaBufModel, live: Live, core: Core): string {
   return parts.join("|");
 }
 
-function inside(entries: readonly { addr: bigint; len: bigint }[], allowed: readonly { addr: bigint; len: bigint }[]): string | undefined {
+const show = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? hex(x) : x));
+const showEntries = (es: readonly Entry[]) => `[${es.slice(0, 4).map((e) => `${hex(e.addr)} +${hex(e.len)}`).join(", ")}${es.length > 4 ? `, … ${es.length} in all` : ""}]`;
+
+function inside(entries: readonly Entry[], allowed: readonly Entry[]): string | undefined {
   for (const e of entries) {
     if (!allowed.some((w) => e.addr >= w.addr && e.addr + e.len <= w.addr + w.len)) {
-      return `entry ${hex(e.addr)} +${hex(e.len)} lies outside [${allowed.map((w) => `${hex(w.addr)} +${hex(w.len)}`).join(", ")}]`;
+      return `entry ${hex(e.addr)} +${hex(e.len)} lies outside ${showEntries(allowed)}`;
     }
   }
   return undefined;
 }
 
-/** Where a fresh mapping's entries may lie, by interconnect and address rule. */
-function checkMapping(model: DmaBufModel, m: Mapping): string | undefined {
-  const a = m.attachment;
-  const b = a.buffer;
-  const entries: { addr: bigint; len: bigint }[] = [];
-  for (const [addr, len] of m.container.chunks()) entries.push({ addr, len });
+/** Where a fresh mapping's entries may lie (docs/rules.md#address-rules), from the reference's record. */
+function checkPlacement(model: DmaBufModel, ref: LifecycleRef, name: string, entries: Entry[]): string | undefined {
+  const rm = ref.mappings.get(name)!;
+  const b = rm.att.buffer;
   const bytes = entries.reduce((s, e) => s + e.len, 0n);
-  if (bytes !== b.size) return `mapping ${m.name} covers ${hex(bytes)} bytes of a ${hex(b.size)} buffer`;
-  const backing = b.backing.ranges.entries();
-  const bar = b.backing.bar;
-  const dev = a.device;
-  const regions = m.product.regions ?? [];
-  if (m.interconnect === "physvec") return inside(entries, backing);
-  if (m.interconnect === "iov") return inside(entries, [{ addr: 0n, len: bar!.size }]);
-  const path = b.backing.kind === "mmio" ? model.topology.p2pPath(b.exporter, dev) : "system";
-  if (path === "NOT_SUPPORTED") return `mapping ${m.name} exists without a P2P path`;
-  if (path === "BUS_ADDR") return inside(entries, backing.map((e) => ({ addr: e.addr - bar!.cpu + bar!.bus, len: e.len })));
-  if (dev.iommu) {
-    if (!regions.length) return `mapping ${m.name} through an IOMMU holds no IOVA region`;
-    return inside(regions, [{ addr: dev.iommu.base, len: dev.iommu.size }]) ?? inside(entries, regions);
+  if (bytes !== b.size) return `mapping ${name} covers ${hex(bytes)} bytes of a ${hex(b.size)} buffer`;
+  if (rm.ic === "physvec") return inside(entries, b.ranges);
+  if (rm.ic === "iov") return inside(entries, [{ addr: 0n, len: b.bar!.size }]);
+  const path = b.kind === "mmio" ? ref.path(b.exporter, rm.att.importer) : "system";
+  if (path === "NOT_SUPPORTED") return `mapping ${name} exists without a P2P path`;
+  if (path === "BUS_ADDR") return inside(entries, b.ranges.map((e) => ({ addr: e.addr - b.bar!.cpu + b.bar!.bus, len: e.len })));
+  const iommu = ref.devices[rm.att.importer]!.iommu;
+  if (iommu) {
+    const regions = model.mappings.get(name)!.product.regions ?? [];
+    if (!regions.length) return `mapping ${name} through an IOMMU holds no IOVA region`;
+    return inside(regions, [{ addr: iommu.base, len: iommu.size }]) ?? inside(entries, regions);
   }
-  return inside(entries, backing);
+  return inside(entries, b.ranges);
 }
 
-/** Live IOVA regions of a device never overlap, and the allocator accounts for all of them. */
-function checkIova(model: DmaBufModel, live: Live, device: string): string | undefined {
+/** Live IOVA regions of a device never overlap; the allocator accounts for them and agrees with the reference's. */
+function checkIova(model: DmaBufModel, ref: LifecycleRef, device: string): string | undefined {
   const alloc = model.topology.iova.get(device);
   if (!alloc) return undefined;
-  const regions = [...live.mappings]
-    .map((n) => model.mappings.get(n)!)
-    .filter((m) => m.attachment.device.name === device)
-    .flatMap((m) => m.product.regions ?? [])
+  const regions = [...ref.mappings.values()]
+    .filter((m) => !m.unmapped && m.att.importer === device)
+    .flatMap((m) => model.mappings.get(m.name)!.product.regions ?? [])
     .sort((x, y) => (x.addr < y.addr ? -1 : 1));
   for (let i = 1; i < regions.length; i++) {
     const p = regions[i - 1]!;
@@ -126,58 +145,91 @@ function checkIova(model: DmaBufModel, live: Live, device: string): string | und
   const used = regions.reduce((s, r) => s + ((r.len + PAGE - 1n) & ~(PAGE - 1n)), 0n);
   const st = alloc.stats();
   if (st.free !== alloc.size - used || st.regions !== regions.length) return `IOVA of ${device}: ${hex(st.free)} free in ${st.regions} regions, but live mappings hold ${hex(used)} in ${regions.length}`;
+  const want = ref.iova.get(device)!;
+  const free = want.free.reduce((s, x) => s + x.len, 0n);
+  if (st.free !== free || st.extents !== want.free.length || st.regions !== want.regions) {
+    return `IOVA of ${device}: ${hex(st.free)} free in ${st.extents} extents and ${st.regions} regions; the reference has ${hex(free)} in ${want.free.length} and ${want.regions}`;
+  }
   return undefined;
 }
 
-/** Steps that tear down whatever is live: unlock, unmap, unpin, detach, close. */
-function teardown(model: DmaBufModel, live: Live): Step[] {
+/** Where the model's step differs from the reference's outcome (undefined when it agrees). */
+function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec: TraceRecord, want: RefOutcome): string | undefined {
+  const got = rec.ok ? "ok" : rec.error;
+  const expected = want.code ?? "ok";
+  if (got !== expected) return `${st.op} gave ${got}${rec.message ? ` (${rec.message})` : ""}; the reference says ${expected} (row ${want.row})`;
+  const gr = (rec.result ?? {}) as Record<string, unknown>;
+  const wr = (want.result ?? {}) as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(wr), ...Object.keys(gr)])) {
+    if (show(gr[k]) !== show(wr[k])) return `${st.op} result ${k} = ${show(gr[k])}; the reference says ${show(wr[k])}`;
+  }
+  if (show(rec.notifications) !== show(want.notified)) return `${st.op} delivered move_notify to ${show(rec.notifications)}; the reference says ${show(want.notified)}`;
+  if (st.op === "map" && rec.ok) {
+    const name = st.as ?? `#${i}`;
+    const rm = ref.mappings.get(name)!;
+    const entries = model.mappingEntries(name, Infinity);
+    if (show(entries) !== show(rm.entries)) return `map ${name} entries ${showEntries(entries)}; the reference says ${showEntries(rm.entries)}`;
+    const m = model.mappings.get(name)!;
+    const provider = m.container.kind === "physvec" ? m.container.header().provider : undefined;
+    if (show(provider) !== show(rm.provider)) return `map ${name} provider ${show(provider)}; the reference says ${show(rm.provider)}`;
+  }
+  return undefined;
+}
+
+/** Steps that tear down whatever the reference says is live: unlock, unmap, unpin, detach, close. */
+function teardown(ref: LifecycleRef): Step[] {
   const steps: Step[] = [];
-  for (const bn of live.buffers) {
-    const b = model.buffers.get(bn)!;
-    if (b.lock.holder !== undefined) steps.push({ op: "unlock", buffer: bn, holder: b.lock.holder });
-    for (const a of [...b.attachments].reverse()) {
-      const lock = (inner: Step[]) => (a.dynamic ? [{ op: "lock", buffer: bn, holder: a.importer } as Step, ...inner, { op: "unlock", buffer: bn, holder: a.importer } as Step] : inner);
-      const unmaps: Step[] = a.mappings.filter((m) => m.interconnect !== "iov").map((m) => ({ op: "unmap", mapping: m.name }));
-      const unpins: Step[] = Array.from({ length: a.pins }, () => ({ op: "unpin", attachment: a.name }));
-      if (unmaps.length || unpins.length) steps.push(...lock([...unmaps, ...unpins]));
+  for (const b of ref.buffers.values()) {
+    if (b.closed) continue;
+    if (b.holder !== undefined) steps.push({ op: "unlock", buffer: b.name, holder: b.holder });
+    for (const a of [...b.atts].reverse()) {
+      const inner: Step[] = [
+        ...a.maps.filter((m) => m.ic !== "iov").map((m): Step => ({ op: "unmap", mapping: m.name })),
+        ...Array.from({ length: a.pins }, (): Step => ({ op: "unpin", attachment: a.name })),
+      ];
+      if (inner.length && a.dynamic) steps.push({ op: "lock", buffer: b.name, holder: a.importer }, ...inner, { op: "unlock", buffer: b.name, holder: a.importer });
+      else steps.push(...inner);
       steps.push({ op: "detach", attachment: a.name });
     }
-    steps.push({ op: "close", buffer: bn });
+    steps.push({ op: "close", buffer: b.name });
   }
   return steps;
 }
 
 interface EpochResult {
   steps: Step[];
+  generated: number;
   violations: Violation[];
   errors: Map<ErrorCode, number>;
   leaks: Leaks;
+  coverage: Coverage;
 }
+
+const bump = (o: Record<string, number>, k: string) => void (o[k] = (o[k] ?? 0) + 1);
 
 /**
  * Runs `steps` (or, when `generate` is given, steps it generates up to `budget`) on a
- * fresh model, checking invariants after each, then tears down and checks for leaks.
+ * fresh model and reference, comparing and checking after each, then tears down and
+ * checks for leaks.
  */
-function runEpoch(
-  core: Core, topo: Topo, opts: { steps?: Step[]; generate?: Rng; budget: number; epoch: number; base: number; extra?: FuzzOptions["extraInvariant"]; progress?: (n: number) => void },
-): EpochResult {
+function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; budget: number; epoch: number; base: number; progress?: () => void }): EpochResult {
+  const { core } = ctx;
   const before = core.usage();
-  const model = new DmaBufModel(core, topo, { exporter: vfioExporter });
-  const live = new Live();
-  const out: EpochResult = { steps: [], violations: [], errors: new Map(), leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 } };
+  const model = ctx.model(core, topo);
+  const ref = new LifecycleRef(topo);
+  const out: EpochResult = { steps: [], generated: 0, violations: [], errors: new Map(), leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {} } };
   const violate = (invariant: string, message: string) => out.violations.push({ op: opts.base + out.steps.length - 1, epoch: opts.epoch, invariant, message });
-  const pools: Pools = { buffers: [], attachments: [], mappings: [] };
-  const counter = { n: 0 };
-  let queue: Step[] = opts.steps ? [...opts.steps] : [];
-  const runOne = (st: Step) => {
+  const runOne = (st: Step, counted: boolean) => {
     out.steps.push(st);
     const i = out.steps.length - 1;
-    const fp = fingerprint(model, live, core);
-    const att = "attachment" in st ? model.attachments.get(st.attachment) : undefined;
-    const buf = "buffer" in st ? model.buffers.get(st.buffer) : att?.buffer;
-    const revokedBefore = buf?.revoked;
-    const pinsBefore = buf && !buf.closed ? buf.pinCount() : 0;
-    const expectNotified = buf ? [...(live.atts.get(buf.name) ?? [])].reverse().filter((a) => a.dynamic).map((a) => a.name) : [];
+    const fp = fingerprint(model, ref, core);
+    const rb = "buffer" in st && st.op !== "export" ? ref.buffers.get(st.buffer)
+      : "attachment" in st ? ref.attachments.get(st.attachment)?.buffer : undefined;
+    const revokedBefore = rb?.revoked;
+    const pinsBefore = rb ? pinCount(rb) : 0;
+    const ra = st.op === "map" ? ref.attachments.get(st.attachment) : undefined;
+    const mapKey = ra && `${ra.buffer.kind === "mmio" ? ref.path(ra.buffer.exporter, ra.importer) : "system"} ${ra.ic} ${st.op === "map" ? (st.container ?? { sgt: "sgt", physvec: "physvec", iov: "ranges" }[ra.ic]) : ""}`;
+    const want = ref.step(st, i);
     let ok = true;
     try {
       executeStep(model, st, i);
@@ -185,79 +237,73 @@ function runEpoch(
       if (!(e instanceof DmaBufError)) throw e;
       ok = false;
       out.errors.set(e.code, (out.errors.get(e.code) ?? 0) + 1);
-      const after = fingerprint(model, live, core);
+      const after = fingerprint(model, ref, core);
       if (after !== fp) violate("failed-step-changed-state", `${st.op} failed with ${e.code} but changed state:\n  before ${fp}\n  after  ${after}`);
     }
+    if (counted) {
+      bump(out.coverage.outcomes, `${st.op} ${want.code ?? "ok"}`);
+      if (want.row !== "ok") bump(out.coverage.rows, want.row);
+      if (mapKey && (want.row === "ok" || want.row === "L13" || want.row === "L14")) bump(out.coverage.maps, mapKey);
+    }
     const rec = model.trace[model.trace.length - 1]!;
-    if (ok) {
+    const diff = compare(model, ref, st, i, rec, want);
+    if (diff) violate("reference", diff);
+    else if (ok) {
       switch (st.op) {
-        case "export":
-          live.buffers.add(st.buffer);
-          live.atts.set(st.buffer, []);
-          break;
-        case "attach":
-          live.atts.get(st.buffer)!.push({ name: st.as, dynamic: st.dynamic ?? false });
-          live.attachments.add(st.as);
-          break;
         case "map": {
-          const m = model.mappings.get(st.as!)!;
-          live.mappings.add(m.name);
-          if (revokedBefore) violate("revoked-buffer-mapped", `map ${m.name} succeeded on revoked ${m.attachment.buffer.name}`);
-          const outside = checkMapping(model, m);
+          const name = st.as ?? `#${i}`;
+          if (revokedBefore) violate("revoked-buffer-mapped", `map ${name} succeeded on revoked ${rb!.name}`);
+          const outside = checkPlacement(model, ref, name, model.mappingEntries(name, Infinity));
           if (outside) violate("mapping-outside-backing", outside);
-          const iova = checkIova(model, live, m.attachment.device.name);
+          const iova = checkIova(model, ref, ref.mappings.get(name)!.att.importer);
           if (iova) violate("iova-accounting", iova);
           break;
         }
-        case "unmap": {
-          const m = model.mappings.get(st.mapping)!;
-          live.mappings.delete(m.name);
-          const bad = checkIova(model, live, m.attachment.device.name);
+        case "unmap":
+        case "detach": {
+          const device = st.op === "unmap" ? ref.mappings.get(st.mapping)!.att.importer : ref.attachments.get(st.attachment)!.importer;
+          const bad = checkIova(model, ref, device);
           if (bad) violate("iova-accounting", bad);
           break;
         }
-        case "detach": {
-          const a = model.attachments.get(st.attachment)!;
-          for (const n of [...live.mappings]) if (model.mappings.get(n)!.attachment === a) live.mappings.delete(n);
-          const list = live.atts.get(a.buffer.name)!;
-          list.splice(list.findIndex((x) => x.name === a.name), 1);
-          live.attachments.delete(a.name);
-          break;
-        }
-        case "close":
-          live.buffers.delete(st.buffer);
-          break;
         case "move":
-        case "revoke":
-        case "restore": {
-          if (st.op === "move" && pinsBefore) violate("pinned-buffer-moved", `move of ${st.buffer} succeeded with ${pinsBefore} pin(s)`);
-          const r = rec.result as { notified: string[] };
-          const want = st.op === "restore" && !revokedBefore ? [] : expectNotified;
-          if (JSON.stringify(r.notified) !== JSON.stringify(want) || JSON.stringify(rec.notifications) !== JSON.stringify(want)) {
-            violate("notify-order", `${st.op} ${st.buffer} notified [${r.notified}], expected [${want}] (dynamic importers, newest first)`);
-          }
+          if (pinsBefore) violate("pinned-buffer-moved", `move of ${st.buffer} succeeded with ${pinsBefore} pin(s)`);
           break;
-        }
       }
     }
-    const extra = opts.extra?.(model, st, ok);
+    const extra = ctx.extra?.(model, st, ok);
     if (extra) violate("extra", extra);
   };
-  while (out.steps.length < opts.budget && (queue.length || opts.generate)) {
-    if (!queue.length) queue = nextSteps(opts.generate!, topo.devices, pools, counter, live);
-    const st = queue.shift();
-    if (!st) continue;
-    runOne(st);
-    opts.progress?.(1);
+  // the first violation ends the epoch: after a difference the two states part ways
+  const go = () => !out.violations.length;
+  if (opts.steps) for (const st of opts.steps) if (go()) runOne(st, false);
+  if (opts.generate) {
+    const pools: Pools = { buffers: [], attachments: [], mappings: [] };
+    const counter = { n: 0 };
+    const live = {
+      buffer: (n: string) => ref.buffers.get(n)?.closed === false,
+      attachment: (n: string) => ref.attachments.get(n)?.detached === false,
+      mapping: (n: string) => ref.mappings.get(n)?.unmapped === false,
+    };
+    let queue: Step[] = [];
+    while (out.generated < opts.budget && go()) {
+      if (!queue.length) queue = nextSteps(opts.generate, topo.devices, pools, counter, live);
+      const st = queue.shift();
+      if (!st) continue;
+      runOne(st, true);
+      out.generated++;
+      opts.progress?.();
+    }
   }
-  for (const st of teardown(model, live)) runOne(st);
+  if (go()) for (const st of teardown(ref)) if (go()) runOne(st, false);
+  const clean = go();
   const endOp = opts.base + out.steps.length;
-  const leftovers = [...live.buffers];
-  if (leftovers.length) out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "teardown", message: `buffers still open after teardown: ${leftovers.join(", ")}` });
+  const leftovers = [...ref.buffers.values()].filter((b) => !b.closed).map((b) => b.name);
+  if (clean && leftovers.length) out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "teardown", message: `buffers still open after teardown: ${leftovers.join(", ")}` });
   for (const [d, a] of model.topology.iova) {
-    if (!a.pristine()) {
+    if (clean && !a.pristine()) {
       out.leaks.iova++;
-      out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "leak", message: `IOVA space of ${d} is not back to one free extent: ${JSON.stringify(a.stats(), (_k, v) => (typeof v === "bigint" ? hex(v) : v))}` });
+      out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "leak", message: `IOVA space of ${d} is not back to one free extent: ${show(a.stats())}` });
     }
   }
   model.dispose();
@@ -265,7 +311,7 @@ function runEpoch(
   out.leaks.heapBytes = Number(after.bytes - before.bytes);
   out.leaks.heapBlocks = after.blocks - before.blocks;
   out.leaks.handles = after.handles - before.handles;
-  if (out.leaks.heapBytes || out.leaks.heapBlocks || out.leaks.handles) {
+  if (clean && (out.leaks.heapBytes || out.leaks.heapBlocks || out.leaks.handles)) {
     out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "leak", message: `wasm heap not back to its baseline: ${JSON.stringify(out.leaks)}` });
   }
   return out;
@@ -287,8 +333,8 @@ function repair(steps: Step[]): Step[] {
 }
 
 /** Delta debugging: drops chunks of steps while the same invariant still breaks. */
-export function shrink(core: Core, topo: Topo, steps: Step[], invariant: string, extra?: FuzzOptions["extraInvariant"], maxRuns = 400): Step[] {
-  const fails = (cand: Step[]) => runEpoch(core, topo, { steps: cand, budget: Infinity, epoch: 0, base: 0, ...(extra ? { extra } : {}) }).violations.some((v) => v.invariant === invariant);
+function shrink(ctx: Ctx, topo: Topo, steps: Step[], invariant: string, maxRuns = 400): Step[] {
+  const fails = (cand: Step[]) => runEpoch(ctx, topo, { steps: cand, budget: 0, epoch: 0, base: 0 }).violations.some((v) => v.invariant === invariant);
   let cur = repair(steps);
   let runs = 0;
   for (let chunk = Math.max(1, cur.length >> 1); chunk >= 1 && runs < maxRuns; chunk >>= 1) {
@@ -307,31 +353,48 @@ export function toScenarioJson(name: string, topo: Topo, steps: Step[]): unknown
   return JSON.parse(JSON.stringify({ $schema: "../schemas/scenario.schema.json", name, ...topo, steps }, (_k, v) => (typeof v === "bigint" ? hex(v) : v)));
 }
 
+/** Runs `steps` on `topology` with every check of the fuzzer, then tears down: the violations (none when all held). */
+export function checkSteps(core: Core, topology: Topo, steps: Step[], model: FuzzOptions["model"] = defaultModel): Violation[] {
+  return runEpoch({ core, extra: undefined, model }, topology, { steps, budget: 0, epoch: 0, base: 0 }).violations;
+}
+
+const defaultModel = (c: Core, t: TopologySpec) => new DmaBufModel(c, t, { exporter: vfioExporter });
+
+/** Every row of the lifecycle table, for coverage reports. */
+export const TABLE_ROWS: readonly string[] = ROWS.map((r) => r.id);
+
+const sorted = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
 export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
   const rng = new Rng(opts.seed);
-  const epochLen = opts.epoch ?? 2000;
-  const report: FuzzReport = { seed: opts.seed, ops: 0, errors: {}, violations: [], leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 } };
-  let epoch = 0;
+  const epochLen = opts.epoch ?? 500;
+  const ctx: Ctx = { core, extra: opts.extraInvariant, model: opts.model ?? defaultModel };
+  const report: FuzzReport = {
+    seed: opts.seed, ops: 0, teardown: 0, errors: {}, differences: 0, violations: [],
+    leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {} },
+  };
+  const total = opts.ops;
+  const progress = opts.onProgress ? () => opts.onProgress!(report.ops + done, total) : undefined;
   let done = 0;
-  const progress = opts.onProgress ? (n: number) => opts.onProgress!((done += n), opts.ops) : undefined;
-  while (report.ops < opts.ops) {
+  for (let epoch = 0; report.ops < total; epoch++) {
     const topo = randomTopology(rng);
-    const budget = Math.min(epochLen, opts.ops - report.ops);
-    const r = runEpoch(core, topo, {
-      generate: rng, budget, epoch, base: report.ops, ...(opts.extraInvariant ? { extra: opts.extraInvariant } : {}), ...(progress ? { progress } : {}),
-    });
-    report.ops += r.steps.length;
+    done = 0;
+    const r = runEpoch(ctx, topo, { generate: rng, budget: Math.min(epochLen, total - report.ops), epoch, base: report.ops + report.teardown, ...(progress ? { progress: () => (done++, progress()) } : {}) });
+    report.ops += r.generated;
+    report.teardown += r.steps.length - r.generated;
     for (const [k, v] of r.errors) report.errors[k] = (report.errors[k] ?? 0) + v;
     for (const k of Object.keys(report.leaks) as (keyof Leaks)[]) report.leaks[k] += r.leaks[k];
+    for (const part of ["outcomes", "rows", "maps"] as const) for (const [k, v] of Object.entries(r.coverage[part])) report.coverage[part][k] = (report.coverage[part][k] ?? 0) + v;
+    report.differences += r.violations.filter((v) => v.invariant === "reference").length;
     if (r.violations.length) {
       report.violations.push(...r.violations);
-      const first = r.violations[0]!;
-      const min = shrink(core, topo, r.steps, first.invariant, opts.extraInvariant);
+      const min = shrink(ctx, topo, r.steps, r.violations[0]!.invariant);
       report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, topo, min);
       break;
     }
-    epoch++;
   }
-  report.errors = Object.fromEntries(Object.entries(report.errors).sort(([a], [b]) => (a < b ? -1 : 1)));
+  opts.onProgress?.(report.ops, total);
+  report.errors = sorted(report.errors);
+  for (const part of ["outcomes", "rows", "maps"] as const) report.coverage[part] = sorted(report.coverage[part]);
   return report;
 }

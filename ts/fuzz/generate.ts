@@ -36,7 +36,7 @@ type Devices = Scenario["devices"];
 
 export function randomTopology(r: Rng): Pick<Scenario, "hostBridges" | "switches" | "devices"> {
   const hostBridges = { rc0: { p2p: r.chance(0.7) }, rc1: { p2p: r.chance(0.5) } };
-  const switches = { sw0: { acsRedirect: r.chance(0.3) }, sw1: { acsRedirect: r.chance(0.3) } };
+  const switches = { sw0: { acsRedirect: r.chance(0.4) }, sw1: { acsRedirect: r.chance(0.4) } };
   const devices: Devices = {};
   const n = 5 + r.int(3);
   for (let i = 0; i < n; i++) {
@@ -52,7 +52,12 @@ export function randomTopology(r: Rng): Pick<Scenario, "hostBridges" | "switches
     if (r.chance(0.3)) d.segBoundaryMask = r.pick([0xffffn, 0x1fffn, U64_MAX]);
     devices[`d${i}`] = d;
   }
-  devices.d0!.pf = "d1"; // an SR-IOV pair: d0 is a VF of d1
+  devices.d0!.pf = "d1"; // an SR-IOV pair: d0 is a VF of d1, often placed beside it
+  if (devices.d1!.root !== undefined && r.chance(0.5)) {
+    const { root, switch: sw } = devices.d1!;
+    devices.d0 = { ...devices.d0!, root, ...(sw !== undefined ? { switch: sw } : {}) };
+    if (sw === undefined) delete devices.d0.switch;
+  }
   return { hostBridges, switches, devices };
 }
 
@@ -63,9 +68,9 @@ export interface Pools {
   mappings: { name: string; attachment: Pools["attachments"][number] }[];
 }
 
-function backing(r: Rng, devices: Devices, exporter: string, size: bigint): Extract<Step, { op: "export" }>["backing"] {
+function backing(r: Rng, devices: Devices, exporter: string, size: bigint, mmioChance = 0.6): Extract<Step, { op: "export" }>["backing"] {
   const bar = devices[exporter]!.bars?.[0];
-  const mmio = bar && r.chance(0.6);
+  const mmio = bar && r.chance(mmioChance);
   const pages = Number(size / PAGE);
   // split `pages` into 1..4 ranges, placed in order with gaps
   const parts: number[] = [];
@@ -93,83 +98,139 @@ function backing(r: Rng, devices: Devices, exporter: string, size: bigint): Extr
   return { kind: mmio ? "mmio" : "system", ranges };
 }
 
-/** Names known to be live, so that most steps act on live objects (some on dead ones). */
+/** Whether a name is live, as the fuzzer's reference knows it. */
 export interface LiveNames {
-  buffers: ReadonlySet<string>;
-  attachments: ReadonlySet<string>;
-  mappings: ReadonlySet<string>;
+  buffer(name: string): boolean;
+  attachment(name: string): boolean;
+  mapping(name: string): boolean;
 }
 
 /** Picks from `xs`, preferring (85%) entries whose name is live. */
-function prefer<T extends { name: string }>(r: Rng, xs: readonly T[], live: ReadonlySet<string>): T | undefined {
+function prefer<T extends { name: string }>(r: Rng, xs: readonly T[], live: (name: string) => boolean): T | undefined {
   if (!xs.length) return undefined;
-  if (live.size && r.chance(0.85)) {
-    const alive = xs.filter((x) => live.has(x.name));
+  if (r.chance(0.85)) {
+    const alive = xs.filter((x) => live(x.name));
     if (alive.length) return r.pick(alive);
   }
   return r.pick(xs);
 }
 
+/** What a generator hook sees. */
+interface Gen {
+  r: Rng;
+  devices: Devices;
+  devNames: string[];
+  pools: Pools;
+  fresh: (prefix: string) => string;
+  buffer: () => Pools["buffers"][number];
+  att: () => Pools["attachments"][number] | undefined;
+  live: LiveNames;
+  /** A dynamic importer's step, usually inside its lock / unlock (the rest tests row L10). */
+  locked: (a: Pools["attachments"][number], step: Step) => Step[];
+}
+
+/**
+ * One hook per step op: how often it is picked (of 100) and the steps it makes. A new
+ * op without a hook does not compile.
+ */
+const HOOKS: Record<Step["op"], { weight: number; make: (g: Gen) => Step[] }> = {
+  export: {
+    weight: 8,
+    make: ({ r, devices, devNames, pools, fresh }) => {
+      const name = fresh("b");
+      const size = BigInt(1 + r.int(24)) * PAGE;
+      // d0 is a VF of d1: its buffers are the ones an iov importer can reach
+      const exporter = r.chance(0.3) ? "d0" : r.chance(0.5) ? r.pick(["d1", "d2"]) : r.pick(devNames);
+      pools.buffers.push({ name, exporter, size });
+      const ics: InterconnectName[] = [];
+      if (r.chance(0.6)) ics.push("physvec");
+      if (r.chance(exporter === "d0" ? 0.7 : 0.3)) ics.push("iov");
+      return [{ op: "export", buffer: name, exporter, size, backing: backing(r, devices, exporter, size), dynamic: r.chance(0.7), pinnable: r.chance(0.7), interconnects: ics }];
+    },
+  },
+  attach: {
+    weight: 16,
+    make: ({ r, devices, devNames, pools, fresh, buffer }) => {
+      const { name: b, exporter } = buffer();
+      const as = fresh("a");
+      const pf = devices[exporter]!.pf;
+      if (pf !== undefined && r.chance(0.5)) {
+        // the PF of the exporting VF, asking for iov: mostly well-formed
+        pools.attachments.push({ name: as, buffer: b, importer: pf, dynamic: true });
+        return [{ op: "attach", buffer: b, importer: pf, as, dynamic: true, peer2peer: true, allowIc: r.chance(0.95), interconnects: ["iov", r.pick(["physvec", "sgt"] as const)] }];
+      }
+      const dynamic = r.chance(0.7);
+      // a neighbour below the exporter's switch (BUS_ADDR unless ACS redirects), d1, or anyone
+      const sw = devices[exporter]!.switch;
+      const near = sw === undefined ? [] : devNames.filter((d) => devices[d]!.switch === sw);
+      const importer = near.length && r.chance(0.3) ? r.pick(near) : r.chance(0.2) ? "d1" : r.pick(devNames);
+      pools.attachments.push({ name: as, buffer: b, importer, dynamic });
+      const k = r.int(20);
+      const wanted: InterconnectName[] = k < 7 ? ["sgt"] : k < 15 ? ["physvec", "sgt"] : [r.pick(["iov", "physvec", "sgt"] as const), r.pick(["physvec", "sgt"] as const)];
+      return [{ op: "attach", buffer: b, importer, as, dynamic, peer2peer: r.chance(0.7) ? dynamic : !dynamic, allowIc: r.chance(0.8), interconnects: wanted }];
+    },
+  },
+  map: {
+    weight: 22,
+    make: ({ r, pools, fresh, att, locked }) => {
+      const a = att();
+      if (!a) return [];
+      const as = fresh("m");
+      pools.mappings.push({ name: as, attachment: a });
+      const step: Step = { op: "map", attachment: a.name, as };
+      if (r.chance(0.7)) step.container = r.pick(CONTAINER_KINDS);
+      return locked(a, step);
+    },
+  },
+  unmap: {
+    weight: 12,
+    make: ({ r, pools, live, locked }) => {
+      const m = prefer(r, pools.mappings, live.mapping);
+      return m ? locked(m.attachment, { op: "unmap", mapping: m.name }) : [];
+    },
+  },
+  pin: { weight: 4, make: ({ att, locked }) => { const a = att(); return a ? locked(a, { op: "pin", attachment: a.name }) : []; } },
+  unpin: { weight: 4, make: ({ att, locked }) => { const a = att(); return a ? locked(a, { op: "unpin", attachment: a.name }) : []; } },
+  lock: { weight: 3, make: ({ r, buffer, devNames }) => [{ op: "lock", buffer: buffer().name, holder: r.pick(devNames) }] },
+  unlock: { weight: 3, make: ({ r, buffer, devNames }) => [{ op: "unlock", buffer: buffer().name, holder: r.pick(devNames) }] },
+  detach: { weight: 7, make: ({ att }) => { const a = att(); return a ? [{ op: "detach", attachment: a.name }] : []; } },
+  move: {
+    weight: 9,
+    make: (g) => {
+      const { r, devices, pools, buffer } = g;
+      const b = buffer();
+      // a VF's buffer often moves to system memory, where its iov mappings cannot follow
+      const move: Step = { op: "move", buffer: b.name, backing: backing(r, devices, b.exporter, b.size, devices[b.exporter]!.pf !== undefined ? 0.4 : 0.6) };
+      // then, as after a move_notify, an importer maps the buffer again
+      const importers = pools.attachments.filter((a) => a.buffer === b.name);
+      return importers.length && r.chance(0.5) ? [move, ...HOOKS.map.make({ ...g, att: () => prefer(r, importers, g.live.attachment) })] : [move];
+    },
+  },
+  revoke: { weight: 4, make: ({ buffer }) => [{ op: "revoke", buffer: buffer().name }] },
+  restore: { weight: 2, make: ({ buffer }) => [{ op: "restore", buffer: buffer().name }] },
+  close: { weight: 6, make: ({ buffer }) => [{ op: "close", buffer: buffer().name }] },
+};
+
+const OPS = Object.keys(HOOKS) as Step["op"][];
+const TOTAL_WEIGHT = OPS.reduce((s, op) => s + HOOKS[op].weight, 0);
+
 /** Generates the next few steps (a lock/op/unlock group counts as several). */
 export function nextSteps(r: Rng, devices: Devices, pools: Pools, counter: { n: number }, live: LiveNames): Step[] {
-  const devNames = Object.keys(devices);
-  const fresh = (p: string) => `${p}${counter.n++}`;
-  const buffer = () => prefer(r, pools.buffers, live.buffers)!;
-  const att = () => prefer(r, pools.attachments, live.attachments);
-  const roll = r.int(100);
-  if (roll < 8 || !pools.buffers.length) {
-    const name = fresh("b");
-    const size = BigInt(1 + r.int(24)) * PAGE;
-    const exporter = r.chance(0.5) ? r.pick(["d0", "d1", "d2"]) : r.pick(devNames);
-    pools.buffers.push({ name, exporter, size });
-    const ics: InterconnectName[] = [];
-    if (r.chance(0.5)) ics.push("physvec");
-    if (r.chance(0.4)) ics.push("iov");
-    return [{ op: "export", buffer: name, exporter, size, backing: backing(r, devices, exporter, size), dynamic: r.chance(0.7), pinnable: r.chance(0.7), interconnects: ics }];
+  const g: Gen = {
+    r, devices, devNames: Object.keys(devices), pools, live,
+    fresh: (p) => `${p}${counter.n++}`,
+    buffer: () => prefer(r, pools.buffers, live.buffer)!,
+    att: () => prefer(r, pools.attachments, live.attachment),
+    locked: (a, step) =>
+      a.dynamic && r.chance(0.8)
+        ? [{ op: "lock", buffer: a.buffer, holder: a.importer }, step, { op: "unlock", buffer: a.buffer, holder: a.importer }]
+        : [step],
+  };
+  if (!pools.buffers.length) return HOOKS.export.make(g);
+  let roll = r.int(TOTAL_WEIGHT);
+  for (const op of OPS) {
+    roll -= HOOKS[op].weight;
+    if (roll < 0) return HOOKS[op].make(g);
   }
-  if (roll < 24) {
-    const b = buffer().name;
-    const dynamic = r.chance(0.7);
-    const as = fresh("a");
-    const importer = r.chance(0.2) ? "d1" : r.pick(devNames);
-    pools.attachments.push({ name: as, buffer: b, importer, dynamic });
-    const wanted: InterconnectName[] = r.chance(0.5) ? ["sgt"] : [r.pick(["iov", "physvec", "sgt"] as const), r.pick(["physvec", "sgt"] as const)];
-    return [{ op: "attach", buffer: b, importer, as, dynamic, peer2peer: r.chance(0.7) ? dynamic : !dynamic, allowIc: r.chance(0.8), interconnects: wanted }];
-  }
-  const locked = (a: Pools["attachments"][number], step: Step): Step[] =>
-    a.dynamic && r.chance(0.8)
-      ? [{ op: "lock", buffer: a.buffer, holder: a.importer }, step, { op: "unlock", buffer: a.buffer, holder: a.importer }]
-      : [step];
-  if (roll < 46) {
-    const a = att();
-    if (!a) return [];
-    const as = fresh("m");
-    pools.mappings.push({ name: as, attachment: a });
-    const step: Step = { op: "map", attachment: a.name, as };
-    if (r.chance(0.3)) step.container = r.pick(CONTAINER_KINDS);
-    return locked(a, step);
-  }
-  if (roll < 58) {
-    const m = prefer(r, pools.mappings, live.mappings);
-    if (!m) return [];
-    return locked(m.attachment, { op: "unmap", mapping: m.name });
-  }
-  if (roll < 66) {
-    const a = att();
-    if (!a) return [];
-    return locked(a, { op: r.chance(0.5) ? "pin" : "unpin", attachment: a.name });
-  }
-  if (roll < 72) {
-    return [{ op: r.chance(0.5) ? "lock" : "unlock", buffer: buffer().name, holder: r.pick(devNames) }];
-  }
-  if (roll < 80) {
-    const a = att();
-    return a ? [{ op: "detach", attachment: a.name }] : [];
-  }
-  if (roll < 86) {
-    const b = buffer();
-    return [{ op: "move", buffer: b.name, backing: backing(r, devices, b.exporter, b.size) }];
-  }
-  if (roll < 92) return [{ op: r.chance(0.6) ? "revoke" : "restore", buffer: buffer().name }];
-  return [{ op: "close", buffer: buffer().name }];
+  return [];
 }

@@ -9,23 +9,17 @@ import { hex, hex16 } from "../core/u64.js";
 import { fnv1a64Text } from "../core/hash.js";
 import { DmaBufModel } from "../model/model.js";
 import { vfioExporter } from "../exporters/vfio.js";
-import type { MapResult, NotifyResult, StepResult, TraceRecord } from "../model/trace.js";
-import { StateReader, type ModelState, type PairList, type Space } from "../model/state.js";
+import type { Op, StepResult, TraceRecord } from "../model/trace.js";
+import { StateReader, type ModelState } from "../model/state.js";
 import type { Expectation, Scenario, Step } from "./schema.js";
-import { mappingName } from "./validate.js";
+import { mappingName, rowOf, unknownOp, type JsonResult } from "./ops.js";
+import { checkOps } from "./validate.js";
 
-export type JsonResult =
-  | { interconnect: string }
-  | {
-      interconnect: string; container: string; nelms: number; bytes: string; hash: string; barNumber?: number;
-      /** With `entries`: the address space and every [addr, len] in read-back order. */
-      space?: Space; entries?: PairList;
-    }
-  | { notified: string[]; stale: string[] };
+export type { JsonResult } from "./ops.js";
 
 export interface StepRecord {
   i: number;
-  op: string;
+  op: Op;
   ok: boolean;
   error?: string;
   result?: JsonResult;
@@ -77,70 +71,17 @@ export interface RunReport {
   details: StepDetail[];
 }
 
-/** Result object in the documented key order. */
-function jsonResult(op: string, r: StepResult): JsonResult {
-  if (op === "attach") return { interconnect: (r as { interconnect: string }).interconnect };
-  if (op === "map") {
-    const m = r as MapResult;
-    const out: JsonResult = { interconnect: m.interconnect, container: m.container, nelms: m.nelms, bytes: hex(m.bytes), hash: hex16(m.hash) };
-    if (m.barNumber !== undefined) out.barNumber = m.barNumber;
-    return out;
-  }
-  const n = r as NotifyResult;
-  return { notified: n.notified, stale: n.stale };
-}
-
+/** The name the step acts on or declares (its row's subject). */
 function subjectOf(st: Step, i: number): string {
-  switch (st.op) {
-    case "export":
-    case "lock":
-    case "unlock":
-    case "move":
-    case "revoke":
-    case "restore":
-    case "close":
-      return st.buffer;
-    case "attach":
-      return st.as;
-    case "map":
-      return mappingName(st, i);
-    case "unmap":
-      return st.mapping;
-    default:
-      return st.attachment;
-  }
+  const row = rowOf(st.op)!;
+  return (st as unknown as Record<string, string | undefined>)[row.subject] ?? row.defaultName!(i);
 }
 
-/** Runs one scenario step on the model (throws DmaBufError when the step fails). */
-export function executeStep(model: DmaBufModel, st: Step, i: number): void {
-  switch (st.op) {
-    case "export":
-      return model.export(st);
-    case "attach":
-      return void model.attach(st);
-    case "detach":
-      return model.detach(st.attachment);
-    case "pin":
-      return model.pin(st.attachment);
-    case "unpin":
-      return model.unpin(st.attachment);
-    case "map":
-      return void model.map({ attachment: st.attachment, as: mappingName(st, i), ...(st.container ? { container: st.container } : {}) });
-    case "unmap":
-      return model.unmap(st.mapping);
-    case "lock":
-      return model.lock(st.buffer, st.holder);
-    case "unlock":
-      return model.unlock(st.buffer, st.holder);
-    case "move":
-      return void model.move(st.buffer, st.backing);
-    case "revoke":
-      return void model.revoke(st.buffer);
-    case "restore":
-      return void model.restore(st.buffer);
-    case "close":
-      return model.close(st.buffer);
-  }
+/** Runs one scenario step on the model and returns its result (throws DmaBufError when the step fails). */
+export function executeStep(model: DmaBufModel, st: Step, i: number): StepResult | void {
+  const row = rowOf(st.op);
+  if (!row) throw new DmaBufError("EINVAL", unknownOp(st.op), ["steps", i, "op"]);
+  return row.run(model, st, i);
 }
 
 const show = (v: unknown) => (typeof v === "bigint" ? hex(v) : JSON.stringify(v));
@@ -170,24 +111,29 @@ export function checkExpect(exp: Expectation | undefined, rec: TraceRecord): str
 
 /**
  * Runs `scenario` on a fresh model, one step per iteration; the model is disposed when
- * the iteration ends (or stops early).
+ * the iteration ends (or stops early). A step with an unknown op is a ScenarioError
+ * before anything runs.
  */
 export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {}): Generator<StepOutcome, void, undefined> {
+  checkOps(scenario.steps);
   const model = new DmaBufModel(core, scenario, { exporter: vfioExporter });
   const reader = opts.entries || opts.state ? new StateReader(model) : undefined;
   try {
     for (let i = 0; i < scenario.steps.length; i++) {
       const st = scenario.steps[i]!;
+      const row = rowOf(st.op)!;
+      let result: StepResult | void = undefined;
       try {
-        executeStep(model, st, i);
+        result = row.run(model, st, i);
       } catch (e) {
         if (!(e instanceof DmaBufError)) throw e;
       }
-      const rec = model.trace[model.trace.length - 1]!;
+      if (model.trace.length !== 1) throw new Error(`internal: step ${i} (${st.op}) left ${model.trace.length} trace records instead of one`);
+      const rec = model.trace[0]!;
       model.trace.length = 0; // the record is consumed here: memory stays bounded over millions of steps
       const out: StepRecord = { i, op: st.op, ok: rec.ok };
       if (!rec.ok) out.error = rec.error!;
-      if (rec.ok && rec.result) out.result = jsonResult(st.op, rec.result);
+      if (rec.ok && result && row.json) out.result = row.json(result) as JsonResult;
       if (st.op === "map" && rec.ok && reader) {
         const space = reader.mapped(mappingName(st, i));
         if (opts.entries) Object.assign(out.result!, { space, entries: reader.entries(mappingName(st, i), opts.lazy) });

@@ -1,16 +1,23 @@
 /**
- * Scenario validation before anything runs: shape (zod) and names. Every problem is
- * reported with its JSON path; nothing of section 4's run-time rules is checked here.
+ * Scenario validation before anything runs: strict JSON (json.ts), shape (zod/mini) and
+ * names (the ops table). Every problem has its JSON path and a code, like a zod issue;
+ * the list stops at MAX_PROBLEMS and counts the rest. Nothing of the run-time rules
+ * (docs/rules.md) is checked here. Records are read key by key, so a device, host bridge
+ * or switch named "__proto__" or "constructor" is an ordinary name.
  */
-import type { z } from "zod";
+import * as z from "zod/mini";
+import { _safeParse, $ZodError } from "zod/v4/core";
+import enLocale from "zod/v4/locales/en.js";
 import { DmaBufError } from "../core/errors.js";
-import { scenarioSchema, LIMITS, type Scenario } from "./schema.js";
 import { U64_MAX } from "../core/u64.js";
+import { device, hostBridge, LIMITS, name, pciSwitch } from "./fields.js";
+import { rowOf, unknownOp, type NameKind } from "./ops.js";
+import { scenarioFields, stepSchema, type Scenario, type Step } from "./schema.js";
+import { decodeUtf8, parseJson, Problems, setOwn, type Issue } from "./json.js";
 
-export interface Issue {
-  path: (string | number)[];
-  message: string;
-}
+export { MAX_PROBLEMS } from "./json.js";
+export type { Issue } from "./json.js";
+export { mappingName } from "./ops.js";
 
 /** `steps[3].backing.ranges[0].addr` */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -19,160 +26,206 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || "(root)";
 }
 
-/** Invalid scenario input: `issues` lists every problem with its path. Exit code 2. */
+/** Invalid scenario input: `issues` lists the first problems with their paths, `more` counts the rest. Exit code 2. */
 export class ScenarioError extends DmaBufError {
   override name = "ScenarioError";
-  constructor(readonly issues: Issue[]) {
-    super("EINVAL", issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join("\n"), issues[0]?.path ?? []);
+  constructor(
+    readonly issues: Issue[],
+    readonly more = 0,
+  ) {
+    super(
+      "EINVAL",
+      issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join("\n") + (more ? `\n… and ${more} more problem(s)` : ""),
+      issues[0]?.path ?? [],
+    );
   }
 }
 
-/** The name a map step gives its mapping: `as`, or "#<i>". */
-export function mappingName(step: { as?: string | undefined }, i: number): string {
-  return step.as ?? `#${i}`;
+/** The machine-readable problem list (`validate --json`): `{"problems":[{path, code, message}], "more": n}`. */
+export function problemsJson(e: ScenarioError): { problems: { path: (string | number)[]; code: string; message: string }[]; more: number } {
+  return { problems: e.issues.map(({ path, code, message }) => ({ path, code, message })), more: e.more };
 }
 
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+// ---- shape ----
 
-/** Reference checks on the raw input, so they are reported together with shape errors. */
-function checkNames(input: unknown): Issue[] {
-  const issues: Issue[] = [];
-  const add = (path: (string | number)[], message: string) => issues.push({ path, message });
-  const s = obj(input);
-  const devs = obj(s.devices);
-  const devices = new Set(Object.keys(devs));
-  const roots = new Set(Object.keys(obj(s.hostBridges)));
-  const switches = new Set(Object.keys(obj(s.switches)));
-  if (devices.size > LIMITS.devices) add(["devices"], `at most ${LIMITS.devices} devices`);
-  for (const [n, raw] of Object.entries(devs)) {
-    const d = obj(raw);
-    const root = str(d.root);
-    const sw = str(d.switch);
-    const pf = str(d.pf);
-    if (root !== undefined && !roots.has(root)) add(["devices", n, "root"], `host bridge "${root}" is not declared in hostBridges`);
-    if (sw !== undefined && !switches.has(sw)) add(["devices", n, "switch"], `switch "${sw}" is not declared in switches`);
-    if (pf !== undefined && !devices.has(pf)) add(["devices", n, "pf"], `device "${pf}" is not declared`);
-    const idx = new Set<unknown>();
-    arr(d.bars).forEach((b, i) => {
-      const index = obj(b).index;
-      if (idx.has(index)) add(["devices", n, "bars", i, "index"], `BAR ${String(index)} is declared twice`);
-      idx.add(index);
-    });
+type Path = (string | number)[];
+const en = enLocale().localeError;
+/** zod's English messages, with "missing required field" for an absent one. */
+const messages: z.core.$ZodErrorMap = (iss) =>
+  iss.code === "invalid_type" && iss.input === undefined ? `missing required field (expected ${iss.expected})` : en(iss);
+/** safeParse without an Error (and its stack) per failure: huge inputs fail millions of times. */
+const safeParse = _safeParse($ZodError);
+
+function shape<T>(schema: z.core.$ZodType<T>, input: unknown, at: Path, problems: Problems): T | undefined {
+  const r = safeParse(schema, input, { error: messages });
+  if (r.success) return r.data;
+  for (const i of r.error.issues) {
+    const path = [...at, ...i.path.map((x) => (typeof x === "symbol" ? String(x) : x))];
+    if (i.code === "unrecognized_keys") for (const k of i.keys) problems.add([...path, k], "unrecognized_keys", "unknown field");
+    else problems.add(path, i.code, i.message);
   }
-  const buffers = new Set<string>();
-  const attachments = new Set<string>();
-  const mappings = new Set<string>();
-  const declared = new Map<string, string>();
-  const declare = (path: (string | number)[], n: string | undefined, kind: string) => {
-    if (n === undefined) return;
-    const prev = declared.get(n);
-    if (prev) add(path, `name "${n}" is already used by ${prev}`);
-    else declared.set(n, `${kind} at ${formatPath(path.slice(0, 2))}`);
-  };
-  const needDevice = (path: (string | number)[], n: string | undefined) => n === undefined || devices.has(n) || add(path, `device "${n}" is not declared in devices`);
-  const need = (set: Set<string>, kind: string) => (path: (string | number)[], n: string | undefined) =>
-    n === undefined || set.has(n) || add(path, `${kind} "${n}" is not declared by an earlier step`);
-  const needBuffer = need(buffers, "buffer");
-  const needAttachment = need(attachments, "attachment");
-  const needMapping = need(mappings, "mapping");
-  arr(s.steps).forEach((raw, i) => {
-    const st = obj(raw);
-    const p = (f: string) => ["steps", i, f];
-    const f = (k: string) => str(st[k]);
-    switch (st.op) {
-      case "export":
-        declare(p("buffer"), f("buffer"), "an export");
-        needDevice(p("exporter"), f("exporter"));
-        if (f("buffer") !== undefined) buffers.add(f("buffer")!);
-        break;
-      case "attach":
-        needBuffer(p("buffer"), f("buffer"));
-        needDevice(p("importer"), f("importer"));
-        declare(p("as"), f("as"), "an attach");
-        if (f("as") !== undefined) attachments.add(f("as")!);
-        break;
-      case "map": {
-        needAttachment(p("attachment"), f("attachment"));
-        const n = mappingName({ as: f("as") }, i);
-        declare(f("as") === undefined ? ["steps", i] : p("as"), n, "a map");
-        mappings.add(n);
-        break;
-      }
-      case "unmap":
-        needMapping(p("mapping"), f("mapping"));
-        break;
-      case "detach":
-      case "pin":
-      case "unpin":
-        needAttachment(p("attachment"), f("attachment"));
-        break;
-      case "lock":
-      case "unlock":
-        needBuffer(p("buffer"), f("buffer"));
-        needDevice(p("holder"), f("holder"));
-        break;
-      case "move":
-      case "revoke":
-      case "restore":
-      case "close":
-        needBuffer(p("buffer"), f("buffer"));
-    }
-    const exp = obj(st.expect);
-    arr(exp.notified).forEach((n, k) => needAttachment(["steps", i, "expect", "notified", k], str(n)));
-    arr(exp.stale).forEach((n, k) => needMapping(["steps", i, "expect", "stale", k], str(n)));
+  return undefined;
+}
+
+const object = z.record(z.string(), z.unknown());
+const top = z.strictObject({
+  ...scenarioFields,
+  hostBridges: z.optional(object),
+  switches: z.optional(object),
+  devices: object,
+  steps: z.array(z.unknown()).check(z.maxLength(LIMITS.steps, { error: `at most ${LIMITS.steps} steps` })),
+});
+
+/** A record checked key by key (zod's records skip a "__proto__" key). */
+function record<T>(input: Record<string, unknown> | undefined, field: string, value: z.core.$ZodType<T>, problems: Problems): Record<string, T> | undefined {
+  if (input === undefined) return undefined;
+  const out: Record<string, T> = {};
+  let ok = true;
+  for (const k of Object.keys(input)) {
+    const key = safeParse(name, k, { error: messages });
+    if (!key.success) problems.add([field, k], "invalid_key", `Invalid key in record: ${key.error.issues.map((i) => i.message).join("; ")}`);
+    const v = shape(value, input[k], [field, k], problems);
+    if (!key.success || v === undefined) ok = false;
+    else setOwn(out, k, v);
+  }
+  return ok ? out : undefined;
+}
+
+/** Shape of the whole scenario, one record entry and one step at a time; undefined when anything failed. */
+function checkShape(input: unknown, problems: Problems): Scenario | undefined {
+  const t = shape(top, input, [], problems);
+  const raw = (input ?? {}) as Record<string, unknown>;
+  const fields = (t ?? raw) as Record<string, unknown>;
+  const obj = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const hostBridges = record(obj(fields.hostBridges), "hostBridges", hostBridge, problems);
+  const switches = record(obj(fields.switches), "switches", pciSwitch, problems);
+  const devices = record(obj(fields.devices), "devices", device, problems);
+  const stepsIn = Array.isArray(fields.steps) ? fields.steps : [];
+  const steps: Step[] = [];
+  stepsIn.forEach((st, i) => {
+    const s = shape(stepSchema, st, ["steps", i], problems);
+    if (s) steps.push(s as Step);
   });
-  return issues;
+  if (!t || !devices || steps.length !== stepsIn.length || (raw.hostBridges !== undefined && !hostBridges) || (raw.switches !== undefined && !switches)) return undefined;
+  const out = { ...t, devices, steps } as Scenario;
+  if (hostBridges) out.hostBridges = hostBridges;
+  if (switches) out.switches = switches;
+  return out;
 }
 
 /** Device sanity: IOMMU windows and BARs page aligned and not wrapping, real segment limits. */
-function checkDevices(s: Scenario): Issue[] {
-  const issues: Issue[] = [];
+function checkDevices(s: Scenario, problems: Problems): void {
   const PAGE = 4096n;
   const wraps = (base: bigint, size: bigint) => size - 1n > U64_MAX - base;
   for (const [n, d] of Object.entries(s.devices)) {
     if (d.iommu) {
       const { base, size } = d.iommu;
       if (size === 0n || base % PAGE || size % PAGE || wraps(base, size)) {
-        issues.push({ path: ["devices", n, "iommu"], message: "the IOVA window must be page aligned, non-empty and must not wrap past 2^64 - 1" });
+        problems.add(["devices", n, "iommu"], "invalid_iommu", "the IOVA window must be page aligned, non-empty and must not wrap past 2^64 - 1");
       }
     }
     d.bars?.forEach((b, i) => {
-      if (b.size === 0n || wraps(b.cpu, b.size) || wraps(b.bus, b.size)) issues.push({ path: ["devices", n, "bars", i], message: "a BAR must be non-empty and must not wrap past 2^64 - 1" });
+      if (b.size === 0n || wraps(b.cpu, b.size) || wraps(b.bus, b.size)) problems.add(["devices", n, "bars", i], "invalid_bar", "a BAR must be non-empty and must not wrap past 2^64 - 1");
     });
-    if (d.maxSegmentSize === 0n) issues.push({ path: ["devices", n, "maxSegmentSize"], message: "must be at least 1" });
+    if (d.maxSegmentSize === 0n) problems.add(["devices", n, "maxSegmentSize"], "too_small", "must be at least 1");
     const m = d.segBoundaryMask;
-    if (m !== undefined && m !== U64_MAX && (m + 1n) & m) issues.push({ path: ["devices", n, "segBoundaryMask"], message: "must be 2^k - 1 (all ones for no boundary)" });
+    if (m !== undefined && m !== U64_MAX && (m + 1n) & m) problems.add(["devices", n, "segBoundaryMask"], "invalid_mask", "must be 2^k - 1 (all ones for no boundary)");
   }
-  return issues;
 }
 
-function zodIssues(error: z.ZodError): Issue[] {
-  return error.issues.flatMap((i) => {
-    const path = i.path.map((x) => (typeof x === "symbol" ? String(x) : x));
-    if (i.code === "unrecognized_keys") return i.keys.map((k) => ({ path: [...path, k], message: "unknown field" }));
-    const missing = i.code === "invalid_type" && / received undefined$/.test(i.message);
-    return [{ path, message: missing ? `missing required field (expected ${i.expected})` : i.message }];
+// ---- names ----
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const article = (op: string) => (/^[aeiou]/.test(op) ? `an ${op}` : `a ${op}`);
+
+/** Reference checks on the raw input, so they are reported together with shape errors. */
+function checkNames(input: unknown, problems: Problems): void {
+  const s = obj(input);
+  const devs = obj(s.devices);
+  const roots = new Set(Object.keys(obj(s.hostBridges)));
+  const switches = new Set(Object.keys(obj(s.switches)));
+  const declaredIn: Record<NameKind, Set<string>> = { device: new Set(Object.keys(devs)), buffer: new Set(), attachment: new Set(), mapping: new Set() };
+  const devices = declaredIn.device;
+  if (devices.size > LIMITS.devices) problems.add(["devices"], "too_big", `at most ${LIMITS.devices} devices`);
+  for (const [n, raw] of Object.entries(devs)) {
+    const d = obj(raw);
+    const root = str(d.root);
+    const sw = str(d.switch);
+    const pf = str(d.pf);
+    if (root !== undefined && !roots.has(root)) problems.add(["devices", n, "root"], "undeclared_name", `host bridge "${root}" is not declared in hostBridges`);
+    if (sw !== undefined && !switches.has(sw)) problems.add(["devices", n, "switch"], "undeclared_name", `switch "${sw}" is not declared in switches`);
+    if (pf !== undefined && !devices.has(pf)) problems.add(["devices", n, "pf"], "undeclared_name", `device "${pf}" is not declared`);
+    const idx = new Set<unknown>();
+    arr(d.bars).forEach((b, i) => {
+      const index = obj(b).index;
+      if (idx.has(index)) problems.add(["devices", n, "bars", i, "index"], "duplicate_bar", `BAR ${String(index)} is declared twice`);
+      idx.add(index);
+    });
+  }
+  const declared = new Map<string, string>();
+  const need = (path: Path, n: string | undefined, kind: NameKind) => {
+    if (n === undefined || declaredIn[kind].has(n)) return;
+    problems.add(path, "undeclared_name", kind === "device" ? `device "${n}" is not declared in devices` : `${kind} "${n}" is not declared by an earlier step`);
+  };
+  arr(s.steps).forEach((raw, i) => {
+    const st = obj(raw);
+    const row = rowOf(st.op);
+    if (row) {
+      for (const [field, use] of Object.entries(row.names) as [string, (typeof row.names)[string]][]) {
+        if (!use) continue;
+        if ("needs" in use) {
+          need(["steps", i, field], str(st[field]), use.needs);
+          continue;
+        }
+        const given = str(st[field]);
+        const n = given ?? row.defaultName?.(i);
+        if (n === undefined) continue;
+        const path = given === undefined ? ["steps", i] : ["steps", i, field];
+        const prev = declared.get(n);
+        if (prev) problems.add(path, "duplicate_name", `name "${n}" is already used by ${prev}`);
+        else declared.set(n, `${article(st.op as string)} at ${formatPath(["steps", i])}`);
+        declaredIn[use.declares].add(n);
+      }
+    }
+    const exp = obj(st.expect);
+    arr(exp.notified).forEach((n, k) => need(["steps", i, "expect", "notified", k], str(n), "attachment"));
+    arr(exp.stale).forEach((n, k) => need(["steps", i, "expect", "stale", k], str(n), "mapping"));
   });
 }
 
-/** Parses and checks a scenario (already JSON-decoded); throws ScenarioError listing every problem. */
+// ---- entry points ----
+
+/** Parses and checks a scenario (already JSON-decoded); throws ScenarioError listing the problems. */
 export function parseScenario(input: unknown): Scenario {
-  const r = scenarioSchema.safeParse(input);
-  const issues = [...(r.success ? checkDevices(r.data) : zodIssues(r.error)), ...checkNames(input)];
-  if (issues.length) throw new ScenarioError(issues);
-  return r.data!;
+  const problems = new Problems();
+  const s = checkShape(input, problems);
+  if (s) checkDevices(s, problems);
+  checkNames(input, problems);
+  if (problems.count) throw new ScenarioError(problems.issues, problems.more);
+  return s!;
 }
 
-/** Decodes JSON text and validates it; malformed JSON is a ScenarioError too. */
+/** Reads strict JSON text (json.ts) and validates it; malformed JSON is a ScenarioError too. */
 export function parseScenarioText(text: string): Scenario {
-  let json: unknown;
-  try {
-    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (e) {
-    throw new ScenarioError([{ path: [], message: `malformed JSON: ${(e as Error).message}` }]);
-  }
-  return parseScenario(json);
+  const problems = new Problems();
+  const json = parseJson(text, problems);
+  if (problems.count) throw new ScenarioError(problems.issues, problems.more);
+  return parseScenario(json!.value);
+}
+
+/** Decodes UTF-8 bytes strictly (a byte that is not UTF-8 is a problem) and validates the scenario. */
+export function parseScenarioBytes(bytes: Uint8Array): Scenario {
+  const r = decodeUtf8(bytes);
+  if ("issue" in r) throw new ScenarioError([r.issue]);
+  return parseScenarioText(r.text);
+}
+
+/** The unknown ops of `steps` as problems (runScenario refuses them before running anything). */
+export function checkOps(steps: readonly { op: unknown }[]): void {
+  const problems = new Problems();
+  steps.forEach((st, i) => rowOf(st?.op) || problems.add(["steps", i, "op"], "invalid_union", unknownOp(st?.op)));
+  if (problems.count) throw new ScenarioError(problems.issues, problems.more);
 }

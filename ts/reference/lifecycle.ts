@@ -1,0 +1,329 @@
+/**
+ * The lifecycle reference: what every step of a scenario must do, written from the
+ * rules of docs/rules.md (lifecycle table rows L1–L24, address rules, splitting,
+ * negotiation, notifications), not from ts/model. Plain objects and bigint arrays; no
+ * wasm. The differential fuzzer (ts/fuzz) runs each step on both and compares the
+ * outcome, the result fields, the notifications and every mapping's entries.
+ *
+ * One step: the rows of {@link ROWS} for its op are tried in table order; the first
+ * whose condition holds is the step's outcome and nothing changes. When none holds,
+ * {@link APPLY} performs the step and gives its result. Speed does not matter here.
+ */
+import { split, translate, hash } from "./ops.js";
+import { RefIova } from "./iova.js";
+
+const M = 0xffff_ffff_ffff_ffffn;
+const UINT_MAX = 0xffff_ffffn;
+const PAGE = 4096n;
+
+export type Entry = { addr: bigint; len: bigint };
+export type Code = "ENOENT" | "EINVAL" | "EOPNOTSUPP" | "ENODEV" | "EALREADY" | "EBUSY" | "EPERM" | "ENOMEM";
+export type Ic = "sgt" | "physvec" | "iov";
+export type Kind = "sgt" | "physvec" | "mapping" | "ranges" | "xarray";
+export type Path = "BUS_ADDR" | "THRU_HOST_BRIDGE" | "NOT_SUPPORTED";
+
+export interface RefBar { index: number; cpu: bigint; bus: bigint; size: bigint }
+export interface RefTopology {
+  hostBridges?: Record<string, { p2p?: boolean | undefined }> | undefined;
+  switches?: Record<string, { acsRedirect?: boolean | undefined }> | undefined;
+  devices: Record<string, {
+    root?: string | undefined; switch?: string | undefined; pf?: string | undefined; bars?: RefBar[] | undefined;
+    iommu?: { base: bigint; size: bigint } | undefined; maxSegmentSize?: bigint | undefined; segBoundaryMask?: bigint | undefined;
+  }>;
+}
+export interface RefBacking { kind: "system" | "mmio"; ranges: readonly Entry[] }
+
+/** A scenario step as the reference reads it (the scenario format's Step fits it). */
+export type RefStep =
+  | { op: "export"; buffer: string; exporter: string; size: bigint; backing: RefBacking; dynamic?: boolean | undefined; pinnable?: boolean | undefined; interconnects?: Ic[] | undefined }
+  | { op: "attach"; buffer: string; importer: string; as: string; dynamic?: boolean | undefined; peer2peer?: boolean | undefined; allowIc?: boolean | undefined; interconnects?: Ic[] | undefined }
+  | { op: "detach" | "pin" | "unpin"; attachment: string }
+  | { op: "map"; attachment: string; as?: string | undefined; container?: Kind | undefined }
+  | { op: "unmap"; mapping: string }
+  | { op: "lock" | "unlock"; buffer: string; holder: string }
+  | { op: "move"; buffer: string; backing: RefBacking }
+  | { op: "revoke" | "restore" | "close"; buffer: string };
+export type RefOp = RefStep["op"];
+
+export interface RefBuffer {
+  name: string; exporter: string; size: bigint; kind: "system" | "mmio"; ranges: Entry[]; bar: RefBar | undefined;
+  dynamic: boolean; pinnable: boolean; offers: Ic[]; revoked: boolean; closed: boolean; holder: string | undefined;
+  /** Live attachments in attach order (oldest first). */
+  atts: RefAttachment[];
+}
+export interface RefAttachment {
+  name: string; buffer: RefBuffer; importer: string; dynamic: boolean; ic: Ic; pins: number; detached: boolean;
+  /** Live mappings in map order. */
+  maps: RefMapping[];
+}
+export interface RefMapping {
+  name: string; seq: number; att: RefAttachment; ic: Ic; container: Kind;
+  /** The entries read back from the container. */
+  entries: Entry[];
+  /** IOVA regions held in the importer's IOMMU. */
+  regions: Entry[];
+  provider: { owner: number; busOffset: bigint } | undefined;
+  barNumber: number | undefined;
+  pinnedOnMap: boolean; stale: boolean; unmapped: boolean;
+}
+
+export type RefResult =
+  | { interconnect: Ic }
+  | { interconnect: Ic; container: Kind; nelms: number; bytes: bigint; hash: bigint; barNumber?: number }
+  | { notified: string[]; stale: string[] };
+
+export interface RefOutcome {
+  /** The row that decided the step ("ok" when none applied). */
+  row: string;
+  code: Code | undefined;
+  result: RefResult | undefined;
+  /** move_notify deliveries, in order. */
+  notified: string[];
+}
+
+/** What a step sees: its objects resolved by name (undefined when the name is dead). */
+interface Ctx {
+  r: LifecycleRef;
+  st: RefStep;
+  i: number;
+  b: RefBuffer | undefined;
+  a: RefAttachment | undefined;
+  m: RefMapping | undefined;
+}
+type Live<K extends keyof Ctx> = Ctx & { [P in K]-?: NonNullable<Ctx[P]> };
+
+const DEFAULT_CONTAINER: Record<Ic, Kind> = { sgt: "sgt", physvec: "physvec", iov: "ranges" };
+const ALL_BUT_EXPORT: RefOp[] = ["attach", "detach", "pin", "unpin", "map", "unmap", "lock", "unlock", "move", "revoke", "restore", "close"];
+
+/** Why a backing breaks a buffer rule (docs/rules.md#buffers), or undefined; `bar` is its BAR. */
+export function backingFault(bars: readonly RefBar[], size: bigint, spec: RefBacking): { fault?: string; bar?: RefBar } {
+  const rs = spec.ranges;
+  if (size === 0n || size % PAGE) return { fault: "size" };
+  if (!rs.length) return { fault: "no ranges" };
+  if (rs.some((e) => e.len === 0n || e.addr % PAGE || e.len % PAGE || e.addr + e.len - 1n > M)) return { fault: "bad range" };
+  const sorted = [...rs].sort((x, y) => (x.addr < y.addr ? -1 : x.addr > y.addr ? 1 : 0));
+  if (sorted.some((e, k) => k > 0 && sorted[k - 1]!.addr + sorted[k - 1]!.len > e.addr)) return { fault: "overlap" };
+  if (rs.reduce((s, e) => s + e.len, 0n) !== size) return { fault: "sum" };
+  if (spec.kind === "system") return {};
+  const bar = bars.find((w) => rs.every((e) => e.addr >= w.cpu && e.addr + e.len - w.cpu <= w.size));
+  return bar ? { bar } : { fault: "not inside one BAR" };
+}
+
+/**
+ * The lifecycle table, docs/rules.md#lifecycle, in table order. L10b is the place of
+ * L10 for static importers (they take the lock internally: EBUSY when another holds it).
+ */
+export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; when: (c: Ctx) => boolean }[] = [
+  { id: "L1", ops: ALL_BUT_EXPORT, code: "ENOENT", when: (c) => !c.b || c.b.closed || ("attachment" in c.st && (!c.a || c.a.detached)) || ("mapping" in c.st && (!c.m || c.m.unmapped)) },
+  { id: "L2", ops: ["export"], code: "EINVAL", when: (c) => { const st = c.st as Extract<RefStep, { op: "export" }>; return !!backingFault(c.r.devices[st.exporter]!.bars, st.size, st.backing).fault; } },
+  { id: "L3", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && !attachArgs(c).peer2peer },
+  { id: "L4", ops: ["attach"], code: "ENODEV", when: (c) => c.b!.revoked },
+  { id: "L5", ops: ["attach"], code: "EINVAL", when: (c) => { const x = attachArgs(c); return (!x.dynamic && (x.peer2peer || x.nonSgt)) || (x.nonSgt && !x.allowIc); } },
+  { id: "L6", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => negotiate(c) === undefined },
+  { id: "L7", ops: ["lock"], code: "EALREADY", when: (c) => c.b!.holder === holderOf(c) },
+  { id: "L8", ops: ["lock"], code: "EBUSY", when: (c) => c.b!.holder !== undefined },
+  { id: "L9", ops: ["unlock"], code: "EPERM", when: (c) => c.b!.holder !== holderOf(c) },
+  { id: "L10", ops: ["map", "unmap", "pin", "unpin"], code: "EPERM", when: (c) => attOf(c).dynamic && c.b!.holder !== attOf(c).importer },
+  { id: "L10b", ops: ["map", "unmap"], code: "EBUSY", when: (c) => !attOf(c).dynamic && c.b!.holder !== undefined && c.b!.holder !== attOf(c).importer },
+  { id: "L11", ops: ["map"], code: "EOPNOTSUPP", when: (c) => !c.a!.dynamic && c.b!.dynamic && !c.b!.pinnable },
+  { id: "L12", ops: ["map"], code: "ENODEV", when: (c) => c.b!.revoked },
+  { id: "L13", ops: ["map"], code: "EINVAL", when: (c) => (c.a!.ic === "sgt" && c.b!.kind === "mmio" && c.r.path(c.b!.exporter, c.a!.importer) === "NOT_SUPPORTED") || (c.a!.ic === "iov" && c.b!.kind !== "mmio") },
+  { id: "L14", ops: ["map"], code: "ENOMEM", when: (c) => plan(c as Live<"a" | "b">) === undefined },
+  { id: "L15", ops: ["unmap"], code: "EOPNOTSUPP", when: (c) => c.m!.ic === "iov" },
+  { id: "L16", ops: ["pin"], code: "EINVAL", when: (c) => !c.a!.dynamic },
+  { id: "L17", ops: ["pin"], code: "EOPNOTSUPP", when: (c) => !c.b!.pinnable },
+  { id: "L18", ops: ["unpin"], code: "EINVAL", when: (c) => c.a!.pins === 0 },
+  { id: "L19", ops: ["move", "revoke", "restore"], code: "EOPNOTSUPP", when: (c) => !c.b!.dynamic },
+  { id: "L20", ops: ["move"], code: "EINVAL", when: (c) => !!backingFault(c.r.devices[c.b!.exporter]!.bars, c.b!.size, (c.st as Extract<RefStep, { op: "move" }>).backing).fault },
+  { id: "L21", ops: ["move"], code: "EBUSY", when: (c) => pinCount(c.b!) > 0 },
+  { id: "L22", ops: ["move", "revoke", "restore"], code: "EBUSY", when: (c) => c.b!.holder !== undefined && c.b!.holder !== c.b!.exporter },
+  { id: "L23", ops: ["detach"], code: "EBUSY", when: (c) => c.a!.pins > 0 || c.a!.maps.some((m) => m.ic !== "iov") },
+  { id: "L24", ops: ["close"], code: "EBUSY", when: (c) => c.b!.atts.length > 0 },
+];
+
+function attachArgs(c: Ctx) {
+  const st = c.st as Extract<RefStep, { op: "attach" }>;
+  const asked = st.interconnects ?? ["sgt"];
+  return { dynamic: !!st.dynamic, peer2peer: !!st.peer2peer, allowIc: !!st.allowIc, asked, nonSgt: asked.some((n) => n !== "sgt") };
+}
+const holderOf = (c: Ctx) => (c.st as { holder: string }).holder;
+const attOf = (c: Ctx) => c.a ?? c.m!.att;
+
+/** Pins held: explicit pins plus static importers' live mappings (pin on map). */
+export function pinCount(b: RefBuffer): number {
+  return b.atts.reduce((n, a) => n + a.pins + a.maps.filter((m) => m.pinnedOnMap).length, 0);
+}
+
+/** docs/rules.md#negotiation: the first asked name the buffer offers and accepts. */
+function negotiate(c: Ctx): Ic | undefined {
+  const b = c.b!;
+  const st = c.st as Extract<RefStep, { op: "attach" }>;
+  const accepts: Record<Ic, () => boolean> = {
+    sgt: () => true,
+    physvec: () => !!st.dynamic,
+    iov: () => c.r.devices[b.exporter]!.pf === st.importer && b.kind === "mmio",
+  };
+  return attachArgs(c).asked.find((n) => b.offers.includes(n) && accepts[n]());
+}
+
+interface Plan { entries: Entry[]; regions: Entry[]; iova: RefIova | undefined; barNumber?: number; provider?: RefMapping["provider"] }
+
+/**
+ * docs/rules.md#address-rules and #splitting: the entries a map gives, allocating on a
+ * copy of the importer's IOVA space (committed only when the step succeeds).
+ * Undefined when the IOVA space is exhausted (row L14).
+ */
+function plan(c: Live<"a" | "b">): Plan | undefined {
+  const { a, b, r } = c;
+  const dev = r.devices[a.importer]!;
+  const space = r.iova.get(a.importer);
+  const iova = space && Object.assign(new RefIova(space.base, space.size), { free: space.free.map((x) => ({ ...x })), regions: space.regions });
+  const alloc = (len: bigint): bigint | undefined => (iova!.free.some((x) => x.len >= len) ? iova!.alloc(len) : undefined);
+  const done = (segs: Entry[], maxSeg: bigint, mask: bigint, regions: Entry[] = []): Plan => ({ entries: split(segs, maxSeg, mask), regions, iova });
+  const oneRegion = (maxSeg: bigint, mask: bigint): Plan | undefined => {
+    const at = alloc(b.size);
+    return at === undefined ? undefined : done([{ addr: at, len: b.size }], maxSeg, mask, [{ addr: at, len: b.size }]);
+  };
+  if (a.ic === "physvec") {
+    return { entries: b.ranges, regions: [], iova, ...(b.bar ? { provider: { owner: r.ids[b.exporter]!, busOffset: (b.bar.bus - b.bar.cpu) & M } } : {}) };
+  }
+  if (a.ic === "iov") return { entries: translate(b.ranges, -b.bar!.cpu), regions: [], iova, barNumber: b.bar!.index };
+  if (b.kind === "system") return dev.iommu ? oneRegion(dev.maxSeg, dev.mask) : done(b.ranges, dev.maxSeg, dev.mask);
+  if (r.path(b.exporter, a.importer) === "BUS_ADDR") return done(translate(b.ranges, b.bar!.bus - b.bar!.cpu), UINT_MAX, M);
+  if (!dev.iommu) return done(b.ranges, UINT_MAX, M);
+  const whole = oneRegion(UINT_MAX, M);
+  if (whole) return whole;
+  const each: Entry[] = [];
+  for (const e of b.ranges) {
+    const at = alloc(e.len);
+    if (at === undefined) return undefined;
+    each.push({ addr: at, len: e.len });
+  }
+  return done(each, UINT_MAX, M, each);
+}
+
+/** Marks mappings stale and notifies (docs/rules.md#notifications). */
+function notify(b: RefBuffer, staleIf: (m: RefMapping) => boolean): { notified: string[]; stale: string[] } {
+  const notified = b.atts.filter((a) => a.dynamic).map((a) => a.name).reverse();
+  const stale = b.atts.flatMap((a) => a.maps).filter((m) => !m.stale && staleIf(m)).sort((x, y) => x.seq - y.seq);
+  for (const m of stale) m.stale = true;
+  return { notified, stale: stale.map((m) => m.name) };
+}
+
+/** Gives back a mapping's IOVA regions. */
+function release(r: LifecycleRef, m: RefMapping): void {
+  for (const g of m.regions) r.iova.get(m.att.importer)!.release(g.addr, g.len);
+  m.unmapped = true;
+}
+
+/** What a step does when no row applies, and its result. */
+/** (For export, `b` is undefined: it is the buffer being made.) */
+const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }) => RefResult | undefined } = {
+  export: (c, st) => {
+    const { bar } = backingFault(c.r.devices[st.exporter]!.bars, st.size, st.backing);
+    c.r.buffers.set(st.buffer, {
+      name: st.buffer, exporter: st.exporter, size: st.size, kind: st.backing.kind, ranges: st.backing.ranges.map((e) => ({ ...e })), bar,
+      dynamic: !!st.dynamic, pinnable: st.pinnable ?? true, offers: ["sgt", ...(st.interconnects ?? [])], revoked: false, closed: false, holder: undefined, atts: [],
+    });
+    return undefined;
+  },
+  attach: (c, st) => {
+    const ic = negotiate(c)!;
+    const a: RefAttachment = { name: st.as, buffer: c.b, importer: st.importer, dynamic: !!st.dynamic, ic, pins: 0, detached: false, maps: [] };
+    c.b.atts.push(a);
+    c.r.attachments.set(a.name, a);
+    return { interconnect: ic };
+  },
+  detach: (c) => {
+    const a = c.a!;
+    for (const m of a.maps) release(c.r, m);
+    a.maps = [];
+    a.detached = true;
+    c.b.atts.splice(c.b.atts.indexOf(a), 1);
+    return undefined;
+  },
+  map: (c, st) => {
+    const a = c.a!;
+    const p = plan(c as Live<"a" | "b">)!;
+    if (p.iova) c.r.iova.set(a.importer, p.iova);
+    const container = st.container ?? DEFAULT_CONTAINER[a.ic];
+    const entries = container === "sgt" ? split(p.entries, UINT_MAX, M) : p.entries.map((e) => ({ ...e }));
+    const m: RefMapping = {
+      name: st.as ?? `#${c.i}`, seq: c.r.seq++, att: a, ic: a.ic, container, entries, regions: p.regions,
+      provider: container === "physvec" ? p.provider : undefined, barNumber: p.barNumber, pinnedOnMap: !a.dynamic && c.b.dynamic, stale: false, unmapped: false,
+    };
+    a.maps.push(m);
+    c.r.mappings.set(m.name, m);
+    const bytes = entries.reduce((s, e) => s + e.len, 0n);
+    return { interconnect: a.ic, container, nelms: entries.length, bytes, hash: hash(entries), ...(p.barNumber !== undefined ? { barNumber: p.barNumber } : {}) };
+  },
+  unmap: (c) => {
+    release(c.r, c.m!);
+    c.m!.att.maps.splice(c.m!.att.maps.indexOf(c.m!), 1);
+    return undefined;
+  },
+  pin: (c) => void c.a!.pins++,
+  unpin: (c) => void c.a!.pins--,
+  lock: (c, st) => void (c.b.holder = st.holder),
+  unlock: (c) => void (c.b.holder = undefined),
+  move: (c, st) => {
+    c.b.kind = st.backing.kind;
+    c.b.ranges = st.backing.ranges.map((e) => ({ ...e }));
+    c.b.bar = backingFault(c.r.devices[c.b.exporter]!.bars, c.b.size, st.backing).bar;
+    return notify(c.b, (m) => m.att.dynamic);
+  },
+  revoke: (c) => {
+    c.b.revoked = true;
+    return notify(c.b, () => true);
+  },
+  restore: (c) => {
+    if (!c.b.revoked) return { notified: [], stale: [] };
+    c.b.revoked = false;
+    return notify(c.b, () => false);
+  },
+  close: (c) => void (c.b.closed = true),
+};
+
+interface RefDevice { pf: string | undefined; root: string | undefined; switch: string | undefined; bars: RefBar[]; iommu: { base: bigint; size: bigint } | undefined; maxSeg: bigint; mask: bigint }
+
+/** The reference state of one scenario run. */
+export class LifecycleRef {
+  readonly devices: Record<string, RefDevice> = {};
+  /** A device's declaration index: the `owner` of a physvec provider. */
+  readonly ids: Record<string, number> = {};
+  readonly iova = new Map<string, RefIova>();
+  readonly buffers = new Map<string, RefBuffer>();
+  readonly attachments = new Map<string, RefAttachment>();
+  readonly mappings = new Map<string, RefMapping>();
+  seq = 0;
+
+  constructor(readonly topo: RefTopology) {
+    Object.entries(topo.devices).forEach(([name, d], id) => {
+      this.ids[name] = id;
+      this.devices[name] = { pf: d.pf, root: d.root, switch: d.switch, bars: d.bars ?? [], iommu: d.iommu, maxSeg: d.maxSegmentSize ?? UINT_MAX, mask: d.segBoundaryMask ?? M };
+      if (d.iommu) this.iova.set(name, new RefIova(d.iommu.base, d.iommu.size));
+    });
+  }
+
+  /** docs/rules.md#p2p-path, like pci_p2pdma_map_type(). */
+  path(exporter: string, importer: string): Path {
+    const e = this.devices[exporter]!;
+    const i = this.devices[importer]!;
+    if (exporter === importer && e.root !== undefined) return "BUS_ADDR";
+    if (e.switch !== undefined && e.switch === i.switch && !this.topo.switches?.[e.switch]?.acsRedirect) return "BUS_ADDR";
+    if (e.root !== undefined && e.root === i.root && this.topo.hostBridges?.[e.root]?.p2p) return "THRU_HOST_BRIDGE";
+    return "NOT_SUPPORTED";
+  }
+
+  /** Runs step `i`: the first row of the table that applies, else the step's effect. */
+  step(st: RefStep, i: number): RefOutcome {
+    const a = "attachment" in st ? this.attachments.get(st.attachment) : undefined;
+    const m = "mapping" in st ? this.mappings.get(st.mapping) : undefined;
+    const b = st.op === "export" ? undefined : "buffer" in st ? this.buffers.get(st.buffer) : (a ?? m?.att)?.buffer;
+    const c: Ctx = { r: this, st, i, b, a, m };
+    const row = ROWS.find((w) => w.ops.includes(st.op) && w.when(c));
+    if (row) return { row: row.id, code: row.code, result: undefined, notified: [] };
+    const result = (APPLY[st.op] as (c: Ctx, st: RefStep) => RefResult | undefined)(c, st);
+    return { row: "ok", code: undefined, result, notified: result && "notified" in result ? result.notified : [] };
+  }
+}
