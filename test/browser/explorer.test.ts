@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { startServer } from "../../web/server.js";
+import { startServer } from "../../ts/cli/web.js";
 import { CHROMIUM, CHROMIUM_ARGS, IN_CI } from "./chromium.js";
 
 const root = new URL("../../", import.meta.url);
@@ -96,7 +96,7 @@ describe.skipIf(!CHROMIUM)("explorer in Chromium", () => {
   it("init() takes a URL, a Response and a compiled Module in the browser", async () => {
     // a string, so that vitest does not rewrite the page's dynamic import()
     const r = (await page.evaluate(`(async () => {
-      const m = await import("/dist/ts/index.js");
+      const m = await import("/dist/web/dmabuf-map.js");
       const url = new URL("/build/release.wasm", location.href);
       const cores = [
         await m.createCore(url),

@@ -14,9 +14,9 @@ import { amplifying } from "./amplify.js";
 
 const c = core();
 
-function streamed(s: Parameters<typeof writeRunJson>[0], opts: Parameters<typeof writeRunJson>[3] = {}): { text: string; chunks: number; passed: boolean } {
+async function streamed(s: Parameters<typeof writeRunJson>[0], opts: Parameters<typeof writeRunJson>[3] = {}): Promise<{ text: string; chunks: number; passed: boolean }> {
   const parts: string[] = [];
-  const passed = writeRunJson(s, c, (x) => parts.push(x), opts);
+  const passed = await writeRunJson(s, c, (x) => void parts.push(x), opts);
   return { text: parts.join(""), chunks: parts.length, passed };
 }
 
@@ -40,22 +40,22 @@ describe("Fnv64", () => {
 
 describe("writeRunJson", () => {
   const variants = [{}, { entries: true }, { entries: true, state: true }];
-  it.each(SCENARIOS)("%s: streamed bytes are JSON.stringify's, in one run or two", (_, s) => {
+  it.each(SCENARIOS)("%s: streamed bytes are JSON.stringify's, in one run or two", async (_, s) => {
     for (const v of variants) {
       const whole = JSON.stringify(runScenario(s, c, v).output) + "\n";
-      expect(streamed(s, v).text).toBe(whole);
-      const twice = streamed(s, { ...v, bufferLimit: 0 }); // past the buffer: the run is repeated and streamed
+      expect((await streamed(s, v)).text).toBe(whole);
+      const twice = await streamed(s, { ...v, bufferLimit: 0 }); // past the buffer: the run is repeated and streamed
       expect(twice.text).toBe(whole);
       expect(twice.chunks).toBeGreaterThan(2);
     }
   });
 
-  it("puts passed: false first when a step breaks its expectation, and reports each failure once", () => {
+  it("puts passed: false first when a step breaks its expectation, and reports each failure once", async () => {
     const s = SCENARIOS.find(([f]) => f === "move-notify.json")![1];
     const broken = { ...s, steps: s.steps.map((st, i) => (i === 0 ? { ...st, expect: { error: "EBUSY" as const } } : st)) };
     for (const bufferLimit of [undefined, 0]) {
       const failures: string[] = [];
-      const r = streamed(broken, { bufferLimit, onFailure: (o, f) => failures.push(`${o.record.i}: ${f}`) });
+      const r = await streamed(broken, { bufferLimit, onFailure: (o, f) => failures.push(`${o.record.i}: ${f}`) });
       expect(r.passed).toBe(false);
       expect(r.text.startsWith(`{"name":"move-notify","passed":false,"steps":[`)).toBe(true);
       expect(r.text).toBe(JSON.stringify(runScenario(broken, c).output) + "\n");
@@ -63,7 +63,7 @@ describe("writeRunJson", () => {
     }
   });
 
-  it("writes a record larger than the longest JS string in bounded chunks, with the right traceHash", () => {
+  it("writes a record larger than the longest JS string in bounded chunks, with the right traceHash", async () => {
     const input = amplifying(1000, 2100);
     expect(JSON.stringify(input).length).toBeLessThan(500_000); // a few hundred KB of input
     const s = parseScenario(input);
@@ -73,7 +73,8 @@ describe("writeRunJson", () => {
     let tail = "";
     const hash = new Fnv64(); // over the writes between the header and the trailer: the steps array
     let pending: string | undefined;
-    const passed = writeRunJson(s, c, (x) => {
+    const passed = await writeRunJson(s, c, async (x) => {
+      await new Promise((ok) => setImmediate(ok)); // a slow consumer: the writer waits for it
       if (!head) head = x;
       else if (pending !== undefined) hash.updateText(pending);
       if (head !== x) pending = x;

@@ -13,7 +13,8 @@ import { DEMO_SCENARIO } from "../scenario/demo.js";
 import { UsageError } from "../util/args.js";
 import { helpText, parseCli, type Command } from "../util/commands.js";
 import { guardOutput } from "./io.js";
-import { checkRecordFlags, runFiles, runOne } from "./scenarios.js";
+import { checkRunFlags, runFiles, runOne } from "./scenarios.js";
+import { escapeControls } from "../scenario/report.js";
 
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
@@ -47,8 +48,12 @@ async function main(cmd: Command): Promise<number> {
     case "run":
       return runFiles(cmd, core);
     case "demo":
-      checkRecordFlags(cmd);
-      return runOne("demo", parseScenario(DEMO_SCENARIO), await core(), cmd.json, undefined, cmd) === "passed" ? 0 : 1;
+      checkRunFlags(cmd);
+      return (await runOne("demo", parseScenario(DEMO_SCENARIO), await core(), cmd)) === "passed" ? 0 : 1;
+    case "web": {
+      const { runWebCli } = await import("./web.js");
+      return runWebCli(cmd);
+    }
     case "bench": {
       await core();
       const { runBenchCli } = await import("../../bench/main.js");
@@ -70,10 +75,10 @@ try {
     err(`dmabuf-map: ${e.message}\n`);
     process.exitCode = 2;
   } else if (e instanceof UsageError) {
-    err(`dmabuf-map: ${e.message}\nRun dmabuf-map --help for usage.\n`);
+    err(`dmabuf-map: ${escapeControls(e.message)}\nRun dmabuf-map --help for usage.\n`);
     process.exitCode = 2;
   } else if (e instanceof DmaBufError) {
-    err(`dmabuf-map: ${e.code}: ${e.message.split("\n")[0]}\n`);
+    err(`dmabuf-map: ${e.code}: ${escapeControls(e.message.split("\n")[0]!)}\n`);
     process.exitCode = 2;
   } else throw e;
 }

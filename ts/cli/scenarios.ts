@@ -6,10 +6,9 @@
  */
 import type { Core } from "../core/loader.js";
 import { parseScenarioBytes, ScenarioError, formatPath } from "../scenario/validate.js";
-import { runScenario, type StepOutcome } from "../scenario/runner.js";
-import { writeRunJson } from "../scenario/output.js";
+import { runScenario } from "../scenario/runner.js";
 import type { Scenario } from "../scenario/schema.js";
-import { formatReport, ansi } from "../scenario/report.js";
+import { printRun, ansi, escapeControls, type PrintOptions } from "../scenario/report.js";
 import type { CommandOf } from "../util/commands.js";
 import { UsageError } from "../util/args.js";
 import { expandOperands, InputError, readInput } from "./io.js";
@@ -33,15 +32,27 @@ async function load(file: string): Promise<Outcome> {
   }
 }
 
-const label = (file: string) => (file === "-" ? "(stdin)" : file);
+const label = (file: string) => (file === "-" ? "(stdin)" : escapeControls(file));
+
+/** Streamed output: waits for "drain" when the pipe is full, so memory stays bounded. */
+function toStdout(s: string): void | Promise<void> {
+  if (process.stdout.write(s)) return;
+  return new Promise((ok) => {
+    const done = () => {
+      process.stdout.off("drain", done).off("close", done);
+      ok();
+    };
+    process.stdout.on("drain", done).on("close", done);
+  });
+}
 
 /** The human-readable lines for an invalid file, always on stderr. */
 function printProblems(o: Extract<Outcome, { status: "invalid" }>): void {
   const input = o.problems.length === 1 && o.problems[0]!.path === "" && ["unreadable", "too_big", "not_found"].includes(o.problems[0]!.code);
-  if (input) err(`dmabuf-map: ${label(o.file)}: ${o.problems[0]!.message}\n`);
+  if (input) err(`dmabuf-map: ${label(o.file)}: ${escapeControls(o.problems[0]!.message)}\n`);
   else {
     err(`${label(o.file)}: invalid scenario: ${o.problems.length + o.more} problem(s)\n`);
-    for (const p of o.problems) err(`  ${p.path || "(root)"}: ${p.message}\n`);
+    for (const p of o.problems) err(`  ${escapeControls(p.path || "(root)")}: ${escapeControls(p.message)}\n`);
     if (o.more) err(`  … and ${o.more} more\n`);
   }
 }
@@ -71,34 +82,26 @@ function emit(o: Outcome, json: boolean, reporter: Reporter | undefined): void {
       return;
     case "valid":
       if (json) out(JSON.stringify({ file: o.file, valid: true, problems: [], more: 0 }) + "\n");
-      return void err(`${label(o.file)}: valid scenario "${o.scenario.name}" (${o.scenario.steps.length} steps)\n`);
-    default:
-      out(formatReport(o.scenario, o.report, colour() ? ansi : undefined));
+      return void err(`${label(o.file)}: valid scenario "${escapeControls(o.scenario.name)}" (${o.scenario.steps.length} steps)\n`);
+    // a run without a reporter was printed as it ran (runOne)
   }
 }
 
-/** What `run` and `demo` add to their output (`--entries`, `--state`, `--all`). */
-export interface RecordOptions {
-  entries: boolean;
-  state: boolean;
-  all: boolean;
+/** What `run` and `demo` print: `--json` (with `--entries`, `--state`) or the report (with `--all`). */
+export type RunFlags = Pick<PrintOptions, "json" | "entries" | "state" | "all">;
+
+/** `--entries` and `--state` belong to the record, `--all` to the report. */
+export function checkRunFlags(f: RunFlags): void {
+  if (!f.json && (f.entries || f.state)) throw new UsageError(`--${f.entries ? "entries" : "state"} adds to the JSON record: use it with --json (the report prints every entry with --all)`);
+  if (f.json && f.all) throw new UsageError("--all is for the readable report: with --json, use --entries");
 }
 
-/** Usage errors of the record flags: `--entries`/`--state` need `--json`, `--all` is for the report. */
-export function checkRecordFlags(o: RecordOptions & { json: boolean }): void {
-  if (!o.json && (o.entries || o.state)) throw new UsageError(`--${o.entries ? "entries" : "state"} adds to the JSON record: use it with --json (the report prints every entry with --all)`);
-  if (o.json && o.all) throw new UsageError("--all is for the readable report: with --json, use --entries");
-}
-
-/** Run one valid scenario and print it; returns "passed" or "failed". The `--json` record is streamed. */
-export function runOne(file: string, scenario: Scenario, core: Core, json: boolean, reporter?: Reporter, record?: RecordOptions): "passed" | "failed" {
-  if (json && !reporter) {
-    const onFailure = (o: StepOutcome, f: string) => err(`step ${o.record.i} (${o.record.op} ${o.detail.subject}): ${f}\n`);
-    return writeRunJson(scenario, core, out, { entries: record?.entries, state: record?.state, onFailure }) ? "passed" : "failed";
-  }
-  const report = runScenario(scenario, core, { previews: reporter ? 0 : record?.all ? Infinity : 4 });
+/** Run one valid scenario and print it; returns "passed" or "failed". The record and the report are streamed. */
+export async function runOne(file: string, scenario: Scenario, core: Core, flags: RunFlags, reporter?: Reporter): Promise<"passed" | "failed"> {
+  if (!reporter) return (await printRun(scenario, core, { ...flags, ...(colour() && !flags.json ? { style: ansi } : {}) }, toStdout, err)) ? "passed" : "failed";
+  const report = runScenario(scenario, core, { previews: 0 });
   const status = report.output.passed ? "passed" : "failed";
-  emit({ file, status, scenario, report }, json, reporter);
+  emit({ file, status, scenario, report }, false, reporter);
   return status;
 }
 
@@ -108,7 +111,7 @@ export function runOne(file: string, scenario: Scenario, core: Core, json: boole
  */
 export async function runFiles(cmd: CommandOf<"run"> | CommandOf<"validate">, getCore: () => Promise<Core>): Promise<number> {
   if (cmd.json && cmd.reporter !== "text") throw new UsageError(`--json and --reporter ${cmd.reporter} cannot be combined`);
-  if (cmd.command === "run") checkRecordFlags(cmd);
+  if (cmd.command === "run") checkRunFlags(cmd);
   if (cmd.operands.filter((f) => f === "-").length > 1) throw new UsageError("standard input (-) can be read only once");
   let files: string[];
   try {
@@ -123,7 +126,7 @@ export async function runFiles(cmd: CommandOf<"run"> | CommandOf<"validate">, ge
   for (const file of files) {
     const o = await load(file);
     let status = o.status;
-    if (o.status === "valid" && cmd.command === "run") status = runOne(file, o.scenario, await getCore(), cmd.json, reporter, cmd.command === "run" ? cmd : undefined);
+    if (o.status === "valid" && cmd.command === "run") status = await runOne(file, o.scenario, await getCore(), cmd, reporter);
     else emit(o, cmd.json, reporter);
     counts.set(status, (counts.get(status) ?? 0) + 1);
   }

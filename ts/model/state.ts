@@ -9,6 +9,7 @@
  */
 import { hex } from "../core/u64.js";
 import type { DmaBufModel } from "./model.js";
+import type { Attachment } from "./attachment.js";
 import type { P2PPath } from "./topology.js";
 import { ADDRESS_SPACES, type AddressSpace } from "./ops.js";
 
@@ -105,8 +106,14 @@ export class StateReader {
   constructor(readonly model: DmaBufModel) {}
 
   /** The address space of mapping `name`, fixed when it was made (a later move changes the backing, not these addresses). */
-  mapped(name: string): Space {
+  space(name: string): Space {
     return this.model.mappings.get(name)!.space;
+  }
+
+  /** Attachment `name`'s importer device and its P2P path (null: the backing is system memory). */
+  attachment(name: string): { importer: string; path: P2PPath | null } {
+    const a = this.model.attachments.get(name)!;
+    return { importer: a.importer, path: pathOf(a) };
   }
 
   /** The entries of live mapping `name` in the container's read-back order. */
@@ -137,7 +144,7 @@ export class StateReader {
       importer: a.importer,
       dynamic: a.dynamic,
       interconnect: a.interconnect,
-      path: a.buffer.closed || a.buffer.backing.kind !== "mmio" ? null : a.p2pPath,
+      path: pathOf(a),
       pins: a.pins,
       detached: a.detached,
     }));
@@ -163,6 +170,11 @@ export class StateReader {
     });
     return { buffers, attachments, mappings, iova };
   }
+}
+
+/** The attachment's P2P path while its buffer is backed by mmio; null for system memory or once closed. */
+function pathOf(a: Attachment): P2PPath | null {
+  return a.buffer.closed || a.buffer.backing.kind !== "mmio" ? null : a.p2pPath;
 }
 
 /** A range list's words, in one batch (zero-copy view over wasm memory). */

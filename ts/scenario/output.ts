@@ -50,7 +50,7 @@ export class Fnv64 {
 }
 
 /** Collects small pieces and hands them on in chunks of about `chunk` characters. */
-class Chunker {
+export class Chunker {
   private parts: string[] = [];
   private size = 0;
   constructor(
@@ -105,6 +105,46 @@ function writeJson(v: unknown, push: (s: string) => void): void {
   } else push(JSON.stringify(v));
 }
 
+/** traceHash over records given one by one: FNV-1a 64 of `JSON.stringify(records)`'s bytes. */
+export class TraceHasher {
+  private readonly fnv = new Fnv64();
+  private readonly out = new Chunker((s) => this.fnv.updateText(s));
+  private n = 0;
+
+  add(record: unknown): void {
+    this.out.push(this.n++ ? "," : "[");
+    writeJson(record, (s) => this.out.push(s));
+  }
+
+  /** The hash, `0x` + 16 hex digits (once every record was added). */
+  hex(): string {
+    if (!this.n) this.out.push("[");
+    this.out.push("]");
+    this.out.flush();
+    return this.fnv.hex();
+  }
+}
+
+/**
+ * Where streamed output goes, chunk by chunk. It may return a promise (a stream's
+ * backpressure: resolve on "drain"); the writer then waits before the next step, so
+ * memory holds at most one step's output, whatever the consumer's speed.
+ */
+export type Sink = (s: string) => void | Promise<void>;
+
+/** Chunks queued by a Chunker until the sink takes them. */
+export class Queue {
+  private chunks: string[] = [];
+  push = (s: string): void => void this.chunks.push(s);
+  async drain(sink: Sink): Promise<void> {
+    while (this.chunks.length) {
+      const batch = this.chunks;
+      this.chunks = [];
+      for (const s of batch) await sink(s);
+    }
+  }
+}
+
 export interface WriteRunOptions extends RunOptions {
   /** Called for each expectation failure, as the step runs (the CLI prints them on stderr). */
   onFailure?: (outcome: StepOutcome, failure: string) => void;
@@ -117,15 +157,15 @@ export interface WriteRunOptions extends RunOptions {
  * chunks, in bounded memory. The record starts with `passed`, which is known only at
  * the end: output up to `bufferLimit` characters is kept and printed after the run;
  * past it, the first run only decides `passed`, and a second run (the model is
- * deterministic) streams the record. Returns passed.
+ * deterministic) streams the record. Resolves to passed.
  */
-export function writeRunJson(scenario: Scenario, core: Core, write: (s: string) => void, opts: WriteRunOptions = {}): boolean {
+export async function writeRunJson(scenario: Scenario, core: Core, write: Sink, opts: WriteRunOptions = {}): Promise<boolean> {
   const limit = opts.bufferLimit ?? 64 << 20;
   const runOpts: RunOptions = { ...opts, lazy: true };
   let kept: string[] | undefined = [];
   let keptSize = 0;
   let passed = true;
-  const trailer = streamSteps(scenario, core, runOpts, (s) => {
+  const trailer = await streamSteps(scenario, core, runOpts, (s) => {
     keptSize += s.length;
     if (keptSize > limit) kept = undefined;
     else kept?.push(s);
@@ -134,12 +174,12 @@ export function writeRunJson(scenario: Scenario, core: Core, write: (s: string) 
     passed = false;
     for (const f of o.detail.failures) opts.onFailure?.(o, f);
   });
-  write(`{"name":${JSON.stringify(scenario.name)},"passed":${passed},"steps":`);
+  await write(`{"name":${JSON.stringify(scenario.name)},"passed":${passed},"steps":`);
   if (kept) {
-    for (const s of kept) write(s);
-    write(trailer);
+    for (const s of kept) await write(s);
+    await write(trailer);
   } else {
-    write(streamSteps(scenario, core, runOpts, write, () => true, () => {}));
+    await write(await streamSteps(scenario, core, runOpts, write, () => true, () => {}));
   }
   return passed;
 }
@@ -148,11 +188,12 @@ export function writeRunJson(scenario: Scenario, core: Core, write: (s: string) 
  * Runs the steps and, while `wanted()`, writes `[rec,rec,…]` in chunks; returns the
  * trailer with the traceHash of what was written.
  */
-function streamSteps(scenario: Scenario, core: Core, opts: RunOptions, write: (s: string) => void, wanted: () => boolean, each: (o: StepOutcome) => void): string {
+async function streamSteps(scenario: Scenario, core: Core, opts: RunOptions, write: Sink, wanted: () => boolean, each: (o: StepOutcome) => void): Promise<string> {
   const hash = new Fnv64();
+  const queue = new Queue();
   const out = new Chunker((s) => {
     hash.updateText(s);
-    write(s);
+    queue.push(s);
   });
   out.push("[");
   let first = true;
@@ -163,8 +204,10 @@ function streamSteps(scenario: Scenario, core: Core, opts: RunOptions, write: (s
     }
     first = false;
     each(o);
+    await queue.drain(write);
   }
   out.push("]");
   out.flush();
+  await queue.drain(write);
   return `,"traceHash":"${hash.hex()}"}\n`;
 }

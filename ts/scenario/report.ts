@@ -1,59 +1,161 @@
-/** The readable report of a run: one line per step, mappings with their first entries. */
+/**
+ * The readable report of a run: one line per step (a map names its address space, an
+ * attach its importer and P2P path), mappings with their first entries or, with `all`,
+ * every entry. It is produced line by line, so a report of any size streams. Names
+ * come from the scenario: control characters in them are escaped (`escapeControls`).
+ */
 import { hex } from "../core/u64.js";
+import { Pairs, type PairList } from "../model/state.js";
 import type { Scenario } from "./schema.js";
-import type { RunReport } from "./runner.js";
+import type { Core } from "../core/loader.js";
+import { runSteps, type RunReport, type StepOutcome } from "./runner.js";
+import { Chunker, Queue, TraceHasher, writeRunJson, type Sink } from "./output.js";
 
 export interface Style {
   ok(s: string): string;
+  /** An error the step expected. */
+  expected(s: string): string;
   bad(s: string): string;
   dim(s: string): string;
   bold(s: string): string;
 }
 
-const plain: Style = { ok: (s) => s, bad: (s) => s, dim: (s) => s, bold: (s) => s };
+const plain: Style = { ok: (s) => s, expected: (s) => s, bad: (s) => s, dim: (s) => s, bold: (s) => s };
 
 /** ANSI colours; the CLI uses them only on a TTY and never with NO_COLOR. */
 export const ansi: Style = {
   ok: (s) => `\x1b[32m${s}\x1b[39m`,
+  expected: (s) => `\x1b[36m${s}\x1b[39m`,
   bad: (s) => `\x1b[31m${s}\x1b[39m`,
   dim: (s) => `\x1b[2m${s}\x1b[22m`,
   bold: (s) => `\x1b[1m${s}\x1b[22m`,
 };
 
+// C0 and C1 controls, DEL, line/paragraph separators and the bidirectional overrides
+const CONTROLS = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f", "\v": "\\v", "\x1b": "\\e" };
+
+/**
+ * Text from a scenario made safe for a terminal: ESC, CR, backspace and every other
+ * control or direction-changing character becomes a visible escape (`\e`, `\r`, `\b`,
+ * `\x07`, `\u202e`), so a name cannot move the cursor, recolour or hide output.
+ */
+export function escapeControls(s: string): string {
+  return s.replace(CONTROLS, (c) => NAMED[c] ?? (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : `\\u${c.charCodeAt(0).toString(16)}`));
+}
+
+export interface ReportOptions {
+  style?: Style;
+  /** Print every entry of each mapping (the run must keep them: `allEntries`). */
+  all?: boolean;
+}
+
+const PAD = " ".repeat(33);
+
+/** The first line: the scenario, its steps and devices. */
+export function reportHeader(scenario: Scenario, style: Style = plain): string {
+  return style.bold(`scenario ${escapeControls(scenario.name)}`) + style.dim(` (${scenario.steps.length} steps, ${Object.keys(scenario.devices).length} devices)`);
+}
+
+/** The last line: PASSED or FAILED with the number of failed steps, and the traceHash. */
+export function reportFooter(passed: boolean, failedSteps: number, traceHash: string, style: Style = plain): string {
+  return (passed ? style.ok("PASSED") : style.bad(`FAILED: ${failedSteps} step(s) broke their expectations`)) + style.dim(`  traceHash ${traceHash}`);
+}
+
+/** Entry lines `addr +len`, addresses right-aligned per batch. */
+function entryLines(list: PairList | { addr: bigint; len: bigint }[], style: Style, line: (s: string) => void): number {
+  let n = 0;
+  const batch = (pairs: [string, string][]) => {
+    const width = Math.max(0, ...pairs.map(([a]) => a.length));
+    for (const [a, l] of pairs) line(style.dim(`${PAD}${a.padStart(width)} +${l}`));
+    n += pairs.length;
+  };
+  if (list instanceof Pairs) {
+    list.each((w) => {
+      const pairs: [string, string][] = [];
+      for (let i = 0; i + 1 < w.length; i += 2) pairs.push([hex(w[i]!), hex(w[i + 1]!)]);
+      batch(pairs);
+    });
+  } else batch(list.map((e) => (Array.isArray(e) ? (e as [string, string]) : [hex(e.addr), hex(e.len)])));
+  return n;
+}
+
+/** The lines of one step, passed to `line` one by one. */
+export function reportStep(scenario: Scenario, { record: rec, detail: d }: StepOutcome, line: (s: string) => void, style: Style = plain): void {
+  const st = scenario.steps[rec.i]!;
+  const head = `${String(rec.i).padStart(3)}  ${rec.op.padEnd(7)} ${escapeControls(d.subject)}`;
+  let tail: string;
+  if (!rec.ok) {
+    const expected = st.expect?.error === rec.error;
+    tail = (expected ? style.expected : style.bad)(`${rec.error}${expected ? " (expected)" : ""}`) + style.dim(` ${escapeControls(d.message ?? "")}`);
+  } else if (rec.result && "nelms" in rec.result) {
+    const r = rec.result;
+    tail = `${style.ok("ok")}  ${r.interconnect} → ${r.container}, ${d.space} addresses: ${r.nelms} entries, ${r.bytes} bytes, hash ${r.hash}` + (r.barNumber !== undefined ? `, BAR ${r.barNumber}` : "");
+  } else if (rec.result && "notified" in rec.result) {
+    const r = rec.result;
+    tail = `${style.ok("ok")}  notified [${escapeControls(r.notified.join(", "))}]  stale [${escapeControls(r.stale.join(", "))}]`;
+  } else if (rec.result) {
+    tail = `${style.ok("ok")}  interconnect ${rec.result.interconnect}, importer ${escapeControls(d.importer ?? "?")}, path ${d.path ?? "none (system memory)"}`;
+  } else {
+    tail = style.ok("ok");
+  }
+  line(`${head.padEnd(28)} ${tail}`);
+  const shown = entryLines(d.entries ?? d.preview ?? [], style, line);
+  const more = rec.result && "nelms" in rec.result ? rec.result.nelms - shown : 0;
+  if (d.preview && more > 0) line(style.dim(`${PAD}… ${more} more (--all prints every entry)`));
+  for (const f of d.failures) line(style.bad(`${PAD}✗ ${escapeControls(f)}`));
+}
+
+/** The whole report of a finished run, as one string. */
 export function formatReport(scenario: Scenario, report: RunReport, style: Style = plain): string {
   const lines: string[] = [];
   const { output, details } = report;
-  lines.push(style.bold(`scenario ${output.name}`) + style.dim(` (${scenario.steps.length} steps, ${Object.keys(scenario.devices).length} devices)`));
-  output.steps.forEach((rec, i) => {
-    const d = details[i]!;
-    const st = scenario.steps[i]!;
-    const head = `${String(rec.i).padStart(3)}  ${rec.op.padEnd(7)} ${d.subject}`;
-    let tail: string;
-    if (!rec.ok) {
-      const expected = st.expect?.error === rec.error;
-      tail = (expected ? style.ok : style.bad)(`${rec.error}${expected ? " (expected)" : ""}`) + style.dim(` ${d.message ?? ""}`);
-    } else if (rec.result && "nelms" in rec.result) {
-      const r = rec.result;
-      tail = `${style.ok("ok")}  ${r.interconnect} → ${r.container}: ${r.nelms} entries, ${r.bytes} bytes, hash ${r.hash}` + (r.barNumber !== undefined ? `, BAR ${r.barNumber}` : "");
-    } else if (rec.result && "notified" in rec.result) {
-      const r = rec.result;
-      tail = `${style.ok("ok")}  notified [${r.notified.join(", ")}]  stale [${r.stale.join(", ")}]`;
-    } else if (rec.result) {
-      tail = `${style.ok("ok")}  interconnect ${rec.result.interconnect}`;
-    } else {
-      tail = style.ok("ok");
-    }
-    lines.push(`${head.padEnd(28)} ${tail}`);
-    const pad = " ".repeat(33);
-    const width = Math.max(0, ...(d.preview ?? []).map((e) => hex(e.addr).length));
-    for (const e of d.preview ?? []) lines.push(style.dim(`${pad}${hex(e.addr).padStart(width)} +${hex(e.len)}`));
-    const more = rec.result && "nelms" in rec.result ? rec.result.nelms - (d.preview?.length ?? 0) : 0;
-    if (d.preview && more > 0) lines.push(style.dim(`${pad}… ${more} more`));
-    for (const f of d.failures) lines.push(style.bad(`${pad}✗ ${f}`));
-  });
-  const failed = details.filter((d) => d.failures.length).length;
-  lines.push(
-    (output.passed ? style.ok("PASSED") : style.bad(`FAILED: ${failed} step(s) broke their expectations`)) + style.dim(`  traceHash ${output.traceHash}`),
-  );
+  lines.push(reportHeader(scenario, style));
+  output.steps.forEach((record, i) => reportStep(scenario, { record, detail: details[i]! }, (s) => lines.push(s), style));
+  lines.push(reportFooter(output.passed, details.filter((d) => d.failures.length).length, output.traceHash, style));
   return lines.join("\n") + "\n";
+}
+
+export interface PrintOptions {
+  /** The JSON record instead of the report. */
+  json?: boolean;
+  /** JSON: add every map's address space and entries. */
+  entries?: boolean;
+  /** JSON: add the state after every step. */
+  state?: boolean;
+  /** Report: every entry of every mapping (else the first 4). */
+  all?: boolean;
+  style?: Style;
+}
+
+/**
+ * Runs `scenario` and prints it as `dmabuf-map run` does, in bounded memory: the JSON
+ * record or the report go to `out` in chunks, waiting for it after each step; with
+ * `json`, each expectation failure goes to `err` as a line. Resolves to passed.
+ */
+export async function printRun(scenario: Scenario, core: Core, opts: PrintOptions, out: Sink, err: (s: string) => void): Promise<boolean> {
+  if (opts.json) {
+    return writeRunJson(scenario, core, out, {
+      entries: !!opts.entries,
+      state: !!opts.state,
+      onFailure: ({ record, detail }, f) => err(`step ${record.i} (${record.op} ${escapeControls(detail.subject)}): ${escapeControls(f)}\n`),
+    });
+  }
+  const style = opts.style ?? plain;
+  const queue = new Queue();
+  const text = new Chunker(queue.push);
+  const line = (s: string) => text.push(s + "\n");
+  line(reportHeader(scenario, style));
+  const hash = new TraceHasher();
+  let failed = 0;
+  for (const o of runSteps(scenario, core, { previews: 4, allEntries: !!opts.all, lazy: true })) {
+    hash.add(o.record);
+    if (o.detail.failures.length) failed++;
+    reportStep(scenario, o, line, style);
+    await queue.drain(out);
+  }
+  line(reportFooter(!failed, failed, hash.hex(), style));
+  text.flush();
+  await queue.drain(out);
+  return !failed;
 }

@@ -10,7 +10,8 @@ import { fnv1a64Text } from "../core/hash.js";
 import { DmaBufModel } from "../model/model.js";
 import { vfioExporter } from "../exporters/vfio.js";
 import type { Op, StepResult, TraceRecord } from "../model/trace.js";
-import { StateReader, type ModelState } from "../model/state.js";
+import { StateReader, type ModelState, type PairList, type Space } from "../model/state.js";
+import type { P2PPath } from "../model/topology.js";
 import type { Expectation, Scenario, Step } from "./schema.js";
 import { mappingName, rowOf, unknownOp, type JsonResult } from "./ops.js";
 import { checkOps } from "./validate.js";
@@ -30,6 +31,8 @@ export interface StepRecord {
 export interface RunOptions {
   /** Keep the first `previews` entries of each mapping for readable reports. */
   previews?: number;
+  /** Keep every entry of each mapping in its detail, for `--all` reports. */
+  allEntries?: boolean;
   /** Add `space` and `entries` to every successful map result. */
   entries?: boolean;
   /** Add `state` to every step record. */
@@ -64,6 +67,13 @@ export interface StepDetail {
   failures: string[];
   /** map: the first entries of the mapping. */
   preview?: { addr: bigint; len: bigint }[];
+  /** map with `allEntries`: every entry. */
+  entries?: PairList;
+  /** map: the address space of the entries. */
+  space?: Space;
+  /** attach: the importer's device and the P2P path from the exporter (null: system memory). */
+  importer?: string;
+  path?: P2PPath | null;
 }
 
 export interface RunReport {
@@ -117,7 +127,7 @@ export function checkExpect(exp: Expectation | undefined, rec: TraceRecord): str
 export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {}): Generator<StepOutcome, void, undefined> {
   checkOps(scenario.steps);
   const model = new DmaBufModel(core, scenario, { exporter: vfioExporter });
-  const reader = opts.entries || opts.state ? new StateReader(model) : undefined;
+  const reader = new StateReader(model);
   try {
     for (let i = 0; i < scenario.steps.length; i++) {
       const st = scenario.steps[i]!;
@@ -134,14 +144,17 @@ export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {})
       const out: StepRecord = { i, op: st.op, ok: rec.ok };
       if (!rec.ok) out.error = rec.error!;
       if (rec.ok && result && row.json) out.result = row.json(result) as JsonResult;
-      if (st.op === "map" && rec.ok && reader) {
-        const space = reader.mapped(mappingName(st, i));
-        if (opts.entries) Object.assign(out.result!, { space, entries: reader.entries(mappingName(st, i), opts.lazy) });
-      }
-      if (opts.state) out.state = reader!.read(opts.lazy);
       const d: StepDetail = { subject: subjectOf(st, i), failures: checkExpect(st.expect, rec) };
       if (rec.message) d.message = rec.message;
-      if (st.op === "map" && rec.ok && opts.previews) d.preview = model.mappingEntries(mappingName(st, i), opts.previews);
+      if (st.op === "map" && rec.ok) {
+        const name = mappingName(st, i);
+        d.space = reader.space(name);
+        if (opts.entries) Object.assign(out.result!, { space: d.space, entries: reader.entries(name, opts.lazy) });
+        if (opts.allEntries) d.entries = reader.entries(name, opts.lazy);
+        else if (opts.previews) d.preview = model.mappingEntries(name, opts.previews);
+      }
+      if (st.op === "attach" && rec.ok) Object.assign(d, reader.attachment(st.as));
+      if (opts.state) out.state = reader.read(opts.lazy);
       yield { record: out, detail: d };
     }
   } finally {

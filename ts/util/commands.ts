@@ -50,6 +50,13 @@ export const COMMANDS = {
     summary: "Run the built-in demo scenario (what `npm start` shows).",
     options: { json: flag("print the JSON record instead of the report"), ...recordFlags },
   },
+  web: {
+    summary: "Serve the explorer (from this package) on 127.0.0.1 until interrupted.",
+    options: {
+      port: int("N", "port to listen on (0 picks a free one)", 8080, 0, 65535),
+      open: flag("open the page in the desktop's browser"),
+    },
+  },
   bench: {
     summary: "Benchmarks: the wasm core against TypeScript (bigint and typed arrays) and native C.",
     options: {
