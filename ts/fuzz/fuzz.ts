@@ -19,6 +19,7 @@ import type { TopologySpec } from "../model/topology.js";
 import type { TraceRecord } from "../model/trace.js";
 import { executeStep } from "../scenario/runner.js";
 import type { Step } from "../scenario/schema.js";
+import { mappingName } from "../scenario/ops.js";
 import { LifecycleRef, pinCount, ROWS, type Entry, type RefOutcome } from "../reference/lifecycle.js";
 import { Rng, randomTopology, nextSteps, type Pools } from "./generate.js";
 
@@ -165,7 +166,7 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
   }
   if (show(rec.notifications) !== show(want.notified)) return `${st.op} delivered move_notify to ${show(rec.notifications)}; the reference says ${show(want.notified)}`;
   if (st.op === "map" && rec.ok) {
-    const name = st.as ?? `#${i}`;
+    const name = mappingName(st, i);
     const rm = ref.mappings.get(name)!;
     const entries = model.mappingEntries(name, Infinity);
     if (show(entries) !== show(rm.entries)) return `map ${name} entries ${showEntries(entries)}; the reference says ${showEntries(rm.entries)}`;
@@ -251,7 +252,7 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
     else if (ok) {
       switch (st.op) {
         case "map": {
-          const name = st.as ?? `#${i}`;
+          const name = mappingName(st, i);
           if (revokedBefore) violate("revoked-buffer-mapped", `map ${name} succeeded on revoked ${rb!.name}`);
           const outside = checkPlacement(model, ref, name, model.mappingEntries(name, Infinity));
           if (outside) violate("mapping-outside-backing", outside);
