@@ -74,6 +74,8 @@ export interface FuzzOptions {
   onProgress?: (done: number, total: number) => void;
   /** Extra check after every step (tests use it to plant a bug for the shrinker). */
   extraInvariant?: (model: DmaBufModel, step: Step, ok: boolean) => string | undefined;
+  /** Shrink the first violation to a repro scenario (default true; tests that only need a yes/no skip it). */
+  shrink?: boolean;
   /** Makes the model under test (tests wrap it to plant bugs); default `new DmaBufModel`. */
   model?: (core: Core, topology: TopologySpec) => DmaBufModel;
 }
@@ -389,8 +391,7 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
     report.differences += r.violations.filter((v) => v.invariant === "reference").length;
     if (r.violations.length) {
       report.violations.push(...r.violations);
-      const min = shrink(ctx, topo, r.steps, r.violations[0]!.invariant);
-      report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, topo, min);
+      if (opts.shrink ?? true) report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, topo, shrink(ctx, topo, r.steps, r.violations[0]!.invariant));
       break;
     }
   }
