@@ -176,14 +176,14 @@ export class Container extends CoreObject {
     forEachChunkBatch(this.core, this.handle, k, fn);
   }
 
-  private xa(op: string): number {
+  #xa(op: string): number {
     if (this.kind !== "xarray") throw new DmaBufError("EINVAL", `${op} needs an xarray, not ${this.kind}`);
     return this.handle;
   }
 
   /** xarray: stores an entry at `index`; true if the slot was empty. */
   xaStore(index: bigint, addr: bigint, len: bigint): boolean {
-    const h = this.xa("xaStore");
+    const h = this.#xa("xaStore");
     u64Arg(index, "xaStore", "index");
     u64Arg(addr, "xaStore", "addr");
     u64Arg(len, "xaStore", "len");
@@ -192,7 +192,7 @@ export class Container extends CoreObject {
 
   /** xarray: the entry at `index`, or undefined. */
   xaLoad(index: bigint): { addr: bigint; len: bigint } | undefined {
-    const h = this.xa("xaLoad");
+    const h = this.#xa("xaLoad");
     u64Arg(index, "xaLoad", "index");
     if (!this.core.check(wasm(this.core).xa_load(h, index), "xaLoad")) return undefined;
     return { addr: this.core.out(0), len: this.core.out(1) };
@@ -200,14 +200,14 @@ export class Container extends CoreObject {
 
   /** xarray: removes `index`; true if it was present. */
   xaErase(index: bigint): boolean {
-    const h = this.xa("xaErase");
+    const h = this.#xa("xaErase");
     u64Arg(index, "xaErase", "index");
     return this.core.check(wasm(this.core).xa_erase(h, index), "xaErase") === 1;
   }
 
   /** xarray: node count and height of the radix tree. */
   xaInfo(): { nodes: number; height: number; entries: number } {
-    const h = this.xa("xaInfo");
+    const h = this.#xa("xaInfo");
     this.core.check(wasm(this.core).xa_info(h), "xaInfo");
     return { nodes: Number(this.core.out(0)), height: Number(this.core.out(1)), entries: Number(this.core.out(2)) };
   }

@@ -1,6 +1,7 @@
 import { WASM_BASE64 } from "./wasm-bytes.js";
 import { DmaBufError, codeOf, type ErrorCode } from "./errors.js";
 import { LAYOUT, type CoreExports } from "./abi.js";
+import { countArg, optionsArg } from "./args.js";
 
 // The WebAssembly types the public API names, declared structurally: the DOM lib
 // declares the WebAssembly namespace and BufferSource, @types/node does not, and the
@@ -197,10 +198,9 @@ export function coreImports(memory: WasmMemory): { env: Record<string, unknown> 
 }
 
 function newMemory(opts: CoreOptions): WasmMemory {
-  const maximum = opts.maximumPages ?? MAX_PAGES;
-  if (!Number.isInteger(maximum) || maximum < 1 || maximum > MAX_PAGES) {
-    throw new DmaBufError("EINVAL", `maximumPages: ${String(maximum)} is not an integer in [1, ${MAX_PAGES}]`, ["maximumPages"]);
-  }
+  const o = optionsArg<CoreOptions>(opts, "createCore", "opts");
+  const maximum = o.maximumPages === undefined ? MAX_PAGES : countArg(o.maximumPages, "createCore", "maximumPages", MAX_PAGES);
+  if (maximum < 1) throw new DmaBufError("ERANGE", `createCore: maximumPages = 0 is out of range (1 to ${MAX_PAGES})`, ["maximumPages"]);
   return new WA.Memory({ initial: Math.min(INITIAL_PAGES, maximum), maximum });
 }
 

@@ -63,7 +63,7 @@ export class RangeList extends CoreObject {
     countArg(n, what, "n", MAX_ENTRIES);
     const c = coreArg(core, what);
     const list = RangeList.adopt(c, wasm(c).list_new(n), what);
-    list.view().fill(0n);
+    new Uint8Array(c.memory.buffer, c.ptr(wasm(c).list_ptr(list.handle), what), n * LAYOUT.ENTRY_BYTES).fill(0);
     return list;
   }
 
@@ -82,14 +82,14 @@ export class RangeList extends CoreObject {
   /** Builds a list from entries ({addr, len} objects or [addr, len] pairs; bigints or safe integers). */
   static from(entries: Iterable<EntryLike>, core?: Core): RangeList {
     const what = "RangeList.from";
-    if (entries === null || typeof (entries as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== "function") {
+    if (typeof entries !== "object" || entries === null || typeof (entries as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function") {
       throw new DmaBufError("EINVAL", `${what}: entries must be an iterable of {addr, len} or [addr, len]`, ["entries"]);
     }
     const arr = Array.isArray(entries) ? (entries as unknown[]) : [...entries];
     countArg(arr.length, what, "entries.length", MAX_ENTRIES);
     const words = new BigUint64Array(arr.length * 2);
     arr.forEach((e, i) => {
-      if (typeof e !== "object" || e === null) throw new DmaBufError("EINVAL", `${what}: entries[${i}] must be {addr, len} or [addr, len]`, [i]);
+      if (typeof e !== "object" || e === null) throw new DmaBufError("EINVAL", `${what}: entries[${i}] must be {addr, len} or [addr, len]`, [`entries[${i}]`]);
       const [a, l] = Array.isArray(e) ? e : [(e as Entry).addr, (e as Entry).len];
       words[2 * i] = u64LikeArg(a, what, `entries[${i}].addr`);
       words[2 * i + 1] = u64LikeArg(l, what, `entries[${i}].len`);
