@@ -228,6 +228,20 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
     expect(text).toContain("b\\x07");
   });
 
+  it("a scenario past 5,000 steps runs and steps without per-step state, saying so", async () => {
+    const long = { name: "long", devices: { cpu: {} }, steps: [
+      { op: "export", buffer: "b", exporter: "cpu", size: "0x1000", backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x1000" }] } },
+      ...Array.from({ length: 5000 }, (_, i) => ({ op: i % 2 ? "unlock" : "lock", buffer: "b", holder: "cpu" })),
+    ] };
+    await page.fill("#editor", JSON.stringify(long));
+    await page.click("#run");
+    await page.waitForFunction(() => document.body.dataset.run === "done");
+    expect(await page.textContent("#summary")).toMatch(/^PASSED long: 5001 steps/);
+    expect(await page.textContent("#state")).toMatch(/More than 5000 steps/);
+    await panelAt(7);
+    expect(await page.textContent("#timeline-label")).toMatch(/^step 7 of 5000: lock b → ok/);
+  });
+
   it("has no console errors", () => {
     expect(problems).toEqual([]);
   });
