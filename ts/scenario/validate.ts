@@ -6,7 +6,6 @@
  * or switch named "__proto__" or "constructor" is an ordinary name.
  */
 import * as z from "zod/mini";
-import { config, util } from "zod/v4/core";
 import enLocale from "zod/v4/locales/en.js";
 import { DmaBufError } from "../core/errors.js";
 import { U64_MAX } from "../core/u64.js";
@@ -56,6 +55,10 @@ const en = enLocale().localeError;
 const messages: z.core.$ZodErrorMap = (iss) =>
   iss.code === "invalid_type" && iss.input === undefined ? `missing required field (expected ${iss.expected})` : en(iss);
 const ctx: z.core.ParseContextInternal<z.core.$ZodIssue> = { error: messages, async: false };
+const unwrap = (m: unknown) => (typeof m === "string" ? m : (m as { message?: string } | undefined)?.message);
+/** An issue's message, in zod's order: its own, its schema's or check's error map, ours. */
+const messageOf = (iss: z.core.$ZodRawIssue): string =>
+  iss.message ?? unwrap((iss.inst?._zod.def.error as z.core.$ZodErrorMap | undefined)?.(iss as never)) ?? unwrap(messages(iss as never)) ?? "Invalid input";
 
 /**
  * Checks `input` against `schema`; problems go to `problems` under the path `at`.
@@ -66,15 +69,14 @@ const ctx: z.core.ParseContextInternal<z.core.$ZodIssue> = { error: messages, as
 function shape<T>(schema: z.core.$ZodType<T>, input: unknown, at: Path, problems: Problems): T | undefined {
   const r = schema._zod.run({ value: input, issues: [] }, ctx) as z.core.ParsePayload<T>;
   if (!r.issues.length) return r.value;
-  for (const raw of r.issues) {
+  for (const i of r.issues) {
     if (problems.full) {
-      problems.more += raw.code === "unrecognized_keys" ? raw.keys.length : 1;
+      problems.more += i.code === "unrecognized_keys" ? i.keys.length : 1;
       continue;
     }
-    const i = util.finalizeIssue(raw, ctx, config());
-    const path = [...at, ...i.path.map((x) => (typeof x === "symbol" ? String(x) : x))];
+    const path = [...at, ...(i.path ?? []).map((x) => (typeof x === "symbol" ? String(x) : x))];
     if (i.code === "unrecognized_keys") for (const k of i.keys) problems.add([...path, k], "unrecognized_keys", "unknown field");
-    else problems.add(path, i.code, i.message);
+    else problems.add(path, i.code, messageOf(i));
   }
   return undefined;
 }
