@@ -16,6 +16,7 @@ export default {
   ignoreStatic: true,
   concurrency: 2,
   timeoutMS: 20_000,
+  dryRunTimeoutMinutes: 20,
   incremental: true,
   incrementalFile: "reports/mutation/stryker-incremental.json",
   reporters: ["html", "json", "clear-text", "progress"],

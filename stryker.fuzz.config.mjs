@@ -15,4 +15,5 @@ export default {
   htmlReporter: { fileName: "reports/mutation/fuzz/index.html" },
   jsonReporter: { fileName: "reports/mutation/fuzz/mutation.json" },
   thresholds: { high: 80, low: 70, break: null },
+  tempDirName: ".stryker-tmp-fuzz",
 };

@@ -11,10 +11,10 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** n page-aligned entries (1..16 pages), about 30% of neighbours adjacent: addr, len words. */
-export function makeList(n: number, seed: number): BigUint64Array {
+/** n page-aligned entries (1..16 pages), about 30% of neighbours adjacent: addr, len
+ *  words, into `w` when given (a list's view: no copy in JS). */
+export function makeList(n: number, seed: number, w: BigUint64Array<ArrayBufferLike> = new BigUint64Array(2 * n)): BigUint64Array<ArrayBufferLike> {
   const r = mulberry32(seed);
-  const w = new BigUint64Array(2 * n);
   let addr = 0x1_0000_0000;
   for (let i = 0; i < n; i++) {
     const pages = 1 + (r() % 16);

@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --suite NAME] [-- --out FILE.svg]` and
- * `dmabuf-map bench`: wasm core vs pure TypeScript (bigint and typed arrays) vs native C.
+ * `npm run bench [-- --quick] [-- --json] [-- --suite NAME] [-- --out FILE.svg]
+ * [-- --max-n 1e8] [-- --browser] [-- --input FILE] [-- --clock cpu|wall]` and
+ * `dmabuf-map bench`: wasm core vs pure TypeScript (bigint and typed arrays) vs native C,
+ * and vs the same wasm in Chromium.
  */
 import { writeFileSync } from "node:fs";
 import { cpus, arch, platform } from "node:os";
@@ -8,20 +10,41 @@ import { init } from "../ts/core/loader.js";
 import { UsageError } from "../ts/util/args.js";
 import { helpText, parseSubcommand, type CommandOf } from "../ts/util/commands.js";
 import { Native } from "./native.js";
-import { SUITES, type Config } from "./suites.js";
+import { SUITES, WALL, inputSuite, opsWasmSuite, type Clock, type Config } from "./suites.js";
+import { browserOps } from "./browser.js";
 import { table, ratios, ratioTable, sweepSvg } from "./report.js";
 import type { Result } from "./stats.js";
+
+/** CPU time of this process in ms (user + system, all threads). */
+const CPU: Clock = {
+  name: "cpu",
+  now: () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  },
+};
 
 export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
   const log = (s: string) => process.stderr.write(s + "\n");
   await init();
+  // Chromium has no CPU clock: a run with --browser times everything in wall time
+  const clock = cmd.clock === "cpu" && !cmd.browser ? CPU : WALL;
   const native = Native.build(log);
-  const cfg: Config = { quick: cmd.quick, native, log };
+  const cfg: Config = { quick: cmd.quick, native, log, clock, maxN: cmd["max-n"], peakRss: () => process.resourceUsage().maxRSS * 1024 };
   const results: Result[] = [];
   const t0 = performance.now();
-  for (const s of cmd.suite) {
-    log(`suite ${s}${cmd.quick ? " (quick)" : ""}…`);
-    results.push(...(await SUITES[s](cfg)));
+  // --input replaces the suites; --browser runs the ops suite's wasm in Node, then the
+  // same in Chromium, back to back (in wall time: the page has no CPU clock)
+  const runs: [string, () => Promise<Result[]>][] = cmd.input
+    ? [["input", () => inputSuite(cfg, cmd.input!)]]
+    : cmd.browser
+      ? [["ops (wasm in Node)", () => opsWasmSuite(cfg)], ["ops in Chromium", () => browserOps(cfg)]]
+      : cmd.suite.map((s) => [s, () => SUITES[s](cfg)]);
+  for (const [name, run] of runs) {
+    log(`suite ${name}${cmd.quick ? " (quick)" : ""} (${clock.name} time)…`);
+    const t = performance.now();
+    results.push(...(await run()));
+    log(`suite ${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
   const rs = ratios(results);
   const env = {
@@ -32,6 +55,7 @@ export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
     cores: cpus().length,
     cc: native?.cc ?? null,
     quick: cmd.quick,
+    clock: clock.name,
     seconds: Math.round((performance.now() - t0) / 100) / 10,
     date: new Date().toISOString(),
   };

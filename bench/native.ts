@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** -O3: the best the compiler does portably (no -march=native: wasm SIMD is 128-bit too). */
+const CFLAGS = ["-O3"];
 const SOURCE = fileURLToPath(new URL("../../bench/native/ranges.c", import.meta.url));
 
 export interface NativeRun {
@@ -23,17 +25,19 @@ export class Native {
       return undefined;
     }
     const bin = join(mkdtempSync(join(tmpdir(), "dmabuf-map-bench-")), "bench-native");
-    const r = spawnSync(cc, ["-O2", "-o", bin, SOURCE], { encoding: "utf8" });
+    const r = spawnSync(cc, [...CFLAGS, "-o", bin, SOURCE], { encoding: "utf8" });
     if (r.error || r.status !== 0) {
       log(`native C reference skipped: no working C compiler (${cc}: ${r.error?.message ?? r.stderr.trim()})`);
       return undefined;
     }
     const v = spawnSync(cc, ["--version"], { encoding: "utf8" });
-    return new Native(bin, (v.stdout ?? "").split("\n")[0] ?? cc);
+    return new Native(bin, `${(v.stdout ?? "").split("\n")[0] ?? cc} ${CFLAGS.join(" ")}`);
   }
 
-  run(op: string, n: number, reps: number, seed: number): NativeRun {
-    const r = spawnSync(this.bin, [op, String(n), String(reps), String(seed)], { encoding: "utf8", maxBuffer: 1 << 24 });
+  /** source: a seed (the generated list, as bench/inputs.ts makes it) or @FILE (binary
+   *  little-endian u64 addr, len pairs); clock: what the samples count (see Clock). */
+  run(op: string, n: number, reps: number, source: string, clock: "cpu" | "wall"): NativeRun {
+    const r = spawnSync(this.bin, [op, String(n), String(reps), source, clock], { encoding: "utf8", maxBuffer: 1 << 24 });
     if (r.status !== 0) throw new Error(`native ${op} failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as NativeRun;
   }

@@ -4,9 +4,11 @@ import type { Result } from "./stats.js";
 const fmtNs = (ns: number) => (ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(1)} ns`);
 
 export function table(results: Result[]): string {
-  const rows = [["suite", "op", "n", "impl", "p50", "p99", "±rme", "ns/entry", "B/entry"]];
+  const rss = results.some((r) => r.peakRssBytes !== undefined);
+  const rows = [["suite", "op", "n", "impl", "p50", "p99", "±rme", "ns/entry", "B/entry", ...(rss ? ["peak RSS / list"] : [])]];
   for (const r of results) {
-    rows.push([r.suite, r.op, r.n.toLocaleString("en-US"), r.impl, fmtNs(r.p50Ns), fmtNs(r.p99Ns), `${r.rme.toFixed(1)}%`, r.nsPerEntry.toFixed(2), r.bytesPerEntry?.toFixed(1) ?? ""]);
+    rows.push([r.suite, r.op, r.n.toLocaleString("en-US"), r.impl, fmtNs(r.p50Ns), fmtNs(r.p99Ns), `${r.rme.toFixed(1)}%`, r.nsPerEntry.toFixed(2), r.bytesPerEntry?.toFixed(1) ?? "",
+      ...(rss ? [r.peakRssBytes && r.listBytes ? `${(r.peakRssBytes / r.listBytes).toFixed(2)}×` : ""] : [])]);
   }
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r, i) => r.map((x, c) => (c >= 2 ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ") + (i === 0 ? "\n" + w.map((n) => "-".repeat(n)).join("  ") : "")).join("\n") + "\n";
@@ -22,6 +24,8 @@ export interface Ratio {
   tsBigintVsWasm?: number;
   /** ts-typed time / wasm time. */
   tsTypedVsWasm?: number;
+  /** wasm in Chromium / wasm in Node (same wasm, same inputs; 1.0 = parity). */
+  chromiumVsNode?: number;
 }
 
 export function ratios(results: Result[]): Ratio[] {
@@ -39,9 +43,11 @@ export function ratios(results: Result[]): Ratio[] {
     const c = g.get("native-c");
     const b = g.get("ts-bigint");
     const t = g.get("ts-typed");
+    const ch = g.get("wasm-chromium");
     if (c) r.wasmVsC = w.p50Ns / c.p50Ns;
     if (b) r.tsBigintVsWasm = b.p50Ns / w.p50Ns;
     if (t) r.tsTypedVsWasm = t.p50Ns / w.p50Ns;
+    if (ch) r.chromiumVsNode = ch.p50Ns / w.p50Ns;
     out.push(r);
   }
   return out;
@@ -49,7 +55,11 @@ export function ratios(results: Result[]): Ratio[] {
 
 export function ratioTable(rs: Ratio[]): string {
   const f = (x?: number) => (x === undefined ? "" : `${x.toFixed(2)}×`);
-  const rows = [["suite", "op", "n", "wasm/C", "ts-bigint/wasm", "ts-typed/wasm"], ...rs.map((r) => [r.suite, r.op, r.n.toLocaleString("en-US"), f(r.wasmVsC), f(r.tsBigintVsWasm), f(r.tsTypedVsWasm)])];
+  const chromium = rs.some((r) => r.chromiumVsNode !== undefined);
+  const rows = [
+    ["suite", "op", "n", "wasm/C", "ts-bigint/wasm", "ts-typed/wasm", ...(chromium ? ["chromium/node"] : [])],
+    ...rs.map((r) => [r.suite, r.op, r.n.toLocaleString("en-US"), f(r.wasmVsC), f(r.tsBigintVsWasm), f(r.tsTypedVsWasm), ...(chromium ? [f(r.chromiumVsNode)] : [])]),
+  ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((x, c) => (c >= 2 ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ")).join("\n") + "\n";
 }

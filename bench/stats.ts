@@ -1,6 +1,6 @@
 /** Result records and the statistics of a set of samples. */
 
-export type Impl = "wasm" | "ts-bigint" | "ts-typed" | "native-c";
+export type Impl = "wasm" | "wasm-chromium" | "ts-bigint" | "ts-typed" | "native-c";
 
 export interface Result {
   suite: string;
@@ -12,8 +12,11 @@ export interface Result {
   p99Ns: number;
   /** Relative margin of error of the mean, in percent. */
   rme: number;
-  /** containers suite: bytes per entry of the container. */
+  /** containers suite: bytes per entry of the container; sweep (wasm): of the list. */
   bytesPerEntry?: number;
+  /** sweep (wasm): bytes of the list in the core, and the peak RSS of the process so far. */
+  listBytes?: number;
+  peakRssBytes?: number;
 }
 
 function quantile(sorted: number[], q: number): number {

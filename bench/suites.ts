@@ -2,7 +2,6 @@
  * The benchmark suites. Every implementation runs on the same seeded inputs, and the
  * results of wasm, ts-typed and native C are checked against each other before timing.
  */
-import { Bench } from "tinybench";
 import { getCore, wasm, type Core } from "../ts/core/loader.js";
 import { RangeList, type Entry } from "../ts/core/range-list.js";
 import { Container, CONTAINER_KINDS } from "../ts/core/container.js";
@@ -12,110 +11,62 @@ import * as ref from "../ts/reference/ops.js";
 import { RefIova } from "../ts/reference/iova.js";
 import * as typed from "./ts-typed.js";
 import { makeList, makeOffsets, makePages } from "./inputs.js";
+import { SEED, hex16, fmtN, timeTasks, listHash, seededList, wasmOps, LIST_OPS, LARGE_OPS, type Config, type ListOp } from "./listops.js";
 import { summarize, type Impl, type Result } from "./stats.js";
+export { WALL, type Clock, type Config } from "./listops.js";
 import type { Native } from "./native.js";
+import { loadInput } from "./input.js";
 
-export interface Config {
-  quick: boolean;
-  native: Native | undefined;
-  log: (s: string) => void;
-}
-
-const SEED = 1;
-const hex16 = (v: bigint) => "0x" + v.toString(16).padStart(16, "0");
-
-/** Times sync tasks with tinybench; loops `inner` times per sample for tiny operations. */
-async function timeTasks(
-  suite: string, impl: Impl, n: number, tasks: Record<string, () => void>, cfg: Config, heavy = false, inner = 1,
-): Promise<Result[]> {
-  const bench = new Bench({
-    iterations: heavy ? (cfg.quick ? 1 : 3) : cfg.quick ? 5 : 15,
-    time: heavy ? 0 : cfg.quick ? 200 : 1000,
-    warmupIterations: heavy ? 0 : 2,
-    warmupTime: heavy ? 0 : 50,
-  });
-  for (const [op, fn] of Object.entries(tasks)) bench.add(op, fn);
-  await bench.run();
-  return bench.tasks.map((t) => {
-    const r = t.result;
-    if (r.state !== "completed") throw new Error(`${suite}/${impl}/${t.name}: ${r.state === "errored" ? r.error.message : r.state}`);
-    const p50Ns = (r.latency.p50 * 1e6) / inner;
-    return { suite, impl, op: t.name, n, nsPerEntry: p50Ns / n, p50Ns, p99Ns: (r.latency.p99 * 1e6) / inner, rme: r.latency.rme };
-  });
-}
-
-function nativeResult(cfg: Config, suite: string, op: string, n: number, reps: number, expectCheck?: string): Result | undefined {
+function nativeResult(cfg: Config, suite: string, op: string, n: number, reps: number, expectCheck?: string, source: string = String(SEED)): Result | undefined {
   if (!cfg.native) return undefined;
-  const run = cfg.native.run(op, n, reps, SEED);
+  cfg.log(`  ${suite} · native-c · ${op} · n = ${fmtN(n)}`);
+  const run = cfg.native.run(op, n, reps, source, cfg.clock.name);
   if (expectCheck && run.check !== expectCheck) throw new Error(`native ${op} at n=${n} computed ${run.check}, wasm ${expectCheck}: the implementations disagree`);
   const s = summarize(run.samples);
   return { suite, impl: "native-c", op, n, nsPerEntry: s.p50Ns / n, ...s };
 }
 
-/** (count << 32) | xor of the low addr words of 4 KiB chunks, read from wasm batches. */
-function wasmIterate(list: RangeList): bigint {
-  let count = 0;
-  let x = 0;
-  list.chunkBatches(4096n, (w) => {
-    // a hot loop on locals (a captured variable lives in a context slot: 1.5x slower)
-    const u = new Uint32Array(w.buffer, w.byteOffset, w.length * 2);
-    let y = x;
-    for (let i = 0, end = u.length; i < end; i += 4) y ^= u[i]!;
-    x = y;
-    count += w.length / 2;
-  });
-  return (BigInt(count) << 32n) | BigInt(x >>> 0);
-}
-
-function listHash(words: BigUint64Array, core: Core): bigint {
-  const l = RangeList.fromBigUint64Array(words, core);
-  try {
-    return l.hash();
-  } finally {
-    l.dispose();
+/** The reference (ts-bigint) results of the list operations, as wasmOps' checks. */
+export function referenceChecks(es: Entry[], core: Core): Record<ListOp, string> {
+  const total = ref.total(es);
+  const offsets = makeOffsets(es.length, SEED, total);
+  let count = 0n;
+  let x = 0n;
+  for (const e of es) {
+    for (let off = 0n; off < e.len; off += 4096n) x ^= (e.addr + off) & 0xffff_ffffn;
+    count += (e.len + 4095n) / 4096n;
   }
+  const pairs = ref.lookupMany(es, [...offsets]);
+  return {
+    coalesce: hex16(ref.hash(ref.coalesce(es))),
+    split: hex16(ref.hash(ref.split(es, 0x10000n))),
+    "split-mask": hex16(ref.hash(ref.split(es, 0xffff_ffffn, 0x7fffn))),
+    slice: hex16(ref.hash(ref.slice(es, total / 4n, total / 2n))),
+    lookup: hex16(listHash(BigUint64Array.from(pairs.flatMap(([i, o]) => [BigInt(i), o])), core)),
+    iterate: hex16((count << 32n) | x),
+    hash: hex16(ref.hash(es)),
+  };
 }
 
-/** The seven list operations at one n, for the given implementations. */
-async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Config): Promise<Result[]> {
+/** The list operations at one n, for the given implementations. */
+async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Config, ops: readonly ListOp[] = LIST_OPS): Promise<Result[]> {
   const core = getCore();
-  const words = makeList(n, SEED);
-  const list = RangeList.fromBigUint64Array(words, core);
-  const total = list.total();
-  const offsets = makeOffsets(n, SEED, total);
-  const hashOf = (make: () => RangeList) => {
-    const r = make();
-    try {
-      return hex16(r.hash());
-    } finally {
-      r.dispose();
-    }
-  };
-  const checks: Record<string, string> = {
-    coalesce: hashOf(() => list.coalesce()),
-    split: hashOf(() => list.split(0x10000n)),
-    "split-mask": hashOf(() => list.split(0xffff_ffffn, 0x7fffn)),
-    slice: hashOf(() => list.slice(total / 4n, total / 2n)),
-    lookup: hex16(listHash(list.lookupMany(offsets), core)),
-    iterate: hex16(wasmIterate(list)),
-    hash: hex16(list.hash()),
-  };
+  const list = seededList(n, core);
+  // past 10^7 an operation takes seconds: 3 samples each
+  const huge = n > 1e7;
   const out: Result[] = [];
   try {
+    const { checks, tasks } = wasmOps(list, ops);
+    const total = list.total();
     if (impls.includes("wasm")) {
-      out.push(
-        ...(await timeTasks(suite, "wasm", n, {
-          coalesce: () => list.coalesce().dispose(),
-          split: () => list.split(0x10000n).dispose(),
-          "split-mask": () => list.split(0xffff_ffffn, 0x7fffn).dispose(),
-          slice: () => list.slice(total / 4n, total / 2n).dispose(),
-          lookup: () => void list.lookupMany(offsets),
-          iterate: () => void wasmIterate(list),
-          hash: () => void list.hash(),
-        }, cfg)),
-      );
+      // the list's own bytes beside the peak RSS: nothing may hold a second copy in JS
+      const listBytes = Number(list.bytes());
+      const mem = cfg.peakRss ? () => ({ bytesPerEntry: listBytes / n, listBytes, peakRssBytes: cfg.peakRss!() }) : () => ({});
+      out.push(...(await timeTasks(suite, "wasm", n, tasks, cfg, huge)).map((r) => ({ ...r, ...mem() })));
     }
     if (impls.includes("ts-typed")) {
+      const words = list.toBigUint64Array();
+      const offsets = makeOffsets(n, SEED, total);
       const s = typed.fromWords(words);
       const offs = Float64Array.from(offsets, (x) => Number(x));
       const got: Record<string, string> = {
@@ -127,7 +78,7 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
         iterate: hex16(typed.iterate(s, 4096)),
         hash: hex16(typed.hash(s)),
       };
-      for (const op of Object.keys(checks)) if (got[op] !== checks[op]) throw new Error(`ts-typed ${op} disagrees with wasm (${got[op]} vs ${checks[op]})`);
+      for (const op of ops) if (got[op] !== checks[op]) throw new Error(`ts-typed ${op} disagrees with wasm (${got[op]} vs ${checks[op]})`);
       out.push(
         ...(await timeTasks(suite, "ts-typed", n, {
           coalesce: () => void typed.coalesce(s),
@@ -142,7 +93,7 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
     }
     if (impls.includes("ts-bigint")) {
       const es: Entry[] = list.entries();
-      const offs = [...offsets];
+      const offs = [...makeOffsets(n, SEED, total)];
       if (hex16(ref.hash(ref.coalesce(es))) !== checks.coalesce) throw new Error("ts-bigint coalesce disagrees with wasm");
       out.push(
         ...(await timeTasks(suite, "ts-bigint", n, {
@@ -157,8 +108,8 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
       );
     }
     if (impls.includes("native-c")) {
-      for (const op of Object.keys(checks)) {
-        const r = nativeResult(cfg, suite, op, n, cfg.quick ? 5 : 15, checks[op]);
+      for (const op of ops) {
+        const r = nativeResult(cfg, suite, op, n, huge ? 3 : cfg.quick ? 5 : 15, checks[op]);
         if (r) out.push(r);
       }
     }
@@ -168,18 +119,48 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
   return out;
 }
 
+/** The list operations on a user's own list (bench --input): wasm against the reference
+ *  first, then wasm and C timed on it. */
+export async function inputSuite(cfg: Config, file: string): Promise<Result[]> {
+  const core = getCore();
+  const { list, binary } = loadInput(file, core);
+  const n = list.length;
+  const out: Result[] = [];
+  try {
+    cfg.log(`input ${file}: ${n.toLocaleString("en-US")} entries; checking wasm against the reference…`);
+    const { checks, tasks } = wasmOps(list, LIST_OPS);
+    const want = referenceChecks(list.entries(), core);
+    for (const op of LIST_OPS) if (checks[op] !== want[op]) throw new Error(`wasm ${op} disagrees with the reference on ${file} (${checks[op]} vs ${want[op]})`);
+    out.push(...(await timeTasks("input", "wasm", n, tasks, cfg)));
+    for (const op of LIST_OPS) {
+      const r = nativeResult(cfg, "input", op, n, cfg.quick ? 5 : 15, checks[op], `@${binary}`);
+      if (r) out.push(r);
+    }
+  } finally {
+    list.dispose();
+  }
+  return out;
+}
+
+/** The wasm side of the ops suite alone (bench --browser times it right before Chromium). */
+export async function opsWasmSuite(cfg: Config): Promise<Result[]> {
+  return listOps("ops", 1_000_000, ["wasm"], cfg);
+}
+
 /** wasm vs TS vs C on the seven list operations at n = 10^6. */
 export async function opsSuite(cfg: Config): Promise<Result[]> {
   return listOps("ops", 1_000_000, ["wasm", "ts-typed", "ts-bigint", "native-c"], cfg);
 }
 
-/** Cost per entry from 10^3 to 10^7 entries (10^6 with --quick), wasm and C. */
+/** Cost per entry from 10^3 to 10^7 entries (10^6 with --quick; up to --max-n), wasm
+ *  and C. Past 10^7 only the operations with a per-entry target run (LARGE_OPS), and
+ *  each size reports the list's bytes per entry and the process's peak RSS. */
 export async function sweepSuite(cfg: Config): Promise<Result[]> {
-  const sizes = cfg.quick ? [1e3, 1e4, 1e5, 1e6] : [1e3, 1e4, 1e5, 1e6, 1e7];
+  const sizes = [1e3, 1e4, 1e5, 1e6, 1e7, 1e8].filter((n) => n <= (cfg.quick ? Math.min(cfg.maxN, 1e6) : cfg.maxN));
   const out: Result[] = [];
   for (const n of sizes) {
-    cfg.log(`  sweep n = ${n.toExponential(0)}`);
-    out.push(...(await listOps("sweep", n, ["wasm", "native-c"], cfg)));
+    cfg.log(`  sweep n = ${fmtN(n)}`);
+    out.push(...(await listOps("sweep", n, ["wasm", "native-c"], cfg, n > 1e7 ? LARGE_OPS : LIST_OPS)));
   }
   return out;
 }
@@ -267,7 +248,7 @@ export async function callSuite(cfg: Config): Promise<Result[]> {
 export async function containersSuite(cfg: Config): Promise<Result[]> {
   const n = cfg.quick ? 100_000 : 1_000_000;
   const core = getCore();
-  const list = RangeList.fromBigUint64Array(makeList(n, SEED), core);
+  const list = seededList(n, core);
   const total = list.total();
   const probes = Array.from(makeOffsets(100, SEED, total));
   const out: Result[] = [];

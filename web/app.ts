@@ -1,32 +1,83 @@
-/** The explorer page: pick or paste a scenario, validate it, run it, read the result. */
+/**
+ * The explorer: pick, edit or paste a scenario, validate and run it, then step through
+ * it. At step i the page shows the model's state after that step (what changed since
+ * step i − 1 highlighted), each attachment's P2P path through the topology, every
+ * mapping on a per-address-space axis whose gaps are compressed (every entry visible),
+ * and each IOMMU's used and free IOVA. Bundled by esbuild into dist/web/explorer.js.
+ */
 import {
   initSync, parseScenarioText, runScenario, ScenarioError, formatPath, DEMO_SCENARIO, hex,
-  type Scenario, type RunReport,
+  type Scenario, type RunOutput, type StepRecord,
 } from "../ts/index.js";
+import { escapeControls } from "../ts/scenario/report.js";
+import type { ModelState, Pair } from "../ts/model/state.js";
+import type { StepDetail } from "../ts/scenario/runner.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const editor = $<HTMLTextAreaElement>("editor");
 const pick = $<HTMLSelectElement>("pick");
 const status = $<HTMLSpanElement>("status");
+const slider = $<HTMLInputElement>("timeline");
 const core = initSync();
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = Object.assign(document.createElement(tag), props);
+const RULES = "/docs/rules.md";
+const KERNEL_DOCS = "https://docs.kernel.org/driver-api/dma-buf.html";
+const RFC_V2 = "https://lore.kernel.org/all/?q=s%3A%22RFC+v2%22+s%3A%22mapping+dmabufs+via+interconnects%22";
+
+type Kid = Node | string;
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { dataset?: Record<string, string> } = {}, ...kids: Kid[]): HTMLElementTagNameMap[K] {
+  const { dataset, ...rest } = props;
+  const e = Object.assign(document.createElement(tag), rest);
+  if (dataset) Object.assign(e.dataset, dataset);
   e.append(...kids);
   return e;
 }
+/** Text from the scenario, with control characters made visible. */
+const t = (s: string) => escapeControls(s);
+const link = (href: string, text: string, title = "") => el("a", { href, textContent: text, title, target: "_blank", rel: "noopener" });
 
 function setStatus(text: string, cls: "" | "ok" | "bad"): void {
   status.textContent = text;
   status.className = cls;
 }
 
-function showProblems(err: ScenarioError | undefined): void {
-  $<HTMLUListElement>("problems").replaceChildren(...(err?.issues ?? []).map((i) => el("li", {}, el("code", {}, formatPath(i.path)), i.message)));
+// ---- the run being shown ----
+
+interface MappingInfo { step: number; space: string; entries: Pair[]; interconnect: string; container: string }
+interface View {
+  /** the editor's text this run came from */
+  text: string;
+  scenario: Scenario;
+  output: RunOutput;
+  /** the same run with --entries --state */
+  full: StepRecord[];
+  details: StepDetail[];
+  mappings: Map<string, MappingInfo>;
+  step: number;
+}
+let view: View | undefined;
+
+const RESULT_IDS = ["summary", "timeline-label", "steps-body", "state", "paths", "topology", "mappings", "iova", "json-output"];
+
+/** Nothing stale is ever shown: every result area is emptied before anything else. */
+function clearResults(): void {
+  view = undefined;
+  for (const id of RESULT_IDS) $(id).replaceChildren();
+  slider.max = "0";
+  slider.value = "0";
+  slider.disabled = true;
+  document.body.dataset.run = "none";
+  $("results").classList.remove("outdated");
 }
 
-/** Validates the editor's text; returns the scenario or shows every problem. */
+function showProblems(err: ScenarioError | undefined): void {
+  $<HTMLUListElement>("problems").replaceChildren(...(err?.issues ?? []).map((i) =>
+    el("li", {}, el("code", {}, t(formatPath(i.path))), t(i.message), " ", link(`${RULES}#validation`, "rules"))));
+}
+
+/** Validates the editor's text; returns the scenario or shows every problem (and clears old results). */
 function validate(): Scenario | undefined {
+  if (view && view.text !== editor.value) clearResults(); // results of other text are stale
   try {
     const s = parseScenarioText(editor.value);
     showProblems(undefined);
@@ -34,126 +85,425 @@ function validate(): Scenario | undefined {
     return s;
   } catch (e) {
     if (!(e instanceof ScenarioError)) throw e;
+    clearResults();
     showProblems(e);
     setStatus(`invalid: ${e.issues.length} problem(s)`, "bad");
     return undefined;
   }
 }
 
+function run(step?: number): void {
+  const s = validate();
+  if (!s) return;
+  clearResults();
+  let plain, full;
+  try {
+    plain = runScenario(s, core, { previews: 0 });
+    full = runScenario(s, core, { entries: true, state: true });
+  } catch (e) {
+    setStatus(`run failed: ${t((e as Error).message)}`, "bad");
+    return;
+  }
+  const mappings = new Map<string, MappingInfo>();
+  full.output.steps.forEach((r, i) => {
+    if (r.op === "map" && r.result && "entries" in r.result) {
+      const res = r.result;
+      mappings.set(full.details[i]!.subject, { step: i, space: res.space!, entries: res.entries as Pair[], interconnect: res.interconnect, container: res.container });
+    }
+  });
+  view = { text: editor.value, scenario: s, output: plain.output, full: full.output.steps, details: full.details, mappings, step: 0 };
+  showRun(view);
+  const n = view.full.length;
+  select(step === undefined ? n - 1 : Math.max(0, Math.min(n - 1, step)));
+  setStatus(plain.output.passed ? "ran: every expectation held" : "ran: an expectation failed", plain.output.passed ? "ok" : "bad");
+  document.body.dataset.run = "done";
+}
+
+// ---- static parts of a run ----
+
+function describe(r: NonNullable<StepRecord["result"]>, d: StepDetail): string {
+  if ("nelms" in r) return `${r.interconnect} → ${r.container}, ${d.space} addresses: ${r.nelms} entries, ${r.bytes} bytes, ${r.hash}${r.barNumber !== undefined ? `, BAR ${r.barNumber}` : ""}`;
+  if ("notified" in r) return `notified [${t(r.notified.join(", "))}]  stale [${t(r.stale.join(", "))}]`;
+  return `interconnect ${r.interconnect}, importer ${t(d.importer ?? "")}, path ${d.path ?? "none (system memory)"}`;
+}
+
+function showRun(v: View): void {
+  const { output } = v;
+  $("summary").replaceChildren(
+    el("span", { className: output.passed ? "ok" : "bad" }, output.passed ? "PASSED" : "FAILED"),
+    ` ${t(output.name)}: ${output.steps.length} steps, traceHash `, el("code", {}, output.traceHash),
+  );
+  slider.max = String(Math.max(0, output.steps.length - 1));
+  slider.disabled = output.steps.length === 0;
+  $("steps-body").replaceChildren(...output.steps.map((st, i) => {
+    const d = v.details[i]!;
+    const expected = !st.ok && v.scenario.steps[i]!.expect?.error === st.error;
+    const res = st.ok
+      ? el("span", { className: "ok" }, "ok")
+      : el("span", { className: expected ? "expected" : "bad" }, link(`${RULES}#lifecycle`, st.error!, `${st.error}: the lifecycle rule that refused this step`), expected ? " (expected)" : "");
+    const row = el("tr", { dataset: { step: String(i) } },
+      el("td", {}, String(st.i)), el("td", {}, st.op), el("td", { className: "mono" }, t(d.subject)), el("td", {}, res),
+      el("td", { className: "mono" }, st.result ? describe(st.result, d) : t(d.message ?? ""), ...d.failures.map((f) => el("div", { className: "fail" }, `✗ ${t(f)}`))));
+    row.addEventListener("click", () => select(i));
+    return row;
+  }));
+  $("topology").replaceChildren(topology(v.scenario));
+  $("json-output").textContent = JSON.stringify(output);
+}
+
 type DeviceEntry = [string, Scenario["devices"][string]];
 
 function device([name, d]: DeviceEntry): HTMLElement {
-  const badge = (t: string) => el("span", { className: "badge" }, t);
-  return el("li", {}, el("strong", {}, name),
-    ...(d.pf ? [badge(`VF of ${d.pf}`)] : []),
+  const badge = (s: string) => el("span", { className: "badge" }, s);
+  return el("li", { dataset: { node: name } }, el("strong", {}, t(name)),
+    ...(d.pf ? [badge(`VF of ${t(d.pf)}`)] : []),
     ...(d.iommu ? [badge(`IOMMU ${hex(d.iommu.base)} +${hex(d.iommu.size)}`)] : []),
-    ...(d.bars ?? []).map((b) => badge(`BAR${b.index} cpu ${hex(b.cpu)} bus ${hex(b.bus)} +${hex(b.size)}`)),
-    ...(d.maxSegmentSize !== undefined ? [badge(`max seg ${hex(d.maxSegmentSize)}`)] : []),
-    ...(d.segBoundaryMask !== undefined ? [badge(`boundary ${hex(d.segBoundaryMask)}`)] : []));
+    ...(d.bars ?? []).map((b) => badge(`BAR${b.index} cpu ${hex(b.cpu)} bus ${hex(b.bus)} +${hex(b.size)}`)));
 }
 
-/** Host bridges, their switches, and the devices under each. */
+/** Host bridges, their switches, and the devices under each; nodes carry data-node for path highlighting. */
 function topology(s: Scenario): HTMLElement {
   const devs = Object.entries(s.devices) as DeviceEntry[];
   const list = (pred: (d: DeviceEntry[1]) => boolean) => el("ul", {}, ...devs.filter(([, d]) => pred(d)).map(device));
   const roots = Object.entries(s.hostBridges ?? {}).map(([rc, hb]) => {
     const switches = Object.entries(s.switches ?? {}).filter(([sw]) => devs.some(([, d]) => d.root === rc && d.switch === sw));
-    return el("li", {}, el("strong", {}, rc), el("span", { className: "badge" }, hb.p2p ? "host bridge, p2p" : "host bridge, no p2p"),
+    return el("li", { dataset: { node: rc } }, el("strong", {}, t(rc)), el("span", { className: "badge" }, hb.p2p ? "host bridge, p2p" : "host bridge, no p2p"),
       el("ul", {}, ...switches.map(([sw, x]) =>
-        el("li", {}, el("strong", {}, sw), el("span", { className: "badge" }, x.acsRedirect ? "switch, ACS redirect" : "switch"), list((d) => d.root === rc && d.switch === sw)))),
+        el("li", { dataset: { node: sw } }, el("strong", {}, t(sw)), el("span", { className: "badge" }, x.acsRedirect ? "switch, ACS redirect" : "switch"), list((d) => d.root === rc && d.switch === sw)))),
       list((d) => d.root === rc && d.switch === undefined));
   });
   const off = devs.filter(([, d]) => d.root === undefined);
   return el("div", { className: "topo" }, el("ul", {}, ...roots, ...(off.length ? [el("li", {}, el("em", {}, "not on PCI"), el("ul", {}, ...off.map(device)))] : [])));
 }
 
-/** A mapping's entries as bars on an address axis from its lowest to its highest byte. */
-function mappingSvg(entries: { addr: bigint; len: bigint }[]): SVGSVGElement {
-  const NS = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(NS, "svg");
-  const W = 640;
-  svg.setAttribute("viewBox", `0 0 ${W} 50`);
-  svg.setAttribute("role", "img");
-  const lo = entries.reduce((m, e) => (e.addr < m ? e.addr : m), entries[0]!.addr);
-  const hi = entries.reduce((m, e) => (e.addr + e.len > m ? e.addr + e.len : m), 0n);
-  const span = Number(hi - lo) || 1;
-  const x = (v: bigint) => 10 + (Number(v - lo) / span) * (W - 20);
-  const add = (tag: string, attrs: Record<string, string | number>, title?: string) => {
-    const n = document.createElementNS(NS, tag);
-    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
-    if (title) {
-      const t = document.createElementNS(NS, "title");
-      t.textContent = title;
-      n.append(t);
-    }
-    svg.append(n);
-    return n;
-  };
-  add("line", { x1: 10, y1: 30, x2: W - 10, y2: 30, stroke: "currentColor", "stroke-opacity": 0.25 });
-  entries.forEach((e, i) => add("rect", { x: x(e.addr), y: 18, width: Math.max(1.5, x(e.addr + e.len) - x(e.addr)), height: 24, fill: `hsl(${(i * 47) % 360} 60% 55%)` }, `${hex(e.addr)} +${hex(e.len)}`));
-  add("text", { x: 10, y: 12, "font-size": 10, fill: "currentColor" }).textContent = hex(lo);
-  add("text", { x: W - 10, y: 12, "font-size": 10, "text-anchor": "end", fill: "currentColor" }).textContent = hex(hi - 1n); // the highest byte (hi is the end, up to 2^64)
-  return svg;
+// ---- the stepper ----
+
+function select(i: number): void {
+  if (!view || !view.full.length) return;
+  view.step = Math.max(0, Math.min(view.full.length - 1, i));
+  slider.value = String(view.step);
+  const rec = view.output.steps[view.step]!;
+  const d = view.details[view.step]!;
+  $("timeline-label").replaceChildren(`step ${view.step} of ${view.full.length - 1}: `, el("strong", {}, rec.op), ` ${t(d.subject)} → `,
+    rec.ok ? el("span", { className: "ok" }, "ok") : el("span", { className: "bad" }, rec.error!));
+  for (const row of $("steps-body").querySelectorAll<HTMLElement>("tr")) row.classList.toggle("current", row.dataset.step === String(view.step));
+  const now = view.full[view.step]!.state!;
+  const before = view.step > 0 ? view.full[view.step - 1]!.state! : undefined;
+  showState(now, before);
+  showPaths(view.scenario, now);
+  showMappings(view, now);
+  showIova(now);
+  updateHash();
 }
 
-function describe(r: NonNullable<RunReport["output"]["steps"][number]["result"]>): string {
-  if ("nelms" in r) return `${r.interconnect} → ${r.container}: ${r.nelms} entries, ${r.bytes} bytes, ${r.hash}${r.barNumber !== undefined ? `, BAR ${r.barNumber}` : ""}`;
-  if ("notified" in r) return `notified [${r.notified.join(", ")}]  stale [${r.stale.join(", ")}]`;
-  return `interconnect ${r.interconnect}`;
+/** How a state value reads in a cell (test/browser/explorer.test.ts reads cells the same way). */
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  if (Array.isArray(v)) return v.length ? v.map((p) => `${(p as Pair)[0]} +${(p as Pair)[1]}`).join(", ") : "—";
+  return typeof v === "string" ? t(v) : String(v);
 }
 
-function show(s: Scenario, report: RunReport): void {
-  const { output, details } = report;
-  $("summary").replaceChildren(
-    el("span", { className: output.passed ? "ok" : "bad" }, output.passed ? "PASSED" : "FAILED"),
-    ` ${output.name}: ${output.steps.length} steps, traceHash `, el("code", {}, output.traceHash),
-  );
-  $("topology").replaceChildren(topology(s));
-  $("steps").querySelector("tbody")!.replaceChildren(...output.steps.map((st, i) => {
-    const d = details[i]!;
-    const expected = !st.ok && s.steps[i]!.expect?.error === st.error;
-    return el("tr", {},
-      el("td", {}, String(st.i)), el("td", {}, st.op), el("td", { className: "mono" }, d.subject),
-      el("td", { className: st.ok || expected ? "ok" : "bad" }, st.ok ? "ok" : `${st.error}${expected ? " (expected)" : ""}`),
-      el("td", { className: "mono" }, st.result ? describe(st.result) : (d.message ?? ""), ...d.failures.map((f) => el("div", { className: "fail" }, `✗ ${f}`))));
+/** A state row flattened into columns (a buffer's backing becomes kind and ranges). */
+function columns(kind: keyof ModelState, row: Record<string, unknown>): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(row)) {
+    if (kind === "buffers" && k === "backing") {
+      const b = v as { kind: string; ranges: Pair[] } | null;
+      out.push(["backing", b?.kind ?? null], ["ranges", b?.ranges ?? null]);
+    } else out.push([k, v]);
+  }
+  return out;
+}
+
+const keyOf = (kind: keyof ModelState, row: Record<string, unknown>) => String(kind === "iova" ? row.device : row.name);
+
+function showState(now: ModelState, before: ModelState | undefined): void {
+  const kinds: (keyof ModelState)[] = ["buffers", "attachments", "mappings", "iova"];
+  $("state").replaceChildren(...kinds.map((kind) => {
+    const rows = now[kind] as unknown as Record<string, unknown>[];
+    const old = new Map(((before?.[kind] ?? []) as unknown as Record<string, unknown>[]).map((r) => [keyOf(kind, r), new Map(columns(kind, r))]));
+    const heads = rows.length ? columns(kind, rows[0]!).map(([k]) => k) : [];
+    const removed = [...old.keys()].filter((k) => !rows.some((r) => keyOf(kind, r) === k));
+    return el("section", { className: "state-kind", dataset: { kind } },
+      el("h3", {}, kind === "iova" ? "IOVA spaces" : kind, el("span", { className: "count" }, ` ${rows.length}`)),
+      rows.length
+        ? el("table", { className: "state-table" },
+            el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))),
+            el("tbody", {}, ...rows.map((r) => {
+              const prev = old.get(keyOf(kind, r));
+              const tr = el("tr", { className: before && !prev ? "added" : "", dataset: { key: keyOf(kind, r) } },
+                ...columns(kind, r).map(([k, v]) => el("td", {
+                  className: before && prev && JSON.stringify(prev.get(k)) !== JSON.stringify(v) ? "changed" : "",
+                  dataset: { field: k },
+                }, cellText(v))));
+              return tr;
+            })))
+        : el("p", { className: "none" }, "none"),
+      ...(removed.length ? [el("p", { className: "removed" }, `gone since step ${view!.step - 1}: ${removed.map(t).join(", ")}`)] : []));
   }));
-  const maps = output.steps.flatMap((st, i) => (st.op === "map" && st.result && "nelms" in st.result && details[i]!.preview?.length ? [{ r: st.result, d: details[i]! }] : []));
-  $("mappings").replaceChildren(...(maps.length ? maps.map(({ r, d }) => {
-    const more = r.nelms - d.preview!.length;
-    return el("div", { className: "map" }, el("strong", {}, d.subject), ` ${r.interconnect} → ${r.container}, ${r.nelms} entries, ${r.bytes} bytes, hash `, el("code", {}, r.hash),
-      mappingSvg(d.preview!), ...(more > 0 ? [el("div", { className: "fail" }, `first ${d.preview!.length} entries drawn, ${more} more`)] : []));
-  }) : [el("p", {}, "No mapping was made.")]));
-  $("json-output").textContent = JSON.stringify(output);
 }
 
-function run(): void {
-  const s = validate();
-  if (!s) return;
-  const report = runScenario(s, core, { previews: 64 });
-  show(s, report);
-  setStatus(report.output.passed ? "ran: every expectation held" : "ran: an expectation failed", report.output.passed ? "ok" : "bad");
+type Dev = Scenario["devices"][string] | undefined;
+const defined = (xs: (string | undefined)[]) => xs.filter((x): x is string => x !== undefined);
+
+/**
+ * The hops of a P2P path: importer → switch → host bridge → switch → exporter, as far
+ * as the traffic goes; `cut` is the hop before which NOT_SUPPORTED breaks it (else -1).
+ */
+function hopsOf(path: string | null, importer: string, imp: Dev, exporter: string, exp: Dev): { hops: string[]; cut: number } {
+  if (importer === exporter) return { hops: [importer], cut: -1 };
+  if (path === null) return { hops: [importer, exporter], cut: -1 };
+  if (path === "BUS_ADDR") return { hops: defined([importer, imp?.switch, exporter]), cut: -1 };
+  if (path === "THRU_HOST_BRIDGE") return { hops: defined([importer, imp?.switch, imp?.root, exp?.switch, exporter]), cut: -1 };
+  const left = defined([importer, imp?.switch, imp?.root]);
+  const right = defined([exp?.root !== imp?.root ? exp?.root : undefined, exp?.switch !== imp?.switch ? exp?.switch : undefined, exporter]);
+  return { hops: [...left, ...right], cut: left.length };
 }
 
-async function load(name: string): Promise<void> {
-  editor.value = name === "demo" ? JSON.stringify(DEMO_SCENARIO, null, 2) : await (await fetch(`/scenarios/${name}`)).text();
-  run();
+/** importer → switch → host bridge → exporter, the hops of each attachment's P2P path. */
+function showPaths(s: Scenario, st: ModelState): void {
+  const devOf = (n: string) => s.devices[n];
+  for (const n of $("topology").querySelectorAll<HTMLElement>("[data-node]")) n.classList.remove("on-path", "path-BUS_ADDR", "path-THRU_HOST_BRIDGE", "path-NOT_SUPPORTED");
+  const live = st.attachments.filter((a) => !a.detached);
+  $("paths").replaceChildren(...(live.length ? live.map((a) => {
+    const buf = st.buffers.find((b) => b.name === a.buffer)!;
+    const imp = devOf(a.importer);
+    const exp = devOf(buf.exporter);
+    const { hops, cut } = hopsOf(a.path, a.importer, imp, buf.exporter, exp);
+    const label = a.path ?? "none (system memory)";
+    const row = el("li", { className: `path path-${a.path ?? "none"}`, dataset: { attachment: a.name } },
+      el("strong", {}, t(a.name)), " ",
+      ...hops.flatMap((h, i) => [...(i ? [el("span", { className: "arrow" }, i === cut ? " ✕ " : " → ")] : []), el("span", { className: "hop" }, t(h))]),
+      " ", el("span", { className: `path-label path-${a.path ?? "none"}` }, label));
+    const mark = (on: boolean) => {
+      for (const h of hops) $("topology").querySelector<HTMLElement>(`[data-node="${CSS.escape(h)}"]`)?.classList.toggle("on-path", on);
+    };
+    row.addEventListener("mouseenter", () => mark(true));
+    row.addEventListener("mouseleave", () => mark(false));
+    return row;
+  }) : [el("li", { className: "none" }, "no attachment at this step")]));
+}
+
+// ---- mappings on a compressed axis ----
+
+const NS = "http://www.w3.org/2000/svg";
+function svgEl(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
+  const n = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+/** Hex of an axis point (2^64, the end of an entry at the top of the space, included). */
+const hx = (v: bigint) => "0x" + v.toString(16);
+
+/** Entries drawn per mapping; larger mappings list the rest in their table. */
+const DRAW_MAX = 2048;
+
+/**
+ * An axis over every entry of the mappings of one address space: covered stretches
+ * get a width that grows with the log of their length (at least their start label's),
+ * and each gap between them is cut to the width of its size label and marked, so that
+ * every entry and every label is visible.
+ */
+function axis(lists: Pair[][]): { x: (a: bigint) => number; width: number; gaps: { x: number; len: bigint }[] } {
+  const CH = 6.1; // px per character of the 10px monospace labels
+  const MIN = 36;
+  const pts = new Set<bigint>();
+  const spans: [bigint, bigint][] = [];
+  for (const l of lists) for (const [a, n] of l.slice(0, DRAW_MAX)) {
+    const s = BigInt(a);
+    const e = s + BigInt(n);
+    pts.add(s);
+    pts.add(e);
+    spans.push([s, e]);
+  }
+  const sorted = [...pts].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
+  const covered = (lo: bigint, hi: bigint) => spans.some(([s, e]) => s <= lo && hi <= e);
+  const xs = new Map<bigint, number>();
+  const gaps: { x: number; len: bigint }[] = [];
+  let x = 8;
+  sorted.forEach((p, i) => {
+    if (i > 0) {
+      const lo = sorted[i - 1]!;
+      if (covered(lo, p)) x += Math.max(MIN + 6 * Math.max(0, Math.log2(Number(p - lo)) - 12), hx(lo).length * CH + 8);
+      else {
+        const w = Math.max(22, (hx(p - lo).length + 1) * CH + 8);
+        gaps.push({ x: x + w / 2, len: p - lo });
+        x += w;
+      }
+    }
+    xs.set(p, x);
+  });
+  const last = sorted.at(-1);
+  return { x: (a) => xs.get(a) ?? 0, width: x + 8 + (last !== undefined ? hx(last).length * CH : 0), gaps };
+}
+
+function showMappings(v: View, st: ModelState): void {
+  const bySpace = new Map<string, typeof st.mappings>();
+  for (const m of st.mappings) bySpace.set(m.space, [...(bySpace.get(m.space) ?? []), m]);
+  if (!bySpace.size) return void $("mappings").replaceChildren(el("p", { className: "none" }, "No mapping exists at this step."));
+  $("mappings").replaceChildren(...[...bySpace].map(([space, ms]) => {
+    const infos = ms.map((m) => ({ m, info: v.mappings.get(m.name)! }));
+    const ax = axis(infos.map(({ info }) => info.entries));
+    const LANE = 46;
+    const height = 26 + infos.length * LANE;
+    const svg = svgEl("svg", { width: ax.width, height, viewBox: `0 0 ${ax.width} ${height}`, role: "img", "aria-label": `${space} mappings` }) as SVGSVGElement;
+    for (const g of ax.gaps) {
+      svg.append(svgEl("path", { d: `M${g.x - 3} 14 l3 4 l-3 4 l3 4 l-3 4 l3 4`, class: "gap-mark" }));
+      svg.append(svgEl("text", { x: g.x, y: 10, class: "gap-label", "text-anchor": "middle" }, `+${hx(g.len)}`));
+    }
+    infos.forEach(({ m, info }, lane) => {
+      const y = 22 + lane * LANE;
+      svg.append(svgEl("text", { x: 8, y: y + 8, class: "lane-label" }, `${t(m.name)}${m.status === "stale" ? " (stale)" : ""}`));
+      info.entries.slice(0, DRAW_MAX).forEach(([a, n], i) => {
+        const s = BigInt(a);
+        const x0 = ax.x(s);
+        const x1 = ax.x(s + BigInt(n));
+        const r = svgEl("rect", { x: x0, y: y + 12, width: Math.max(2, x1 - x0 - 1), height: 14, class: `entry${m.status === "stale" ? " stale" : ""}`, "data-mapping": m.name, "data-index": i, fill: `hsl(${(i * 47) % 360} 60% 55%)` });
+        r.append(svgEl("title", {}, `${t(m.name)}[${i}]: ${a} +${n}`));
+        svg.append(r);
+        svg.append(svgEl("text", { x: x0 + 1, y: y + 37 + (i % 2) * 0, class: "entry-label" }, a));
+      });
+    });
+    const tables = infos.map(({ m, info }) =>
+      el("details", { className: "entries", dataset: { mapping: m.name } },
+        el("summary", {}, `${t(m.name)}: ${info.entries.length} entries (${m.interconnect} → ${m.container}, ${m.bytes} bytes)${info.entries.length > DRAW_MAX ? `, first ${DRAW_MAX} drawn` : ""}`),
+        el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, "addr"), el("th", {}, "len"), el("th", {}, "last byte"))),
+          el("tbody", {}, ...info.entries.map(([a, n], i) => el("tr", {}, el("td", {}, String(i)), el("td", {}, a), el("td", {}, n), el("td", {}, hex(BigInt(a) + BigInt(n) - 1n))))))));
+    return el("section", { className: "space", dataset: { space } },
+      el("h3", {}, `${space} `, el("span", { className: "badge" }, SPACE_NOTE[space] ?? "")),
+      el("div", { className: "axis" }, svg), ...tables);
+  }));
+}
+
+const SPACE_NOTE: Record<string, string> = {
+  bus: "PCI bus addresses (P2P BUS_ADDR)",
+  iova: "the importer's IOMMU",
+  "cpu-phys": "CPU physical addresses",
+  "bar-offset": "offsets into a BAR (iov)",
+};
+
+function showIova(st: ModelState): void {
+  if (!st.iova.length) return void $("iova").replaceChildren(el("p", { className: "none" }, "No device has an IOMMU."));
+  $("iova").replaceChildren(...st.iova.map((sp) => {
+    const base = BigInt(sp.base);
+    const size = BigInt(sp.size);
+    const W = 600;
+    const x = (a: bigint) => Number(((a - base) * 10000n) / size) / 10000 * W;
+    const svg = svgEl("svg", { width: W, height: 26, viewBox: `0 0 ${W} 26`, role: "img", "aria-label": `${sp.device} IOVA` });
+    svg.append(svgEl("rect", { x: 0, y: 4, width: W, height: 18, class: "iova-free" }));
+    for (const [a, n] of sp.regions) {
+      const r = svgEl("rect", { x: x(BigInt(a)), y: 4, width: Math.max(2, x(BigInt(a) + BigInt(n)) - x(BigInt(a))), height: 18, class: "iova-used" });
+      r.append(svgEl("title", {}, `${a} +${n}`));
+      svg.append(r);
+    }
+    return el("div", { className: "iova-space", dataset: { device: sp.device } },
+      el("div", {}, el("strong", {}, t(sp.device)), ` [${sp.base}, +${sp.size}): used ${sp.used}, free ${sp.free}, ${sp.regions.length} region(s)`), svg);
+  }));
+}
+
+// ---- scenarios, edits, URL, keys ----
+
+/** Edited text per scenario, kept while switching. */
+const edits = new Map<string, string>();
+const originals = new Map<string, string>();
+let current = "demo";
+
+async function original(name: string): Promise<string> {
+  if (!originals.has(name)) originals.set(name, name === "demo" ? JSON.stringify(DEMO_SCENARIO, null, 2) : await (await fetch(`/scenarios/${encodeURIComponent(name)}`)).text());
+  return originals.get(name)!;
+}
+
+function remember(): void {
+  if (originals.get(current) !== undefined && editor.value !== originals.get(current)) edits.set(current, editor.value);
+  else edits.delete(current);
+}
+
+async function load(name: string, step?: number): Promise<void> {
+  remember();
+  current = name;
+  pick.value = name;
+  editor.value = edits.get(name) ?? (await original(name));
+  run(step);
+}
+
+const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const unb64 = (s: string) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+async function pack(text: string): Promise<string> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("deflate-raw"));
+  return b64(new Uint8Array(await new Response(stream).arrayBuffer()));
+}
+async function unpack(s: string): Promise<string> {
+  return new Response(new Blob([unb64(s)]).stream().pipeThrough(new DecompressionStream("deflate-raw"))).text();
+}
+
+let hashTimer: ReturnType<typeof setTimeout> | undefined;
+/** #scenario=NAME&step=I, plus &text=… (deflated) when the text was edited: a link that reopens this view. */
+function updateHash(): void {
+  clearTimeout(hashTimer);
+  hashTimer = setTimeout(async () => {
+    const p = new URLSearchParams({ scenario: current });
+    if (view) p.set("step", String(view.step));
+    if (editor.value !== originals.get(current)) p.set("text", await pack(editor.value));
+    history.replaceState(null, "", `#${p}`);
+  }, 150);
+}
+
+async function fromHash(): Promise<boolean> {
+  const p = new URLSearchParams(location.hash.slice(1));
+  const name = p.get("scenario");
+  if (!name || ![...pick.options].some((o) => o.value === name)) return false;
+  const step = p.has("step") ? Number(p.get("step")) : undefined;
+  const text = p.get("text");
+  if (text) {
+    try {
+      edits.set(name, await unpack(text));
+    } catch {
+      setStatus("the link's text could not be read; showing the scenario as shipped", "bad");
+    }
+  }
+  await load(name, step);
+  return true;
+}
+
+const typing = (e: KeyboardEvent) => e.target instanceof HTMLTextAreaElement || (e.target instanceof HTMLInputElement && e.target.type === "text");
+
+function keys(e: KeyboardEvent): void {
+  if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
+    e.preventDefault();
+    if (e.shiftKey) validate();
+    else run();
+    return;
+  }
+  if (typing(e) || e.ctrlKey || e.metaKey || e.altKey || !view) return;
+  const moves: Record<string, number> = { ArrowLeft: view.step - 1, ArrowRight: view.step + 1, Home: 0, End: view.full.length - 1, PageUp: view.step - 10, PageDown: view.step + 10 };
+  if (e.key in moves && !(e.target instanceof HTMLInputElement && e.target.type === "range")) {
+    e.preventDefault();
+    select(moves[e.key]!);
+  }
 }
 
 async function main(): Promise<void> {
+  $("links").replaceChildren(link(RULES, "rules"), " · ", link(KERNEL_DOCS, "kernel dma-buf docs"), " · ", link(RFC_V2, "RFC v2 thread"));
   const files = (await (await fetch("/scenarios/index.json")).json()) as string[];
   pick.replaceChildren(el("option", { value: "demo" }, "built-in demo"), ...files.map((f) => el("option", { value: f }, f)));
   pick.addEventListener("change", () => void load(pick.value));
-  $("validate").addEventListener("click", validate);
-  $("run").addEventListener("click", run);
+  $("validate").addEventListener("click", () => void validate());
+  $("run").addEventListener("click", () => run());
+  $("prev").addEventListener("click", () => view && select(view.step - 1));
+  $("next").addEventListener("click", () => view && select(view.step + 1));
+  slider.addEventListener("input", () => select(Number(slider.value)));
   $("copy").addEventListener("click", () => void navigator.clipboard?.writeText($("json-output").textContent ?? ""));
-  editor.addEventListener("keydown", (e) => {
-    if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
-      e.preventDefault();
-      if (e.shiftKey) validate();
-      else run();
-    }
+  editor.addEventListener("input", () => {
+    remember();
+    updateHash();
+    $("results").classList.toggle("outdated", !!view && view.text !== editor.value);
   });
-  await load("demo");
+  document.addEventListener("keydown", keys);
+  clearResults();
+  if (!(await fromHash())) await load("demo");
   document.body.dataset.ready = "true";
 }
 

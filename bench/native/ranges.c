@@ -2,7 +2,7 @@
  * Native C reference for the range-list benchmarks: the same algorithms as the wasm
  * core (assembly/list.ts), on the same seeded inputs (bench/inputs.ts), timed here.
  *
- *   bench-native OP N REPS SEED [wall|cpu]  ->  one JSON line {"op","n","samples":[ns...],"check":"0x…"}
+ *   bench-native OP N REPS SEED|@FILE [wall|cpu]  ->  one JSON line {"op","n","samples":[ns...],"check":"0x…"}
  *
  * OP: coalesce split split-mask slice lookup iterate hash map-pipeline map-pipeline-direct
  */
@@ -188,7 +188,7 @@ static uint64_t pipeline(const entry *e, size_t n, int iommu) {
   }
   free(rec);
   }
-  size_t m;
+  size_t m = 0;
   entry one = { 0x100000000ull, total };
   entry *segs = iommu ? split(&one, 1, 0x10000, 0xffffffffull, &m) : split(e, n, 0x10000, 0xffffffffull, &m);
   /* the sgt container: 32-byte scatterlist entries */
@@ -223,7 +223,14 @@ int main(int argc, char **argv) {
   int reps = atoi(argv[3]);
   uint32_t seed = (uint32_t)strtoul(argv[4], 0, 10);
   entry *e;
-  if (!strncmp(op, "map-pipeline", 12)) {
+  if (argv[4][0] == '@') {
+    /* a user's list (dmabuf-map bench --input): n little-endian u64 addr, len pairs */
+    FILE *f = fopen(argv[4] + 1, "rb");
+    e = malloc((n ? n : 1) * sizeof *e);
+    if (!f || fread(e, sizeof *e, n, f) != n) { fprintf(stderr, "cannot read %zu entries from %s\n", n, argv[4] + 1); return 2; }
+    fclose(f);
+    seed = 1; /* the lookup offsets are drawn as for the generated lists */
+  } else if (!strncmp(op, "map-pipeline", 12)) {
     /* 1 GiB of 4 KiB pages, every other page: disjoint and never adjacent */
     e = malloc(n * sizeof *e);
     for (size_t i = 0; i < n; i++) { e[i].addr = 0x100000000ull + (uint64_t)i * 8192; e[i].len = 4096; }

@@ -71,6 +71,22 @@ describe("callbacks that throw or re-enter", () => {
     m.dispose();
   });
 
+  it("a product release() that throws at unmap is recorded against the attachment; the mapping is released", () => {
+    const m = world();
+    const bug = new RangeError("double free");
+    m.export({
+      buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(),
+      ops: { name: "leaky", mapDmaBuf: (a) => ({ entries: a.buffer.backing.ranges.translate(0n), space: "cpu-phys", release: () => { throw bug; } }), unmapDmaBuf() {}, release() {} },
+    });
+    m.attach({ buffer: "b", importer: "cpu", as: "a" });
+    m.map({ attachment: "a", as: "mm" });
+    m.unmap("mm");
+    expect(m.trace.at(-1)).toMatchObject({ op: "unmap", ok: true, callbackErrors: [{ attachment: "a", error: bug }] });
+    expect(m.mappings.get("mm")!.unmapped).toBe(true);
+    m.detach("a");
+    m.dispose();
+  });
+
   it("an exporter op that calls the model fails its step with EDEADLK and changes nothing", () => {
     const m = world();
     m.export({ buffer: "x", exporter: "exp", size: 0x20_0000n, backing: SYSTEM() });

@@ -29,14 +29,25 @@ const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
   ".json": "application/json; charset=utf-8",
-  ".md": "text/plain; charset=utf-8",
   ".wasm": "application/wasm",
   ".svg": "image/svg+xml",
   ".png": "image/png",
   ".map": "application/json",
 };
 
+/** A markdown doc as a page: its text preformatted, its `<a id>` anchors live (links to docs/rules.md#lifecycle land there). */
+function mdPage(md: string): string {
+  const esc = md.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const body = esc.replace(/&lt;a id="([\w-]+)"&gt;&lt;\/a&gt;/g, '<a id="$1"></a>');
+  return `<!doctype html><meta charset="utf-8"><title>dmabuf-map docs</title><pre style="white-space:pre-wrap;font:13px/1.5 ui-monospace,monospace;max-width:110ch;margin:2em auto">${body}</pre>`;
+}
+
 async function send(res: ServerResponse, file: string): Promise<void> {
+  if (extname(file) === ".md") {
+    res.writeHead(200, { "content-type": TYPES[".html"]!, "cache-control": "no-store", "x-content-type-options": "nosniff" });
+    res.end(mdPage(await readFile(file, "utf8")));
+    return;
+  }
   const body = await readFile(file);
   res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store", "x-content-type-options": "nosniff" });
   res.end(body);

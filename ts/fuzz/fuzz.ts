@@ -19,6 +19,7 @@ import type { TopologySpec } from "../model/topology.js";
 import type { TraceRecord } from "../model/trace.js";
 import { executeStep } from "../scenario/runner.js";
 import type { Step } from "../scenario/schema.js";
+import { mappingName } from "../scenario/ops.js";
 import { LifecycleRef, pinCount, ROWS, type Entry, type RefOutcome } from "../reference/lifecycle.js";
 import { Rng, randomTopology, nextSteps, type Pools } from "./generate.js";
 
@@ -73,6 +74,8 @@ export interface FuzzOptions {
   onProgress?: (done: number, total: number) => void;
   /** Extra check after every step (tests use it to plant a bug for the shrinker). */
   extraInvariant?: (model: DmaBufModel, step: Step, ok: boolean) => string | undefined;
+  /** Shrink the first violation to a repro scenario (default true; tests that only need a yes/no skip it). */
+  shrink?: boolean;
   /** Makes the model under test (tests wrap it to plant bugs); default `new DmaBufModel`. */
   model?: (core: Core, topology: TopologySpec) => DmaBufModel;
 }
@@ -165,7 +168,7 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
   }
   if (show(rec.notifications) !== show(want.notified)) return `${st.op} delivered move_notify to ${show(rec.notifications)}; the reference says ${show(want.notified)}`;
   if (st.op === "map" && rec.ok) {
-    const name = st.as ?? `#${i}`;
+    const name = mappingName(st, i);
     const rm = ref.mappings.get(name)!;
     const entries = model.mappingEntries(name, Infinity);
     if (show(entries) !== show(rm.entries)) return `map ${name} entries ${showEntries(entries)}; the reference says ${showEntries(rm.entries)}`;
@@ -251,7 +254,7 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
     else if (ok) {
       switch (st.op) {
         case "map": {
-          const name = st.as ?? `#${i}`;
+          const name = mappingName(st, i);
           if (revokedBefore) violate("revoked-buffer-mapped", `map ${name} succeeded on revoked ${rb!.name}`);
           const outside = checkPlacement(model, ref, name, model.mappingEntries(name, Infinity));
           if (outside) violate("mapping-outside-backing", outside);
@@ -388,8 +391,7 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
     report.differences += r.violations.filter((v) => v.invariant === "reference").length;
     if (r.violations.length) {
       report.violations.push(...r.violations);
-      const min = shrink(ctx, topo, r.steps, r.violations[0]!.invariant);
-      report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, topo, min);
+      if (opts.shrink ?? true) report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, topo, shrink(ctx, topo, r.steps, r.violations[0]!.invariant));
       break;
     }
   }

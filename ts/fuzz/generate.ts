@@ -5,6 +5,7 @@
  */
 import { U64_MAX, UINT_MAX, PAGE } from "../core/u64.js";
 import type { Scenario, Step } from "../scenario/schema.js";
+import type { Ops } from "../scenario/ops.js";
 import type { InterconnectName } from "../model/interconnects.js";
 import { CONTAINER_KINDS } from "../core/container.js";
 
@@ -130,10 +131,10 @@ interface Gen {
 }
 
 /**
- * One hook per step op: how often it is picked (of 100) and the steps it makes. A new
- * op without a hook does not compile.
+ * One hook per step op of the scenario table (ts/scenario/ops.ts): how often it is
+ * picked (of 100) and the steps it makes. A new op without a hook does not compile.
  */
-const HOOKS: Record<Step["op"], { weight: number; make: (g: Gen) => Step[] }> = {
+const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
   export: {
     weight: 8,
     make: ({ r, devices, devNames, pools, fresh }) => {
@@ -211,7 +212,7 @@ const HOOKS: Record<Step["op"], { weight: number; make: (g: Gen) => Step[] }> = 
   close: { weight: 6, make: ({ buffer }) => [{ op: "close", buffer: buffer().name }] },
 };
 
-const OPS = Object.keys(HOOKS) as Step["op"][];
+const OPS = Object.keys(HOOKS) as (keyof Ops)[];
 const TOTAL_WEIGHT = OPS.reduce((s, op) => s + HOOKS[op].weight, 0);
 
 /** Generates the next few steps (a lock/op/unlock group counts as several). */

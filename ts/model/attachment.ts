@@ -39,23 +39,24 @@ export class Attachment implements AttachmentView {
     public interconnect: string,
     /** Its exporter ops; null for sgt (the buffer's mapDmaBuf / unmapDmaBuf). */
     public icOps: InterconnectOps | null,
-  ) {}
+  ) {
+    this.dynamic = typeof importerOps.moveNotify === "function";
+    this.peer2peer = importerOps.allowPeer2peer ?? false;
+    this.allowIc = importerOps.supportsInterconnects ?? false;
+  }
+
+  /** Has move_notify (fixed at attach, like the kernel's importer_ops). */
+  readonly dynamic: boolean;
+  readonly peer2peer: boolean;
+  readonly allowIc: boolean;
 
   get importer(): string {
     return this.device.name;
   }
 
-  /** Has move_notify. */
-  get dynamic(): boolean {
-    return typeof this.importerOps.moveNotify === "function";
-  }
-
-  get peer2peer(): boolean {
-    return this.importerOps.allowPeer2peer ?? false;
-  }
-
-  get allowIc(): boolean {
-    return this.importerOps.supportsInterconnects ?? false;
+  /** Calls the importer's move_notify (only for a dynamic attachment). */
+  moveNotify(): void {
+    this.importerOps.moveNotify!(this.name);
   }
 
   /** Live mappings in map order (an array: for inspection). */

@@ -26,8 +26,8 @@ export function makeBacking(core: Core, exporter: Device, size: bigint, spec: Ba
       ranges.validate(PAGE);
       ranges.checkDisjoint();
     } catch (e) {
-      const err = e as DmaBufError;
-      fail(`backing ${err.message.replace(/^\w+: /, "")}`, ["backing", "ranges", ...err.path]);
+      if (!(e instanceof DmaBufError) || e.code !== "EINVAL") throw e;
+      fail(`backing ranges: ${e.message}`, ["backing", "ranges", ...e.path]);
     }
     let total = 0n;
     try {
@@ -65,6 +65,8 @@ export class Buffer implements AttachedBuffer {
   attachmentCount = 0;
   /** Pins held: explicit pins plus static importers' live mappings (pin on map). */
   pins = 0;
+  /** The exporter may move or revoke the buffer (its ops said dynamic at export). */
+  readonly dynamic: boolean;
 
   constructor(
     readonly name: string,
@@ -72,12 +74,10 @@ export class Buffer implements AttachedBuffer {
     readonly size: bigint,
     public backing: Backing,
     readonly ops: DmaBufOps,
-  ) {}
-
-  /** The exporter may move or revoke the buffer (its ops say dynamic). */
-  get dynamic(): boolean {
-    return this.ops.dynamic ?? false;
+  ) {
+    this.dynamic = ops.dynamic ?? false;
   }
+
 
   get lockHolder(): string | undefined {
     return this.lock.holder;

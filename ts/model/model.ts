@@ -88,7 +88,7 @@ export class DmaBufModel {
       checkContainer("model", d.defaultContainer, ["interconnects", i, "defaultContainer"]);
       if (d.defaultContainer === undefined) bad("model", ["interconnects", i, "defaultContainer"], "is missing");
       if (reg.has(d.name)) bad("model", ["interconnects", i, "name"], `registers ${d.name} twice`);
-      reg.set(d.name, d);
+      reg.set(d.name, { name: d.name, defaultContainer: d.defaultContainer });
     });
     if (!reg.has("sgt")) bad("model", ["interconnects"], "must include sgt");
     if (options.exporter !== undefined && typeof options.exporter !== "function") bad("model", ["exporter"], "must be a function");
@@ -173,7 +173,7 @@ export class DmaBufModel {
    * DmaBufError is the exporter refusing; anything else it throws is EPROTO.
    */
   private callOp<T>(b: AttachedBuffer, op: string, locked: boolean, fn: () => T): T {
-    if (locked && b.lock.holder === undefined) throw new Error(`internal error: exporter op ${op} of ${b.name} called without the resv lock`);
+    if (locked && b.lock.holder === undefined) throw new DmaBufError("EFAULT", `internal error: exporter op ${op} of ${b.name} called without the resv lock`);
     try {
       return fn();
     } catch (e) {
@@ -375,8 +375,13 @@ export class DmaBufModel {
     });
   }
 
+  /** Releases a mapping; a product release() that throws is recorded like a callback's error (the mapping is gone either way). */
   private release(m: Mapping): void {
-    m.product.release();
+    try {
+      m.product.release();
+    } catch (error) {
+      this.callbackErrors.push({ attachment: m.attachment.name, error });
+    }
     m.container.dispose();
     m.unmapped = true;
   }
@@ -395,11 +400,10 @@ export class DmaBufModel {
         const ic = a.icOps;
         if (ic) this.callOp(b, `${ic.name} unmap`, true, () => ic.unmap!(a, m.product));
         else this.callOp(b, "unmapDmaBuf", true, () => b.ops.unmapDmaBuf(a, m.product));
+        if (m.pinnedOnMap) this.callOp(b, "unpin", true, () => b.ops.unpin!(a));
+        // the ops ran: now the core's state changes, which cannot fail
         this.release(m);
-        if (m.pinnedOnMap) {
-          this.callOp(b, "unpin", true, () => b.ops.unpin!(a));
-          b.pins--;
-        }
+        if (m.pinnedOnMap) b.pins--;
         a.live.delete(m);
       });
       return undefined;
@@ -477,7 +481,7 @@ export class DmaBufModel {
       for (const a of notified) {
         this.delivered.push(a.name);
         try {
-          a.importerOps.moveNotify!(a.name);
+          a.moveNotify();
         } catch (error) {
           this.callbackErrors.push({ attachment: a.name, error });
         }

@@ -75,7 +75,11 @@ export interface MapProduct {
   provider?: { owner: number; busOffset: bigint };
   /** iova: the IOVA regions this map holds in the importer's IOMMU. */
   regions?: readonly { addr: bigint; len: bigint }[];
-  /** Gives back what the map holds (its IOVA regions). The model calls it exactly once. */
+  /**
+   * Gives back what the map holds (its IOVA regions). The model calls it exactly once: at
+   * unmap, at detach for an interconnect without unmap, when it refuses the product, or
+   * at dispose. Should not throw: a throw is recorded in the step's callbackErrors.
+   */
   release(): void;
 }
 
@@ -122,7 +126,11 @@ export interface DmaBufOps {
    * refuse (EOPNOTSUPP when the importer cannot reach the memory).
    */
   attach?(attach: AttachmentView): void;
-  /** @detach: called from dma_buf_detach() after the core released the mappings; no lock. Optional. */
+  /**
+   * @detach: called from dma_buf_detach() once the core's checks passed, before it releases
+   * the attachment's mappings that have no unmap; no lock. Optional. A throw fails the
+   * step with nothing changed.
+   */
   detach?(attach: AttachmentView): void;
   /**
    * @pin: called by dma_buf_pin() and, for static importers of a dynamic exporter, by

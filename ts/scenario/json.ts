@@ -27,6 +27,9 @@ export class Problems {
     if (this.issues.length < MAX_PROBLEMS) this.issues.push({ path: typeof path === "function" ? path() : path, code, message });
     else this.more++;
   }
+  get full(): boolean {
+    return this.issues.length >= MAX_PROBLEMS;
+  }
   get count(): number {
     return this.issues.length + this.more;
   }

@@ -9,7 +9,7 @@ import type { Op } from "../model/trace.js";
 import { OPS, OP_NAMES, unknownOp, type Ops } from "./ops.js";
 import { describe, device, expectation, hostBridge, name, pciSwitch, LIMITS } from "./fields.js";
 
-export { LIMITS, u64, name, backing, device, expectation } from "./fields.js";
+export { LIMITS } from "./fields.js";
 
 type Flat<T> = { [K in keyof T]: T[K] };
 /** The step of one op, as validation returns it. */

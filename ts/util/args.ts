@@ -60,6 +60,22 @@ export function int(metavar: string, description: string, def: number, min: numb
   };
 }
 
+/** A count in [min, max], decimal or in e-notation (`1e8`, `2.5e6`): a whole number. */
+export function count(metavar: string, description: string, def: number, min: number, max: number): Option<number> {
+  return {
+    kind: "string",
+    metavar,
+    description,
+    shown: def.toExponential().replace("e+", "e"),
+    parse(raw, f) {
+      if (raw === undefined) return def;
+      const n = /^[0-9]+(\.[0-9]+)?(e[0-9]{1,2})?$/i.test(raw) ? Number(raw) : NaN;
+      if (!(Number.isInteger(n) && n >= min && n <= max)) throw new UsageError(`${f} takes a whole number from ${min} to ${max} (1e8 works), not "${raw}"`);
+      return n;
+    },
+  };
+}
+
 /** One of a fixed set of words. */
 export function choice<const C extends string>(metavar: string, description: string, values: readonly C[], def: C): Option<C> {
   return {

@@ -3,7 +3,7 @@
  * every `--help` text come. It lives below both the CLI and the benchmarks, so that
  * `npm run bench` and `dmabuf-map bench` parse the same flags without importing each other.
  */
-import { choice, flag, formatHelp, int, parseCommand, subset, text, UsageError, type CommandSpec, type Values } from "./args.js";
+import { choice, count, flag, formatHelp, int, parseCommand, subset, text, UsageError, type CommandSpec, type Values } from "./args.js";
 
 /** The benchmark suites, in the order they run (bench/suites.ts defines one per name). */
 export const BENCH_SUITES = ["ops", "pipeline", "containers", "call", "sweep"] as const;
@@ -64,6 +64,10 @@ export const COMMANDS = {
       json: flag("print the results as JSON on stdout (the table goes to stderr)"),
       suite: subset("LIST", "comma-separated suites to run", BENCH_SUITES),
       out: text("FILE.svg", "also write the per-entry cost plot"),
+      input: text("FILE", "benchmark the list operations on your own entries instead: little-endian u64 addr,len pairs, or JSON [[addr,len],...]; checked against the reference first"),
+      browser: flag("also run the ops suite in headless Chromium (wasm-chromium beside wasm; needs playwright-core and Chromium)"),
+      "max-n": count("N", "largest list of the sweep suite, 1e3 to 1e8", 1e7, 1e3, 1e8),
+      clock: choice("NAME", "what timings count: cpu (CPU time of the process; steadier on a shared machine) or wall", ["cpu", "wall"], "cpu"),
     },
   },
   fuzz: {
