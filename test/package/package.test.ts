@@ -87,6 +87,46 @@ describe("the tarball", () => {
   });
 });
 
+/** A consumer project inside `app` whose tsconfig is `options`, type-checked by the project's tsc. */
+function typecheck(name: string, options: Record<string, unknown>) {
+  const dir = join(app, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", strict: true, noEmit: true, skipLibCheck: false, ...options }, include: ["*.ts"] }));
+  // everything a user reaches first: the core, the model with an exporter, scenarios, errors
+  writeFileSync(
+    join(dir, "app.ts"),
+    `import { init, RangeList, Container, DmaBufModel, DmaBufError, parseScenario, runScenario, DEMO_SCENARIO, hex16, type Entry, type Scenario } from "dmabuf-map";
+const core = await init();
+const list = RangeList.from([{ addr: 0x1000n, len: 0x1000n }]);
+const entries: Entry[] = list.entries();
+const sgt = Container.fromList("sgt", list);
+sgt.dispose();
+list.dispose();
+const scenario: Scenario = parseScenario(DEMO_SCENARIO);
+const passed: boolean = runScenario(scenario, core).output.passed;
+const model = new DmaBufModel(core, { devices: { d: {} } });
+model.dispose();
+const code: string | undefined = new DmaBufError("EINVAL", "x").code;
+export { entries, passed, code, hex16 };
+`,
+  );
+  return sh(bin("tsc"), ["-p", join(dir, "tsconfig.json")], dir);
+}
+
+describe("the published types (skipLibCheck false)", () => {
+  it("compile for a browser consumer: lib es2022 + dom, bundler resolution, no @types/node", () => {
+    const r = typecheck("browser", { lib: ["es2022", "dom"], module: "esnext", moduleResolution: "bundler", types: [] });
+    expect(r.out + r.err).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("compile for a Node-only consumer: lib es2022, @types/node 20, nodenext", () => {
+    const r = typecheck("node", { lib: ["es2022"], module: "nodenext", moduleResolution: "nodenext", types: ["node"], typeRoots: [join(root, "node_modules", "@types")] });
+    expect(r.out + r.err).toBe("");
+    expect(r.code).toBe(0);
+  });
+});
+
 /** esbuild's browser bundle of `code` (importing the installed package), minified: bytes and inputs. */
 async function bundle(code: string) {
   const r = await build({
