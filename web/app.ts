@@ -57,6 +57,9 @@ interface View {
 }
 let view: View | undefined;
 
+/** Past this many steps the page keeps no per-step state (the CLI's `run --json --state` streams it). */
+const STATE_MAX = 5000;
+
 const RESULT_IDS = ["summary", "timeline-label", "steps-body", "state", "paths", "topology", "mappings", "iova", "json-output"];
 
 /** Nothing stale is ever shown: every result area is emptied before anything else. */
@@ -99,7 +102,8 @@ function run(step?: number): void {
   let plain, full;
   try {
     plain = runScenario(s, core, { previews: 0 });
-    full = runScenario(s, core, { entries: true, state: true });
+    const big = s.steps.length > STATE_MAX;
+    full = runScenario(s, core, { entries: !big, state: !big });
   } catch (e) {
     setStatus(`run failed: ${t((e as Error).message)}`, "bad");
     return;
@@ -187,8 +191,12 @@ function select(i: number): void {
   $("timeline-label").replaceChildren(`step ${view.step} of ${view.full.length - 1}: `, el("strong", {}, rec.op), ` ${t(d.subject)} → `,
     rec.ok ? el("span", { className: "ok" }, "ok") : el("span", { className: "bad" }, rec.error!));
   for (const row of $("steps-body").querySelectorAll<HTMLElement>("tr")) row.classList.toggle("current", row.dataset.step === String(view.step));
-  const now = view.full[view.step]!.state!;
-  const before = view.step > 0 ? view.full[view.step - 1]!.state! : undefined;
+  const now = view.full[view.step]!.state;
+  if (!now) {
+    for (const id of ["state", "paths", "mappings", "iova"]) $(id).replaceChildren(el("p", { className: "none" }, `More than ${STATE_MAX} steps: the page shows no per-step state; dmabuf-map run FILE --json --state streams it.`));
+    return updateHash();
+  }
+  const before = view.step > 0 ? view.full[view.step - 1]!.state : undefined;
   showState(now, before);
   showPaths(view.scenario, now);
   showMappings(view, now);
@@ -363,7 +371,7 @@ function showMappings(v: View, st: ModelState): void {
         const r = svgEl("rect", { x: x0, y: y + 12, width: Math.max(2, x1 - x0 - 1), height: 14, class: `entry${m.status === "stale" ? " stale" : ""}`, "data-mapping": m.name, "data-index": i, fill: `hsl(${(i * 47) % 360} 60% 55%)` });
         r.append(svgEl("title", {}, `${t(m.name)}[${i}]: ${a} +${n}`));
         svg.append(r);
-        svg.append(svgEl("text", { x: x0 + 1, y: y + 37 + (i % 2) * 0, class: "entry-label" }, a));
+        svg.append(svgEl("text", { x: x0 + 1, y: y + 37, class: "entry-label" }, a));
       });
     });
     const tables = infos.map(({ m, info }) =>

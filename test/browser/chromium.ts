@@ -1,5 +1,7 @@
 // Finds Chromium for the browser tests: CHROMIUM_PATH, then /usr/bin/chromium.
 import { existsSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { startServer, type WebServer } from "../../ts/cli/web.js";
 
 export function findChromium(): string | undefined {
   for (const p of [process.env.CHROMIUM_PATH, "/usr/bin/chromium"]) if (p && existsSync(p)) return p;
@@ -19,3 +21,19 @@ export const CHROMIUM_ARGS = [
   "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ];
+
+/**
+ * The explorer in a fresh headless Chromium, served by `startServer(0)`: the page is
+ * ready (the demo ran); console errors and page errors are collected in `problems`.
+ */
+export async function openExplorer(): Promise<{ browser: Browser; page: Page; server: WebServer; problems: string[] }> {
+  const server = await startServer(0);
+  const browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const problems: string[] = [];
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(server.url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+  return { browser, page, server, problems };
+}

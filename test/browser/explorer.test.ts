@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { startServer } from "../../ts/cli/web.js";
-import { CHROMIUM, CHROMIUM_ARGS, IN_CI } from "./chromium.js";
+import type { Browser, Page } from "playwright-core";
+import type { WebServer } from "../../ts/cli/web.js";
+import { CHROMIUM, openExplorer, IN_CI } from "./chromium.js";
 
 const root = new URL("../../", import.meta.url);
 const bin = fileURLToPath(new URL("dist/ts/cli/main.js", root));
@@ -23,17 +23,11 @@ describe("Chromium is available", () => {
 describe.skipIf(!CHROMIUM)("explorer in Chromium", () => {
   let browser: Browser;
   let page: Page;
-  let server: Awaited<ReturnType<typeof startServer>>;
-  const problems: string[] = [];
+  let server: WebServer;
+  let problems: string[];
 
   beforeAll(async () => {
-    server = await startServer(0);
-    browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-    await page.goto(server.url);
-    await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+    ({ browser, page, server, problems } = await openExplorer());
   });
 
   afterAll(async () => {

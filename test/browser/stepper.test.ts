@@ -5,11 +5,11 @@
 // drawn and labelled, and error codes link to the rules.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { startServer } from "../../ts/cli/web.js";
-import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.js";
+import type { Browser, Page } from "playwright-core";
+import type { WebServer } from "../../ts/cli/web.js";
+import { CHROMIUM, openExplorer } from "./chromium.js";
 
 const root = new URL("../../", import.meta.url);
 const bin = fileURLToPath(new URL("dist/ts/cli/main.js", root));
@@ -54,17 +54,11 @@ function expectedPanel(state: Record<string, Json[]>): Record<string, Record<str
 describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
   let browser: Browser;
   let page: Page;
-  let server: Awaited<ReturnType<typeof startServer>>;
-  const problems: string[] = [];
+  let server: WebServer;
+  let problems: string[];
 
   beforeAll(async () => {
-    server = await startServer(0);
-    browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-    await page.goto(server.url);
-    await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+    ({ browser, page, server, problems } = await openExplorer());
   });
 
   afterAll(async () => {
@@ -232,6 +226,20 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
     expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     expect(text).toContain("e\\e[31m");
     expect(text).toContain("b\\x07");
+  });
+
+  it("a scenario past 5,000 steps runs and steps without per-step state, saying so", async () => {
+    const long = { name: "long", devices: { cpu: {} }, steps: [
+      { op: "export", buffer: "b", exporter: "cpu", size: "0x1000", backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x1000" }] } },
+      ...Array.from({ length: 5000 }, (_, i) => ({ op: i % 2 ? "unlock" : "lock", buffer: "b", holder: "cpu" })),
+    ] };
+    await page.fill("#editor", JSON.stringify(long));
+    await page.click("#run");
+    await page.waitForFunction(() => document.body.dataset.run === "done");
+    expect(await page.textContent("#summary")).toMatch(/^PASSED long: 5001 steps/);
+    expect(await page.textContent("#state")).toMatch(/More than 5000 steps/);
+    await panelAt(7);
+    expect(await page.textContent("#timeline-label")).toMatch(/^step 7 of 5000: lock b → ok/);
   });
 
   it("has no console errors", () => {

@@ -76,7 +76,7 @@ describe("dmabuf-map CLI", () => {
     expect(cli(["demo", "--json=false"]).out).toMatch(/^scenario demo/);
   });
 
-  it("run --json --entries / --state add the runner's entries and state to the record", async () => {
+  it("run/demo --json --entries / --state add the runner's entries and state to the record; --all prints every entry", async () => {
     const { runScenario } = await import("../../ts/scenario/runner.js");
     const { parseScenarioText } = await import("../../ts/scenario/validate.js");
     const { core } = await import("../helpers.js");
@@ -87,8 +87,23 @@ describe("dmabuf-map CLI", () => {
       expect(r.code, flags.join(" ")).toBe(0);
       expect(r.out).toBe(JSON.stringify(runScenario(s, core(), opts).output) + "\n");
     }
-    expect(cli(["run", f, "--entries"]).err).toMatch(/use it with --json/);
+    expect(cli(["demo", "--json", "--state"]).out).toMatch(/"state":\{"buffers":/);
+    expect(cli(["run", f, "--entries"]).err).toMatch(/--entries adds to the JSON record: use it with --json/);
     expect(cli(["run", f, "--json", "--all"]).err).toMatch(/--all is for the readable report/);
+    const many = JSON.stringify({
+      name: "many",
+      devices: { cpu: {}, dev: { maxSegmentSize: "0x1000" } },
+      steps: [
+        { op: "export", buffer: "b", exporter: "cpu", size: "0x10000", backing: { kind: "system", ranges: [{ addr: "0x100000", len: "0x10000" }] } },
+        { op: "attach", buffer: "b", importer: "dev", as: "a" },
+        { op: "map", attachment: "a", as: "m", expect: { nelms: 16 } },
+      ],
+    });
+    expect(cli(["run", "-"], many).out).toMatch(/… 12 more/);
+    const all = cli(["run", "-", "--all"], many);
+    expect(all.code).toBe(0);
+    expect(all.out).not.toMatch(/more/);
+    expect(all.out).toMatch(/0x10f000 \+0x1000/);
   });
 
   it("--help, --version, schema, demo", () => {

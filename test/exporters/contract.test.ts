@@ -63,6 +63,14 @@ describe("checkOps at export", () => {
     m.dispose();
   });
 
+  it("an exporter factory that throws something else than a DmaBufError is EPROTO, with the cause", () => {
+    const bug = new TypeError("flags.interconnects.map is not a function");
+    const m = new DmaBufModel(core(), FABRIC, { exporter: () => { throw bug; } });
+    fails(m, "EPROTO", () => m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM() }));
+    expect(m.trace.at(-1)!.message).toBe("export b: the exporter factory threw TypeError: flags.interconnects.map is not a function");
+    m.dispose();
+  });
+
   it("the flag form needs an exporter factory", () => {
     const m = new DmaBufModel(core(), FABRIC);
     fails(m, "EINVAL", () => m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM() }));

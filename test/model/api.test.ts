@@ -57,6 +57,7 @@ describe("arguments are checked like the scenario schema", () => {
     attach({ buffer: "b", importer: "cpu", as: "a", dynamic: true, ops: {} }, ["dynamic"], /cannot be given with ops/);
     attach({ buffer: "b", importer: "cpu", as: "a", ops: { allowPeer2peer: 1 } }, ["ops", "allowPeer2peer"], /must be a boolean/);
     attach({ buffer: "b", importer: "cpu", as: "a", ops: { moveNotify() {}, interconnects: [{ name: "zz" }] } }, ["ops", "interconnects", 0], /not a registered interconnect/);
+    attach({ buffer: "b", importer: "cpu", as: "a", ops: { moveNotify() {}, interconnects: ["sgt"] } }, ["ops", "interconnects", 0], /must be a match \{name\}/);
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     einval(m, () => m.map({ attachment: "a" } as never), ["as"], /map: as must be a name/);
     einval(m, () => m.map({ attachment: "a", as: "m", container: "sgl" } as never), ["container"], /container must be one of sgt, physvec, mapping, ranges, xarray/);

@@ -9,7 +9,7 @@ import { SCENARIOS } from "./run-output.js";
 
 const c = core();
 
-/** FNV-1a 64 over each entry's addr then len as 8 little-endian bytes (DESIGN.md section 3). */
+/** FNV-1a 64 over each entry's addr then len as 8 little-endian bytes (docs/rules.md#output). */
 function hashPairs(pairs: [string, string][]): string {
   const f = new Fnv64();
   const b = new Uint8Array(16);

@@ -4,7 +4,7 @@
 // not declared is refused by validation, whatever it is called).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { parseScenarioText, ScenarioError } from "../../ts/scenario/validate.js";
+import { parseScenario, parseScenarioText, ScenarioError } from "../../ts/scenario/validate.js";
 import { runScenario } from "../../ts/scenario/runner.js";
 import { core, RUNS, SEED } from "../helpers.js";
 
@@ -102,6 +102,19 @@ describe("prototype keys as names", () => {
         const paths = (e as ScenarioError).issues.filter((i) => i.code === "undeclared_name").map((i) => i.path.join("."));
         expect(paths, hostile).toEqual(["devices.plain-vf.root", "devices.plain-vf.pf", "steps.0.exporter", "steps.9.mapping", "steps.11.attachment", "steps.12.buffer"]);
       }
+    }
+  });
+
+  it("a name with a lone surrogate is refused also when the scenario is given as an object", () => {
+    try {
+      parseScenario({ name: "x", devices: { ["d\ud800"]: {} }, steps: [{ op: "export", buffer: "b\udc00", exporter: "d\ud800", size: 4096, backing: { kind: "system", ranges: [] } }] });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ScenarioError).issues.map((i) => [i.path.join("."), i.code])).toEqual([
+        ["devices.d\ud800", "invalid_key"],
+        ["steps.0.buffer", "custom"],
+        ["steps.0.exporter", "custom"],
+      ]);
     }
   });
 });

@@ -42,7 +42,7 @@ describe("shipped scenarios", () => {
   });
 });
 
-describe("output format (DESIGN.md section 6)", () => {
+describe("output format (docs/rules.md#output)", () => {
   const out = runScenario(parseScenarioText(load("vf-bar-to-pf-iov.json")), c).output;
   it("has the documented keys in order", () => {
     expect(Object.keys(out)).toEqual(["name", "passed", "steps", "traceHash"]);

@@ -78,14 +78,8 @@ export class Buffer implements AttachedBuffer {
     this.dynamic = ops.dynamic ?? false;
   }
 
-
   get lockHolder(): string | undefined {
     return this.lock.holder;
-  }
-
-  /** The names offered: sgt always, then the exporter's interconnects in its order. */
-  get interconnects(): string[] {
-    return ["sgt", ...(this.ops.interconnects ?? []).map((ic) => ic.name)];
   }
 
   /** The pin count (for inspection; kept incrementally). */

@@ -59,9 +59,16 @@ const EXPORT_KEYS = ["buffer", "exporter", "size", "backing", "ops", "dynamic", 
 const ATTACH_KEYS = ["buffer", "importer", "as", "ops", "dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify"] as const;
 const IMPORTER_KEYS = ["moveNotify", "allowPeer2peer", "supportsInterconnects", "interconnects"] as const;
 
-/** The text of anything thrown, for messages. */
-function describe(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+/** Runs user code: a DmaBufError is a refusal and passes; anything else thrown is EPROTO naming `who`, kept as `cause`. */
+function userCode<T>(who: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DmaBufError) throw e;
+    const err = new DmaBufError("EPROTO", `${who} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    Object.defineProperty(err, "cause", { value: e });
+    throw err;
+  }
 }
 
 export class DmaBufModel {
@@ -174,14 +181,7 @@ export class DmaBufModel {
    */
   private callOp<T>(b: AttachedBuffer, op: string, locked: boolean, fn: () => T): T {
     if (locked && b.lock.holder === undefined) throw new DmaBufError("EFAULT", `internal error: exporter op ${op} of ${b.name} called without the resv lock`);
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof DmaBufError) throw e;
-      const err = new DmaBufError("EPROTO", `exporter ${b.ops.name} of ${b.name}: ${op} threw ${describe(e)}`);
-      Object.defineProperty(err, "cause", { value: e });
-      throw err;
-    }
+    return userCode(`exporter ${b.ops.name} of ${b.name}: ${op}`, fn);
   }
 
   // ---- running a step ----
@@ -233,7 +233,9 @@ export class DmaBufModel {
         for (const k of ["dynamic", "pinnable", "interconnects"] as const) if (args[k] !== undefined) bad(what, [k], "cannot be given with ops (the ops decide it)");
       } else {
         if (!this.exporterFactory) bad(what, ["ops"], "is missing (pass exporter ops, or construct the model with an exporter factory)");
-        ops = this.exporterFactory({ buffer: name, exporter: dev.name, dynamic: args.dynamic ?? false, pinnable: args.pinnable ?? true, interconnects: [...new Set(args.interconnects ?? [])] });
+        const factory = this.exporterFactory;
+        const flags = { buffer: name, exporter: dev.name, dynamic: args.dynamic ?? false, pinnable: args.pinnable ?? true, interconnects: [...new Set(args.interconnects ?? [])] };
+        ops = userCode(`export ${name}: the exporter factory`, () => factory(flags));
       }
       checkOps(ops, name, this.interconnects);
       const backing = makeBacking(this.core, dev, args.size, args.backing, what);
@@ -263,7 +265,8 @@ export class DmaBufModel {
     if (ops.interconnects !== undefined) {
       if (!Array.isArray(ops.interconnects)) bad(what, ["ops", "interconnects"], "must be an array of {name}");
       const list = ops.interconnects as unknown[];
-      checkInterconnects(what, list.map((m) => (isObject(m) ? m.name : m)), ["ops", "interconnects"], this.interconnects, true);
+      list.forEach((m, i) => isObject(m) || bad(what, ["ops", "interconnects", i], "must be a match {name}"));
+      checkInterconnects(what, list.map((m) => (m as { name: unknown }).name), ["ops", "interconnects"], this.interconnects, true);
     }
     return o.ops as ImporterOps;
   }

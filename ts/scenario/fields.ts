@@ -70,7 +70,13 @@ export const u64 = describe(
   "u64",
 );
 
-const nameChecks = [z.minLength(1, { error: "a name cannot be empty" }), z.maxLength(LIMITS.nameLength)] as const;
+const isWellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+const nameChecks = [
+  z.minLength(1, { error: "a name cannot be empty" }),
+  z.maxLength(LIMITS.nameLength, { abort: true }),
+  // JSON text is checked as it is read (json.ts); this is for scenarios given as objects
+  z.refine<string>(isWellFormed, { error: "a name cannot hold a lone surrogate (half of a UTF-16 pair)" }),
+] as const;
 /** A name of a device, host bridge, switch, buffer, attachment or mapping. */
 export const name = z.string().check(...nameChecks);
 /** A name field: `what` says what the name refers to. */

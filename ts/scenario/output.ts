@@ -5,6 +5,7 @@
  * FNV-1a 64 computed incrementally over the same bytes as `JSON.stringify(steps)`.
  */
 import type { Core } from "../core/loader.js";
+import { hex } from "../core/u64.js";
 import { Pairs } from "../model/state.js";
 import type { Scenario } from "./schema.js";
 import { runSteps, type RunOptions, type StepOutcome } from "./runner.js";
@@ -77,7 +78,7 @@ function writeJson(v: unknown, push: (s: string) => void): void {
     push("[");
     v.each((w) => {
       for (let i = 0; i + 1 < w.length; i += 2) {
-        push(`${first ? "" : ","}["0x${w[i]!.toString(16)}","0x${w[i + 1]!.toString(16)}"]`);
+        push(`${first ? "" : ","}["${hex(w[i]!)}","${hex(w[i + 1]!)}"]`);
         first = false;
       }
     });

@@ -5,7 +5,7 @@
  * come from the scenario: control characters in them are escaped (`escapeControls`).
  */
 import { hex } from "../core/u64.js";
-import { Pairs, type PairList } from "../model/state.js";
+import { Pairs, pushPairs, type PairList } from "../model/state.js";
 import type { Scenario } from "./schema.js";
 import type { Core } from "../core/loader.js";
 import { runSteps, type RunReport, type StepOutcome } from "./runner.js";
@@ -70,13 +70,8 @@ function entryLines(list: PairList | { addr: bigint; len: bigint }[], style: Sty
     for (const [a, l] of pairs) line(style.dim(`${PAD}${a.padStart(width)} +${l}`));
     n += pairs.length;
   };
-  if (list instanceof Pairs) {
-    list.each((w) => {
-      const pairs: [string, string][] = [];
-      for (let i = 0; i + 1 < w.length; i += 2) pairs.push([hex(w[i]!), hex(w[i + 1]!)]);
-      batch(pairs);
-    });
-  } else batch(list.map((e) => (Array.isArray(e) ? (e as [string, string]) : [hex(e.addr), hex(e.len)])));
+  if (list instanceof Pairs) list.each((w) => batch(pushPairs([], w)));
+  else batch(list.map((e) => (Array.isArray(e) ? (e as [string, string]) : [hex(e.addr), hex(e.len)])));
   return n;
 }
 

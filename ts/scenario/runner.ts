@@ -1,6 +1,6 @@
 /**
  * Runs a validated scenario against a fresh model, checks each step's `expect`, and
- * builds the output record of DESIGN.md section 6 with a fixed key order, so the same
+ * builds the output record of docs/rules.md#output with a fixed key order, so the same
  * scenario gives byte-identical JSON everywhere.
  */
 import type { Core } from "../core/loader.js";

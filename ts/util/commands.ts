@@ -16,6 +16,13 @@ const EXIT_CODES = `Exit codes: 0 every expectation held, 1 an expectation faile
 2 invalid input or usage. Data goes to stdout, logs to stderr.
 `;
 
+/** What `run` and `demo` add to their output. */
+const recordFlags = {
+  entries: flag("with --json: every map result carries its address space and every [addr, len]"),
+  state: flag("with --json: every step record carries the model's state after the step"),
+  all: flag("readable report: every entry of every mapping, not only the first 4"),
+};
+
 const files = { operands: "FILE|DIR|-...", minOperands: 1, maxOperands: Infinity } as const;
 
 export const COMMANDS = {
@@ -24,9 +31,7 @@ export const COMMANDS = {
     ...files,
     options: {
       json: flag("print each scenario's JSON record (one line per file, streamed)"),
-      entries: flag("with --json: every map result carries its address space and every [addr, len]"),
-      state: flag("with --json: every step record carries the model's state after the step"),
-      all: flag("the readable report: every entry of every mapping (else the first 4)"),
+      ...recordFlags,
       reporter: choice("NAME", "report format", REPORTERS, "text"),
     },
     more: EXIT_CODES,
@@ -43,12 +48,7 @@ export const COMMANDS = {
   schema: { summary: "Print the scenario JSON Schema.", options: {} },
   demo: {
     summary: "Run the built-in demo scenario (what `npm start` shows).",
-    options: {
-      json: flag("print the JSON record instead of the report"),
-      entries: flag("with --json: every map result carries its address space and every [addr, len]"),
-      state: flag("with --json: every step record carries the model's state after the step"),
-      all: flag("the readable report: every entry of every mapping (else the first 4)"),
-    },
+    options: { json: flag("print the JSON record instead of the report"), ...recordFlags },
   },
   web: {
     summary: "Serve the explorer (from this package) on 127.0.0.1 until interrupted.",
