@@ -4,34 +4,47 @@ import { LAYOUT } from "./abi.js";
 const BATCH = 4096;
 
 /**
- * The cursor's batches: each a view of interleaved addr, len words over wasm memory,
- * valid until the next batch. The core fills BATCH chunks per call into a buffer of its
- * own; nothing is allocated per chunk. The cursor is freed when iteration ends or stops.
+ * A cursor over `src` with its batch buffer. next() has the core fill BATCH chunks per
+ * call into the buffer and returns them as a view of interleaved addr, len words over
+ * wasm memory (valid until the next call; undefined when done): nothing is allocated
+ * per chunk. close() frees the cursor and the buffer.
  */
-function* batches(core: Core, src: number, k: bigint): Generator<BigUint64Array, void, undefined> {
+function openBatches(core: Core, src: number, k: bigint): { next(): BigUint64Array | undefined; close(): void } {
   const x = wasm(core);
   const cur = core.check(x.cur_new(src, k), "chunks");
   const buf = x.buf_new(BATCH * LAYOUT.ENTRY_BYTES);
-  try {
-    core.check(buf, "chunks");
-    const ptr = core.ptr(x.buf_ptr(buf), "chunks");
-    for (;;) {
-      const n = core.check(x.cur_next(cur, buf, BATCH), "chunks");
-      if (n === 0) return;
-      yield new BigUint64Array(core.memory.buffer, ptr, n * 2);
-    }
-  } finally {
+  const close = () => {
     x.cur_free(cur);
     if (buf > 0) x.buf_free(buf);
+  };
+  let ptr: number;
+  try {
+    core.check(buf, "chunks");
+    ptr = core.ptr(x.buf_ptr(buf), "chunks");
+  } catch (e) {
+    close();
+    throw e;
   }
+  return {
+    next() {
+      const n = core.check(x.cur_next(cur, buf, BATCH), "chunks");
+      return n ? new BigUint64Array(core.memory.buffer, ptr, n * 2) : undefined;
+    },
+    close,
+  };
 }
 
 /** Iterates any entry source (list or container handle) in chunks of at most k bytes (0n: whole entries). */
 export function* chunksOf(core: Core, src: number, k: bigint): Generator<[bigint, bigint], void, undefined> {
-  for (const view of batches(core, src, k)) {
-    // copied per batch: a yield may let the caller grow memory and detach a view
-    const v = view.slice();
-    for (let i = 0; i < v.length; i += 2) yield [v[i]!, v[i + 1]!];
+  const b = openBatches(core, src, k);
+  try {
+    for (let view = b.next(); view; view = b.next()) {
+      // copied per batch: a yield may let the caller grow memory and detach a view
+      const v = view.slice();
+      for (let i = 0; i < v.length; i += 2) yield [v[i]!, v[i + 1]!];
+    }
+  } finally {
+    b.close();
   }
 }
 
@@ -41,17 +54,10 @@ export function* chunksOf(core: Core, src: number, k: bigint): Generator<[bigint
  * loop (no generator): this is the fast path.
  */
 export function forEachChunkBatch(core: Core, src: number, k: bigint, fn: (words: BigUint64Array) => void): void {
-  const x = wasm(core);
-  const cur = core.check(x.cur_new(src, k), "chunks");
-  const buf = x.buf_new(BATCH * LAYOUT.ENTRY_BYTES);
+  const b = openBatches(core, src, k);
   try {
-    core.check(buf, "chunks");
-    const ptr = core.ptr(x.buf_ptr(buf), "chunks");
-    for (let n = core.check(x.cur_next(cur, buf, BATCH), "chunks"); n > 0; n = core.check(x.cur_next(cur, buf, BATCH), "chunks")) {
-      fn(new BigUint64Array(core.memory.buffer, ptr, n * 2));
-    }
+    for (let view = b.next(); view; view = b.next()) fn(view);
   } finally {
-    x.cur_free(cur);
-    if (buf > 0) x.buf_free(buf);
+    b.close();
   }
 }
