@@ -7,9 +7,22 @@
 // Unlike the TLSF of --runtime minimal, a failed memory.grow returns 0 here
 // instead of trapping, so callers report ENOMEM and stay usable.
 
+/** A block: its header, then the payload. */
+@unmanaged class Block {
+  /** Payload bytes (a multiple of 16). */
+  cap: u32;
+  /** USED | LARGE | small class << 1; 0 when free in a small class list. */
+  info: u32;
+  spare: u64;
+  /** First payload word: the next free block (small class lists and the large list). */
+  next: u32;
+}
 /** Bytes of block header before every payload (what blockBytes adds). */
-export const BLOCK_HDR: usize = 16;
+export const BLOCK_HDR: usize = offsetof<Block>("next");
 const HDR: usize = BLOCK_HDR;
+
+// @ts-ignore: decorator
+@inline function blk(b: usize): Block { return changetype<Block>(b); }
 const SMALL_MAX: usize = 2048;
 const NCLASS: usize = 128;
 const USED: u32 = 1;
@@ -47,7 +60,7 @@ function bump(cap: usize): usize {
   let end = <u64>start + <u64>HDR + <u64>cap;
   if (!ensure(end)) return 0;
   top = <usize>end;
-  store<u32>(start, <u32>cap);
+  blk(start).cap = <u32>cap;
   return start;
 }
 
@@ -60,18 +73,18 @@ function largeFit(cap: usize): usize {
   let prev: usize = 0;
   let b = largeHead;
   while (b) {
-    let bcap = <usize>load<u32>(b);
-    let next = <usize>load<u32>(b + HDR);
+    let bcap = <usize>blk(b).cap;
+    let next = <usize>blk(b).next;
     if (bcap >= cap) {
       if (bcap - cap >= SPLIT_MIN) {
         let rest = b + HDR + cap;
-        store<u32>(rest, <u32>(bcap - cap - HDR));
-        store<u32>(rest, LARGE, 4);
-        store<u32>(rest + HDR, <u32>next);
+        blk(rest).cap = <u32>(bcap - cap - HDR);
+        blk(rest).info = LARGE;
+        blk(rest).next = <u32>next;
         next = rest;
-        store<u32>(b, <u32>cap);
+        blk(b).cap = <u32>cap;
       }
-      if (prev) store<u32>(prev + HDR, <u32>next); else largeHead = next;
+      if (prev) blk(prev).next = <u32>next; else largeHead = next;
       return b;
     }
     prev = b;
@@ -93,16 +106,16 @@ function reclaim(): void {
   let run: usize = 0;
   let b = (__heap_base + 15) & ~<usize>15;
   while (b < top) {
-    let end = b + HDR + <usize>load<u32>(b);
-    if (load<u32>(b, 4) & USED) {
+    let end = b + HDR + <usize>blk(b).cap;
+    if (blk(b).info & USED) {
       run = 0;
     } else if (run) {
-      store<u32>(run, <u32>(end - run - HDR));
+      blk(run).cap = <u32>(end - run - HDR);
     } else {
       run = b;
-      store<u32>(run, LARGE, 4);
-      store<u32>(run + HDR, 0);
-      if (tail) store<u32>(tail + HDR, <u32>run); else largeHead = run;
+      blk(run).info = LARGE;
+      blk(run).next = 0;
+      if (tail) blk(tail).next = <u32>run; else largeHead = run;
       tail = run;
     }
     b = end;
@@ -113,8 +126,8 @@ function reclaim(): void {
     if (largeHead == run) largeHead = 0;
     else {
       let p = largeHead;
-      while (<usize>load<u32>(p + HDR) != run) p = <usize>load<u32>(p + HDR);
-      store<u32>(p + HDR, 0);
+      while (<usize>blk(p).next != run) p = <usize>blk(p).next;
+      blk(p).next = 0;
     }
   }
 }
@@ -125,21 +138,21 @@ function take(size: usize, retry: bool): usize {
     let headPtr = smallHeads + (cls << 2);
     let block = <usize>load<u32>(headPtr);
     if (block) {
-      store<u32>(headPtr, load<u32>(block + HDR));
+      store<u32>(headPtr, blk(block).next);
     } else {
       let cap = (cls + 1) << 4;
       block = bump(cap);
       if (!block && retry) block = largeFit(cap);
       if (!block) return 0;
     }
-    store<u32>(block, USED | (<u32>cls << 1), 4);
+    blk(block).info = USED | (<u32>cls << 1);
     return block;
   }
   let cap = (size + 15) & ~<usize>15;
   let block = largeFit(cap);
   if (!block) block = bump(cap);
   if (!block) return 0;
-  store<u32>(block, USED | LARGE, 4);
+  blk(block).info = USED | LARGE;
   return block;
 }
 
@@ -152,7 +165,7 @@ export function alloc(size: usize): usize {
     block = take(size, true);
     if (!block) return 0;
   }
-  liveBytes += <u64>load<u32>(block) + HDR;
+  liveBytes += <u64>blk(block).cap + HDR;
   liveBlocks++;
   return block + HDR;
 }
@@ -165,52 +178,52 @@ export function allocZeroed(size: usize): usize {
 }
 
 function insertLarge(block: usize): void {
-  let cap = <usize>load<u32>(block);
+  let cap = <usize>blk(block).cap;
   let prev: usize = 0;
   let next = largeHead;
   while (next && next < block) {
     prev = next;
-    next = <usize>load<u32>(next + HDR);
+    next = <usize>blk(next).next;
   }
   // merge with the following free block
   if (next && block + HDR + cap == next) {
-    cap += HDR + <usize>load<u32>(next);
-    next = <usize>load<u32>(next + HDR);
+    cap += HDR + <usize>blk(next).cap;
+    next = <usize>blk(next).next;
   }
   // merge with the preceding free block
-  if (prev && prev + HDR + <usize>load<u32>(prev) == block) {
+  if (prev && prev + HDR + <usize>blk(prev).cap == block) {
     block = prev;
-    cap += HDR + <usize>load<u32>(prev);
+    cap += HDR + <usize>blk(prev).cap;
     prev = 0;
     let p = largeHead;
-    while (p != block) { prev = p; p = <usize>load<u32>(p + HDR); }
+    while (p != block) { prev = p; p = <usize>blk(p).next; }
   }
   if (block + HDR + cap == top) {
     top = block;
-    if (prev) store<u32>(prev + HDR, <u32>next); else largeHead = next;
+    if (prev) blk(prev).next = <u32>next; else largeHead = next;
     return;
   }
-  store<u32>(block, <u32>cap);
-  store<u32>(block, LARGE, 4);
-  store<u32>(block + HDR, <u32>next);
-  if (prev) store<u32>(prev + HDR, <u32>block); else largeHead = block;
+  blk(block).cap = <u32>cap;
+  blk(block).info = LARGE;
+  blk(block).next = <u32>next;
+  if (prev) blk(prev).next = <u32>block; else largeHead = block;
 }
 
 /** Frees a block from alloc. Freeing 0 or a block that is not in use does nothing. */
 export function free(ptr: usize): void {
   if (!ptr) return;
   let block = ptr - HDR;
-  let info = load<u32>(block, 4);
+  let info = blk(block).info;
   if (!(info & USED)) return;
-  liveBytes -= <u64>load<u32>(block) + HDR;
+  liveBytes -= <u64>blk(block).cap + HDR;
   liveBlocks--;
-  store<u32>(block, 0, 4);
+  blk(block).info = 0;
   if (info & LARGE) {
     insertLarge(block);
   } else {
     let cls = <usize>(info >> 1);
     let headPtr = smallHeads + (cls << 2);
-    store<u32>(ptr, load<u32>(headPtr));
+    blk(block).next = load<u32>(headPtr);
     store<u32>(headPtr, <u32>block);
   }
 }
@@ -218,18 +231,18 @@ export function free(ptr: usize): void {
 /** Gives back the tail of a large block beyond `size` bytes; the block stays at ptr. */
 export function shrink(ptr: usize, size: usize): void {
   let block = ptr - HDR;
-  if (!(load<u32>(block, 4) & LARGE)) return;
-  let cap = <usize>load<u32>(block);
+  if (!(blk(block).info & LARGE)) return;
+  let cap = <usize>blk(block).cap;
   let want = max<usize>((size + 15) & ~<usize>15, SMALL_MAX + 16);
   if (cap - want < SPLIT_MIN) return;
   let rest = block + HDR + want;
-  store<u32>(rest, <u32>(cap - want - HDR));
-  store<u32>(block, <u32>want);
+  blk(rest).cap = <u32>(cap - want - HDR);
+  blk(block).cap = <u32>want;
   liveBytes -= <u64>(cap - want);
   insertLarge(rest);
 }
 
 /** Payload capacity plus header of a live block: what it really costs. */
 export function blockBytes(ptr: usize): u64 {
-  return ptr ? <u64>load<u32>(ptr - HDR) + HDR : 0;
+  return ptr ? <u64>blk(ptr - HDR).cap + HDR : 0;
 }

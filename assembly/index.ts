@@ -16,7 +16,7 @@ import {
   listCheckDisjoint, fnvBytes, LIST_MAX,
 } from "./list";
 import { xaCreate, xaStore, xaLoad, xaErase, xaNodes, xaHeight, xaCount, xarrayKind } from "./containers/xarray";
-import { isEntrySource, ctCount, ctDestroy, ctBytes, ctToList, ctHash, ctLookup } from "./containers/container";
+import { isEntrySource, ctCount, ctDestroy, ctBytes, ctToList, ctHash, ctLookup, resetReader } from "./containers/container";
 import { isContainer, ctOp, containerKinds, kindOf } from "./containers/registry";
 import { BuildArgs, OP_BUILD, OP_DATA, OP_RECORD, OP_HEADER, OP_NAME } from "./containers/kind";
 import { Scatterlist, SG_STRIDE } from "./containers/sgt";
@@ -231,6 +231,7 @@ export function cur_next(h: u32, outBuf: u32, max: u32): i32 {
   let o = hGet(outBuf, K_BUF);
   if (!c || !o) return EBADF;
   if (<u64>max * ENTRY > blockBytes(o) - BLOCK_HDR) return EINVAL;
+  resetReader();
   return cursorNext(c, o, max);
 }
 export function cur_reset(h: u32): i32 { let c = hGet(h, K_CURSOR); if (!c) return EBADF; cursorReset(c); return OK; }

@@ -8,7 +8,7 @@ import { OK, ENOMEM } from "../errors";
 import { entriesOf, countOf, firstFault, ENTRY } from "../list";
 import { made, setOut } from "../out";
 import {
-  BuildArgs, BUILD_PROVIDER, HDR_PROVIDER, HDR_DATA, statusWord, rdA, rdL, rdPos,
+  BuildArgs, BUILD_PROVIDER, HDR_PROVIDER, HDR_DATA, statusWord, putRead, READ_BATCH,
   OP_BUILD, OP_COUNT, OP_BYTES, OP_DESTROY, OP_READ, OP_DATA, OP_RECORD, OP_PLAIN, OP_HEADER, OP_NAME,
 } from "./kind";
 
@@ -74,12 +74,17 @@ function flatOp(op: u32, c: usize, x: u64, inclusive: bool, providerKind: bool, 
     case OP_BYTES: return blockBytes(c) + blockBytes(hdr(c).data);
     case OP_DESTROY: { free(hdr(c).data); free(c); return 0; }
     case OP_READ: {
-      if (x >= <u64>hdr(c).count) return 0;
+      let n = <u64>hdr(c).count;
+      if (x >= n) return 0;
+      let k = <u32>min<u64>(n - x, READ_BATCH);
       let p = <usize>hdr(c).data + <usize>x * ENTRY;
-      rdPos = x;
-      rdA = load<u64>(p);
-      rdL = hdr(c).inclusive ? load<u64>(p, 8) - rdA + 1 : load<u64>(p, 8);
-      return 1;
+      let incl = hdr(c).inclusive != 0;
+      for (let i: u32 = 0; i < k; i++, p += ENTRY) {
+        let a = load<u64>(p);
+        let b = load<u64>(p, 8);
+        putRead(i, x + i, a, incl ? b - a + 1 : b);
+      }
+      return k;
     }
     case OP_DATA: return hdr(c).data;
     case OP_RECORD: return ENTRY;

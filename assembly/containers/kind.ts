@@ -14,8 +14,9 @@ export const OP_COUNT: u32 = 1;
 export const OP_BYTES: u32 = 2;
 /** Frees the container. */
 export const OP_DESTROY: u32 = 3;
-/** The first entry at position >= x (an ordinal, or an index for sparse kinds) into
- *  rdA / rdL / rdPos; 1 if there is one, else 0. */
+/** Fills readBuf with up to READ_BATCH entries in order, the first at position >= x
+ *  (an ordinal, or an index for sparse kinds); returns how many. Fewer than
+ *  READ_BATCH: the last entry is among them. */
 export const OP_READ: u32 = 4;
 /** Address of the record array (0 when the kind has none). */
 export const OP_DATA: u32 = 5;
@@ -55,7 +56,31 @@ export const HDR_DATA: u64 = 2;
 /** A kind's function. */
 export type KindFn = (op: u32, c: usize, x: u64) => u64;
 
-// The entry OP_READ found.
+/** One entry read back, with its position. */
+@unmanaged export class ReadRec {
+  pos: u64;
+  addr: u64;
+  len: u64;
+}
+/** Entries per OP_READ: one indirect call per batch, not per entry. */
+export const READ_BATCH: u32 = 64;
+const REC: usize = offsetof<ReadRec>();
+export const readBuf: usize = memory.data(<i32>(<usize>READ_BATCH * REC), 16);
+
+/** Record i of readBuf. */
+// @ts-ignore: decorator
+@inline export function readRec(i: u32): ReadRec { return changetype<ReadRec>(readBuf + <usize>i * REC); }
+
+/** Writes record i of readBuf. */
+// @ts-ignore: decorator
+@inline export function putRead(i: u32, pos: u64, addr: u64, len: u64): void {
+  let r = readRec(i);
+  r.pos = pos;
+  r.addr = addr;
+  r.len = len;
+}
+
+// The entry readFrom (container.ts) found.
 export let rdA: u64 = 0;
 export let rdL: u64 = 0;
 export let rdPos: u64 = 0;

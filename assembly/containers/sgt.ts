@@ -8,7 +8,7 @@ import { OK, ENOMEM } from "../errors";
 import { listSplit, listDestroy, entriesOf, countOf } from "../list";
 import { made } from "../out";
 import {
-  BuildArgs, statusWord, noHeader, rdA, rdL, rdPos,
+  BuildArgs, statusWord, noHeader, putRead, READ_BATCH,
   OP_BUILD, OP_COUNT, OP_BYTES, OP_DESTROY, OP_READ, OP_DATA, OP_RECORD, OP_PLAIN, OP_HEADER, OP_NAME,
 } from "./kind";
 
@@ -80,12 +80,14 @@ export function sgtKind(op: u32, c: usize, x: u64): u64 {
     case OP_BYTES: return blockBytes(c) + blockBytes(table(c).sgl);
     case OP_DESTROY: { free(table(c).sgl); free(c); return 0; }
     case OP_READ: {
-      if (x >= <u64>table(c).nents) return 0;
-      let e = sg(c, x);
-      rdPos = x;
-      rdA = e.dma_address;
-      rdL = e.dma_length;
-      return 1;
+      let n = <u64>table(c).nents;
+      if (x >= n) return 0;
+      let k = <u32>min<u64>(n - x, READ_BATCH);
+      for (let i: u32 = 0; i < k; i++) {
+        let e = sg(c, x + i);
+        putRead(i, x + i, e.dma_address, e.dma_length);
+      }
+      return k;
     }
     case OP_DATA: return table(c).sgl;
     case OP_RECORD: return SG_STRIDE;

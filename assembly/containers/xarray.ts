@@ -8,7 +8,7 @@ import { OK, ENOMEM } from "../errors";
 import { setOut, made } from "../out";
 import { ENTRY, entriesOf, countOf, firstFault } from "../list";
 import {
-  statusWord, noHeader, rdA, rdL, rdPos,
+  statusWord, noHeader, putRead, READ_BATCH,
   OP_BUILD, OP_COUNT, OP_BYTES, OP_DESTROY, OP_READ, OP_DATA, OP_RECORD, OP_PLAIN, OP_HEADER, OP_NAME,
 } from "./kind";
 
@@ -63,7 +63,6 @@ function freeTree(node: usize): void {
 }
 
 export function xaDestroy(x: usize): void {
-  forget();
   if (xaRoot(x)) freeTree(xaRoot(x));
   free(x);
 }
@@ -153,7 +152,6 @@ function reserve(x: usize, index: u64): bool {
 
 /** Stores {a, l} at `index`; returns 1 if the slot was empty, 0 if replaced, ENOMEM. */
 export function xaStore(x: usize, index: u64, a: u64, l: u64): i32 {
-  forget();
   if (!reserve(x, index)) return ENOMEM;
   let h = xaHeight(x);
   let want = levelsFor(index);
@@ -229,7 +227,6 @@ const path: usize = memory.data(16 * 4, 16);
 
 /** Removes `index`; frees nodes left empty. Returns 1 if it was present, else 0. */
 export function xaErase(x: usize, index: u64): i32 {
-  forget();
   let h = xaHeight(x);
   if (!xaRoot(x) || levelsFor(index) > h) return 0;
   let node = xaRoot(x);
@@ -296,7 +293,6 @@ export function xaNext(x: usize, index: u64): bool {
 
 /** Fills an xarray with entries 0..n-1 from a 16-byte entry array; ENOMEM leaves it empty. */
 function xaFill(x: usize, src: usize, n: u32): i32 {
-  forget();
   let leaf: usize = 0;
   let leafBase: u64 = 0xFFFF_FFFF_FFFF_FFFF;
   for (let i: u32 = 0; i < n; i++) {
@@ -334,36 +330,23 @@ function xaBuild(list: usize): i32 {
   return OK;
 }
 
-// Leaf cache for in-order reads: consecutive OP_READs of one xarray stay in one leaf.
-// Every change to any xarray forgets it.
-let cacheX: usize = 0;
-let cacheLeaf: usize = 0;
-let cacheBase: u64 = 0;
-
-// @ts-ignore: decorator
-@inline function forget(): void { cacheX = 0; }
-
+/** OP_READ: the entries at indices >= pos into readBuf, a leaf at a time. */
 function xaRead(x: usize, pos: u64): u64 {
-  if (cacheX == x && (pos & ~<u64>63) == cacheBase) {
-    let bits = load<u64>(cacheLeaf) & (~<u64>0 << (pos & 63));
-    if (bits) {
+  let i: u32 = 0;
+  while (i < READ_BATCH && xaNext(x, pos)) {
+    let base = nextIndex & ~<u64>63;
+    let leaf = nextEntry - NODE_HDR - <usize>(nextIndex & 63) * ENTRY;
+    let bits = changetype<NodeHdr>(leaf).bitmap & (~<u64>0 << (nextIndex & 63));
+    while (bits && i < READ_BATCH) {
       let s = <usize>ctz(bits);
-      rdPos = cacheBase | <u64>s;
-      rdA = load<u64>(cacheLeaf + NODE_HDR + s * ENTRY);
-      rdL = load<u64>(cacheLeaf + NODE_HDR + s * ENTRY, 8);
-      return 1;
+      bits &= bits - 1;
+      let e = leaf + NODE_HDR + s * ENTRY;
+      putRead(i++, base | <u64>s, load<u64>(e), load<u64>(e, 8));
     }
-    pos = cacheBase + 64;
-    if (pos == 0) return 0;
+    pos = base + 64;
+    if (pos == 0) break;
   }
-  if (!xaNext(x, pos)) return 0;
-  rdPos = nextIndex;
-  rdA = load<u64>(nextEntry);
-  rdL = load<u64>(nextEntry, 8);
-  cacheX = x;
-  cacheBase = nextIndex & ~<u64>63;
-  cacheLeaf = nextEntry - NODE_HDR - (<usize>(nextIndex & 63)) * ENTRY;
-  return 1;
+  return i;
 }
 
 export function xarrayKind(op: u32, c: usize, x: u64): u64 {

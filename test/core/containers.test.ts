@@ -192,6 +192,52 @@ describe("xarray is a 64-way radix tree", () => {
   });
 });
 
+describe("reading containers back in batches", () => {
+  it("a sparse xarray reads back in index order through hash, toList, lookup and chunks, across read batches and cursor calls", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.oneof(fc.bigInt({ min: 0n, max: 300n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })), { maxLength: 300 }), fc.integer({ min: 1, max: 5 }), (indices, pages) => {
+        const xa = Container.xarray(c);
+        const model = new Map<bigint, Entry>();
+        for (const i of indices) {
+          const e = { addr: (i % 1000n) * 0x10000n, len: BigInt(pages) * 0x1000n };
+          xa.xaStore(i, e.addr, e.len);
+          model.set(i, e);
+        }
+        const inOrder = [...model.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => model.get(k)!);
+        const expected = RangeList.from(inOrder, c);
+        expect(xa.hash()).toBe(expected.hash());
+        const back = xa.toList();
+        expect(back.entries()).toEqual(inOrder);
+        // 4 KiB chunks: more than one cursor call (4096 chunks each) for the larger cases
+        const chunks = [...xa.chunks(0x1000n)];
+        expect(chunks.length).toBe(inOrder.length * pages);
+        expect(chunks.filter((_, k) => k % pages === 0).map(([a]) => a)).toEqual(inOrder.map((e) => e.addr));
+        if (inOrder.length) expect(xa.lookup(BigInt(inOrder.length - 1) * BigInt(pages) * 0x1000n)).toEqual({ index: inOrder.length - 1, offset: 0n });
+        for (const o of [xa, expected, back]) o.dispose();
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+
+  it("every kind reads back a list longer than several read batches, also through chunks split across cursor calls", () => {
+    const l = RangeList.from([[0x1_0000_0000n, 5000n * 0x1000n]], c).split(0x1000n);
+    for (const kind of CONTAINER_KINDS) {
+      const ct = Container.fromList(kind, l);
+      expect([kind, ct.hash()]).toEqual([kind, l.hash()]);
+      let n = 0;
+      let next = 0x1_0000_0000n;
+      for (const [a, len] of ct.chunks(0x800n)) {
+        expect(a).toBe(next);
+        next = a + len;
+        n++;
+      }
+      expect(n).toBe(10_000);
+      ct.dispose();
+    }
+    l.dispose();
+  });
+});
+
 describe("memory accounting and limits", () => {
   it("bytes per entry for each container (measured, printed for the README)", () => {
     const n = 65536;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createServer } from "node:net";
 import { runScenario } from "../../ts/scenario/runner.js";
 import { runOutputSchema } from "../../ts/scenario/output-schema.js";
-import { formatReport, ansi, escapeControls } from "../../ts/scenario/report.js";
+import { formatReport, printRun, ansi, escapeControls } from "../../ts/scenario/report.js";
 import { parseScenario } from "../../ts/scenario/validate.js";
 import { core } from "../helpers.js";
 import { SCENARIOS } from "./run-output.js";
@@ -82,6 +82,14 @@ describe("the readable report", () => {
     const lines = all.out.match(/^ +0x[0-9a-f]+ \+0x1000$/gm)!.map((l) => l.trim().split(" ")[0]);
     expect(lines).toEqual(Array.from({ length: 10 }, (_, i) => `0x${((i * 2 + 1) * 0x1000).toString(16)}`));
     expect(all.out).not.toMatch(/more/);
+  });
+
+  it.each(SCENARIOS)("%s: the streamed report is formatReport's text, with the --json traceHash", async (_, s) => {
+    const parts: string[] = [];
+    expect(await printRun(s, c, {}, (x) => void parts.push(x), () => {})).toBe(true);
+    const report = runScenario(s, c, { previews: 4 });
+    expect(parts.join("")).toBe(formatReport(s, report));
+    expect(parts.join("")).toContain(`PASSED  traceHash ${report.output.traceHash}\n`);
   });
 
   it("colours ok, expected errors and unexpected errors differently", () => {

@@ -58,7 +58,7 @@ export class Core {
     this.#outIndex = this.#x.out_ptr() / 8;
   }
 
-  /** True when memory.buffer is still the one the views were made over. */
+  /** @internal True when memory.buffer is still the one the views were made over. */
   viewsCurrent(): boolean {
     return this.#buffer === this.memory.buffer;
   }
@@ -71,13 +71,13 @@ export class Core {
     }
   }
 
-  /** Byte view of all of memory, rebuilt whenever memory.buffer changes identity. */
+  /** @internal Byte view of all of memory, rebuilt whenever memory.buffer changes identity. */
   get u8(): Uint8Array {
     this.#refresh();
     return this.#u8;
   }
 
-  /** u64 view of all of memory, rebuilt whenever memory.buffer changes identity. */
+  /** @internal u64 view of all of memory, rebuilt whenever memory.buffer changes identity. */
   get u64(): BigUint64Array {
     this.#refresh();
     return this.#u64;
@@ -87,7 +87,7 @@ export class Core {
   #scratchSize = 0;
 
   /**
-   * The core's scratch buffer for bulk input and output (lookup offsets, cursor chunks),
+   * @internal The core's scratch buffer for bulk input and output (lookup offsets, cursor chunks),
    * at least `bytes` long; returns its handle. Grown on demand, never shrunk, and left
    * out of usage(). One JS -> wasm call then moves a whole batch.
    */
@@ -102,24 +102,24 @@ export class Core {
     return this.#scratchH;
   }
 
-  /** Byte address of the scratch buffer (valid until the next scratch() that grows it). */
+  /** @internal Byte address of the scratch buffer (valid until the next scratch() that grows it). */
   scratchPtr(): number {
     return this.ptr(this.#x.buf_ptr(this.#scratchH), "scratch buffer");
   }
 
-  /** OUT[i]: a u64 result of the last call. */
+  /** @internal OUT[i]: a u64 result of the last call. */
   out(i: number): bigint {
     return this.u64[this.#outIndex + i]!;
   }
 
-  /** OUT[0] after a successful call that returns an address or a size, as a Number
+  /** @internal OUT[0] after a successful call that returns an address or a size, as a Number
    *  (unsigned: addresses past 2 GiB stay positive). */
   ptr(status: number, what: string): number {
     this.check(status, what);
     return Number(this.out(0));
   }
 
-  /** Returns a non-negative status; throws DmaBufError for a negative one. */
+  /** @internal Returns a non-negative status; throws DmaBufError for a negative one. */
   check(status: number, what: string, detail?: (code: ErrorCode) => string): number {
     if (status >= 0) return status;
     const code = codeOf(status);

@@ -81,8 +81,10 @@ const nameChecks = [
 export const name = z.string().check(...nameChecks);
 /** A name field: `what` says what the name refers to. */
 export const nameOf = (what: string) => describe(z.string().check(...nameChecks), what);
-const optional = <T extends z.core.$ZodType>(schema: T, description: string) => describe(z.optional(schema), description);
-const flag = (description: string) => optional(z.boolean(), description);
+/** An optional field, described. */
+export const optional = <T extends z.core.$ZodType>(schema: T, description: string) => describe(z.optional(schema), description);
+/** An optional boolean field, described. */
+export const flag = (description: string) => optional(z.boolean(), description);
 const u64Field = (description: string) => describe(u64, description);
 const index = (description: string) => describe(z.int().check(z.gte(0), z.lte(5)), description);
 

@@ -214,7 +214,7 @@ export function parseJson(input: string, problems: Problems): { value: unknown }
     }
     return k;
   };
-  /** Stores a finished value into the top frame; closes frames that end; false when the root is done. */
+  /** Stores a finished value into the top frame (or as the root), closing the frames that end with it. */
   const store = (v: unknown, root: { value?: unknown }) => {
     for (;;) {
       const top = stack[stack.length - 1];

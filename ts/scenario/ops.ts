@@ -11,7 +11,7 @@ import { hex, hex16 } from "../core/u64.js";
 import type { DmaBufModel } from "../model/model.js";
 import type { AttachResult, MapResult, NotifyResult, Op, StepResult } from "../model/trace.js";
 import type { PairList, Space } from "../model/state.js";
-import { backing, container, describe, interconnect, nameOf, u64 } from "./fields.js";
+import { backing, container, describe, flag, interconnect, nameOf, optional, u64 } from "./fields.js";
 
 /** The objects a step refers to by name. Devices are declared in `devices`, the rest by steps. */
 export type NameKind = "device" | "buffer" | "attachment" | "mapping";
@@ -40,8 +40,6 @@ export interface Row<S extends Shape = Shape, R extends StepResult | void = Step
 /** A row, typed from its shape (so `run` and `json` see the step's own fields). */
 const row = <S extends Shape, R extends StepResult | void, J = never>(r: Row<S, R, J>) => r;
 
-const optional = <T extends z.core.$ZodType>(schema: T, description: string) => describe(z.optional(schema), description);
-const flag = (description: string) => optional(z.boolean(), description);
 const buffer = nameOf("the buffer (declared by an earlier export)");
 const attachment = nameOf("the attachment (declared by an earlier attach)");
 const needsBuffer = { needs: "buffer" } as const;

@@ -44,21 +44,15 @@ export function escapeControls(s: string): string {
   return s.replace(CONTROLS, (c) => NAMED[c] ?? (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : `\\u${c.charCodeAt(0).toString(16)}`));
 }
 
-export interface ReportOptions {
-  style?: Style;
-  /** Print every entry of each mapping (the run must keep them: `allEntries`). */
-  all?: boolean;
-}
-
 const PAD = " ".repeat(33);
 
 /** The first line: the scenario, its steps and devices. */
-export function reportHeader(scenario: Scenario, style: Style = plain): string {
+function reportHeader(scenario: Scenario, style: Style = plain): string {
   return style.bold(`scenario ${escapeControls(scenario.name)}`) + style.dim(` (${scenario.steps.length} steps, ${Object.keys(scenario.devices).length} devices)`);
 }
 
 /** The last line: PASSED or FAILED with the number of failed steps, and the traceHash. */
-export function reportFooter(passed: boolean, failedSteps: number, traceHash: string, style: Style = plain): string {
+function reportFooter(passed: boolean, failedSteps: number, traceHash: string, style: Style = plain): string {
   return (passed ? style.ok("PASSED") : style.bad(`FAILED: ${failedSteps} step(s) broke their expectations`)) + style.dim(`  traceHash ${traceHash}`);
 }
 
@@ -76,7 +70,7 @@ function entryLines(list: PairList | { addr: bigint; len: bigint }[], style: Sty
 }
 
 /** The lines of one step, passed to `line` one by one. */
-export function reportStep(scenario: Scenario, { record: rec, detail: d }: StepOutcome, line: (s: string) => void, style: Style = plain): void {
+function reportStep(scenario: Scenario, { record: rec, detail: d }: StepOutcome, line: (s: string) => void, style: Style = plain): void {
   const st = scenario.steps[rec.i]!;
   const head = `${String(rec.i).padStart(3)}  ${rec.op.padEnd(7)} ${escapeControls(d.subject)}`;
   let tail: string;

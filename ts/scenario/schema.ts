@@ -7,7 +7,7 @@
 import * as z from "zod/mini";
 import type { Op } from "../model/trace.js";
 import { OPS, OP_NAMES, unknownOp, type Ops } from "./ops.js";
-import { describe, device, expectation, hostBridge, name, pciSwitch, LIMITS } from "./fields.js";
+import { describe, device, expectation, hostBridge, name, optional, pciSwitch, LIMITS } from "./fields.js";
 
 export { LIMITS } from "./fields.js";
 
@@ -25,7 +25,7 @@ export const stepSchema = describe(
       z.strictObject({
         op: describe(z.literal(op), "the step"),
         ...OPS[op].shape,
-        expect: describe(z.optional(expectation), "what the step must give; none: it must succeed"),
+        expect: optional(expectation, "what the step must give; none: it must succeed"),
       }),
     ) as unknown as [z.ZodMiniObject<{ op: z.ZodMiniLiteral<Op> }>],
     { error: (iss) => (iss.code === "invalid_union" ? unknownOp((iss.input as { op?: unknown })?.op) : undefined) },
@@ -36,15 +36,15 @@ export const stepSchema = describe(
 
 /** The parts of a scenario besides its devices and steps, which validation checks one at a time. */
 export const scenarioFields = {
-  $schema: describe(z.optional(z.string()), "the JSON Schema this file follows (editors use it)"),
+  $schema: optional(z.string(), "the JSON Schema this file follows (editors use it)"),
   name: describe(z.string().check(z.minLength(1)), "the scenario's name, printed in reports"),
-  description: describe(z.optional(z.string()), "what the scenario shows"),
+  description: optional(z.string(), "what the scenario shows"),
 };
 
 export const scenarioSchema = z.strictObject({
   ...scenarioFields,
-  hostBridges: describe(z.optional(z.record(name, hostBridge)), "PCI host bridges by name"),
-  switches: describe(z.optional(z.record(name, pciSwitch)), "PCIe switches by name"),
+  hostBridges: optional(z.record(name, hostBridge), "PCI host bridges by name"),
+  switches: optional(z.record(name, pciSwitch), "PCIe switches by name"),
   devices: describe(z.record(name, device), "the devices by name: exporters, importers and lock holders"),
   steps: describe(
     z.array(stepSchema).check(z.maxLength(LIMITS.steps, { error: `at most ${LIMITS.steps} steps` })),
