@@ -61,7 +61,7 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
     if (impls.includes("wasm")) {
       // the list's own bytes beside the peak RSS: nothing may hold a second copy in JS
       const listBytes = Number(list.bytes());
-      const mem = cfg.peakRss ? () => ({ bytesPerEntry: listBytes / n, listBytes, peakRssBytes: cfg.peakRss!() }) : () => ({});
+      const mem = cfg.peakRss && suite === "sweep" ? () => ({ bytesPerEntry: listBytes / n, listBytes, peakRssBytes: cfg.peakRss!() }) : () => ({});
       out.push(...(await timeTasks(suite, "wasm", n, tasks, cfg, huge)).map((r) => ({ ...r, ...mem() })));
     }
     if (impls.includes("ts-typed")) {
