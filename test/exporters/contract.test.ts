@@ -112,6 +112,46 @@ describe("map products are checked against their address space", () => {
     m.dispose();
   });
 
+  describe("the verdict does not depend on entry order (the sorted fast path falls back to the general one)", () => {
+    /** Maps a 0x4000-byte buffer on `backing` whose exporter returns `entries` (cpu-phys). */
+    function mapOn(backing: [bigint, bigint][], entries: [bigint, bigint][]) {
+      const m = model();
+      m.export({ buffer: "b", exporter: "exp", size: 0x4000n, backing: { kind: "system", ranges: backing.map(([addr, len]) => ({ addr, len })) }, ops: { ...good(), mapDmaBuf: (a) => ({ entries: RangeList.from(entries, a.buffer.backing.ranges.core), space: "cpu-phys", release() {} }) } });
+      m.attach({ buffer: "b", importer: "cpu", as: "a" });
+      return m;
+    }
+    const scattered: [bigint, bigint][] = [[0x30000n, 0x1000n], [0x10000n, 0x1000n], [0x11000n, 0x1000n], [0x20000n, 0x1000n]];
+
+    it("accepts sorted and unsorted products on an unsorted backing, entries spanning touching backing ranges included", () => {
+      for (const entries of [
+        [[0x10000n, 0x2000n], [0x20000n, 0x1000n], [0x30000n, 0x1000n]],
+        [[0x30000n, 0x1000n], [0x10000n, 0x2000n], [0x20000n, 0x1000n]],
+      ] as [bigint, bigint][][]) {
+        const m = mapOn(scattered, entries);
+        expect(m.map({ attachment: "a", as: "m" }).bytes).toBe(0x4000n);
+        m.dispose();
+      }
+    });
+
+    it("accepts a sorted product whose range is only whole once a later, out-of-order backing range fills the gap", () => {
+      const m = mapOn([[0x10000n, 0x1000n], [0x12000n, 0x1000n], [0x11000n, 0x1000n], [0x20000n, 0x1000n]], [[0x10000n, 0x3000n], [0x20000n, 0x1000n]]);
+      expect(m.map({ attachment: "a", as: "m" }).bytes).toBe(0x4000n);
+      m.dispose();
+    });
+
+    it("names the first entry outside in list order, sorted or not", () => {
+      for (const [entries, first] of [
+        [[[0x30000n, 0x1000n], [0x10000n, 0x1000n], [0x40000n, 0x1000n], [0x50000n, 0x1000n]], "entry 2 \\(0x40000 \\+0x1000\\)"],
+        [[[0x10000n, 0x1000n], [0x11000n, 0x1000n], [0x20000n, 0x1800n], [0x30000n, 0x800n]], "entry 2 \\(0x20000 \\+0x1800\\)"],
+      ] as [[bigint, bigint][], string][]) {
+        const m = mapOn(scattered, entries);
+        fails(m, "EPROTO", () => m.map({ attachment: "a", as: "m" }));
+        expect(() => m.map({ attachment: "a", as: "m" })).toThrow(new RegExp(`${first} lies outside the backing`));
+        m.dispose();
+      }
+    });
+  });
+
   it("entries that do not cover the buffer", () => {
     const { m, err } = badMap((a) => ({ entries: RangeList.from([[0x8000_0000n, 0x1000n]], a.buffer.backing.ranges.core), space: "cpu-phys", release() {} }));
     expect(err.message).toMatch(/its entries cover 0x1000 bytes of a 0x200000-byte buffer/);
