@@ -11,12 +11,17 @@ import type { Core } from "../core/loader.js";
 import { runSteps, type RunReport, type StepOutcome } from "./runner.js";
 import { Chunker, Queue, TraceHasher, writeRunJson, type Sink } from "./output.js";
 
+/** How formatReport colours its text: plain (default) or ansi. */
 export interface Style {
+  /** A step that succeeded as expected. */
   ok(s: string): string;
   /** An error the step expected. */
   expected(s: string): string;
+  /** A failure the step did not expect. */
   bad(s: string): string;
+  /** Secondary text (details, previews). */
   dim(s: string): string;
+  /** Headings. */
   bold(s: string): string;
 }
 
