@@ -22,7 +22,7 @@ import { checkProduct } from "./contract.js";
 import { bad, checkBacking, checkBool, checkContainer, checkInterconnects, checkName, checkObject, checkU64, isObject } from "./args.js";
 import type { AttachResult, CallbackError, MapResult, NotifyResult, Op, StepResult, TraceRecord } from "./trace.js";
 
-/** Options of `new DmaBufModel(core, topology, opts)`: the exporter factory and extra interconnects. */
+/** Options of `new DmaBufModel(core, topology, opts)`: the exporter factory and the interconnects it knows. */
 export interface ModelOptions {
   /** Builds the exporter ops of an export given in the flag form (no `ops`); the scenario layer passes one. */
   exporter?: ExporterFactory;

@@ -13,11 +13,11 @@ import { Chunker, Queue, TraceHasher, writeRunJson, type Sink } from "./output.j
 
 /** How formatReport colours its text: plain (default) or ansi. */
 export interface Style {
-  /** A step that succeeded as expected. */
+  /** Success: a step's "ok" and the PASSED verdict. */
   ok(s: string): string;
   /** An error the step expected. */
   expected(s: string): string;
-  /** A failure the step did not expect. */
+  /** An error the step did not expect, a broken expectation, FAILED. */
   bad(s: string): string;
   /** Secondary text (details, previews). */
   dim(s: string): string;
