@@ -200,6 +200,7 @@ export function coreImports(memory: WasmMemory): { env: Record<string, unknown> 
   return { env: { memory, coreAbort } };
 }
 
+/** A new memory for each instance, never a shared one: the module is built with `zeroFilledMemory` (its zeroed statics ship no data). */
 function newMemory(opts: CoreOptions): WasmMemory {
   const o = optionsArg<CoreOptions>(opts, "createCore", "opts");
   const maximum = o.maximumPages === undefined ? MAX_PAGES : countArg(o.maximumPages, "createCore", "maximumPages", MAX_PAGES);
