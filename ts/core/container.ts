@@ -10,6 +10,7 @@ import { appendPagesStatus, type AppendOptions } from "./pages.js";
 
 /** The five mapping designs of the RFC v2 discussion (the core's registered container kinds). */
 export { CONTAINER_KINDS };
+/** One of CONTAINER_KINDS: the mapping design a Container is, and `map --container` accepts. */
 export type ContainerKind = (typeof CONTAINER_KINDS)[number];
 
 const KIND_BY_ID = new Map<number, ContainerKind>(CONTAINER_KINDS.map((k) => [CONTAINER_KIND[k].kind, k]));

@@ -19,6 +19,7 @@ export const ERRNO = {
   EALREADY: 114,
 } as const;
 
+/** The symbolic code a DmaBufError carries (`err.code`): an errno name such as "EINVAL" (a key of ERRNO). */
 export type ErrorCode = keyof typeof ERRNO;
 
 /** Codes a scenario step may report: those of the lifecycle table (docs/rules.md#lifecycle). */

@@ -39,6 +39,7 @@ export abstract class CoreObject {
     return this.#h;
   }
 
+  /** True once dispose() has freed the handle; any further use throws EBADF. */
   get disposed(): boolean {
     return this.#h === 0;
   }
@@ -54,6 +55,7 @@ export abstract class CoreObject {
   /** Same as dispose(), for `using` (present where the engine has Symbol.dispose). */
   declare [Symbol.dispose]: () => void;
 
+  /** The object's name for error messages (e.g. "RangeList"), as given to the constructor. */
   protected what(): string {
     return this.#what;
   }

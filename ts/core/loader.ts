@@ -10,6 +10,7 @@ import { countArg, optionsArg } from "./args.js";
 /** A WebAssembly.Memory, as far as dmabuf-map uses one. */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  /** WebAssembly.Memory.grow: adds `delta` 64 KiB pages; returns the old size in pages. */
   grow(delta: number): number;
 }
 /** A compiled WebAssembly.Module. */
@@ -18,11 +19,13 @@ export type WasmModule = object;
 export type WasmBytes = ArrayBuffer | ArrayBufferView;
 /** A fetch Response (only arrayBuffer() is used). */
 export interface WasmResponse {
+  /** Reads the whole body; `init` compiles these bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 /** What `init` accepts: bytes, a URL to fetch, a fetch Response, or a compiled module. */
 export type WasmSource = WasmBytes | URL | WasmResponse | Promise<WasmResponse> | WasmModule;
 
+/** Options of `createCore` and `createCoreSync`: limits of the core instance's wasm memory. */
 export interface CoreOptions {
   /** Upper bound of linear memory in 64 KiB pages (default 65536 = 4 GiB). */
   maximumPages?: number;

@@ -6,6 +6,7 @@
 import type { DmaBufOps } from "../model/ops.js";
 import { sgtMap } from "../model/address.js";
 
+/** Ops of a static system-heap exporter: sgt only, no pin/unpin, never moves its pages. */
 export function systemHeapExporter(): DmaBufOps {
   return {
     name: "system-heap",

@@ -42,6 +42,7 @@ function intoXarray(p: MapProduct, dma: Topology): MapProduct {
   }
 }
 
+/** The RFC v2-shaped exporter factory: one mapInterconnect, entries returned in an xarray. */
 export const rfcV2Exporter: ExporterFactory = (args) => ({
   name: "rfc-v2",
   dynamic: args.dynamic,

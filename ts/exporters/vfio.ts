@@ -16,6 +16,7 @@ const INTERCONNECT_OPS: Record<string, InterconnectOps> = {
   iov: { name: "iov", supportsInterconnects: acceptsIov, map: (a) => iovMap(a.buffer) },
 };
 
+/** The vfio-pci-like exporter factory (sgt, physvec, iov); the scenario runner's default for `export` steps. */
 export const vfioExporter: ExporterFactory = (args) => ({
   name: "vfio-pci",
   dynamic: args.dynamic,

@@ -35,6 +35,7 @@ export interface ImporterFlags {
   peer2peer?: boolean;
   allowIc?: boolean;
   interconnects?: readonly string[];
+  /** The move_notify callback of a `dynamic` importer, called with the attachment's name; default does nothing. */
   moveNotify?: (attachment: string) => void;
 }
 

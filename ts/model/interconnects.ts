@@ -23,6 +23,7 @@ export const BUILTIN_INTERCONNECTS: readonly InterconnectDef[] = [
 
 /** The built-in names, as the scenario format accepts them. */
 export const INTERCONNECTS = ["sgt", "physvec", "iov"] as const;
+/** A built-in interconnect name: "sgt", "physvec" or "iov". */
 export type InterconnectName = (typeof INTERCONNECTS)[number];
 
 export type InterconnectRegistry = ReadonlyMap<string, InterconnectDef>;

@@ -22,6 +22,7 @@ import { checkProduct } from "./contract.js";
 import { bad, checkBacking, checkBool, checkContainer, checkInterconnects, checkName, checkObject, checkU64, isObject } from "./args.js";
 import type { AttachResult, CallbackError, MapResult, NotifyResult, Op, StepResult, TraceRecord } from "./trace.js";
 
+/** Options of `new DmaBufModel(core, topology, opts)`: the exporter factory and the interconnects it knows. */
 export interface ModelOptions {
   /** Builds the exporter ops of an export given in the flag form (no `ops`); the scenario layer passes one. */
   exporter?: ExporterFactory;
@@ -29,6 +30,7 @@ export interface ModelOptions {
   interconnects?: readonly InterconnectDef[];
 }
 
+/** Arguments of DmaBufModel.export: the buffer's name, exporter device, size in bytes, backing and ops or flags. */
 export interface ExportArgs {
   buffer: string;
   exporter: string;
@@ -49,6 +51,7 @@ export interface AttachArgs extends ImporterFlags {
   ops?: ImporterOps;
 }
 
+/** Arguments of DmaBufModel.map: the attachment to map, the new mapping's name and the container kind (default: the interconnect's). */
 export interface MapArgs {
   attachment: string;
   as: string;
@@ -71,6 +74,7 @@ function userCode<T>(who: string, fn: () => T): T {
   }
 }
 
+/** The dma-buf core model: buffers, attachments and mappings on a topology; each op appends a TraceRecord. The scenario runner drives it. */
 export class DmaBufModel {
   readonly topology: Topology;
   readonly buffers = new Map<string, Buffer>();

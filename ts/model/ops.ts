@@ -12,8 +12,10 @@ import type { Container } from "../core/container.js";
 import type { Bar, Device, Topology } from "./topology.js";
 import type { InterconnectMatch } from "./importer.js";
 
+/** What a buffer's backing memory is: "system" RAM pages or "mmio" (a device BAR). */
 export type BackingKind = "system" | "mmio";
 
+/** The backing given to DmaBufModel.export: its kind and page-aligned, disjoint byte ranges. */
 export interface BackingSpec {
   kind: BackingKind;
   /** {addr, len} objects, or interleaved addr, len words (copied into wasm at once). */
@@ -62,6 +64,7 @@ export interface AttachmentView {
  * checks the entries against the space before anyone sees them.
  */
 export const ADDRESS_SPACES = ["bus", "iova", "cpu-phys", "bar-offset"] as const;
+/** One of ADDRESS_SPACES: what a mapping's addresses mean (bus, IOVA, CPU physical or BAR offset). */
 export type AddressSpace = (typeof ADDRESS_SPACES)[number];
 
 /** What a map op returns: the entries, their address space, and what to give back at unmap. */
@@ -116,7 +119,7 @@ export interface DmaBufOps {
   readonly name: string;
   /**
    * Whether the exporter may move or revoke the buffer (calls move_notify). Optional,
-   * default false. A dynamic exporter needs @pin and @unpin; static importers pin its
+   * default false. A dynamic exporter needs `pin` and `unpin`; static importers pin its
    * buffers on map.
    */
   readonly dynamic?: boolean;
@@ -152,9 +155,9 @@ export interface DmaBufOps {
   /** The interconnects offered besides sgt, in the exporter's order. Optional. */
   readonly interconnects?: readonly InterconnectOps[];
   /**
-   * The RFC v2 shape: one common map for every interconnect that has no @map of its
+   * The RFC v2 shape: one common map for every interconnect that has no `map` of its
    * own; it dispatches on `interconnect` to interconnect-specific code. Optional.
-   * Called like @map.
+   * Called like `map`.
    */
   mapInterconnect?(attach: AttachmentView, interconnect: string, dma: Topology): MapProduct;
 }

@@ -39,8 +39,10 @@ export class Pairs {
   }
 }
 
+/** A list of `[addr, len]` hex-string pairs: an array, or a lazy Pairs with `lazy`. */
 export type PairList = Pair[] | Pairs;
 
+/** One buffer in ModelState: name, exporter, size (hex) and backing. */
 export interface BufferState {
   name: string;
   exporter: string;
@@ -56,6 +58,7 @@ export interface BufferState {
   pins: number;
 }
 
+/** One attachment in ModelState: its buffer, importer and negotiated interconnect. */
 export interface AttachmentState {
   name: string;
   buffer: string;
@@ -69,6 +72,7 @@ export interface AttachmentState {
   detached: boolean;
 }
 
+/** One live or stale mapping in ModelState: its attachment, interconnect, address space and entries. */
 export interface MappingState {
   name: string;
   attachment: string;
@@ -82,6 +86,7 @@ export interface MappingState {
   iova: PairList;
 }
 
+/** One device's IOVA space in ModelState: base, size, bytes used and free (hex) and its allocated regions. */
 export interface IovaState {
   device: string;
   base: string;
@@ -92,6 +97,7 @@ export interface IovaState {
   regions: Pair[];
 }
 
+/** The model's state as plain data, read after a step (`run --state`, docs/output.md). */
 export interface ModelState {
   buffers: BufferState[];
   attachments: AttachmentState[];

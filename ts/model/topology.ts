@@ -28,6 +28,7 @@ export interface Bar {
   size: bigint;
 }
 
+/** One device of a TopologySpec: its root port or switch, BARs, IOMMU and PF/VF relation. */
 export interface DeviceSpec {
   root?: string;
   switch?: string;
@@ -61,6 +62,7 @@ export type P2PPath = "BUS_ADDR" | "THRU_HOST_BRIDGE" | "NOT_SUPPORTED";
 /** A record, or a Map (any name works in either, "__proto__" included). */
 type Named<T> = Record<string, T> | ReadonlyMap<string, T>;
 
+/** The input of `new Topology`: host bridges, switches and devices by name (records or Maps). */
 export interface TopologySpec {
   hostBridges?: Named<{ p2p?: boolean }>;
   switches?: Named<{ acsRedirect?: boolean }>;
@@ -110,6 +112,7 @@ function checkDevice(name: string, d: unknown): DeviceSpec {
   return o as DeviceSpec;
 }
 
+/** The validated PCI topology: devices, host bridges, switches and one IOVA allocator per IOMMU device; answers P2P reachability. */
 export class Topology {
   readonly hostBridges = new Map<string, HostBridge>();
   readonly switches = new Map<string, Switch>();
@@ -170,6 +173,7 @@ export class Topology {
     }
   }
 
+  /** The device named `name`; throws DmaBufError ENOENT when there is none. */
   device(name: string): Device {
     const d = this.devices.get(name);
     if (!d) throw new DmaBufError("ENOENT", `no device named "${name}"`);
@@ -184,6 +188,7 @@ export class Topology {
     return "NOT_SUPPORTED";
   }
 
+  /** Frees the IOVA allocators' core handles; the model calls it from its own dispose(). */
   dispose(): void {
     for (const a of this.iova.values()) a.dispose();
     this.iova.clear();

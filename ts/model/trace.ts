@@ -2,12 +2,15 @@
 import type { ErrorCode } from "../core/errors.js";
 import type { ContainerKind } from "../core/container.js";
 
+/** The name of a model operation: one per DmaBufModel method and scenario step. */
 export type Op = "export" | "attach" | "detach" | "map" | "unmap" | "pin" | "unpin" | "lock" | "unlock" | "move" | "revoke" | "restore" | "close";
 
+/** The result of a successful attach: the interconnect negotiation chose. */
 export interface AttachResult {
   interconnect: string;
 }
 
+/** The result of a successful map: interconnect, container, entry count, bytes, FNV-1a hash of the entries, and the BAR for mmio. */
 export interface MapResult {
   interconnect: string;
   container: ContainerKind;
@@ -17,6 +20,7 @@ export interface MapResult {
   barNumber?: number;
 }
 
+/** The result of move, revoke and restore: who was notified and which mappings went stale. */
 export interface NotifyResult {
   /** Attachments of dynamic importers that got move_notify, newest first. */
   notified: string[];
@@ -32,8 +36,10 @@ export interface CallbackError {
   error: unknown;
 }
 
+/** The result a successful step may carry in its TraceRecord. */
 export type StepResult = AttachResult | MapResult | NotifyResult;
 
+/** One entry of DmaBufModel.trace: the op, whether it succeeded, its error code and message or result. */
 export interface TraceRecord {
   op: Op;
   ok: boolean;

@@ -11,12 +11,17 @@ import type { Core } from "../core/loader.js";
 import { runSteps, type RunReport, type StepOutcome } from "./runner.js";
 import { Chunker, Queue, TraceHasher, writeRunJson, type Sink } from "./output.js";
 
+/** How formatReport colours its text: plain (default) or ansi. */
 export interface Style {
+  /** Success: a step's "ok" and the PASSED verdict. */
   ok(s: string): string;
   /** An error the step expected. */
   expected(s: string): string;
+  /** An error the step did not expect, a broken expectation, FAILED. */
   bad(s: string): string;
+  /** Secondary text (details, previews). */
   dim(s: string): string;
+  /** Headings. */
   bold(s: string): string;
 }
 

@@ -18,6 +18,7 @@ import { checkOps } from "./validate.js";
 
 export type { JsonResult } from "./ops.js";
 
+/** One step in the `--json` output: index, op, success, error code, result, and with `state` the model state. */
 export interface StepRecord {
   i: number;
   op: Op;
@@ -28,6 +29,7 @@ export interface StepRecord {
   state?: ModelState;
 }
 
+/** Options of runScenario: previews, all entries, map-result entries and per-step state. */
 export interface RunOptions {
   /** Keep the first `previews` entries of each mapping for readable reports. */
   previews?: number;
@@ -76,6 +78,7 @@ export interface StepDetail {
   path?: P2PPath | null;
 }
 
+/** What runScenario returns: the JSON output and the per-step details formatReport prints. */
 export interface RunReport {
   output: RunOutput;
   details: StepDetail[];

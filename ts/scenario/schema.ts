@@ -14,6 +14,7 @@ export { LIMITS } from "./fields.js";
 type Flat<T> = { [K in keyof T]: T[K] };
 /** The step of one op, as validation returns it. */
 export type StepOf<O extends Op> = Flat<{ op: O } & z.output<z.ZodMiniObject<Ops[O]["shape"]>> & { expect?: Expectation }>;
+/** One validated scenario step, discriminated by `op`. */
 export type Step = { [O in Op]: StepOf<O> }[Op];
 export type Expectation = z.output<typeof expectation>;
 
@@ -41,6 +42,7 @@ export const scenarioFields = {
   description: optional(z.string(), "what the scenario shows"),
 };
 
+/** The zod schema of a scenario file (topology and steps); parseScenario validates against it. */
 export const scenarioSchema = z.strictObject({
   ...scenarioFields,
   hostBridges: optional(z.record(name, hostBridge), "PCI host bridges by name"),
@@ -54,6 +56,7 @@ export const scenarioSchema = z.strictObject({
 z.globalRegistry.add(scenarioSchema, { title: "dmabuf-map scenario", description: "A dma-buf scenario: topology and steps (see docs/scenarios.md)." });
 
 
+/** A validated scenario, as parseScenario returns it. */
 export type Scenario = z.output<typeof scenarioSchema>;
 
 /** The JSON Schema of the scenario input format. */
