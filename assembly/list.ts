@@ -24,7 +24,7 @@ export const ENTRY: usize = offsetof<Entry>();
   prefix: u32;
   spare: u32;
 }
-const U64_MAX: u64 = 0xFFFF_FFFF_FFFF_FFFF;
+export const U64_MAX: u64 = 0xFFFF_FFFF_FFFF_FFFF;
 /** Most entries in one list. */
 export const LIST_MAX: u32 = 0x0FFF_FFFF;
 

@@ -17,14 +17,11 @@ import { hNew, hGet, K_LIST, K_BUF } from "./handles";
 import { kindOf } from "./containers/registry";
 import { OK, EBADF, ENOMEM, R_ARG, R_WRAP } from "./errors";
 import { invalid } from "./out";
-import { listCreate, listDestroy, entriesOf } from "./list";
-import { SG_STRIDE, sgtData, sgtCount, sgtKind } from "./containers/sgt";
+import { listCreate, listDestroy, entriesOf, U64_MAX } from "./list";
+import { SG_STRIDE, SG_END, UINT_MAX, sgtData, sgtCount, sgtKind } from "./containers/sgt";
 
 const K_SGT = kindOf(sgtKind);
 
-const U64_MAX: u64 = 0xFFFF_FFFF_FFFF_FFFF;
-const UINT_MAX: u64 = 0xFFFF_FFFF;
-const SG_END: u64 = 0x2;
 const PG_SHIFT_MASK: u32 = 0xff;
 const PG_OPEN: u32 = 0x100;
 const PG_FROM_PAGES: u32 = 0x200;

@@ -33,8 +33,8 @@ export const SG_STRIDE: usize = offsetof<Scatterlist>();
   flags: u32;
 }
 
-const SG_END: u64 = 0x2;
-const UINT_MAX: u64 = 0xFFFF_FFFF;
+export const SG_END: u64 = 0x2;
+export const UINT_MAX: u64 = 0xFFFF_FFFF;
 
 // @ts-ignore: decorator
 @inline function table(c: usize): SgTable { return changetype<SgTable>(c); }
