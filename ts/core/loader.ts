@@ -238,12 +238,17 @@ export async function createCore(source?: WasmSource, opts: CoreOptions = {}): P
 
 /** Synchronous createCore: bytes or a compiled module only. */
 export function createCoreSync(source?: WasmBytes | WasmModule, opts: CoreOptions = {}): Core {
-  if (source !== undefined && !isModule(source) && !isBytes(source)) {
-    throw new DmaBufError("EINVAL", "initSync: source must be wasm bytes or a WebAssembly.Module", ["source"]);
-  }
+  syncSourceArg(source, "createCoreSync");
   const m = source === undefined ? new WA.Module(decodeBase64(WASM_BASE64)) : isModule(source) ? source : new WA.Module(source);
   const memory = newMemory(opts);
   return start(new WA.Instance(m, coreImports(memory)), memory);
+}
+
+/** A synchronous source is bytes, a compiled module or nothing (the embedded bytes). */
+function syncSourceArg(source: unknown, what: string): void {
+  if (source !== undefined && !isModule(source) && !isBytes(source)) {
+    throw new DmaBufError("EINVAL", `${what}: source must be wasm bytes or a WebAssembly.Module`, ["source"]);
+  }
 }
 
 let shared: Core | undefined;
@@ -258,6 +263,7 @@ export function init(source?: WasmSource): Promise<Core> {
 
 /** Synchronous init: compiles the embedded bytes (or the given ones) right away. */
 export function initSync(source?: WasmBytes | WasmModule): Core {
+  syncSourceArg(source, "initSync"); // checked even when the shared core already exists
   shared ??= createCoreSync(source);
   return shared;
 }

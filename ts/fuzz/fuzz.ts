@@ -158,6 +158,7 @@ function checkIova(model: DmaBufModel, ref: LifecycleRef, device: string): strin
 
 /** Where the model's step differs from the reference's outcome (undefined when it agrees). */
 function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec: TraceRecord, want: RefOutcome): string | undefined {
+  if (rec.op !== st.op) return `${st.op} was recorded in the trace as ${show(rec.op)}`;
   const got = rec.ok ? "ok" : rec.error;
   const expected = want.code ?? "ok";
   if (got !== expected) return `${st.op} gave ${got}${rec.message ? ` (${rec.message})` : ""}; the reference says ${expected} (row ${want.row})`;
@@ -178,6 +179,12 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
   }
   return undefined;
 }
+
+/** A refused step's message names its operation and subject, then the reason (docs/rules.md, Messages). */
+const namesOpAndReason = (op: string, message: string | undefined): boolean => {
+  const colon = message?.indexOf(": ") ?? -1;
+  return message !== undefined && message.startsWith(`${op} `) && colon > op.length + 1 && colon + 2 < message.length;
+};
 
 /** Steps that tear down whatever the reference says is live: unlock, unmap, unpin, detach, close. */
 function teardown(ref: LifecycleRef): Step[] {
@@ -251,6 +258,7 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
     const rec = model.trace[model.trace.length - 1]!;
     const diff = compare(model, ref, st, i, rec, want);
     if (diff) violate("reference", diff);
+    else if (!ok && !namesOpAndReason(st.op, rec.message)) violate("error-message", `${st.op} failed with ${rec.error}, but its message ${show(rec.message)} is not "${st.op} <subject>: <reason>"`);
     else if (ok) {
       switch (st.op) {
         case "map": {

@@ -26,10 +26,17 @@ function finish(segs: RangeList, space: AddressSpace, maxSeg: bigint, mask: bigi
   }
 }
 
-/** One IOVA region of `size` holding the ranges laid out in order. */
-function oneRegion(topo: Topology, dev: Device, size: bigint): { segs: RangeList; release: () => void; regions: Region[] } {
+/** One IOVA region of `buf.size` holding the ranges laid out in order; ENOMEM names the map. */
+function oneRegion(topo: Topology, buf: BufferView, dev: Device): { segs: RangeList; release: () => void; regions: Region[] } {
   const iova = topo.iova.get(dev.name)!;
-  const at = iova.alloc(size);
+  const size = buf.size;
+  let at: bigint;
+  try {
+    at = iova.alloc(size);
+  } catch (e) {
+    if ((e as DmaBufError).code === "ENOMEM") throw new DmaBufError("ENOMEM", `map ${buf.name} for ${dev.name}: IOVA space exhausted (no hole of 0x${size.toString(16)} bytes)`);
+    throw e;
+  }
   const release = () => iova.free(at, size);
   try {
     return { segs: RangeList.from([[at, size]], iova.core), release, regions: [{ addr: at, len: size }] };
@@ -44,7 +51,7 @@ export function sgtMap(topo: Topology, buf: BufferView, dev: Device): MapProduct
   const { ranges, kind, bar } = buf.backing;
   if (kind === "system") {
     if (dev.iommu) {
-      const r = oneRegion(topo, dev, buf.size);
+      const r = oneRegion(topo, buf, dev);
       return finish(r.segs, "iova", dev.maxSegmentSize, dev.segBoundaryMask, r.release, r.regions);
     }
     return finish(ranges.translate(0n), "cpu-phys", dev.maxSegmentSize, dev.segBoundaryMask, noRelease);
@@ -56,7 +63,7 @@ export function sgtMap(topo: Topology, buf: BufferView, dev: Device): MapProduct
     case "THRU_HOST_BRIDGE": {
       if (!dev.iommu) return finish(ranges.translate(0n), "cpu-phys", UINT_MAX, undefined, noRelease);
       try {
-        const r = oneRegion(topo, dev, buf.size);
+        const r = oneRegion(topo, buf, dev);
         return finish(r.segs, "iova", UINT_MAX, undefined, r.release, r.regions);
       } catch (e) {
         if ((e as DmaBufError).code !== "ENOMEM") throw e;

@@ -74,6 +74,16 @@ function userCode<T>(who: string, fn: () => T): T {
   }
 }
 
+/** Runs an op that another step calls (the pin of a map): a refusal's message names that step first. */
+function refusedIn<T>(what: string, call: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DmaBufError) throw new DmaBufError(e.code, `${what}: ${call} was refused: ${e.message}`, e.path);
+    throw e;
+  }
+}
+
 /** The dma-buf core model: buffers, attachments and mappings on a topology; each op appends a TraceRecord. The scenario runner drives it. */
 export class DmaBufModel {
   readonly topology: Topology;
@@ -346,7 +356,7 @@ export class DmaBufModel {
       this.requireLock(a, what);
       return this.holding(b, a.importer, () => {
         const pinOnMap = !a.dynamic && b.dynamic;
-        if (pinOnMap) this.callOp(b, "pin", true, () => b.ops.pin!(a));
+        if (pinOnMap) this.callOp(b, "pin", true, () => refusedIn(what, "the pin on map", () => b.ops.pin!(a)));
         let list: RangeList;
         let product: MapProduct;
         try {
