@@ -129,6 +129,23 @@ describe("a failed map of a static importer undoes its pin", () => {
     m.dispose();
   });
 
+  it("a pin on map that refuses names the map; an unpin that throws while undoing is EPROTO naming unpin", () => {
+    const m = new DmaBufModel(core(), FABRIC);
+    const refuse = () => {
+      throw new DmaBufError("EOPNOTSUPP", "cannot pin");
+    };
+    const fail = () => {
+      throw new DmaBufError("ENOMEM", "out of pages");
+    };
+    m.export({ ...EXP, ops: logged([], { pin: refuse }) });
+    m.export({ ...EXP, buffer: "u", ops: logged([], { mapDmaBuf: fail, unpin: () => void JSON.parse("{") }) });
+    m.attach({ buffer: "b", importer: "cpu", as: "a" });
+    m.attach({ buffer: "u", importer: "cpu", as: "ua" });
+    expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(expect.objectContaining({ code: "EOPNOTSUPP", message: "map mp: the pin on map was refused: cannot pin" }));
+    expect(() => m.map({ attachment: "ua", as: "mp" })).toThrow(expect.objectContaining({ code: "EPROTO", message: expect.stringMatching(/^exporter t of u: unpin threw SyntaxError: /) }));
+    m.dispose();
+  });
+
   it("when its entries cannot be put in a container: the product is released too", () => {
     const log: string[] = [];
     const m = new DmaBufModel(core(), FABRIC);
@@ -139,6 +156,21 @@ describe("a failed map of a static importer undoes its pin", () => {
     expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(DmaBufError);
     expect(log).toEqual(["pin a", "release a", "unpin a"]);
     expect(JSON.stringify(m.snapshot())).toBe(before);
+    // a dynamic importer's map pinned nothing: nothing to unpin
+    log.length = 0;
+    m.attach({ buffer: "b", importer: "cpu", as: "d", dynamic: true });
+    m.lock("b", "cpu");
+    expect(() => m.map({ attachment: "d", as: "mp" })).toThrow(DmaBufError);
+    expect(log).toEqual(["release d"]);
+    m.dispose();
+  });
+
+  it("an unpin that throws after a container failure is EPROTO naming unpin", () => {
+    const m = new DmaBufModel(core(), FABRIC);
+    const base = logged([], { unpin: () => void JSON.parse("{") });
+    m.export({ ...EXP, ops: { ...base, mapDmaBuf: (a, dma) => ({ ...base.mapDmaBuf(a, dma), provider: { owner: -1, busOffset: 0n } }) } });
+    m.attach({ buffer: "b", importer: "cpu", as: "a" });
+    expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(expect.objectContaining({ code: "EPROTO", message: expect.stringMatching(/^exporter t of b: unpin threw SyntaxError: /) }));
     m.dispose();
   });
 });
@@ -174,6 +206,7 @@ describe("dispose", () => {
     const r = m.revoke("b");
     const refusal = r.callbackErrors?.[0]?.error;
     expect(refusal).toBeInstanceOf(DmaBufError);
+    expect((refusal as DmaBufError).code).toBe("EDEADLK");
     expect((refusal as DmaBufError).message).toBe("dispose: called from inside a callback of the running revoke step (refused, nothing changed)");
     expect(m.restore("b")).toMatchObject({ notified: ["a"], stale: [] });
     m.dispose();
