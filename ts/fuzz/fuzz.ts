@@ -382,9 +382,9 @@ export function checkSteps(core: Core, topology: Topo, steps: Step[], model: Mod
 
 const defaultModel: ModelMaker = (c, t, exporter) => new DmaBufModel(c, t, { exporter });
 
-/** Every fourth epoch is hostile: one device's exporter breaks the ops contract (ts/fuzz/hostile.ts). */
+/** Every fifth epoch is hostile: one device's exporter breaks the ops contract (ts/fuzz/hostile.ts). */
 function hostility(rng: Rng, epoch: number, topo: Topo): Hostility | undefined {
-  if (epoch % 4 !== 3) return undefined;
+  if (epoch % 5 !== 4) return undefined;
   return { exporter: rng.pick(Object.keys(topo.devices)), fault: rng.chance(0.75) ? rng.pick(MAP_FAULTS) : rng.pick(EXPORT_FAULTS) };
 }
 
