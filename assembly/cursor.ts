@@ -4,7 +4,8 @@
 
 import { alloc, free } from "./alloc";
 import { hGet, hKind } from "./handles";
-import { EBADF } from "./errors";
+import { OK, EBADF, EOVERFLOW } from "./errors";
+import { setOut } from "./out";
 import { isEntrySource, readFrom, ctCount, plainEntries } from "./containers/container";
 import { rdA, rdL, rdPos } from "./containers/kind";
 
@@ -120,4 +121,159 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
   s.pos = pos;
   s.off = off;
   return <i32>((o - out) >> 4);
+}
+
+/** XOR of 0, 1, …, n (n = 2^64 - 1 gives 0, so n = q - 1 for q = 0 is the empty XOR):
+ *  n, 1, n + 1, 0 for n % 4 = 0, 1, 2, 3, without a branch. */
+// @ts-ignore: decorator
+@inline function xorUpTo(n: u64): u64 {
+  return (n & ~(<u64>1) & ((n & 1) - 1)) | ((n ^ (n >> 1)) & 1);
+}
+
+/** xorUpTo(n) << s in both lanes, for N = n << s (k = 2^s): the bits above s as N's when
+ *  bit s of N is 0, and bit s set when bits s and s + 1 differ. */
+// @ts-ignore: decorator
+@inline function xorUpToS(N: v128, k: v128, zero: v128): v128 {
+  return v128.or(v128.and(v128.andnot(N, k), i64x2.eq(v128.and(N, k), zero)), v128.and(v128.xor(N, i64x2.shr_u(N, 1)), k));
+}
+
+// The running sums of chunkSummary.
+let sCount: u64 = 0;
+let sBytes: u64 = 0;
+let sXor: u64 = 0;
+let sOvf: u64 = 0;
+
+/**
+ * Adds the chunks of one entry (a, l) to the sums. k = 0: the entry is one chunk. k a
+ * power of two (s = log2 k): chunk i starts at ((q + i) << s) | c with q = a >> s, so the
+ * XOR is that of the run q .. q + m - 1, shifted, and c once if m is odd. Any other k:
+ * one step per chunk.
+ */
+// @ts-ignore: decorator
+@inline function addEntry(a: u64, l: u64, k: u64, s: u64, pow2: bool): void {
+  let t = sBytes + l;
+  sOvf |= <u64>(t < sBytes);
+  sBytes = t;
+  if (!k) {
+    sCount += <u64>(l != 0);
+    sXor ^= a & (0 - <u64>(l != 0));
+  } else if (pow2) {
+    let mask = k - 1;
+    let m = (l >> s) + <u64>((l & mask) != 0);
+    let q = a >> s;
+    sCount += m;
+    sXor ^= ((xorUpTo(q + m - 1) ^ xorUpTo(q - 1)) << s) | (a & mask & (0 - (m & 1)));
+  } else if (l) {
+    let m = (l - 1) / k + 1;
+    sCount += m;
+    let x: u64 = 0;
+    for (let i: u64 = 0; i < m; i++) {
+      x ^= a;
+      a += k;
+    }
+    sXor ^= x;
+  }
+}
+
+/** The sums over the plain entry array [p, end), a loop per kind of k with the sums in
+ *  locals (the hot path: lists and kinds with plain records). */
+function addPlain(p: usize, end: usize, k: u64): void {
+  let count: u64 = 0;
+  let bytes: u64 = 0;
+  let x: u64 = 0;
+  let ovf: u64 = 0;
+  if (!k) {
+    for (; p < end; p += 16) {
+      let a = load<u64>(p), l = load<u64>(p, 8);
+      let t = bytes + l;
+      ovf |= <u64>(t < bytes);
+      bytes = t;
+      let one = <u64>(l != 0);
+      count += one;
+      x ^= a & (0 - one);
+    }
+  } else if ((k & (k - 1)) == 0) {
+    // two entries per step in v128 lanes; the bytes are summed as high and low 32-bit
+    // halves (no lane can wrap: at most LIST_MAX entries), checked for overflow at the end
+    // In wasm a shift by a variable count costs a move into a vector register each time,
+    // so the lanes work on values kept shifted left by s: A = q << s, M = m << s (mod
+    // 2^64, which only drops bits the final shift would drop).
+    let s = <i32>ctz(k);
+    let mask = k - 1;
+    let vm = i64x2.splat(mask);
+    let vk = i64x2.splat(k);
+    let lo32 = i64x2.splat(0xFFFF_FFFF);
+    let zero = i64x2.splat(0);
+    let vc = zero, vx = zero, vlo = zero, vhi = zero;
+    // (s = 63 would need bit 64 of N: that k takes the scalar loop below)
+    let pairs = s < 63 ? (end - p) >> 5 : 0;
+    for (let stop = p + (pairs << 5); p < stop; p += 32) {
+      let e0 = v128.load(p), e1 = v128.load(p, 16);
+      let a = v128.shuffle<i64>(e0, e1, 0, 2);
+      let l = v128.shuffle<i64>(e0, e1, 1, 3);
+      vlo = i64x2.add(vlo, v128.and(l, lo32));
+      vhi = i64x2.add(vhi, i64x2.shr_u(l, 32));
+      // m = ceil(l / k) = (l >> s) + 1 - (l % k == 0): the +1s are added at the end
+      vc = i64x2.add(i64x2.add(vc, i64x2.shr_u(l, s)), i64x2.eq(v128.and(l, vm), zero));
+      let aa = v128.andnot(a, vm);
+      let mm = v128.andnot(i64x2.add(l, vm), vm);
+      let f = v128.xor(xorUpToS(i64x2.sub(i64x2.add(aa, mm), vk), vk, zero), xorUpToS(i64x2.sub(aa, vk), vk, zero));
+      vx = v128.xor(vx, v128.or(f, v128.andnot(v128.and(a, vm), i64x2.eq(v128.and(mm, vk), zero))));
+    }
+    vc = i64x2.add(vc, i64x2.splat(<u64>pairs));
+    count = i64x2.extract_lane(vc, 0) + i64x2.extract_lane(vc, 1);
+    x = i64x2.extract_lane(vx, 0) ^ i64x2.extract_lane(vx, 1);
+    let sumLo = i64x2.extract_lane(vlo, 0) + i64x2.extract_lane(vlo, 1);
+    let sumHi = i64x2.extract_lane(vhi, 0) + i64x2.extract_lane(vhi, 1) + (sumLo >> 32);
+    ovf = <u64>(sumHi > 0xFFFF_FFFF);
+    bytes = (sumHi << 32) + (sumLo & 0xFFFF_FFFF);
+    for (; p < end; p += 16) {
+      let a = load<u64>(p), l = load<u64>(p, 8);
+      let t = bytes + l;
+      ovf |= <u64>(t < bytes);
+      bytes = t;
+      let m = (l >> <u64>s) + (((l & mask) + mask) >> <u64>s);
+      let q = a >> <u64>s;
+      count += m;
+      x ^= ((xorUpTo(q + m - 1) ^ xorUpTo(q - 1)) << <u64>s) | (a & mask & (0 - (m & 1)));
+    }
+  } else {
+    for (; p < end; p += 16) addEntry(load<u64>(p), load<u64>(p, 8), k, 0, false);
+    return;
+  }
+  sCount = count;
+  sBytes = bytes;
+  sXor = x;
+  sOvf = ovf;
+}
+
+/**
+ * The chunks a cursor with chunk size k would hand out, reduced in one pass: OUT[0] =
+ * number of chunks, OUT[1] = their bytes, OUT[2] = XOR of their addresses (mod 2^64);
+ * EOVERFLOW when the bytes pass 2^64 - 1. An entry of len l gives ceil(l / k) chunks
+ * (1 for k = 0, none for l = 0) starting at a, a + k, a + 2k, …; for k = 0 or a power of
+ * two each entry takes O(1), for any other k one step per chunk.
+ */
+export function chunkSummary(kind: u32, obj: usize, k: u64): i32 {
+  sCount = 0;
+  sBytes = 0;
+  sXor = 0;
+  sOvf = 0;
+  let base = plainEntries(kind, obj);
+  if (base) {
+    addPlain(base, base + (<usize>ctCount(kind, obj) << 4), k);
+  } else {
+    let pow2 = (k & (k - 1)) == 0;
+    let s = ctz(k);
+    for (let pos: u64 = 0; readFrom(kind, obj, pos); ) {
+      addEntry(rdA, rdL, k, s, pow2);
+      pos = rdPos + 1;
+      if (pos == 0) break;
+    }
+  }
+  if (sOvf) return EOVERFLOW;
+  setOut(0, sCount);
+  setOut(1, sBytes);
+  setOut(2, sXor);
+  return OK;
 }

@@ -20,7 +20,7 @@ import { isEntrySource, ctCount, ctDestroy, ctBytes, ctToList, ctHash, ctLookup,
 import { isContainer, ctOp, containerKinds, kindOf } from "./containers/registry";
 import { BuildArgs, OP_BUILD, OP_DATA, OP_RECORD, OP_HEADER, OP_NAME } from "./containers/kind";
 import { Scatterlist, SG_STRIDE } from "./containers/sgt";
-import { cursorCreate, cursorDestroy, cursorNext, cursorReset } from "./cursor";
+import { cursorCreate, cursorDestroy, cursorNext, cursorReset, chunkSummary } from "./cursor";
 import { iovaCreate, iovaDestroy, iovaAlloc, iovaFree, iovaStats, iovaMapEach, iovaUnmapEach } from "./iova";
 
 /** Wraps a freshly made object in a handle, or destroys it and reports ENOMEM. */
@@ -233,6 +233,14 @@ export function cur_next(h: u32, outBuf: u32, max: u32): i32 {
   if (<u64>max * ENTRY > blockBytes(o) - BLOCK_HDR) return EINVAL;
   resetReader();
   return cursorNext(c, o, max);
+}
+/** The chunks of at most k bytes of any source, reduced: OUT[0] = count, OUT[1] = bytes,
+ *  OUT[2] = XOR of their addresses; EOVERFLOW when the bytes pass 2^64 - 1 (cursor.ts). */
+export function chunk_summary(src: u32, k: u64): i32 {
+  let c = source(src);
+  if (!c) return EBADF;
+  resetReader();
+  return chunkSummary(hKind(src), c, k);
 }
 export function cur_reset(h: u32): i32 { let c = hGet(h, K_CURSOR); if (!c) return EBADF; cursorReset(c); return OK; }
 export function cur_free(h: u32): i32 {
