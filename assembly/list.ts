@@ -511,3 +511,86 @@ export function listCheckDisjoint(hdr: usize): i32 {
   free(recs);
   return st;
 }
+
+/**
+ * OUT[0] = index of the first entry of list `hdr` (in list order) whose bytes
+ * [addr - delta, addr - delta + len - 1] (addr - delta mod 2^64; a last byte past 2^64 - 1
+ * lies outside everything) do not all lie inside the union of the entries of list
+ * `within`, or U64_MAX when every entry does. An entry of len 0 counts as inside when
+ * the byte before it (if any) or its first byte is covered, as an empty interval would
+ * be. Entries of `within` with len 0 cover nothing; one past 2^64 - 1 covers up to it.
+ * O(n + m) when both lists are in address order (the usual case), else the union is
+ * sorted (O(m log m)) and entries that go backwards take a binary search.
+ */
+export function listFirstOutside(hdr: usize, within: usize, delta: u64): i32 {
+  let n = <usize>countOf(hdr);
+  let m = <usize>countOf(within);
+  // the union as sorted, merged [first, last] records
+  let iv = alloc(max<usize>(m << 4, 16));
+  if (!iv) return ENOMEM;
+  let w = entriesOf(within);
+  let k: usize = 0;
+  let sorted = true;
+  for (let i: usize = 0; i < m; i++) {
+    let a = load<u64>(w + (i << 4));
+    let l = load<u64>(w + (i << 4), 8);
+    if (!l) continue;
+    let last = l - 1 > ~a ? U64_MAX : a + (l - 1);
+    if (k && load<u64>(iv + ((k - 1) << 4)) > a) sorted = false;
+    store<u64>(iv + (k << 4), a);
+    store<u64>(iv + (k << 4), last, 8);
+    k++;
+  }
+  if (!sorted) {
+    for (let s = k >> 1; s > 0; s--) siftDown(iv, s - 1, k);
+    for (let end = k - 1; end > 0; end--) {
+      recSwap(iv, 0, end);
+      siftDown(iv, 0, end);
+    }
+  }
+  // merge touching and overlapping records in place
+  let u: usize = 0;
+  for (let i: usize = 0; i < k; i++) {
+    let a = load<u64>(iv + (i << 4));
+    let last = load<u64>(iv + (i << 4), 8);
+    let pl = u ? load<u64>(iv + ((u - 1) << 4), 8) : 0;
+    if (u && (pl == U64_MAX || a <= pl + 1)) {
+      if (last > pl) store<u64>(iv + ((u - 1) << 4), last, 8);
+    } else {
+      store<u64>(iv + (u << 4), a);
+      store<u64>(iv + (u << 4), last, 8);
+      u++;
+    }
+  }
+  // walk the entries: j = the last record starting at or before s (u when none)
+  let p = entriesOf(hdr);
+  let bad = U64_MAX;
+  let j: usize = u;
+  let prev: u64 = 0;
+  for (let i: usize = 0; i < n; i++) {
+    let s = load<u64>(p + (i << 4)) - delta;
+    let l = load<u64>(p + (i << 4), 8);
+    if (j < u && s >= prev) {
+      while (j + 1 < u && load<u64>(iv + ((j + 1) << 4)) <= s) j++;
+    } else {
+      // binary search: the last record with first <= s
+      let lo: usize = 0, hi = u;
+      while (lo < hi) {
+        let mid = (lo + hi) >> 1;
+        if (load<u64>(iv + (mid << 4)) <= s) lo = mid + 1;
+        else hi = mid;
+      }
+      j = lo ? lo - 1 : u;
+    }
+    prev = s;
+    let inside = false;
+    if (j < u) {
+      let last = load<u64>(iv + (j << 4), 8);
+      inside = l ? s <= last && l - 1 <= last - s : s == 0 || s - 1 <= last;
+    }
+    if (!inside) { bad = <u64>i; break; }
+  }
+  free(iv);
+  setOut(0, bad);
+  return OK;
+}

@@ -61,6 +61,8 @@ const ROWS: Row[] = [
   { fn: "chunkBatches", arg: "k", bad: badU64, call: (v) => list.chunkBatches(any(v), () => {}) },
   { fn: "chunkBatches", arg: "fn", bad: badObject, call: (v) => list.chunkBatches(0n, any(v)) },
   { fn: "chunkSummary", arg: "k", bad: badU64, call: (v) => list.chunkSummary(any(v)) },
+  { fn: "firstOutside", arg: "within", bad: badObject, call: (v) => list.firstOutside(any(v)) },
+  { fn: "firstOutside", arg: "delta", bad: defined(badU64).filter((b) => typeof b.v !== "bigint" || b.v >= TWO64 || b.v <= -TWO64), call: (v) => list.firstOutside(list, any(v)) },
   // Container
   { fn: "Container.fromList", arg: "kind", bad: fc.constantFrom<unknown>("vram", "", "SGT", 2, null).map((v) => ({ v, code: "EINVAL" })), call: (v) => Container.fromList(any(v), list) },
   { fn: "Container.fromList", arg: "list", bad: badObject, call: (v) => Container.fromList("sgt", any(v)) },

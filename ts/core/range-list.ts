@@ -163,6 +163,23 @@ export class RangeList extends CoreObject {
     checkStatus(this.core, wasm(this.core).list_check_disjoint(this.handle), "checkDisjoint");
   }
 
+  /**
+   * The index of the first entry (in list order) whose bytes, shifted back by `delta`
+   * (`addr - delta`, wrapping), do not all lie inside the union of `within`'s entries
+   * (touching and overlapping entries of `within` merge; any order), or -1 when every
+   * entry does. Answers "is this mapping inside its backing / its IOVA regions?" in one
+   * core call: O(n + m) when both lists are in address order. A last byte past 2^64 - 1
+   * lies outside; an entry of len 0 is inside when the byte before it is covered.
+   */
+  firstOutside(within: RangeList, delta: bigint = 0n): number {
+    const what = "firstOutside";
+    const w = RangeList.handleIn(this.core, within, what, "within");
+    const d = deltaArg(delta, what, "delta");
+    this.core.check(wasm(this.core).list_first_outside(this.handle, w, d), what);
+    const i = this.core.out(0);
+    return i === U64_MAX ? -1 : Number(i);
+  }
+
   /** Merges neighbours where a.addr + a.len == b.addr. */
   coalesce(): RangeList {
     return RangeList.adopt(this.core, wasm(this.core).list_coalesce(this.handle), "coalesce");
