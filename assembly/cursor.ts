@@ -8,6 +8,7 @@ import { OK, EBADF, EOVERFLOW } from "./errors";
 import { setOut } from "./out";
 import { isEntrySource, readFrom, ctCount, plainEntries } from "./containers/container";
 import { rdA, rdL, rdPos } from "./containers/kind";
+import { U64_MAX } from "./list";
 
 /** A cursor's state. */
 @unmanaged class Cursor {
@@ -95,29 +96,29 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
   let o = out;
   let oEnd = out + (<usize>max << 4);
   let base = plainEntries(kind, obj);
-  if (base) {
-    let count = ctCount(kind, obj);
-    let p = base + (<usize>pos << 4);
-    while (o < oEnd && pos < count) {
-      let l = load<u64>(p, 8);
-      o = emitChunks(o, oEnd, load<u64>(p) + off, l - off, kk, ks);
-      if (leftover) { off = l - leftover; break; }
-      off = 0;
-      pos++;
-      p += 16;
-    }
-    if (pos >= count) s.done = 1;
-  } else {
-    while (o < oEnd) {
+  let count = base ? ctCount(kind, obj) : 0;
+  // one loop for both sources (emitChunks is inlined once): plain records are read
+  // straight from their array, other kinds through readFrom
+  while (o < oEnd) {
+    let a: u64, l: u64;
+    if (base) {
+      if (pos >= count) { s.done = 1; break; }
+      let p = base + (<usize>pos << 4);
+      a = load<u64>(p);
+      l = load<u64>(p, 8);
+    } else {
       if (!readFrom(kind, obj, pos)) { s.done = 1; break; }
       pos = rdPos;
-      o = emitChunks(o, oEnd, rdA + off, rdL - off, kk, ks);
-      if (leftover) { off = rdL - leftover; break; }
-      off = 0;
-      pos++;
-      if (pos == 0) { s.done = 1; break; }
+      a = rdA;
+      l = rdL;
     }
+    o = emitChunks(o, oEnd, a + off, l - off, kk, ks);
+    if (leftover) { off = l - leftover; break; }
+    off = 0;
+    pos++;
+    if (pos == 0) { s.done = 1; break; }
   }
+  if (base && pos >= count) s.done = 1;
   s.pos = pos;
   s.off = off;
   return <i32>((o - out) >> 4);
@@ -144,20 +145,17 @@ let sXor: u64 = 0;
 let sOvf: u64 = 0;
 
 /**
- * Adds the chunks of one entry (a, l) to the sums. k = 0: the entry is one chunk. k a
+ * Adds the chunks of one entry (a, l) to the sums (k = 2^64 - 1 for whole entries). k a
  * power of two (s = log2 k): chunk i starts at ((q + i) << s) | c with q = a >> s, so the
  * XOR is that of the run q .. q + m - 1, shifted, and c once if m is odd. Any other k:
  * one step per chunk.
  */
-// @ts-ignore: decorator
-@inline function addEntry(a: u64, l: u64, k: u64, s: u64, pow2: bool): void {
+function addEntry(a: u64, l: u64, k: u64): void {
   let t = sBytes + l;
   sOvf |= <u64>(t < sBytes);
   sBytes = t;
-  if (!k) {
-    sCount += <u64>(l != 0);
-    sXor ^= a & (0 - <u64>(l != 0));
-  } else if (pow2) {
+  if ((k & (k - 1)) == 0) {
+    let s = ctz(k);
     let mask = k - 1;
     let m = (l >> s) + <u64>((l & mask) != 0);
     let q = a >> s;
@@ -175,76 +173,40 @@ let sOvf: u64 = 0;
   }
 }
 
-/** The sums over the plain entry array [p, end), a loop per kind of k with the sums in
- *  locals (the hot path: lists and kinds with plain records). */
-function addPlain(p: usize, end: usize, k: u64): void {
-  let count: u64 = 0;
-  let bytes: u64 = 0;
-  let x: u64 = 0;
-  let ovf: u64 = 0;
-  if (!k) {
-    for (; p < end; p += 16) {
-      let a = load<u64>(p), l = load<u64>(p, 8);
-      let t = bytes + l;
-      ovf |= <u64>(t < bytes);
-      bytes = t;
-      let one = <u64>(l != 0);
-      count += one;
-      x ^= a & (0 - one);
-    }
-  } else if ((k & (k - 1)) == 0) {
-    // two entries per step in v128 lanes; the bytes are summed as high and low 32-bit
-    // halves (no lane can wrap: at most LIST_MAX entries), checked for overflow at the end
-    // In wasm a shift by a variable count costs a move into a vector register each time,
-    // so the lanes work on values kept shifted left by s: A = q << s, M = m << s (mod
-    // 2^64, which only drops bits the final shift would drop).
-    let s = <i32>ctz(k);
-    let mask = k - 1;
-    let vm = i64x2.splat(mask);
-    let vk = i64x2.splat(k);
-    let lo32 = i64x2.splat(0xFFFF_FFFF);
-    let zero = i64x2.splat(0);
-    let vc = zero, vx = zero, vlo = zero, vhi = zero;
-    // (s = 63 would need bit 64 of N: that k takes the scalar loop below)
-    let pairs = s < 63 ? (end - p) >> 5 : 0;
-    for (let stop = p + (pairs << 5); p < stop; p += 32) {
-      let e0 = v128.load(p), e1 = v128.load(p, 16);
-      let a = v128.shuffle<i64>(e0, e1, 0, 2);
-      let l = v128.shuffle<i64>(e0, e1, 1, 3);
-      vlo = i64x2.add(vlo, v128.and(l, lo32));
-      vhi = i64x2.add(vhi, i64x2.shr_u(l, 32));
-      // m = ceil(l / k) = (l >> s) + 1 - (l % k == 0): the +1s are added at the end
-      vc = i64x2.add(i64x2.add(vc, i64x2.shr_u(l, s)), i64x2.eq(v128.and(l, vm), zero));
-      let aa = v128.andnot(a, vm);
-      let mm = v128.andnot(i64x2.add(l, vm), vm);
-      let f = v128.xor(xorUpToS(i64x2.sub(i64x2.add(aa, mm), vk), vk, zero), xorUpToS(i64x2.sub(aa, vk), vk, zero));
-      vx = v128.xor(vx, v128.or(f, v128.andnot(v128.and(a, vm), i64x2.eq(v128.and(mm, vk), zero))));
-    }
-    vc = i64x2.add(vc, i64x2.splat(<u64>pairs));
-    count = i64x2.extract_lane(vc, 0) + i64x2.extract_lane(vc, 1);
-    x = i64x2.extract_lane(vx, 0) ^ i64x2.extract_lane(vx, 1);
-    let sumLo = i64x2.extract_lane(vlo, 0) + i64x2.extract_lane(vlo, 1);
-    let sumHi = i64x2.extract_lane(vhi, 0) + i64x2.extract_lane(vhi, 1) + (sumLo >> 32);
-    ovf = <u64>(sumHi > 0xFFFF_FFFF);
-    bytes = (sumHi << 32) + (sumLo & 0xFFFF_FFFF);
-    for (; p < end; p += 16) {
-      let a = load<u64>(p), l = load<u64>(p, 8);
-      let t = bytes + l;
-      ovf |= <u64>(t < bytes);
-      bytes = t;
-      let m = (l >> <u64>s) + (((l & mask) + mask) >> <u64>s);
-      let q = a >> <u64>s;
-      count += m;
-      x ^= ((xorUpTo(q + m - 1) ^ xorUpTo(q - 1)) << <u64>s) | (a & mask & (0 - (m & 1)));
-    }
-  } else {
-    for (; p < end; p += 16) addEntry(load<u64>(p), load<u64>(p, 8), k, 0, false);
-    return;
+/**
+ * The sums over `pairs` pairs of plain entries at p for k = 2^s, s < 63 (the hot path),
+ * two entries per step in v128 lanes. The bytes are summed as high and low 32-bit halves
+ * (no lane can wrap: at most LIST_MAX entries) and checked for overflow at the end. A
+ * shift by a variable count costs a move into a vector register each time, so the lanes
+ * keep values shifted left by s: a & ~mask = q << s, M = m << s (mod 2^64, which drops
+ * only bits the final shift drops; s = 63 would need bit 64, so that k is left out).
+ */
+function sumPairs(p: usize, pairs: usize, k: u64): void {
+  let vm = i64x2.splat(k - 1);
+  let vk = i64x2.splat(k);
+  let lo32 = i64x2.splat(0xFFFF_FFFF);
+  let zero = i64x2.splat(0);
+  let s = <i32>ctz(k);
+  let vc = zero, vx = zero, vlo = zero, vhi = zero;
+  for (let stop = p + (pairs << 5); p < stop; p += 32) {
+    let e0 = v128.load(p), e1 = v128.load(p, 16);
+    let a = v128.shuffle<i64>(e0, e1, 0, 2);
+    let l = v128.shuffle<i64>(e0, e1, 1, 3);
+    vlo = i64x2.add(vlo, v128.and(l, lo32));
+    vhi = i64x2.add(vhi, i64x2.shr_u(l, 32));
+    // m = ceil(l / k) = (l >> s) + 1 - (l % k == 0): the +1s are added at the end
+    vc = i64x2.add(i64x2.add(vc, i64x2.shr_u(l, s)), i64x2.eq(v128.and(l, vm), zero));
+    let aa = v128.andnot(a, vm);
+    let mm = v128.andnot(i64x2.add(l, vm), vm);
+    let f = v128.xor(xorUpToS(i64x2.sub(i64x2.add(aa, mm), vk), vk, zero), xorUpToS(i64x2.sub(aa, vk), vk, zero));
+    vx = v128.xor(vx, v128.or(f, v128.andnot(v128.and(a, vm), i64x2.eq(v128.and(mm, vk), zero))));
   }
-  sCount = count;
-  sBytes = bytes;
-  sXor = x;
-  sOvf = ovf;
+  sCount = i64x2.extract_lane(vc, 0) + i64x2.extract_lane(vc, 1) + 2 * <u64>pairs;
+  sXor = i64x2.extract_lane(vx, 0) ^ i64x2.extract_lane(vx, 1);
+  let lo = i64x2.extract_lane(vlo, 0) + i64x2.extract_lane(vlo, 1);
+  let hi = i64x2.extract_lane(vhi, 0) + i64x2.extract_lane(vhi, 1) + (lo >> 32);
+  sOvf = <u64>(hi > 0xFFFF_FFFF);
+  sBytes = (hi << 32) + (lo & 0xFFFF_FFFF);
 }
 
 /**
@@ -259,17 +221,18 @@ export function chunkSummary(kind: u32, obj: usize, k: u64): i32 {
   sBytes = 0;
   sXor = 0;
   sOvf = 0;
-  let base = plainEntries(kind, obj);
-  if (base) {
-    addPlain(base, base + (<usize>ctCount(kind, obj) << 4), k);
-  } else {
-    let pow2 = (k & (k - 1)) == 0;
-    let s = ctz(k);
-    for (let pos: u64 = 0; readFrom(kind, obj, pos); ) {
-      addEntry(rdA, rdL, k, s, pow2);
-      pos = rdPos + 1;
-      if (pos == 0) break;
-    }
+  let p = plainEntries(kind, obj);
+  let pos: u64 = 0;
+  // plain records (positions are ordinals) go two at a time; the rest one by one
+  if (p && k && (k & (k - 1)) == 0 && k >> 63 == 0) {
+    pos = ctCount(kind, obj) >> 1;
+    sumPairs(p, <usize>pos, k);
+    pos <<= 1;
+  }
+  for (let kk = k ? k : U64_MAX; readFrom(kind, obj, pos); ) {
+    addEntry(rdA, rdL, kk);
+    pos = rdPos + 1;
+    if (pos == 0) break;
   }
   if (sOvf) return EOVERFLOW;
   setOut(0, sCount);

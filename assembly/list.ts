@@ -461,6 +461,15 @@ function siftDown(base: usize, start: usize, n: usize): void {
   }
 }
 
+/** Sorts n records at base by (first u64, second u64). */
+function heapSort(base: usize, n: usize): void {
+  for (let s = n >> 1; s > 0; s--) siftDown(base, s - 1, n);
+  for (let end = n - 1; end > 0; end--) {
+    recSwap(base, 0, end);
+    siftDown(base, 0, end);
+  }
+}
+
 /** EINVAL (R_OVERLAP, OUT[0] = the later index, OUT[2] = the earlier one) if two entries
  *  share a byte. Entries must be valid. O(n log n), deterministic. */
 export function listCheckDisjoint(hdr: usize): i32 {
@@ -491,11 +500,7 @@ export function listCheckDisjoint(hdr: usize): i32 {
     store<u64>(recs + (i << 4), load<u64>(src + i * ENTRY));
     store<u64>(recs + (i << 4), <u64>i, 8);
   }
-  for (let s = n >> 1; s > 0; s--) siftDown(recs, s - 1, n);
-  for (let end = n - 1; end > 0; end--) {
-    recSwap(recs, 0, end);
-    siftDown(recs, 0, end);
-  }
+  heapSort(recs, n);
   let st = OK;
   for (let k: usize = 1; k < n; k++) {
     let pi = <usize>load<u64>(recs + ((k - 1) << 4), 8);
@@ -541,13 +546,7 @@ export function listFirstOutside(hdr: usize, within: usize, delta: u64): i32 {
     store<u64>(iv + (k << 4), last, 8);
     k++;
   }
-  if (!sorted) {
-    for (let s = k >> 1; s > 0; s--) siftDown(iv, s - 1, k);
-    for (let end = k - 1; end > 0; end--) {
-      recSwap(iv, 0, end);
-      siftDown(iv, 0, end);
-    }
-  }
+  if (!sorted) heapSort(iv, k);
   // merge touching and overlapping records in place
   let u: usize = 0;
   for (let i: usize = 0; i < k; i++) {

@@ -74,6 +74,6 @@ export interface ChunkSummary {
 
 /** One core call: the chunks of `src` reduced (see RangeList.chunkSummary). */
 export function summaryOf(core: Core, src: number, k: bigint): ChunkSummary {
-  core.check(wasm(core).chunk_summary(src, k), "chunkSummary", (c) => (c === "EOVERFLOW" ? "the chunks' bytes pass 2^64 - 1" : c));
+  core.check(wasm(core).chunk_summary(src, k), "chunkSummary", () => "the chunks' bytes pass 2^64 - 1");
   return { count: core.out(0), bytes: core.out(1), xor: core.out(2) };
 }
