@@ -20,6 +20,8 @@ export interface Config {
   maxN: number;
   /** Node only: the peak RSS of the process so far, in bytes. */
   peakRss?: () => number;
+  /** Node only: runs one size of the sweep in a fresh child process (bench/sweep-child.ts). */
+  isolate?: (n: number) => Result[];
 }
 
 /** What the timings count: "cpu" = CPU time of this process (Node: process.cpuUsage,

@@ -172,15 +172,23 @@ export async function opsSuite(cfg: Config): Promise<Result[]> {
   return listOps("ops", 1_000_000, ["wasm", "ts-typed", "ts-bigint", "native-c"], cfg);
 }
 
+/** One size of the sweep, wasm and C. Past 10^7 only the operations with a per-entry
+ *  target run (LARGE_OPS), and each size reports the list's bytes per entry and the
+ *  process's peak RSS. */
+export async function sweepAt(n: number, cfg: Config): Promise<Result[]> {
+  return listOps("sweep", n, ["wasm", "native-c"], cfg, n > 1e7 ? LARGE_OPS : LIST_OPS);
+}
+
 /** Cost per entry from 10^3 to 10^7 entries (10^6 with --quick; up to --max-n), wasm
- *  and C. Past 10^7 only the operations with a per-entry target run (LARGE_OPS), and
- *  each size reports the list's bytes per entry and the process's peak RSS. */
+ *  and C, each size in a fresh process where one can be started (cfg.isolate): the peak
+ *  RSS it reports is then that size's own, not what a wasm heap that never shrinks kept
+ *  from the sizes before. */
 export async function sweepSuite(cfg: Config): Promise<Result[]> {
   const sizes = [1e3, 1e4, 1e5, 1e6, 1e7, 1e8].filter((n) => n <= (cfg.quick ? Math.min(cfg.maxN, 1e6) : cfg.maxN));
   const out: Result[] = [];
   for (const n of sizes) {
-    cfg.log(`  sweep n = ${fmtN(n)}`);
-    out.push(...(await listOps("sweep", n, ["wasm", "native-c"], cfg, n > 1e7 ? LARGE_OPS : LIST_OPS)));
+    cfg.log(`  sweep n = ${fmtN(n)}${cfg.isolate ? " (own process)" : ""}`);
+    out.push(...(cfg.isolate ? cfg.isolate(n) : await sweepAt(n, cfg)));
   }
   return out;
 }
