@@ -210,7 +210,8 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
       let a = load<u64>(p);
       let l = load<u64>(p, 8);
       bad |= (l - 1 > ~a) | (l == 0);
-      pieces += ((a + (l - 1)) >> sh) - (a >> sh) + 1;
+      // windows touched (garbage for a bad entry, which fails the call below)
+      pieces += (((a & mask) + (l - 1)) >> sh) + 1;
     }
   } else {
     for (let p = src; p < end; p += ENTRY) {
@@ -242,7 +243,34 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
     return OK;
   }
   // pass 2: emit
-  for (let p = src; p < end; p += ENTRY) {
+  let p = src;
+  if (!noMask && maxSeg > mask && n > 1) {
+    // pieces end only at window (mask + 1) boundaries: an entry touching c <= 3 windows
+    // is written without a branch on c: its first piece at d, a middle window at d + 16
+    // (kept only when c = 3), its last piece at d + 16 (c - 1); a piece written past the
+    // entry's own is overwritten by the next entry's, which exists (the last entry takes
+    // the loop below)
+    let sh = ctz(mask + 1);
+    for (let stop = end - ENTRY; p < stop; p += ENTRY) {
+      let a = load<u64>(p);
+      let l = load<u64>(p, 8);
+      let e = a + (l - 1);
+      let c = (((a & mask) + (l - 1)) >> sh) + 1; // windows touched (no wrap: entries are valid)
+      if (c > 3) break;
+      let room = mask - (a & mask) + 1;
+      let single = c == 1;
+      let ls = select<u64>(a, e & ~mask, single);
+      store<u64>(d, a);
+      store<u64>(d, select<u64>(l, room, single), 8);
+      store<u64>(d, a + room, 16);
+      store<u64>(d, mask + 1, 24);
+      let q = d + (<usize>(c - 1) << 4);
+      store<u64>(q, ls);
+      store<u64>(q, e - ls + 1, 8);
+      d += <usize>c << 4;
+    }
+  }
+  for (; p < end; p += ENTRY) {
     let a = load<u64>(p);
     let l = load<u64>(p, 8);
     if (l <= maxSeg && (noMask || (a & mask) + (l - 1) <= mask)) {

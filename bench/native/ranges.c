@@ -92,7 +92,7 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
     for (size_t i = 0; i < n; i++) {
       uint64_t a = s[i].addr, l = s[i].len;
       bad |= (l - 1 > ~a) | (l == 0);
-      pieces += ((a + (l - 1)) >> sh) - (a >> sh) + 1;
+      pieces += (((a & mask) + (l - 1)) >> sh) + 1;
     }
   } else {
     for (size_t i = 0; i < n; i++) {
@@ -109,7 +109,26 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
   if (bad) return NULL;
   entry *d = malloc((pieces ? pieces : 1) * sizeof *d), *p = d;
   if (pieces == n) { memcpy(d, s, n * sizeof *d); *out_n = n; return d; } /* nothing to cut */
-  for (size_t i = 0; i < n; i++) {
+  size_t i = 0;
+  if (!no_mask && max_seg > mask && n > 1) {
+    /* as in assembly/list.ts: an entry touching c <= 3 windows is written without a
+       branch on c (first piece, a middle window, the last piece at p + c - 1; a piece
+       past the entry's own is overwritten by the next entry's) */
+    int sh = __builtin_ctzll(mask + 1);
+    for (; i + 1 < n; i++) {
+      uint64_t a = s[i].addr, l = s[i].len, e = a + (l - 1);
+      uint64_t c = (((a & mask) + (l - 1)) >> sh) + 1;
+      if (c > 3) break;
+      uint64_t room = mask - (a & mask) + 1;
+      uint64_t multi = -(uint64_t)(c != 1); /* all ones when the entry is cut */
+      uint64_t ls = a ^ ((a ^ (e & ~mask)) & multi);
+      p[0].addr = a; p[0].len = l ^ ((l ^ room) & multi);
+      p[1].addr = a + room; p[1].len = mask + 1;
+      p[c - 1].addr = ls; p[c - 1].len = e - ls + 1;
+      p += c;
+    }
+  }
+  for (; i < n; i++) {
     uint64_t a = s[i].addr, l = s[i].len;
     if (l <= max_seg && (no_mask || (a & mask) + (l - 1) <= mask)) { p->addr = a; p->len = l; p++; continue; }
     while (l) {
