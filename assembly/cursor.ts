@@ -92,7 +92,7 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
   let off = s.off;
   // k = 0: whole entries (a piece never exceeds the entry's rest)
   let kk = s.k ? s.k : 0xFFFF_FFFF_FFFF_FFFF;
-  let ks: u64 = (kk & (kk - 1)) == 0 ? ctz(kk) : 64;
+  let ks: u64 = popcnt(kk) == 1 ? ctz(kk) : 64;
   let o = out;
   let oEnd = out + (<usize>max << 4);
   let base = plainEntries(kind, obj);
@@ -118,7 +118,6 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
     pos++;
     if (pos == 0) { s.done = 1; break; }
   }
-  if (base && pos >= count) s.done = 1;
   s.pos = pos;
   s.off = off;
   return <i32>((o - out) >> 4);
@@ -154,7 +153,7 @@ function addEntry(a: u64, l: u64, k: u64): void {
   let t = sBytes + l;
   sOvf |= <u64>(t < sBytes);
   sBytes = t;
-  if ((k & (k - 1)) == 0) {
+  if (popcnt(k) == 1) {
     let s = ctz(k);
     let mask = k - 1;
     let m = (l >> s) + <u64>((l & mask) != 0);
@@ -184,7 +183,6 @@ function addEntry(a: u64, l: u64, k: u64): void {
 function sumPairs(p: usize, pairs: usize, k: u64): void {
   let vm = i64x2.splat(k - 1);
   let vk = i64x2.splat(k);
-  let lo32 = i64x2.splat(0xFFFF_FFFF);
   let zero = i64x2.splat(0);
   let s = <i32>ctz(k);
   let vc = zero, vx = zero, vlo = zero, vhi = zero;
@@ -192,7 +190,7 @@ function sumPairs(p: usize, pairs: usize, k: u64): void {
     let e0 = v128.load(p), e1 = v128.load(p, 16);
     let a = v128.shuffle<i64>(e0, e1, 0, 2);
     let l = v128.shuffle<i64>(e0, e1, 1, 3);
-    vlo = i64x2.add(vlo, v128.and(l, lo32));
+    vlo = i64x2.add(vlo, i64x2.shr_u(i64x2.shl(l, 32), 32));
     vhi = i64x2.add(vhi, i64x2.shr_u(l, 32));
     // m = ceil(l / k) = (l >> s) + 1 - (l % k == 0): the +1s are added at the end
     vc = i64x2.add(i64x2.add(vc, i64x2.shr_u(l, s)), i64x2.eq(v128.and(l, vm), zero));
@@ -224,7 +222,7 @@ export function chunkSummary(kind: u32, obj: usize, k: u64): i32 {
   let p = plainEntries(kind, obj);
   let pos: u64 = 0;
   // plain records (positions are ordinals) go two at a time; the rest one by one
-  if (p && k && (k & (k - 1)) == 0 && k >> 63 == 0) {
+  if (p && popcnt(k) == 1 && k >> 63 == 0) {
     pos = ctCount(kind, obj) >> 1;
     sumPairs(p, <usize>pos, k);
     pos <<= 1;

@@ -244,7 +244,7 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
   }
   // pass 2: emit
   let p = src;
-  if (!noMask && maxSeg > mask && n > 1) {
+  if (!noMask && maxSeg > mask) {
     // pieces end only at window (mask + 1) boundaries: an entry touching c <= 3 windows
     // is written without a branch on c: its first piece at d, a middle window at d + 16
     // (kept only when c = 3), its last piece at d + 16 (c - 1); a piece written past the

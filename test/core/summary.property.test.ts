@@ -187,7 +187,7 @@ describe("chunkSummary", () => {
 
   it("EOVERFLOW names the rule; a disposed list is EBADF", () => {
     const l = RangeList.from([[0n, M], [0n, 1n]], c);
-    expect(() => l.chunkSummary(0n)).toThrow(/chunkSummary: the chunks' bytes pass 2\^64 - 1/);
+    expect(() => l.chunkSummary(0n)).toThrow(/chunkSummary: sum of len passes 2\^64 - 1/);
     l.dispose();
     expect(() => l.chunkSummary(0n)).toThrow(DmaBufError);
     expect(TWO64).toBe(M + 1n);

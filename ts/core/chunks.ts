@@ -72,8 +72,11 @@ export interface ChunkSummary {
   xor: bigint;
 }
 
+/** The detail of EOVERFLOW from a sum of len (total(), chunkSummary()). */
+export const sumOverflow = () => "sum of len passes 2^64 - 1";
+
 /** One core call: the chunks of `src` reduced (see RangeList.chunkSummary). */
 export function summaryOf(core: Core, src: number, k: bigint): ChunkSummary {
-  core.check(wasm(core).chunk_summary(src, k), "chunkSummary", () => "the chunks' bytes pass 2^64 - 1");
+  core.check(wasm(core).chunk_summary(src, k), "chunkSummary", sumOverflow);
   return { count: core.out(0), bytes: core.out(1), xor: core.out(2) };
 }

@@ -3,7 +3,7 @@ import { CoreObject } from "./handle.js";
 import { DmaBufError, reasonText, type ErrorCode } from "./errors.js";
 import { LAYOUT, REASON, STATUS } from "./abi.js";
 import { U64_MAX } from "./u64.js";
-import { chunksOf, forEachChunkBatch, summaryOf, type ChunkSummary } from "./chunks.js";
+import { chunksOf, forEachChunkBatch, summaryOf, sumOverflow, type ChunkSummary } from "./chunks.js";
 import { pagesToListStatus, type PageOptions } from "./pages.js";
 import { u64Arg, deltaArg, countArg, u64LikeArg, wordsArg, fnArg, instanceArg } from "./args.js";
 
@@ -148,7 +148,7 @@ export class RangeList extends CoreObject {
 
   /** Sum of len; EOVERFLOW past 2^64 - 1. */
   total(): bigint {
-    this.core.check(wasm(this.core).list_total(this.handle), "total", () => "sum of len passes 2^64 - 1");
+    this.core.check(wasm(this.core).list_total(this.handle), "total", sumOverflow);
     return this.core.out(0);
   }
 
