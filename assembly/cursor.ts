@@ -4,9 +4,11 @@
 
 import { alloc, free } from "./alloc";
 import { hGet, hKind } from "./handles";
-import { EBADF } from "./errors";
+import { OK, EBADF, EOVERFLOW } from "./errors";
+import { setOut } from "./out";
 import { isEntrySource, readFrom, ctCount, plainEntries } from "./containers/container";
 import { rdA, rdL, rdPos } from "./containers/kind";
+import { U64_MAX } from "./list";
 
 /** A cursor's state. */
 @unmanaged class Cursor {
@@ -90,34 +92,149 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
   let off = s.off;
   // k = 0: whole entries (a piece never exceeds the entry's rest)
   let kk = s.k ? s.k : 0xFFFF_FFFF_FFFF_FFFF;
-  let ks: u64 = (kk & (kk - 1)) == 0 ? ctz(kk) : 64;
+  let ks: u64 = popcnt(kk) == 1 ? ctz(kk) : 64;
   let o = out;
   let oEnd = out + (<usize>max << 4);
   let base = plainEntries(kind, obj);
-  if (base) {
-    let count = ctCount(kind, obj);
-    let p = base + (<usize>pos << 4);
-    while (o < oEnd && pos < count) {
-      let l = load<u64>(p, 8);
-      o = emitChunks(o, oEnd, load<u64>(p) + off, l - off, kk, ks);
-      if (leftover) { off = l - leftover; break; }
-      off = 0;
-      pos++;
-      p += 16;
-    }
-    if (pos >= count) s.done = 1;
-  } else {
-    while (o < oEnd) {
+  let count = base ? ctCount(kind, obj) : 0;
+  // one loop for both sources (emitChunks is inlined once): plain records are read
+  // straight from their array, other kinds through readFrom
+  while (o < oEnd) {
+    let a: u64, l: u64;
+    if (base) {
+      if (pos >= count) { s.done = 1; break; }
+      let p = base + (<usize>pos << 4);
+      a = load<u64>(p);
+      l = load<u64>(p, 8);
+    } else {
       if (!readFrom(kind, obj, pos)) { s.done = 1; break; }
       pos = rdPos;
-      o = emitChunks(o, oEnd, rdA + off, rdL - off, kk, ks);
-      if (leftover) { off = rdL - leftover; break; }
-      off = 0;
-      pos++;
-      if (pos == 0) { s.done = 1; break; }
+      a = rdA;
+      l = rdL;
     }
+    o = emitChunks(o, oEnd, a + off, l - off, kk, ks);
+    if (leftover) { off = l - leftover; break; }
+    off = 0;
+    pos++;
+    if (pos == 0) { s.done = 1; break; }
   }
   s.pos = pos;
   s.off = off;
   return <i32>((o - out) >> 4);
+}
+
+/** XOR of 0, 1, …, n (n = 2^64 - 1 gives 0, so n = q - 1 for q = 0 is the empty XOR):
+ *  n, 1, n + 1, 0 for n % 4 = 0, 1, 2, 3, without a branch. */
+// @ts-ignore: decorator
+@inline function xorUpTo(n: u64): u64 {
+  return (n & ~(<u64>1) & ((n & 1) - 1)) | ((n ^ (n >> 1)) & 1);
+}
+
+/** xorUpTo(n) << s in both lanes, for N = n << s (k = 2^s): the bits above s as N's when
+ *  bit s of N is 0, and bit s set when bits s and s + 1 differ. */
+// @ts-ignore: decorator
+@inline function xorUpToS(N: v128, k: v128, zero: v128): v128 {
+  return v128.or(v128.and(v128.andnot(N, k), i64x2.eq(v128.and(N, k), zero)), v128.and(v128.xor(N, i64x2.shr_u(N, 1)), k));
+}
+
+// The running sums of chunkSummary.
+let sCount: u64 = 0;
+let sBytes: u64 = 0;
+let sXor: u64 = 0;
+let sOvf: u64 = 0;
+
+/**
+ * Adds the chunks of one entry (a, l) to the sums (k = 2^64 - 1 for whole entries). k a
+ * power of two (s = log2 k): chunk i starts at ((q + i) << s) | c with q = a >> s, so the
+ * XOR is that of the run q .. q + m - 1, shifted, and c once if m is odd. Any other k:
+ * one step per chunk.
+ */
+function addEntry(a: u64, l: u64, k: u64): void {
+  let t = sBytes + l;
+  sOvf |= <u64>(t < sBytes);
+  sBytes = t;
+  if (popcnt(k) == 1) {
+    let s = ctz(k);
+    let mask = k - 1;
+    let m = (l >> s) + <u64>((l & mask) != 0);
+    let q = a >> s;
+    sCount += m;
+    sXor ^= ((xorUpTo(q + m - 1) ^ xorUpTo(q - 1)) << s) | (a & mask & (0 - (m & 1)));
+  } else if (l) {
+    let m = (l - 1) / k + 1;
+    sCount += m;
+    let x: u64 = 0;
+    for (let i: u64 = 0; i < m; i++) {
+      x ^= a;
+      a += k;
+    }
+    sXor ^= x;
+  }
+}
+
+/**
+ * The sums over `pairs` pairs of plain entries at p for k = 2^s, s < 63 (the hot path),
+ * two entries per step in v128 lanes. The bytes are summed as high and low 32-bit halves
+ * (no lane can wrap: at most LIST_MAX entries) and checked for overflow at the end. A
+ * shift by a variable count costs a move into a vector register each time, so the lanes
+ * keep values shifted left by s: a & ~mask = q << s, M = m << s (mod 2^64, which drops
+ * only bits the final shift drops; s = 63 would need bit 64, so that k is left out).
+ */
+function sumPairs(p: usize, pairs: usize, k: u64): void {
+  let vm = i64x2.splat(k - 1);
+  let vk = i64x2.splat(k);
+  let zero = i64x2.splat(0);
+  let s = <i32>ctz(k);
+  let vc = zero, vx = zero, vlo = zero, vhi = zero;
+  for (let stop = p + (pairs << 5); p < stop; p += 32) {
+    let e0 = v128.load(p), e1 = v128.load(p, 16);
+    let a = v128.shuffle<i64>(e0, e1, 0, 2);
+    let l = v128.shuffle<i64>(e0, e1, 1, 3);
+    vlo = i64x2.add(vlo, i64x2.shr_u(i64x2.shl(l, 32), 32));
+    vhi = i64x2.add(vhi, i64x2.shr_u(l, 32));
+    // m = ceil(l / k) = (l >> s) + 1 - (l % k == 0): the +1s are added at the end
+    vc = i64x2.add(i64x2.add(vc, i64x2.shr_u(l, s)), i64x2.eq(v128.and(l, vm), zero));
+    let aa = v128.andnot(a, vm);
+    let mm = v128.andnot(i64x2.add(l, vm), vm);
+    let f = v128.xor(xorUpToS(i64x2.sub(i64x2.add(aa, mm), vk), vk, zero), xorUpToS(i64x2.sub(aa, vk), vk, zero));
+    vx = v128.xor(vx, v128.or(f, v128.andnot(v128.and(a, vm), i64x2.eq(v128.and(mm, vk), zero))));
+  }
+  sCount = i64x2.extract_lane(vc, 0) + i64x2.extract_lane(vc, 1) + 2 * <u64>pairs;
+  sXor = i64x2.extract_lane(vx, 0) ^ i64x2.extract_lane(vx, 1);
+  let lo = i64x2.extract_lane(vlo, 0) + i64x2.extract_lane(vlo, 1);
+  let hi = i64x2.extract_lane(vhi, 0) + i64x2.extract_lane(vhi, 1) + (lo >> 32);
+  sOvf = <u64>(hi > 0xFFFF_FFFF);
+  sBytes = (hi << 32) + (lo & 0xFFFF_FFFF);
+}
+
+/**
+ * The chunks a cursor with chunk size k would hand out, reduced in one pass: OUT[0] =
+ * number of chunks, OUT[1] = their bytes, OUT[2] = XOR of their addresses (mod 2^64);
+ * EOVERFLOW when the bytes pass 2^64 - 1. An entry of len l gives ceil(l / k) chunks
+ * (1 for k = 0, none for l = 0) starting at a, a + k, a + 2k, …; for k = 0 or a power of
+ * two each entry takes O(1), for any other k one step per chunk.
+ */
+export function chunkSummary(kind: u32, obj: usize, k: u64): i32 {
+  sCount = 0;
+  sBytes = 0;
+  sXor = 0;
+  sOvf = 0;
+  let p = plainEntries(kind, obj);
+  let pos: u64 = 0;
+  // plain records (positions are ordinals) go two at a time; the rest one by one
+  if (p && popcnt(k) == 1 && k >> 63 == 0) {
+    pos = ctCount(kind, obj) >> 1;
+    sumPairs(p, <usize>pos, k);
+    pos <<= 1;
+  }
+  for (let kk = k ? k : U64_MAX; readFrom(kind, obj, pos); ) {
+    addEntry(rdA, rdL, kk);
+    pos = rdPos + 1;
+    if (pos == 0) break;
+  }
+  if (sOvf) return EOVERFLOW;
+  setOut(0, sCount);
+  setOut(1, sBytes);
+  setOut(2, sXor);
+  return OK;
 }

@@ -13,14 +13,14 @@ import { OUT, setOut, made } from "./out";
 import {
   Entry, ENTRY, listCreate, listDestroy, listTouch, entriesOf, countOf, listValidate, listTotal, listBounds,
   listCoalesce, listSplit, listSlice, listLookup, listLookupMany, listTranslate, listHash,
-  listCheckDisjoint, fnvBytes, LIST_MAX,
+  listCheckDisjoint, listFirstOutside, fnvBytes, LIST_MAX,
 } from "./list";
 import { xaCreate, xaStore, xaLoad, xaErase, xaNodes, xaHeight, xaCount, xarrayKind } from "./containers/xarray";
 import { isEntrySource, ctCount, ctDestroy, ctBytes, ctToList, ctHash, ctLookup, resetReader } from "./containers/container";
 import { isContainer, ctOp, containerKinds, kindOf } from "./containers/registry";
 import { BuildArgs, OP_BUILD, OP_DATA, OP_RECORD, OP_HEADER, OP_NAME } from "./containers/kind";
 import { Scatterlist, SG_STRIDE } from "./containers/sgt";
-import { cursorCreate, cursorDestroy, cursorNext, cursorReset } from "./cursor";
+import { cursorCreate, cursorDestroy, cursorNext, cursorReset, chunkSummary } from "./cursor";
 import { iovaCreate, iovaDestroy, iovaAlloc, iovaFree, iovaStats, iovaMapEach, iovaUnmapEach } from "./iova";
 
 /** Wraps a freshly made object in a handle, or destroys it and reports ENOMEM. */
@@ -112,6 +112,13 @@ export function list_validate(h: u32, align: u64): i32 { let l = hGet(h, K_LIST)
 export function list_total(h: u32): i32 { let l = hGet(h, K_LIST); return l ? listTotal(l) : EBADF; }
 export function list_bounds(h: u32): i32 { let l = hGet(h, K_LIST); return l ? listBounds(l) : EBADF; }
 export function list_check_disjoint(h: u32): i32 { let l = hGet(h, K_LIST); return l ? listCheckDisjoint(l) : EBADF; }
+/** OUT[0] = index of the first entry of list h not inside the union of list `within`
+ *  once shifted back by delta (addr - delta), or U64_MAX when all are (list.ts). */
+export function list_first_outside(h: u32, within: u32, delta: u64): i32 {
+  let l = hGet(h, K_LIST);
+  let w = hGet(within, K_LIST);
+  return l && w ? listFirstOutside(l, w, delta) : EBADF;
+}
 export function list_coalesce(h: u32): i32 { let l = hGet(h, K_LIST); return l ? issueMade(K_LIST, listCoalesce(l)) : EBADF; }
 export function list_split(h: u32, maxSeg: u64, mask: u64): i32 { let l = hGet(h, K_LIST); return l ? issueMade(K_LIST, listSplit(l, maxSeg, mask)) : EBADF; }
 export function list_slice(h: u32, off: u64, len: u64): i32 { let l = hGet(h, K_LIST); return l ? issueMade(K_LIST, listSlice(l, off, len)) : EBADF; }
@@ -233,6 +240,14 @@ export function cur_next(h: u32, outBuf: u32, max: u32): i32 {
   if (<u64>max * ENTRY > blockBytes(o) - BLOCK_HDR) return EINVAL;
   resetReader();
   return cursorNext(c, o, max);
+}
+/** The chunks of at most k bytes of any source, reduced: OUT[0] = count, OUT[1] = bytes,
+ *  OUT[2] = XOR of their addresses; EOVERFLOW when the bytes pass 2^64 - 1 (cursor.ts). */
+export function chunk_summary(src: u32, k: u64): i32 {
+  let c = source(src);
+  if (!c) return EBADF;
+  resetReader();
+  return chunkSummary(hKind(src), c, k);
 }
 export function cur_reset(h: u32): i32 { let c = hGet(h, K_CURSOR); if (!c) return EBADF; cursorReset(c); return OK; }
 export function cur_free(h: u32): i32 {

@@ -210,7 +210,8 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
       let a = load<u64>(p);
       let l = load<u64>(p, 8);
       bad |= (l - 1 > ~a) | (l == 0);
-      pieces += ((a + (l - 1)) >> sh) - (a >> sh) + 1;
+      // windows touched (garbage for a bad entry, which fails the call below)
+      pieces += (((a & mask) + (l - 1)) >> sh) + 1;
     }
   } else {
     for (let p = src; p < end; p += ENTRY) {
@@ -242,7 +243,34 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
     return OK;
   }
   // pass 2: emit
-  for (let p = src; p < end; p += ENTRY) {
+  let p = src;
+  if (!noMask && maxSeg > mask) {
+    // pieces end only at window (mask + 1) boundaries: an entry touching c <= 3 windows
+    // is written without a branch on c: its first piece at d, a middle window at d + 16
+    // (kept only when c = 3), its last piece at d + 16 (c - 1); a piece written past the
+    // entry's own is overwritten by the next entry's, which exists (the last entry takes
+    // the loop below)
+    let sh = ctz(mask + 1);
+    for (let stop = end - ENTRY; p < stop; p += ENTRY) {
+      let a = load<u64>(p);
+      let l = load<u64>(p, 8);
+      let e = a + (l - 1);
+      let c = (((a & mask) + (l - 1)) >> sh) + 1; // windows touched (no wrap: entries are valid)
+      if (c > 3) break;
+      let room = mask - (a & mask) + 1;
+      let single = c == 1;
+      let ls = select<u64>(a, e & ~mask, single);
+      store<u64>(d, a);
+      store<u64>(d, select<u64>(l, room, single), 8);
+      store<u64>(d, a + room, 16);
+      store<u64>(d, mask + 1, 24);
+      let q = d + (<usize>(c - 1) << 4);
+      store<u64>(q, ls);
+      store<u64>(q, e - ls + 1, 8);
+      d += <usize>c << 4;
+    }
+  }
+  for (; p < end; p += ENTRY) {
     let a = load<u64>(p);
     let l = load<u64>(p, 8);
     if (l <= maxSeg && (noMask || (a & mask) + (l - 1) <= mask)) {
@@ -461,6 +489,15 @@ function siftDown(base: usize, start: usize, n: usize): void {
   }
 }
 
+/** Sorts n records at base by (first u64, second u64). */
+function heapSort(base: usize, n: usize): void {
+  for (let s = n >> 1; s > 0; s--) siftDown(base, s - 1, n);
+  for (let end = n - 1; end > 0; end--) {
+    recSwap(base, 0, end);
+    siftDown(base, 0, end);
+  }
+}
+
 /** EINVAL (R_OVERLAP, OUT[0] = the later index, OUT[2] = the earlier one) if two entries
  *  share a byte. Entries must be valid. O(n log n), deterministic. */
 export function listCheckDisjoint(hdr: usize): i32 {
@@ -491,11 +528,7 @@ export function listCheckDisjoint(hdr: usize): i32 {
     store<u64>(recs + (i << 4), load<u64>(src + i * ENTRY));
     store<u64>(recs + (i << 4), <u64>i, 8);
   }
-  for (let s = n >> 1; s > 0; s--) siftDown(recs, s - 1, n);
-  for (let end = n - 1; end > 0; end--) {
-    recSwap(recs, 0, end);
-    siftDown(recs, 0, end);
-  }
+  heapSort(recs, n);
   let st = OK;
   for (let k: usize = 1; k < n; k++) {
     let pi = <usize>load<u64>(recs + ((k - 1) << 4), 8);
@@ -510,4 +543,81 @@ export function listCheckDisjoint(hdr: usize): i32 {
   }
   free(recs);
   return st;
+}
+
+/**
+ * OUT[0] = index of the first entry of list `hdr` (in list order) whose bytes
+ * [addr - delta, addr - delta + len - 1] (addr - delta mod 2^64; a last byte past 2^64 - 1
+ * lies outside everything) do not all lie inside the union of the entries of list
+ * `within`, or U64_MAX when every entry does. An entry of len 0 counts as inside when
+ * the byte before it (if any) or its first byte is covered, as an empty interval would
+ * be. Entries of `within` with len 0 cover nothing; one past 2^64 - 1 covers up to it.
+ * O(n + m) when both lists are in address order (the usual case), else the union is
+ * sorted (O(m log m)) and entries that go backwards take a binary search.
+ */
+export function listFirstOutside(hdr: usize, within: usize, delta: u64): i32 {
+  let n = <usize>countOf(hdr);
+  let m = <usize>countOf(within);
+  // the union as sorted, merged [first, last] records
+  let iv = alloc(max<usize>(m << 4, 16));
+  if (!iv) return ENOMEM;
+  let w = entriesOf(within);
+  let k: usize = 0;
+  let sorted = true;
+  for (let i: usize = 0; i < m; i++) {
+    let a = load<u64>(w + (i << 4));
+    let l = load<u64>(w + (i << 4), 8);
+    if (!l) continue;
+    let last = l - 1 > ~a ? U64_MAX : a + (l - 1);
+    if (k && load<u64>(iv + ((k - 1) << 4)) > a) sorted = false;
+    store<u64>(iv + (k << 4), a);
+    store<u64>(iv + (k << 4), last, 8);
+    k++;
+  }
+  if (!sorted) heapSort(iv, k);
+  // merge touching and overlapping records in place
+  let u: usize = 0;
+  for (let i: usize = 0; i < k; i++) {
+    let a = load<u64>(iv + (i << 4));
+    let last = load<u64>(iv + (i << 4), 8);
+    let pl = u ? load<u64>(iv + ((u - 1) << 4), 8) : 0;
+    if (u && (pl == U64_MAX || a <= pl + 1)) {
+      if (last > pl) store<u64>(iv + ((u - 1) << 4), last, 8);
+    } else {
+      store<u64>(iv + (u << 4), a);
+      store<u64>(iv + (u << 4), last, 8);
+      u++;
+    }
+  }
+  // walk the entries: j = the last record starting at or before s (u when none)
+  let p = entriesOf(hdr);
+  let bad = U64_MAX;
+  let j: usize = u;
+  let prev: u64 = 0;
+  for (let i: usize = 0; i < n; i++) {
+    let s = load<u64>(p + (i << 4)) - delta;
+    let l = load<u64>(p + (i << 4), 8);
+    if (j < u && s >= prev) {
+      while (j + 1 < u && load<u64>(iv + ((j + 1) << 4)) <= s) j++;
+    } else {
+      // binary search: the last record with first <= s
+      let lo: usize = 0, hi = u;
+      while (lo < hi) {
+        let mid = (lo + hi) >> 1;
+        if (load<u64>(iv + (mid << 4)) <= s) lo = mid + 1;
+        else hi = mid;
+      }
+      j = lo ? lo - 1 : u;
+    }
+    prev = s;
+    let inside = false;
+    if (j < u) {
+      let last = load<u64>(iv + (j << 4), 8);
+      inside = l ? s <= last && l - 1 <= last - s : s == 0 || s - 1 <= last;
+    }
+    if (!inside) { bad = <u64>i; break; }
+  }
+  free(iv);
+  setOut(0, bad);
+  return OK;
 }

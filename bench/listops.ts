@@ -20,6 +20,8 @@ export interface Config {
   maxN: number;
   /** Node only: the peak RSS of the process so far, in bytes. */
   peakRss?: () => number;
+  /** Node only: runs one size of the sweep in a fresh child process (bench/sweep-child.ts). */
+  isolate?: (n: number) => Result[];
 }
 
 /** What the timings count: "cpu" = CPU time of this process (Node: process.cpuUsage,
@@ -60,7 +62,13 @@ export async function timeTasks(
   return out;
 }
 
-/** (count << 32) | xor of the low addr words of 4 KiB chunks, read from wasm batches. */
+/** The iterate check: the hash of the list {count, bytes}, {xor, 0} of a chunk summary
+ *  (the C reference hashes the same two entries). */
+export function summaryCheck(s: { count: bigint; bytes: bigint; xor: bigint }, core: Core): bigint {
+  return listHash(BigUint64Array.of(s.count, s.bytes, s.xor, 0n), core);
+}
+
+/** iterate-js: (count << 32) | xor of the low addr words of 4 KiB chunks, read in JS from wasm batches. */
 export function wasmIterate(list: RangeList): bigint {
   let count = 0;
   let x = 0;
@@ -85,7 +93,7 @@ export function listHash(words: BigUint64Array, core: Core): bigint {
 }
 
 /** The list operations, in the order they run. */
-export const LIST_OPS = ["coalesce", "split", "split-mask", "slice", "lookup", "iterate", "hash"] as const;
+export const LIST_OPS = ["coalesce", "split", "split-mask", "slice", "lookup", "iterate", "iterate-js", "hash"] as const;
 export type ListOp = (typeof LIST_OPS)[number];
 /** The operations the sweep runs past 10^7 entries: those with a per-entry cost target.
  *  (At 10^8 the others would not fit in 4 GiB next to the 1.6 GB list: lookup's offsets,
@@ -120,7 +128,8 @@ export function wasmOps(list: RangeList, ops: readonly ListOp[]): { checks: Reco
     "split-mask": [() => hashOf(() => list.split(0xffff_ffffn, 0x7fffn)), () => list.split(0xffff_ffffn, 0x7fffn).dispose()],
     slice: [() => hashOf(() => list.slice(total / 4n, total / 2n)), () => list.slice(total / 4n, total / 2n).dispose()],
     lookup: [() => hex16(listHash(list.lookupMany(offsets), core)), () => void list.lookupMany(offsets)],
-    iterate: [() => hex16(wasmIterate(list)), () => void wasmIterate(list)],
+    iterate: [() => hex16(summaryCheck(list.chunkSummary(4096n), core)), () => void list.chunkSummary(4096n)],
+    "iterate-js": [() => hex16(wasmIterate(list)), () => void wasmIterate(list)],
     hash: [() => hex16(list.hash()), () => void list.hash()],
   };
   const checks: Record<string, string> = {};

@@ -10,19 +10,11 @@ import { init } from "../ts/core/loader.js";
 import { UsageError } from "../ts/util/args.js";
 import { helpText, parseSubcommand, type CommandOf } from "../ts/util/commands.js";
 import { Native } from "./native.js";
-import { SUITES, WALL, inputSuite, opsWasmSuite, type Clock, type Config } from "./suites.js";
+import { SUITES, WALL, inputSuite, opsWasmSuite, type Config } from "./suites.js";
 import { browserOps } from "./browser.js";
+import { CPU, peakRss, isolated } from "./sweep-child.js";
 import { table, ratios, ratioTable, sweepSvg } from "./report.js";
 import type { Result } from "./stats.js";
-
-/** CPU time of this process in ms (user + system, all threads). */
-const CPU: Clock = {
-  name: "cpu",
-  now: () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  },
-};
 
 export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
   const log = (s: string) => process.stderr.write(s + "\n");
@@ -30,7 +22,7 @@ export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
   // Chromium has no CPU clock: a run with --browser times everything in wall time
   const clock = cmd.clock === "cpu" && !cmd.browser ? CPU : WALL;
   const native = Native.build(log);
-  const cfg: Config = { quick: cmd.quick, native, log, clock, maxN: cmd["max-n"], peakRss: () => process.resourceUsage().maxRSS * 1024 };
+  const cfg: Config = { quick: cmd.quick, native, log, clock, maxN: cmd["max-n"], peakRss, isolate: (n) => isolated(n, cfg) };
   const results: Result[] = [];
   const t0 = performance.now();
   // --input replaces the suites; --browser runs the ops suite's wasm in Node, then the

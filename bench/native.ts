@@ -17,7 +17,12 @@ export interface NativeRun {
 export class Native {
   private constructor(readonly bin: string, readonly cc: string) {}
 
-  /** Compiles with `cc -O2`; undefined (and a notice) when no C compiler exists. */
+  /** The reference already built at `bin` (by build() in a parent process). */
+  static at(bin: string, cc: string): Native {
+    return new Native(bin, cc);
+  }
+
+  /** Compiles with `cc -O3`; undefined (and a notice) when no C compiler exists. */
   static build(log: (s: string) => void): Native | undefined {
     const cc = process.env.CC ?? "cc";
     if (!existsSync(SOURCE)) {

@@ -64,7 +64,7 @@ export function ratioTable(rs: Ratio[]): string {
   return rows.map((r) => r.map((x, c) => (c >= 2 ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ")).join("\n") + "\n";
 }
 
-const COLORS: Record<string, string> = { coalesce: "#1f77b4", split: "#ff7f0e", "split-mask": "#8c564b", slice: "#9467bd", lookup: "#2ca02c", iterate: "#17becf", hash: "#d62728" };
+const COLORS: Record<string, string> = { coalesce: "#1f77b4", split: "#ff7f0e", "split-mask": "#8c564b", slice: "#9467bd", lookup: "#2ca02c", iterate: "#17becf", "iterate-js": "#7f7f7f", hash: "#d62728" };
 
 /** Cost per entry against n (log scale), wasm solid, native C dashed. */
 export function sweepSvg(results: Result[]): string {

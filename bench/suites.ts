@@ -11,7 +11,7 @@ import * as ref from "../ts/reference/ops.js";
 import { RefIova } from "../ts/reference/iova.js";
 import * as typed from "./ts-typed.js";
 import { makeList, makeOffsets, makePages } from "./inputs.js";
-import { SEED, hex16, fmtN, timeTasks, listHash, seededList, wasmOps, LIST_OPS, LARGE_OPS, type Config, type ListOp } from "./listops.js";
+import { SEED, hex16, fmtN, timeTasks, listHash, summaryCheck, seededList, wasmOps, LIST_OPS, LARGE_OPS, type Config, type ListOp } from "./listops.js";
 import { summarize, type Impl, type Result } from "./stats.js";
 export { WALL, type Clock, type Config } from "./listops.js";
 import type { Native } from "./native.js";
@@ -26,16 +26,33 @@ function nativeResult(cfg: Config, suite: string, op: string, n: number, reps: n
   return { suite, impl: "native-c", op, n, nsPerEntry: s.p50Ns / n, ...s };
 }
 
+/** iterate in bigint TS: chunkSummary(4096) over the entries, the same closed form as the core. */
+export function bigintSummary(es: readonly Entry[], k: bigint): { count: bigint; bytes: bigint; xor: bigint } {
+  const s = BigInt(k.toString(2).length - 1);
+  const upTo = (n: bigint) => [n, 1n, n + 1n, 0n][Number(n & 3n)]!;
+  let count = 0n, bytes = 0n, xor = 0n;
+  for (const { addr, len } of es) {
+    bytes += len;
+    const m = len ? ((len - 1n) >> s) + 1n : 0n;
+    const q = addr >> s;
+    count += m;
+    xor ^= (((upTo(q + m - 1n) ^ upTo(BigInt.asUintN(64, q - 1n))) << s) & 0xffff_ffff_ffff_ffffn) | (m & 1n ? addr & (k - 1n) : 0n);
+  }
+  return { count, bytes, xor };
+}
+
 /** The reference (ts-bigint) results of the list operations, as wasmOps' checks. */
 export function referenceChecks(es: Entry[], core: Core): Record<ListOp, string> {
   const total = ref.total(es);
   const offsets = makeOffsets(es.length, SEED, total);
   let count = 0n;
   let x = 0n;
+  let x64 = 0n;
   for (const e of es) {
-    for (let off = 0n; off < e.len; off += 4096n) x ^= (e.addr + off) & 0xffff_ffffn;
+    for (let off = 0n; off < e.len; off += 4096n) x64 ^= (e.addr + off) & 0xffff_ffff_ffff_ffffn;
     count += (e.len + 4095n) / 4096n;
   }
+  x = x64 & 0xffff_ffffn;
   const pairs = ref.lookupMany(es, [...offsets]);
   return {
     coalesce: hex16(ref.hash(ref.coalesce(es))),
@@ -43,7 +60,8 @@ export function referenceChecks(es: Entry[], core: Core): Record<ListOp, string>
     "split-mask": hex16(ref.hash(ref.split(es, 0xffff_ffffn, 0x7fffn))),
     slice: hex16(ref.hash(ref.slice(es, total / 4n, total / 2n))),
     lookup: hex16(listHash(BigUint64Array.from(pairs.flatMap(([i, o]) => [BigInt(i), o])), core)),
-    iterate: hex16((count << 32n) | x),
+    iterate: hex16(summaryCheck({ count, bytes: total, xor: x64 }, core)),
+    "iterate-js": hex16((count << 32n) | x),
     hash: hex16(ref.hash(es)),
   };
 }
@@ -75,10 +93,10 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
         "split-mask": hex16(typed.hash(typed.split(s, 0xffff_ffff, 0x7fff))),
         slice: hex16(typed.hash(typed.slice(s, Number(total / 4n), Number(total / 2n)))),
         lookup: hex16(listHash(BigUint64Array.from(typed.lookupMany(s, offs), (x) => BigInt(x)), core)),
-        iterate: hex16(typed.iterate(s, 4096)),
+        "iterate-js": hex16(typed.iterate(s, 4096)),
         hash: hex16(typed.hash(s)),
       };
-      for (const op of ops) if (got[op] !== checks[op]) throw new Error(`ts-typed ${op} disagrees with wasm (${got[op]} vs ${checks[op]})`);
+      for (const op of ops) if (op in got && got[op] !== checks[op]) throw new Error(`ts-typed ${op} disagrees with wasm (${got[op]} vs ${checks[op]})`);
       out.push(
         ...(await timeTasks(suite, "ts-typed", n, {
           coalesce: () => void typed.coalesce(s),
@@ -86,7 +104,7 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
           "split-mask": () => void typed.split(s, 0xffff_ffff, 0x7fff),
           slice: () => void typed.slice(s, Number(total / 4n), Number(total / 2n)),
           lookup: () => void typed.lookupMany(s, offs),
-          iterate: () => void typed.iterate(s, 4096),
+          "iterate-js": () => void typed.iterate(s, 4096),
           hash: () => void typed.hash(s),
         }, cfg)),
       );
@@ -95,6 +113,7 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
       const es: Entry[] = list.entries();
       const offs = [...makeOffsets(n, SEED, total)];
       if (hex16(ref.hash(ref.coalesce(es))) !== checks.coalesce) throw new Error("ts-bigint coalesce disagrees with wasm");
+      if (hex16(summaryCheck(bigintSummary(es, 4096n), core)) !== checks.iterate) throw new Error("ts-bigint iterate disagrees with wasm");
       out.push(
         ...(await timeTasks(suite, "ts-bigint", n, {
           coalesce: () => void ref.coalesce(es),
@@ -102,7 +121,8 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
           "split-mask": () => void ref.split(es, 0xffff_ffffn, 0x7fffn),
           slice: () => void ref.slice(es, total / 4n, total / 2n),
           lookup: () => void ref.lookupMany(es, offs),
-          iterate: () => void ref.chunks(es, 4096n),
+          iterate: () => void bigintSummary(es, 4096n),
+          "iterate-js": () => void ref.chunks(es, 4096n),
           hash: () => void ref.hash(es),
         }, cfg, true)),
       );
@@ -152,15 +172,23 @@ export async function opsSuite(cfg: Config): Promise<Result[]> {
   return listOps("ops", 1_000_000, ["wasm", "ts-typed", "ts-bigint", "native-c"], cfg);
 }
 
+/** One size of the sweep, wasm and C. Past 10^7 only the operations with a per-entry
+ *  target run (LARGE_OPS), and each size reports the list's bytes per entry and the
+ *  process's peak RSS. */
+export async function sweepAt(n: number, cfg: Config): Promise<Result[]> {
+  return listOps("sweep", n, ["wasm", "native-c"], cfg, n > 1e7 ? LARGE_OPS : LIST_OPS);
+}
+
 /** Cost per entry from 10^3 to 10^7 entries (10^6 with --quick; up to --max-n), wasm
- *  and C. Past 10^7 only the operations with a per-entry target run (LARGE_OPS), and
- *  each size reports the list's bytes per entry and the process's peak RSS. */
+ *  and C, each size in a fresh process where one can be started (cfg.isolate): the peak
+ *  RSS it reports is then that size's own, not what a wasm heap that never shrinks kept
+ *  from the sizes before. */
 export async function sweepSuite(cfg: Config): Promise<Result[]> {
   const sizes = [1e3, 1e4, 1e5, 1e6, 1e7, 1e8].filter((n) => n <= (cfg.quick ? Math.min(cfg.maxN, 1e6) : cfg.maxN));
   const out: Result[] = [];
   for (const n of sizes) {
-    cfg.log(`  sweep n = ${fmtN(n)}`);
-    out.push(...(await listOps("sweep", n, ["wasm", "native-c"], cfg, n > 1e7 ? LARGE_OPS : LIST_OPS)));
+    cfg.log(`  sweep n = ${fmtN(n)}${cfg.isolate ? " (own process)" : ""}`);
+    out.push(...(cfg.isolate ? cfg.isolate(n) : await sweepAt(n, cfg)));
   }
   return out;
 }

@@ -5,6 +5,8 @@ import type { Entry } from "../ts/core/range-list.js";
 /** Seed for every property test; FC_SEED overrides it to reproduce a report. */
 export const SEED = Number(process.env.FC_SEED ?? 20261125);
 export const RUNS = Number(process.env.FC_RUNS ?? 200);
+/** Entries of the end-to-end big-list test; the mutation runs (vitest.mutate.config.ts) use fewer. */
+export const BIG_N = Number(process.env.BIG_N ?? 1_000_000);
 
 export function core(): Core {
   return initSync();

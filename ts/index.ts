@@ -12,6 +12,7 @@ export { DmaBufError, ERRNO, MODEL_CODES } from "./core/errors.js";
 export type { ErrorCode } from "./core/errors.js";
 export { RangeList } from "./core/range-list.js";
 export type { Entry, EntryLike } from "./core/range-list.js";
+export type { ChunkSummary } from "./core/chunks.js";
 export { Container, CONTAINER_KINDS } from "./core/container.js";
 export type { ContainerKind, ContainerOptions } from "./core/container.js";
 export type { PageOptions, AppendOptions } from "./core/pages.js";

@@ -4,7 +4,7 @@
  *
  *   bench-native OP N REPS SEED|@FILE [wall|cpu]  ->  one JSON line {"op","n","samples":[ns...],"check":"0x…"}
  *
- * OP: coalesce split split-mask slice lookup iterate hash map-pipeline map-pipeline-direct
+ * OP: coalesce split split-mask slice lookup iterate iterate-js hash map-pipeline map-pipeline-direct
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdint.h>
@@ -92,7 +92,7 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
     for (size_t i = 0; i < n; i++) {
       uint64_t a = s[i].addr, l = s[i].len;
       bad |= (l - 1 > ~a) | (l == 0);
-      pieces += ((a + (l - 1)) >> sh) - (a >> sh) + 1;
+      pieces += (((a & mask) + (l - 1)) >> sh) + 1;
     }
   } else {
     for (size_t i = 0; i < n; i++) {
@@ -109,7 +109,26 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
   if (bad) return NULL;
   entry *d = malloc((pieces ? pieces : 1) * sizeof *d), *p = d;
   if (pieces == n) { memcpy(d, s, n * sizeof *d); *out_n = n; return d; } /* nothing to cut */
-  for (size_t i = 0; i < n; i++) {
+  size_t i = 0;
+  if (!no_mask && max_seg > mask && n > 1) {
+    /* as in assembly/list.ts: an entry touching c <= 3 windows is written without a
+       branch on c (first piece, a middle window, the last piece at p + c - 1; a piece
+       past the entry's own is overwritten by the next entry's) */
+    int sh = __builtin_ctzll(mask + 1);
+    for (; i + 1 < n; i++) {
+      uint64_t a = s[i].addr, l = s[i].len, e = a + (l - 1);
+      uint64_t c = (((a & mask) + (l - 1)) >> sh) + 1;
+      if (c > 3) break;
+      uint64_t room = mask - (a & mask) + 1;
+      uint64_t multi = -(uint64_t)(c != 1); /* all ones when the entry is cut */
+      uint64_t ls = a ^ ((a ^ (e & ~mask)) & multi);
+      p[0].addr = a; p[0].len = l ^ ((l ^ room) & multi);
+      p[1].addr = a + room; p[1].len = mask + 1;
+      p[c - 1].addr = ls; p[c - 1].len = e - ls + 1;
+      p += c;
+    }
+  }
+  for (; i < n; i++) {
     uint64_t a = s[i].addr, l = s[i].len;
     if (l <= max_seg && (no_mask || (a & mask) + (l - 1) <= mask)) { p->addr = a; p->len = l; p++; continue; }
     while (l) {
@@ -148,6 +167,82 @@ static size_t cursor_next(cursor *c, entry *out, size_t max) {
   c->pos = pos;
   c->off = off;
   return (size_t)(o - out);
+}
+
+/* The fused chunk reduction of assembly/cursor.ts chunkSummary: the count, bytes and
+   address XOR of the chunks of at most k bytes (k = 0: whole entries), in one pass; for
+   a power-of-two k each entry takes O(1): the XOR of a run of consecutive integers has a
+   closed form. Returns 0 when the bytes pass 2^64 - 1. */
+static inline uint64_t xor_up_to(uint64_t n) {
+  /* n, 1, n + 1, 0 for n % 4 = 0, 1, 2, 3, without a branch */
+  return (n & ~1ull & ((n & 1) - 1)) | ((n ^ (n >> 1)) & 1);
+}
+typedef uint64_t v2 __attribute__((vector_size(16)));
+static inline v2 xor_up_to_v(v2 n, v2 one) { return (n & ~one & ((n & one) - one)) | ((n ^ (n >> 1)) & one); }
+static int chunk_summary(const entry *e, size_t n, uint64_t k, uint64_t *count_out, uint64_t *bytes_out, uint64_t *xor_out) {
+  uint64_t count = 0, bytes = 0, x = 0;
+  int ovf = 0;
+  if (!k) {
+    for (size_t i = 0; i < n; i++) {
+      uint64_t a = e[i].addr, l = e[i].len, t = bytes + l;
+      ovf |= t < bytes;
+      bytes = t;
+      uint64_t one = l != 0;
+      count += one;
+      x ^= a & (0 - one);
+    }
+  } else if ((k & (k - 1)) == 0) {
+    /* two entries per step in 128-bit lanes (SSE2 through gcc vector extensions), as in
+       wasm; bytes summed as high and low 32-bit halves, checked for overflow at the end */
+    int s = __builtin_ctzll(k);
+    uint64_t mask = k - 1;
+    v2 vm = { mask, mask }, one = { 1, 1 }, lo32 = { 0xffffffffull, 0xffffffffull };
+    v2 vc = { 0, 0 }, vx = vc, vlo = vc, vhi = vc;
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+      v2 e0, e1;
+      memcpy(&e0, &e[i], 16);
+      memcpy(&e1, &e[i + 1], 16);
+      v2 a = __builtin_shuffle(e0, e1, (v2){ 0, 2 }), l = __builtin_shuffle(e0, e1, (v2){ 1, 3 });
+      vlo += l & lo32;
+      vhi += l >> 32;
+      /* m = ceil(l / k); the chunk starts XOR to (f(q + m - 1) ^ f(q - 1)) << s, and c if m is odd.
+         (wasm keeps the values shifted left by s instead, which needs 64-bit lane compares:
+         slower here, where SSE2 has none) */
+      v2 m = (l >> s) + (((l & vm) + vm) >> s), q = a >> s;
+      vc += m;
+      v2 f = xor_up_to_v(q + m - one, one) ^ xor_up_to_v(q - one, one);
+      vx ^= (f << s) | (a & vm & -(m & one));
+    }
+    count = vc[0] + vc[1];
+    x = vx[0] ^ vx[1];
+    uint64_t sum_lo = vlo[0] + vlo[1], sum_hi = vhi[0] + vhi[1] + (sum_lo >> 32);
+    ovf = sum_hi > 0xffffffffull;
+    bytes = (sum_hi << 32) + (sum_lo & 0xffffffffull);
+    for (; i < n; i++) {
+      uint64_t a = e[i].addr, l = e[i].len, t = bytes + l;
+      ovf |= t < bytes;
+      bytes = t;
+      uint64_t m = (l >> s) + (((l & mask) + mask) >> s), q = a >> s;
+      count += m;
+      x ^= ((xor_up_to(q + m - 1) ^ xor_up_to(q - 1)) << s) | (a & mask & (0 - (m & 1)));
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      uint64_t a = e[i].addr, l = e[i].len, t = bytes + l;
+      ovf |= t < bytes;
+      bytes = t;
+      if (!l) continue;
+      uint64_t m = (l - 1) / k + 1;
+      count += m;
+      for (uint64_t j = 0; j < m; j++, a += k) x ^= a;
+    }
+  }
+  if (ovf) return 0;
+  *count_out = count;
+  *bytes_out = bytes;
+  *xor_out = x;
+  return 1;
 }
 
 static uint64_t *prefix(const entry *e, size_t n) {
@@ -275,6 +370,13 @@ int main(int argc, char **argv) {
         res[2 * k + 1] = offs[k] - (pre[i] - e[i].len);
       }
     } else if (!strcmp(op, "iterate")) {
+      /* the fused reduction of the 4 KiB chunks: count, bytes, XOR of their addresses */
+      uint64_t sum[3] = {0, 0, 0};
+      if (!chunk_summary(e, n, 4096, &sum[0], &sum[1], &sum[2])) { fprintf(stderr, "iterate: bytes overflow\n"); return 2; }
+      /* checked as the hash of the list {count, bytes}, {xor, 0} */
+      entry two[2] = { { sum[0], sum[1] }, { sum[2], 0 } };
+      value = hash(two, 2);
+    } else if (!strcmp(op, "iterate-js")) {
       /* the chunk cursor: batches of 4096 chunks of at most 4 KiB, each handed to a
          consumer folding (count << 32) | xor of the low addr words */
       static entry batch[4096];

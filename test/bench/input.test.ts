@@ -30,7 +30,7 @@ function binaryList(): Uint8Array {
   return new Uint8Array(w.buffer);
 }
 
-const OPS = ["coalesce", "split", "split-mask", "slice", "lookup", "iterate", "hash"];
+const OPS = ["coalesce", "split", "split-mask", "slice", "lookup", "iterate", "iterate-js", "hash"];
 
 describe("bench --input", () => {
   it("times every list operation on the user's binary list, after checking it against the reference", () => {

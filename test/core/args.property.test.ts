@@ -60,6 +60,9 @@ const ROWS: Row[] = [
   { fn: "chunks", arg: "k", bad: defined(badU64), call: (v) => list.chunks(any(v)) },
   { fn: "chunkBatches", arg: "k", bad: badU64, call: (v) => list.chunkBatches(any(v), () => {}) },
   { fn: "chunkBatches", arg: "fn", bad: badObject, call: (v) => list.chunkBatches(0n, any(v)) },
+  { fn: "chunkSummary", arg: "k", bad: badU64, call: (v) => list.chunkSummary(any(v)) },
+  { fn: "firstOutside", arg: "within", bad: badObject, call: (v) => list.firstOutside(any(v)) },
+  { fn: "firstOutside", arg: "delta", bad: defined(badU64).filter((b) => typeof b.v !== "bigint" || b.v >= TWO64 || b.v <= -TWO64), call: (v) => list.firstOutside(list, any(v)) },
   // Container
   { fn: "Container.fromList", arg: "kind", bad: fc.constantFrom<unknown>("vram", "", "SGT", 2, null).map((v) => ({ v, code: "EINVAL" })), call: (v) => Container.fromList(any(v), list) },
   { fn: "Container.fromList", arg: "list", bad: badObject, call: (v) => Container.fromList("sgt", any(v)) },
@@ -74,6 +77,7 @@ const ROWS: Row[] = [
   { fn: "convert", arg: "kind", bad: fc.constantFrom<unknown>("vram", 3, null).map((v) => ({ v, code: "EINVAL" })), call: (v) => ct.convert(any(v)) },
   { fn: "lookup", arg: "offset", bad: badU64, call: (v) => ct.lookup(any(v)) },
   { fn: "chunks", arg: "k", bad: defined(badU64), call: (v) => ct.chunks(any(v)) },
+  { fn: "chunkSummary", arg: "k", bad: badU64, call: (v) => ct.chunkSummary(any(v)) },
   { fn: "xaStore", arg: "index", bad: badU64, call: (v) => xa.xaStore(any(v), 0n, 1n) },
   { fn: "xaStore", arg: "addr", bad: badU64, call: (v) => xa.xaStore(0n, any(v), 1n) },
   { fn: "xaStore", arg: "len", bad: badU64, call: (v) => xa.xaStore(0n, 0n, any(v)) },

@@ -180,6 +180,25 @@ describe("the backing's ranges are checked as a set: gaps, many ranges, 4-GiB ra
     expectMap(many, { entries: rotated }, "entry 2 (0x300000001 +0x1000) lies outside the backing");
   });
 
+  // ranges whose first bytes differ in every 16-bit digit, given scrambled; 0x3000 and 0x4000 touch
+  const spread: E[] = [
+    [0x0001_0000_0000_0000n, 0x1000n], [0x0000_0000_0002_1000n, 0x1000n], [0x8000_0000_0000_0000n, 0x1000n], [0x4000n, 0x1000n],
+    [0x0000_0001_0001_0000n, 0x1000n], [0x0000_0000_0001_2000n, 0x1000n], [0x0001_0000_0000_5000n, 0x1000n], [0x0000_0001_0000_0000n, 0x1000n], [0x3000n, 0x1000n],
+  ];
+  it("ranges spread over the whole 64-bit space, scrambled, accept their entries in any order", () => {
+    const backing = sys(...spread);
+    const entries: E[] = [[0x3000n, 0x2000n], ...spread.filter(([a]) => a > 0x4000n)];
+    for (const order of [[0, 1, 2, 3, 4, 5, 6, 7], [7, 6, 5, 4, 3, 2, 1, 0], [3, 6, 0, 5, 2, 7, 4, 1], [5, 0, 7, 2, 4, 1, 6, 3]]) {
+      const list = order.map((k) => entries[k]!);
+      expectMap(backing, { entries: list }, undefined);
+      // one entry moved one page up (into nothing) is named wherever it is in the list
+      for (const at of [0, 3, 7]) {
+        const bad = list.map((e, i): E => (i === at ? [e[0] + 0x1000n, e[1]] : e));
+        expectMap(backing, { entries: bad }, `entry ${at} (${hexs(bad[at]![0])} +${hexs(bad[at]![1])}) lies outside the backing`);
+      }
+    }
+  });
+
   it("4-GiB backing ranges: whole, halves out of order, and one page shifted", () => {
     const big = sys([G, G]);
     expectMap(big, { entries: [[G, G]] }, undefined);

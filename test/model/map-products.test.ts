@@ -30,6 +30,17 @@ describe("map refusals name the buffer, the devices and the reason", () => {
     m.dispose();
   });
 
+  it("system memory through a full IOMMU: ENOMEM naming the map, the importer and the hole it needed", () => {
+    const m = world();
+    m.export({ buffer: "s", exporter: "exp", size: 0x20_0000n, backing: SYSTEM() });
+    m.attach({ buffer: "s", importer: "sys", as: "d" });
+    m.map({ attachment: "d", as: "d1" });
+    m.map({ attachment: "d", as: "d2" }); // the 4 MiB IOMMU is full
+    fails(m, "ENOMEM", () => m.map({ attachment: "d", as: "d3" }));
+    expect(message(() => m.map({ attachment: "d", as: "d3" }))).toBe("map s for sys: IOVA space exhausted (no hole of 0x200000 bytes)");
+    m.dispose();
+  });
+
   it("iov once the buffer was moved to system memory", () => {
     const m = world();
     m.export({ buffer: "v", exporter: "vf", size: 0x1000n, dynamic: true, interconnects: ["iov"], backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] } });

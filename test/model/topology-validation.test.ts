@@ -103,7 +103,7 @@ describe("new Topology accepts the edges of each rule", () => {
 });
 
 describe("what a spec declares", () => {
-  const t = new Topology(c, {
+  const declared = () => new Topology(c, {
     hostBridges: { rc: {}, rcp: { p2p: true } },
     switches: { sw: {}, acs: { acsRedirect: true } },
     devices: {
@@ -122,11 +122,14 @@ describe("what a spec declares", () => {
   });
 
   it("host bridges and switches default to no p2p and no ACS redirect", () => {
+    const t = declared();
     expect([...t.hostBridges.values()]).toStrictEqual([{ name: "rc", p2p: false }, { name: "rcp", p2p: true }]);
     expect([...t.switches.values()]).toStrictEqual([{ name: "sw", acsRedirect: false }, { name: "acs", acsRedirect: true }]);
+    t.dispose();
   });
 
   it("a device gets ids in declaration order, no BARs, UINT_MAX segments, no boundary, and only the fields it declares", () => {
+    const t = declared();
     expect(t.device("plain")).toStrictEqual({ name: "plain", id: 0, bars: [], maxSegmentSize: UINT_MAX, segBoundaryMask: U64_MAX });
     expect(t.device("full")).toStrictEqual({
       name: "full", id: 1, root: "rcp", switch: "acs", pf: "plain", bars: [BAR],
@@ -134,32 +137,37 @@ describe("what a spec declares", () => {
     });
     expect(t.device("third").id).toBe(2);
     expect([...t.iova.keys()]).toEqual(["full"]);
+    t.dispose();
   });
 
   it("device() of an unknown name is ENOENT naming it", () => {
+    const t = declared();
     expect(() => t.device("nope")).toThrow(new DmaBufError("ENOENT", 'no device named "nope"'));
     try {
       t.device("nope");
     } catch (e) {
       expect((e as DmaBufError).code).toBe("ENOENT");
     }
+    t.dispose();
   });
 });
 
 describe("P2P path edges", () => {
-  const t = new Topology(c, {
+  const fabric = () => new Topology(c, {
     hostBridges: { rc: { p2p: false } },
     switches: {},
     devices: { alone: { root: "rc" }, other: { root: "rc" } },
   });
-  const d = (n: string) => t.device(n);
-
   it("a device reaches itself by bus address even behind a root without p2p and no switch", () => {
+    const t = fabric();
+    const d = (n: string) => t.device(n);
     expect(t.p2pPath(d("alone"), d("alone"))).toBe("BUS_ADDR");
     expect(t.p2pPath(d("alone"), d("other"))).toBe("NOT_SUPPORTED");
+    t.dispose();
   });
 
   it("devices of another topology: a switch or root not declared here has no ACS redirect and no p2p", () => {
+    const t = fabric();
     const foreign = new Topology(c, {
       hostBridges: { rx: { p2p: true } },
       switches: { sx: { acsRedirect: true } },
@@ -170,5 +178,6 @@ describe("P2P path edges", () => {
     expect(t.p2pPath(f("a"), f("b"))).toBe("BUS_ADDR");
     expect(t.p2pPath(f("c"), f("e"))).toBe("NOT_SUPPORTED");
     foreign.dispose();
+    t.dispose();
   });
 });

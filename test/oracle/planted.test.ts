@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { DmaBufModel, type MapArgs, type ModelOptions } from "../../ts/model/model.js";
-import { vfioExporter } from "../../ts/exporters/vfio.js";
 import type { TopologySpec } from "../../ts/model/topology.js";
 import type { NotifyResult } from "../../ts/model/trace.js";
 import type { BackingSpec } from "../../ts/model/buffer.js";
@@ -13,7 +12,7 @@ import { Container } from "../../ts/core/container.js";
 import { DmaBufError } from "../../ts/core/errors.js";
 import { U64_MAX, UINT_MAX, u64 } from "../../ts/core/u64.js";
 import type { Core } from "../../ts/core/loader.js";
-import { checkSteps, fuzz } from "../../ts/fuzz/fuzz.js";
+import { checkSteps, fuzz, type ModelMaker } from "../../ts/fuzz/fuzz.js";
 import { parseScenario } from "../../ts/scenario/validate.js";
 import { core } from "../helpers.js";
 
@@ -45,8 +44,8 @@ class RevokeKeepsAccess extends DmaBufModel {
 }
 
 class AcsIgnored extends DmaBufModel {
-  constructor(core: Core, topo: TopologySpec) {
-    super(core, topo, { exporter: vfioExporter });
+  constructor(core: Core, topo: TopologySpec, opts: ModelOptions) {
+    super(core, topo, opts);
     for (const s of this.topology.switches.values()) s.acsRedirect = false;
   }
 }
@@ -67,8 +66,8 @@ class PinOnMapUncounted extends DmaBufModel {
 }
 
 class SegmentLimitsIgnored extends DmaBufModel {
-  constructor(core: Core, topo: TopologySpec) {
-    super(core, topo, { exporter: vfioExporter });
+  constructor(core: Core, topo: TopologySpec, opts: ModelOptions) {
+    super(core, topo, opts);
     for (const d of this.topology.devices.values()) {
       d.maxSegmentSize = UINT_MAX;
       d.segBoundaryMask = U64_MAX;
@@ -141,14 +140,14 @@ const BUGS: [string, new (core: Core, topo: TopologySpec, opts: ModelOptions) =>
 
 describe("the differential fuzzer catches planted rule bugs", () => {
   it.each(BUGS)("%s: a difference from the reference within 20,000 ops, shrunk to a small scenario", (_bug, Model) => {
-    const r = fuzz(core(), { seed: 1, ops: 20_000, model: (c, t) => new Model(c, t, { exporter: vfioExporter }) });
+    const r = fuzz(core(), { seed: 1, ops: 20_000, model: (c, t, exporter) => new Model(c, t, { exporter }) });
     expect(r.differences).toBe(1);
     expect(r.violations[0]!.invariant).toBe("reference");
     const repro = parseScenario(r.repro);
     expect(repro.steps.length).toBeLessThanOrEqual(12);
     // the shrunk scenario still shows the bug, and only with it
-    expect(fuzzSteps(repro, (c, t) => new Model(c, t, { exporter: vfioExporter }))).toBe(1);
-    expect(fuzzSteps(repro, (c, t) => new DmaBufModel(c, t, { exporter: vfioExporter }))).toBe(0);
+    expect(fuzzSteps(repro, (c, t, exporter) => new Model(c, t, { exporter }))).toBe(1);
+    expect(fuzzSteps(repro, (c, t, exporter) => new DmaBufModel(c, t, { exporter }))).toBe(0);
   });
 
   it("the unplanted model agrees with the reference on the same 20,000 ops", () => {
@@ -159,6 +158,6 @@ describe("the differential fuzzer catches planted rule bugs", () => {
 });
 
 /** Differences from the reference when the repro's steps run on `model`. */
-function fuzzSteps(s: ReturnType<typeof parseScenario>, model: (c: Core, t: TopologySpec) => DmaBufModel): number {
+function fuzzSteps(s: ReturnType<typeof parseScenario>, model: ModelMaker): number {
   return checkSteps(core(), s, s.steps, model).filter((v) => v.invariant === "reference").length;
 }

@@ -60,8 +60,8 @@ describe("the lifecycle reference", () => {
   const mmio = (len: bigint) => ({ kind: "mmio" as const, ranges: [{ addr: 0x10_0000_0000n, len }] });
 
   /** Runs steps and returns the last outcome (the earlier ones must succeed). */
-  function last(steps: RefStep[]): RefOutcome {
-    const ref = new LifecycleRef(topo);
+  function last(steps: RefStep[], broken?: LifecycleRef["broken"]): RefOutcome {
+    const ref = new LifecycleRef(topo, broken);
     let o: RefOutcome | undefined;
     steps.forEach((st, i) => {
       if (o && o.code) throw new Error(`step ${i - 1} failed with ${o.code} (${o.row})`);
@@ -74,9 +74,10 @@ describe("the lifecycle reference", () => {
   const lock = (holder = "pf"): RefStep => ({ op: "lock", buffer: "b", holder });
   const map: RefStep = { op: "map", attachment: "a", as: "m" };
 
-  const cases: [string, RefStep[]][] = [
+  const cases: [string, RefStep[], LifecycleRef["broken"]?][] = [
     ["L1", [exp(), { op: "close", buffer: "b" }, { op: "revoke", buffer: "b" }]],
     ["L2", [exp({ size: 0x3000n })]],
+    ["C1", [exp()], { exporter: "vf", at: "export" }],
     ["L3", [exp({ backing: mmio(0x2000n) }), att({ peer2peer: false })]],
     ["L4", [exp(), { op: "revoke", buffer: "b" }, att()]],
     ["L5", [exp(), att({ dynamic: false })]],
@@ -90,6 +91,7 @@ describe("the lifecycle reference", () => {
     ["L12", [exp(), att(), { op: "revoke", buffer: "b" }, lock(), map]],
     ["L13", [exp({ backing: mmio(0x2000n) }), att({ importer: "far" }), lock("far"), map]],
     ["L14", [exp({ size: 0x10000n, backing: sys(0x10000n) }), att(), lock(), map]],
+    ["C2", [exp(), att(), lock(), map], { exporter: "vf", at: "map" }],
     ["L15", [exp({ backing: mmio(0x2000n), interconnects: ["iov"] }), att({ interconnects: ["iov"], allowIc: true }), lock(), map, { op: "unmap", mapping: "m" }]],
     ["L16", [exp(), att({ dynamic: false, peer2peer: false }), { op: "pin", attachment: "a" }]],
     ["L17", [exp({ pinnable: false }), att(), lock(), { op: "pin", attachment: "a" }]],
@@ -106,8 +108,8 @@ describe("the lifecycle reference", () => {
     expect(cases.map(([row]) => row)).toEqual(ROWS.map((r) => r.id));
   });
 
-  it.each(cases)("row %s decides its step with its code", (row, steps) => {
-    const o = last(steps);
+  it.each(cases)("row %s decides its step with its code", (row, steps, broken) => {
+    const o = last(steps, broken);
     expect(o.row).toBe(row);
     expect(o.code).toBe(ROWS.find((r) => r.id === row)!.code);
     expect(o.result).toBeUndefined();

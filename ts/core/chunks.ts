@@ -61,3 +61,22 @@ export function forEachChunkBatch(core: Core, src: number, k: bigint, fn: (words
     b.close();
   }
 }
+
+/** What chunkSummary() returns: the chunks of at most k bytes, reduced. */
+export interface ChunkSummary {
+  /** Number of chunks (entries of len 0 give none). */
+  count: bigint;
+  /** Their bytes: the sum of len. */
+  bytes: bigint;
+  /** XOR of the chunks' first addresses (a checksum of where the chunks start, independent of order). */
+  xor: bigint;
+}
+
+/** The detail of EOVERFLOW from a sum of len (total(), chunkSummary()). */
+export const sumOverflow = () => "sum of len passes 2^64 - 1";
+
+/** One core call: the chunks of `src` reduced (see RangeList.chunkSummary). */
+export function summaryOf(core: Core, src: number, k: bigint): ChunkSummary {
+  core.check(wasm(core).chunk_summary(src, k), "chunkSummary", sumOverflow);
+  return { count: core.out(0), bytes: core.out(1), xor: core.out(2) };
+}

@@ -1,7 +1,7 @@
 import { Core, getCore, wasm } from "./loader.js";
 import { CoreObject } from "./handle.js";
 import { RangeList, checkStatus } from "./range-list.js";
-import { chunksOf, forEachChunkBatch } from "./chunks.js";
+import { chunksOf, forEachChunkBatch, summaryOf, type ChunkSummary } from "./chunks.js";
 import { DmaBufError } from "./errors.js";
 import { U64_MAX, UINT_MAX } from "./u64.js";
 import { CONTAINER_KINDS, CONTAINER_KIND, LAYOUT, STATUS } from "./abi.js";
@@ -168,6 +168,20 @@ export class Container extends CoreObject {
   chunks(k: bigint = 0n): IterableIterator<[bigint, bigint]> {
     u64Arg(k, "chunks", "k");
     return chunksOf(this.core, this.handle, k);
+  }
+
+  /**
+   * The chunks chunks(k) would yield, reduced inside the core in one call, with no
+   * chunk crossing into JS: the number of chunks, their bytes and the XOR of their
+   * addresses (k = 0n: whole entries; entries of len 0 give no chunk). For a driver or
+   * test that needs how many descriptors a list takes at a given segment size, how many
+   * bytes they carry, and a checksum to compare two walks by. O(n) for k = 0n or a power
+   * of two (the XOR of a run of chunks has a closed form), one step per chunk for any
+   * other k. EOVERFLOW when the bytes pass 2^64 - 1.
+   */
+  chunkSummary(k: bigint): ChunkSummary {
+    u64Arg(k, "chunkSummary", "k");
+    return summaryOf(this.core, this.handle, k);
   }
 
   /** The fast path of chunks(): fn gets each batch as addr, len words over wasm memory (valid during the call). */

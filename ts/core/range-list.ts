@@ -3,7 +3,7 @@ import { CoreObject } from "./handle.js";
 import { DmaBufError, reasonText, type ErrorCode } from "./errors.js";
 import { LAYOUT, REASON, STATUS } from "./abi.js";
 import { U64_MAX } from "./u64.js";
-import { chunksOf, forEachChunkBatch } from "./chunks.js";
+import { chunksOf, forEachChunkBatch, summaryOf, sumOverflow, type ChunkSummary } from "./chunks.js";
 import { pagesToListStatus, type PageOptions } from "./pages.js";
 import { u64Arg, deltaArg, countArg, u64LikeArg, wordsArg, fnArg, instanceArg } from "./args.js";
 
@@ -148,7 +148,7 @@ export class RangeList extends CoreObject {
 
   /** Sum of len; EOVERFLOW past 2^64 - 1. */
   total(): bigint {
-    this.core.check(wasm(this.core).list_total(this.handle), "total", () => "sum of len passes 2^64 - 1");
+    this.core.check(wasm(this.core).list_total(this.handle), "total", sumOverflow);
     return this.core.out(0);
   }
 
@@ -161,6 +161,23 @@ export class RangeList extends CoreObject {
   /** Throws EINVAL naming two entries that share a byte. */
   checkDisjoint(): void {
     checkStatus(this.core, wasm(this.core).list_check_disjoint(this.handle), "checkDisjoint");
+  }
+
+  /**
+   * The index of the first entry (in list order) whose bytes, shifted back by `delta`
+   * (`addr - delta`, wrapping), do not all lie inside the union of `within`'s entries
+   * (touching and overlapping entries of `within` merge; any order), or -1 when every
+   * entry does. Answers "is this mapping inside its backing / its IOVA regions?" in one
+   * core call: O(n + m) when both lists are in address order. A last byte past 2^64 - 1
+   * lies outside; an entry of len 0 is inside when the byte before it is covered.
+   */
+  firstOutside(within: RangeList, delta: bigint = 0n): number {
+    const what = "firstOutside";
+    const w = RangeList.handleIn(this.core, within, what, "within");
+    const d = deltaArg(delta, what, "delta");
+    this.core.check(wasm(this.core).list_first_outside(this.handle, w, d), what);
+    const i = this.core.out(0);
+    return i === U64_MAX ? -1 : Number(i);
   }
 
   /** Merges neighbours where a.addr + a.len == b.addr. */
@@ -223,6 +240,20 @@ export class RangeList extends CoreObject {
   chunks(k: bigint = 0n): IterableIterator<[bigint, bigint]> {
     u64Arg(k, "chunks", "k");
     return chunksOf(this.core, this.handle, k);
+  }
+
+  /**
+   * The chunks chunks(k) would yield, reduced inside the core in one call, with no
+   * chunk crossing into JS: the number of chunks, their bytes and the XOR of their
+   * addresses (k = 0n: whole entries; entries of len 0 give no chunk). For a driver or
+   * test that needs how many descriptors a list takes at a given segment size, how many
+   * bytes they carry, and a checksum to compare two walks by. O(n) for k = 0n or a power
+   * of two (the XOR of a run of chunks has a closed form), one step per chunk for any
+   * other k. EOVERFLOW when the bytes pass 2^64 - 1.
+   */
+  chunkSummary(k: bigint): ChunkSummary {
+    u64Arg(k, "chunkSummary", "k");
+    return summaryOf(this.core, this.handle, k);
   }
 
   /** The fast path of chunks(): fn gets each batch as addr, len words over wasm memory (valid during the call). */

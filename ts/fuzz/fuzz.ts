@@ -15,6 +15,7 @@ import { DmaBufError, type ErrorCode } from "../core/errors.js";
 import { hex, PAGE } from "../core/u64.js";
 import { DmaBufModel } from "../model/model.js";
 import { vfioExporter } from "../exporters/vfio.js";
+import type { ExporterFactory } from "../model/ops.js";
 import type { TopologySpec } from "../model/topology.js";
 import type { TraceRecord } from "../model/trace.js";
 import { executeStep } from "../scenario/runner.js";
@@ -22,6 +23,7 @@ import type { Step } from "../scenario/schema.js";
 import { mappingName } from "../scenario/ops.js";
 import { LifecycleRef, pinCount, ROWS, type Entry, type RefOutcome } from "../reference/lifecycle.js";
 import { Rng, randomTopology, nextSteps, type Pools } from "./generate.js";
+import { EXPORT_FAULTS, MAP_FAULTS, hostileExporter, isMapFault, type Hostility } from "./hostile.js";
 
 export interface Violation {
   /** Global index of the step (or epoch end) where it was seen. */
@@ -46,7 +48,8 @@ export interface Coverage {
   /** Lifecycle table row (docs/rules.md#lifecycle: L1…L24, L10b = static importer's EBUSY) → steps it decided. */
   rows: Record<string, number>;
   /** "path interconnect container" of map steps that reached the address rules
-   *  (row L13, L14 or ok); path is the P2P path for mmio backings, else "system". */
+   *  (row L13, L14, C2 — the real map ran, its product was then broken — or ok); path is
+   *  the P2P path for mmio backings, else "system". */
   maps: Record<string, number>;
 }
 
@@ -64,6 +67,8 @@ export interface FuzzReport {
   coverage: Coverage;
   /** The shrunk scenario reproducing the first violation. */
   repro?: unknown;
+  /** Set when the first violation came in a hostile epoch: the repro needs this exporter fault too. */
+  hostile?: Hostility;
 }
 
 export interface FuzzOptions {
@@ -76,10 +81,11 @@ export interface FuzzOptions {
   extraInvariant?: (model: DmaBufModel, step: Step, ok: boolean) => string | undefined;
   /** Shrink the first violation to a repro scenario (default true; tests that only need a yes/no skip it). */
   shrink?: boolean;
-  /** Makes the model under test (tests wrap it to plant bugs); default `new DmaBufModel`. */
-  model?: (core: Core, topology: TopologySpec) => DmaBufModel;
+  /** Makes the model under test with `exporter` (tests wrap it to plant bugs); default `new DmaBufModel`. */
+  model?: ModelMaker;
 }
 
+export type ModelMaker = (core: Core, topology: TopologySpec, exporter: ExporterFactory) => DmaBufModel;
 type Topo = ReturnType<typeof randomTopology>;
 type Ctx = { core: Core; extra: FuzzOptions["extraInvariant"]; model: NonNullable<FuzzOptions["model"]> };
 
@@ -180,10 +186,14 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
   return undefined;
 }
 
-/** A refused step's message names its operation and subject, then the reason (docs/rules.md, Messages). */
-const namesOpAndReason = (op: string, message: string | undefined): boolean => {
+/**
+ * A refused step's message names its operation and subject, then the reason; EPROTO
+ * names the exporter that broke the contract instead (docs/rules.md, Messages).
+ */
+const namesOpAndReason = (op: string, code: ErrorCode | undefined, message: string | undefined): boolean => {
+  const head = code === "EPROTO" ? "exporter" : op;
   const colon = message?.indexOf(": ") ?? -1;
-  return message !== undefined && message.startsWith(`${op} `) && colon > op.length + 1 && colon + 2 < message.length;
+  return message !== undefined && message.startsWith(`${head} `) && colon > head.length + 1 && colon + 2 < message.length;
 };
 
 /** Steps that tear down whatever the reference says is live: unlock, unmap, unpin, detach, close. */
@@ -222,11 +232,12 @@ const bump = (o: Record<string, number>, k: string) => void (o[k] = (o[k] ?? 0) 
  * fresh model and reference, comparing and checking after each, then tears down and
  * checks for leaks.
  */
-function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; budget: number; epoch: number; base: number; progress?: () => void }): EpochResult {
+function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; hostile?: Hostility | undefined; budget: number; epoch: number; base: number; progress?: () => void }): EpochResult {
   const { core } = ctx;
   const before = core.usage();
-  const model = ctx.model(core, topo);
-  const ref = new LifecycleRef(topo);
+  const h = opts.hostile;
+  const model = ctx.model(core, topo, h ? hostileExporter(vfioExporter, h) : vfioExporter);
+  const ref = new LifecycleRef(topo, h && { exporter: h.exporter, at: isMapFault(h.fault) ? "map" : "export" });
   const out: EpochResult = { steps: [], generated: 0, violations: [], errors: new Map(), leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {} } };
   const violate = (invariant: string, message: string) => out.violations.push({ op: opts.base + out.steps.length - 1, epoch: opts.epoch, invariant, message });
   const runOne = (st: Step, counted: boolean) => {
@@ -253,12 +264,12 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
     if (counted) {
       bump(out.coverage.outcomes, `${st.op} ${want.code ?? "ok"}`);
       if (want.row !== "ok") bump(out.coverage.rows, want.row);
-      if (mapKey && (want.row === "ok" || want.row === "L13" || want.row === "L14")) bump(out.coverage.maps, mapKey);
+      if (mapKey && ["ok", "L13", "L14", "C2"].includes(want.row)) bump(out.coverage.maps, mapKey);
     }
     const rec = model.trace[model.trace.length - 1]!;
     const diff = compare(model, ref, st, i, rec, want);
     if (diff) violate("reference", diff);
-    else if (!ok && !namesOpAndReason(st.op, rec.message)) violate("error-message", `${st.op} failed with ${rec.error}, but its message ${show(rec.message)} is not "${st.op} <subject>: <reason>"`);
+    else if (!ok && !namesOpAndReason(st.op, rec.error, rec.message)) violate("error-message", `${st.op} failed with ${rec.error}, but its message ${show(rec.message)} is not "${rec.error === "EPROTO" ? "exporter" : st.op} <subject>: <reason>"`);
     else if (ok) {
       switch (st.op) {
         case "map": {
@@ -344,8 +355,8 @@ function repair(steps: Step[]): Step[] {
 }
 
 /** Delta debugging: drops chunks of steps while the same invariant still breaks. */
-function shrink(ctx: Ctx, topo: Topo, steps: Step[], invariant: string, maxRuns = 400): Step[] {
-  const fails = (cand: Step[]) => runEpoch(ctx, topo, { steps: cand, budget: 0, epoch: 0, base: 0 }).violations.some((v) => v.invariant === invariant);
+function shrink(ctx: Ctx, topo: Topo, hostile: Hostility | undefined, steps: Step[], invariant: string, maxRuns = 400): Step[] {
+  const fails = (cand: Step[]) => runEpoch(ctx, topo, { steps: cand, hostile, budget: 0, epoch: 0, base: 0 }).violations.some((v) => v.invariant === invariant);
   let cur = repair(steps);
   let runs = 0;
   for (let chunk = Math.max(1, cur.length >> 1); chunk >= 1 && runs < maxRuns; chunk >>= 1) {
@@ -365,11 +376,17 @@ export function toScenarioJson(name: string, topo: Topo, steps: Step[]): unknown
 }
 
 /** Runs `steps` on `topology` with every check of the fuzzer, then tears down: the violations (none when all held). */
-export function checkSteps(core: Core, topology: Topo, steps: Step[], model: FuzzOptions["model"] = defaultModel): Violation[] {
-  return runEpoch({ core, extra: undefined, model }, topology, { steps, budget: 0, epoch: 0, base: 0 }).violations;
+export function checkSteps(core: Core, topology: Topo, steps: Step[], model: ModelMaker = defaultModel, hostile?: Hostility): Violation[] {
+  return runEpoch({ core, extra: undefined, model }, topology, { steps, hostile, budget: 0, epoch: 0, base: 0 }).violations;
 }
 
-const defaultModel = (c: Core, t: TopologySpec) => new DmaBufModel(c, t, { exporter: vfioExporter });
+const defaultModel: ModelMaker = (c, t, exporter) => new DmaBufModel(c, t, { exporter });
+
+/** Every fifth epoch is hostile: one device's exporter breaks the ops contract (ts/fuzz/hostile.ts). */
+function hostility(rng: Rng, epoch: number, topo: Topo): Hostility | undefined {
+  if (epoch % 5 !== 4) return undefined;
+  return { exporter: rng.pick(Object.keys(topo.devices)), fault: rng.chance(0.75) ? rng.pick(MAP_FAULTS) : rng.pick(EXPORT_FAULTS) };
+}
 
 /** Every row of the lifecycle table, for coverage reports. */
 export const TABLE_ROWS: readonly string[] = ROWS.map((r) => r.id);
@@ -389,8 +406,9 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
   let done = 0;
   for (let epoch = 0; report.ops < total; epoch++) {
     const topo = randomTopology(rng);
+    const hostile = hostility(rng, epoch, topo);
     done = 0;
-    const r = runEpoch(ctx, topo, { generate: rng, budget: Math.min(epochLen, total - report.ops), epoch, base: report.ops + report.teardown, ...(progress ? { progress: () => (done++, progress()) } : {}) });
+    const r = runEpoch(ctx, topo, { generate: rng, hostile, budget: Math.min(epochLen, total - report.ops), epoch, base: report.ops + report.teardown, ...(progress ? { progress: () => (done++, progress()) } : {}) });
     report.ops += r.generated;
     report.teardown += r.steps.length - r.generated;
     for (const [k, v] of r.errors) report.errors[k] = (report.errors[k] ?? 0) + v;
@@ -399,7 +417,8 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
     report.differences += r.violations.filter((v) => v.invariant === "reference").length;
     if (r.violations.length) {
       report.violations.push(...r.violations);
-      if (opts.shrink ?? true) report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, topo, shrink(ctx, topo, r.steps, r.violations[0]!.invariant));
+      if (hostile) report.hostile = hostile;
+      if (opts.shrink ?? true) report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, topo, shrink(ctx, topo, hostile, r.steps, r.violations[0]!.invariant));
       break;
     }
   }

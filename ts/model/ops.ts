@@ -201,7 +201,8 @@ export function checkOps(ops: unknown, who: string, registry: ReadonlyMap<string
     if (typeof ic !== "object" || ic === null) return fail(`${ex}: interconnects[${i}] must be an object`, at);
     for (const k of Object.keys(ic)) if (!IC_FIELDS.has(k)) fail(`${ex}: unknown interconnect op "${k}"`, [...at, k]);
     const name = (ic as InterconnectOps).name;
-    if (typeof name !== "string" || !registry.has(name)) fail(`${ex}: interconnects[${i}] names no registered interconnect (${String(name)})`, [...at, "name"]);
+    // the registry is keyed by name strings: a name of any other type is not registered either
+    if (!registry.has(name)) fail(`${ex}: interconnects[${i}] names no registered interconnect (${String(name)})`, [...at, "name"]);
     if (name === "sgt") fail(`${ex}: sgt is offered through mapDmaBuf, not as an interconnect`, [...at, "name"]);
     if (seen.has(name)) fail(`${ex}: interconnect ${name} is offered twice`, [...at, "name"]);
     seen.add(name);

@@ -184,7 +184,6 @@ export class Topology {
   p2pPath(e: Device, i: Device): P2PPath {
     if (e === i && e.root !== undefined) return "BUS_ADDR";
     if (e.switch !== undefined && e.switch === i.switch && !this.switches.get(e.switch)?.acsRedirect) return "BUS_ADDR";
-    // Stryker disable next-line ConditionalExpression: without a root, hostBridges.get(undefined) finds no bridge, so the rule is false either way
     if (e.root !== undefined && e.root === i.root && this.hostBridges.get(e.root)?.p2p) return "THRU_HOST_BRIDGE";
     return "NOT_SUPPORTED";
   }

@@ -1,7 +1,8 @@
 /**
  * The lifecycle reference: what every step of a scenario must do, written from the
  * rules of docs/rules.md (lifecycle table rows L1–L24, address rules, splitting,
- * negotiation, notifications), not from ts/model. Plain objects and bigint arrays; no
+ * negotiation, notifications; C1 and C2 for exporters that break the ops contract),
+ * not from ts/model. Plain objects and bigint arrays; no
  * wasm. The differential fuzzer (ts/fuzz) runs each step on both and compares the
  * outcome, the result fields, the notifications and every mapping's entries.
  *
@@ -17,7 +18,7 @@ const UINT_MAX = 0xffff_ffffn;
 const PAGE = 4096n;
 
 export type Entry = { addr: bigint; len: bigint };
-export type Code = "ENOENT" | "EINVAL" | "EOPNOTSUPP" | "ENODEV" | "EALREADY" | "EBUSY" | "EPERM" | "ENOMEM";
+export type Code = "ENOENT" | "EINVAL" | "EOPNOTSUPP" | "ENODEV" | "EALREADY" | "EBUSY" | "EPERM" | "ENOMEM" | "EPROTO";
 export type Ic = "sgt" | "physvec" | "iov";
 export type Kind = "sgt" | "physvec" | "mapping" | "ranges" | "xarray";
 export type Path = "BUS_ADDR" | "THRU_HOST_BRIDGE" | "NOT_SUPPORTED";
@@ -116,6 +117,7 @@ export function backingFault(bars: readonly RefBar[], size: bigint, spec: RefBac
 export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; when: (c: Ctx) => boolean }[] = [
   { id: "L1", ops: ALL_BUT_EXPORT, code: "ENOENT", when: (c) => !c.b || c.b.closed || ("attachment" in c.st && (!c.a || c.a.detached)) || ("mapping" in c.st && (!c.m || c.m.unmapped)) },
   { id: "L2", ops: ["export"], code: "EINVAL", when: (c) => { const st = c.st as Extract<RefStep, { op: "export" }>; return !!backingFault(c.r.devices[st.exporter]!.bars, st.size, st.backing).fault; } },
+  { id: "C1", ops: ["export"], code: "EINVAL", when: (c) => c.r.broken?.at === "export" && (c.st as Extract<RefStep, { op: "export" }>).exporter === c.r.broken.exporter },
   { id: "L3", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && !attachArgs(c).peer2peer },
   { id: "L4", ops: ["attach"], code: "ENODEV", when: (c) => c.b!.revoked },
   { id: "L5", ops: ["attach"], code: "EINVAL", when: (c) => { const x = attachArgs(c); return (!x.dynamic && (x.peer2peer || x.nonSgt)) || (x.nonSgt && !x.allowIc); } },
@@ -129,6 +131,7 @@ export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; whe
   { id: "L12", ops: ["map"], code: "ENODEV", when: (c) => c.b!.revoked },
   { id: "L13", ops: ["map"], code: "EINVAL", when: (c) => (c.a!.ic === "sgt" && c.b!.kind === "mmio" && c.r.path(c.b!.exporter, c.a!.importer) === "NOT_SUPPORTED") || (c.a!.ic === "iov" && c.b!.kind !== "mmio") },
   { id: "L14", ops: ["map"], code: "ENOMEM", when: (c) => plan(c as Live<"a" | "b">) === undefined },
+  { id: "C2", ops: ["map"], code: "EPROTO", when: (c) => c.r.broken?.at === "map" && c.b!.exporter === c.r.broken.exporter },
   { id: "L15", ops: ["unmap"], code: "EOPNOTSUPP", when: (c) => c.m!.ic === "iov" },
   { id: "L16", ops: ["pin"], code: "EINVAL", when: (c) => !c.a!.dynamic },
   { id: "L17", ops: ["pin"], code: "EOPNOTSUPP", when: (c) => !c.b!.pinnable },
@@ -297,7 +300,11 @@ export class LifecycleRef {
   readonly mappings = new Map<string, RefMapping>();
   seq = 0;
 
-  constructor(readonly topo: RefTopology) {
+  /**
+   * @param broken an exporter device whose ops break the contract (docs/rules.md#ops-contract):
+   *   at `export` (its ops table: EINVAL, row C1) or at `map` (its products: EPROTO, row C2).
+   */
+  constructor(readonly topo: RefTopology, readonly broken?: { exporter: string; at: "export" | "map" }) {
     Object.entries(topo.devices).forEach(([name, d], id) => {
       this.ids[name] = id;
       this.devices[name] = { pf: d.pf, root: d.root, switch: d.switch, bars: d.bars ?? [], iommu: d.iommu, maxSeg: d.maxSegmentSize ?? UINT_MAX, mask: d.segBoundaryMask ?? M };
