@@ -146,14 +146,14 @@ describe("a failed map of a static importer undoes its pin", () => {
     m.dispose();
   });
 
-  it("when its entries cannot be put in a container: the product is released too", () => {
+  it("when its product's provider is malformed: EPROTO naming the rule, the product released and the pin undone", () => {
     const log: string[] = [];
     const m = new DmaBufModel(core(), FABRIC);
     const base = logged(log);
     m.export({ ...EXP, ops: { ...base, mapDmaBuf: (a, dma) => ({ ...base.mapDmaBuf(a, dma), provider: { owner: -1, busOffset: 0n } }) } });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     const before = JSON.stringify(m.snapshot());
-    expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(DmaBufError);
+    expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(expect.objectContaining({ code: "EPROTO", message: expect.stringMatching(/broke the ops contract: its product's provider is not \{owner: a u32 device id, busOffset: a u64 bigint\}$/) }));
     expect(log).toEqual(["pin a", "release a", "unpin a"]);
     expect(JSON.stringify(m.snapshot())).toBe(before);
     // a dynamic importer's map pinned nothing: nothing to unpin
@@ -165,7 +165,7 @@ describe("a failed map of a static importer undoes its pin", () => {
     m.dispose();
   });
 
-  it("an unpin that throws after a container failure is EPROTO naming unpin", () => {
+  it("an unpin that throws after a refused product is EPROTO naming unpin", () => {
     const m = new DmaBufModel(core(), FABRIC);
     const base = logged([], { unpin: () => void JSON.parse("{") });
     m.export({ ...EXP, ops: { ...base, mapDmaBuf: (a, dma) => ({ ...base.mapDmaBuf(a, dma), provider: { owner: -1, busOffset: 0n } }) } });

@@ -29,6 +29,12 @@ function outsideRegions(core: Core, list: RangeList, regions: readonly { addr: b
  * `buf`; returns its entries as a list this call owns (a container product is read
  * into a list and disposed). Throws EPROTO (after releasing the product) on a violation.
  */
+const isProvider = (v: unknown): boolean => {
+  const p = v as { owner?: unknown; busOffset?: unknown } | null;
+  return typeof p === "object" && p !== null && Number.isInteger(p.owner) && (p.owner as number) >= 0 && (p.owner as number) <= 0xffff_ffff &&
+    typeof p.busOffset === "bigint" && p.busOffset >= 0n && p.busOffset <= 0xffff_ffff_ffff_ffffn;
+};
+
 export function checkProduct(core: Core, p: unknown, buf: BufferView, dev: Device, who: string): RangeList {
   const fail = (rule: string): never => {
     throw new DmaBufError("EPROTO", `${who} broke the ops contract: ${rule}`);
@@ -47,6 +53,7 @@ export function checkProduct(core: Core, p: unknown, buf: BufferView, dev: Devic
     if (bytes !== buf.size) fail(`its entries cover ${hex(bytes)} bytes of a ${hex(buf.size)}-byte buffer`);
     const { bar } = buf.backing;
     if ((prod.space === "bar-offset") !== (prod.barNumber !== undefined)) fail("barNumber is given exactly for bar-offset products");
+    if (prod.provider !== undefined && !isProvider(prod.provider)) fail("its product's provider is not {owner: a u32 device id, busOffset: a u64 bigint}");
     let delta = 0n;
     let regions: readonly { addr: bigint; len: bigint }[] | undefined; // undefined: the backing's ranges
     let where: string;
