@@ -30,7 +30,7 @@ const TOPO: TopologySpec = {
   },
 };
 
-interface Product { entries?: E[] | unknown; space?: string; barNumber?: number; regions?: unknown; container?: boolean; release?: unknown }
+interface Product { entries?: E[] | unknown; space?: string; barNumber?: number; regions?: unknown; container?: boolean; release?: unknown; provider?: unknown }
 
 /**
  * Exports `b` (size = the backing's bytes) on `backing`, whose exporter's mapDmaBuf returns
@@ -265,4 +265,26 @@ describe("an iova product's regions must lie in the importer's IOMMU window", ()
   for (const [what, product, message] of rows) {
     it(`${message ? "refuses" : "accepts"} ${what}`, () => expectMap(backing, product, message, "mmu"));
   }
+});
+
+describe("a product's physvec provider", () => {
+  const RULE = "its product's provider is not {owner: a u32 device id, busOffset: a u64 bigint}";
+  const good: [string, unknown][] = [
+    ["owner 0, busOffset 0", { owner: 0, busOffset: 0n }],
+    ["owner 2^32 - 1, busOffset 2^64 - 1", { owner: 0xffff_ffff, busOffset: 0xffff_ffff_ffff_ffffn }],
+  ];
+  const bad: [string, unknown][] = [
+    ["null", null],
+    ["a number", 7],
+    ["owner -1", { owner: -1, busOffset: 0n }],
+    ["owner 1.5", { owner: 1.5, busOffset: 0n }],
+    ["owner 2^32", { owner: 0x1_0000_0000, busOffset: 0n }],
+    ["owner a string", { owner: "1", busOffset: 0n }],
+    ["busOffset -1", { owner: 0, busOffset: -1n }],
+    ["busOffset 2^64", { owner: 0, busOffset: 0x1_0000_0000_0000_0000n }],
+    ["busOffset a number", { owner: 0, busOffset: 0 }],
+    ["no busOffset", { owner: 0 }],
+  ];
+  it.each(good)("%s is accepted", (_name, provider) => expectMap(sys([0x10_0000n, 0x2000n]), { entries: [[0x10_0000n, 0x2000n]], provider }, undefined));
+  it.each(bad)("%s is EPROTO", (_name, provider) => expectMap(sys([0x10_0000n, 0x2000n]), { entries: [[0x10_0000n, 0x2000n]], provider }, RULE));
 });
