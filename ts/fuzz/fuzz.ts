@@ -8,7 +8,10 @@
  * `epoch` steps everything is torn down and IOVA allocators, the wasm heap and the
  * handle table must be back where they started. What the fuzzer expects (revoked,
  * pinned, lock holders, P2P paths, live names) comes from the reference, never from
- * the model. A violation is shrunk to a minimal scenario that `dmabuf-map run` accepts.
+ * the model. Every fifth epoch is hostile: one exporter breaks the ops contract
+ * (./hostile.ts) and the reference expects its refusals (rows C1, C2). A violation is
+ * shrunk to a minimal scenario that `dmabuf-map run` accepts (for a hostile epoch it
+ * needs the same exporter fault, named in the report).
  */
 import type { Core } from "../core/loader.js";
 import { DmaBufError, type ErrorCode } from "../core/errors.js";
@@ -45,7 +48,7 @@ export interface Leaks {
 export interface Coverage {
   /** "op outcome" ("map ok", "map EBUSY") → steps. */
   outcomes: Record<string, number>;
-  /** Lifecycle table row (docs/rules.md#lifecycle: L1…L24, L10b = static importer's EBUSY) → steps it decided. */
+  /** Lifecycle table row (docs/rules.md#lifecycle: L1…L24, L10b = static importer's EBUSY; C1, C2 = an exporter that breaks the ops contract) → steps it decided. */
   rows: Record<string, number>;
   /** "path interconnect container" of map steps that reached the address rules
    *  (row L13, L14, C2 — the real map ran, its product was then broken — or ok); path is
