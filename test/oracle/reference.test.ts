@@ -76,8 +76,9 @@ describe("the lifecycle reference", () => {
 
   const cases: [string, RefStep[], LifecycleRef["broken"]?][] = [
     ["L1", [exp(), { op: "close", buffer: "b" }, { op: "revoke", buffer: "b" }]],
-    ["L2", [exp({ size: 0x3000n })]],
+    ["A2", [exp(), att(), { op: "map", attachment: "a", as: "b" }]],
     ["C1", [exp()], { exporter: "vf", at: "export" }],
+    ["L2", [exp({ size: 0x3000n })]],
     ["L3", [exp({ backing: mmio(0x2000n) }), att({ peer2peer: false })]],
     ["L4", [exp(), { op: "revoke", buffer: "b" }, att()]],
     ["L5", [exp(), att({ dynamic: false })]],

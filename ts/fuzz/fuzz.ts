@@ -24,9 +24,12 @@ import type { TraceRecord } from "../model/trace.js";
 import { executeStep } from "../scenario/runner.js";
 import type { Step } from "../scenario/schema.js";
 import { mappingName } from "../scenario/ops.js";
-import { LifecycleRef, pinCount, ROWS, type Entry, type RefOutcome } from "../reference/lifecycle.js";
+import { ARGUMENT_ROW, LifecycleRef, pinCount, ROWS, type Entry, type RefOutcome } from "../reference/lifecycle.js";
+import { topologyFault } from "../reference/arguments.js";
+import { StateReader } from "../model/state.js";
 import { Rng, randomTopology, nextSteps, type Pools } from "./generate.js";
 import { EXPORT_FAULTS, MAP_FAULTS, hostileExporter, isMapFault, type Hostility } from "./hostile.js";
+import { breakTopology, malform } from "./malformed.js";
 
 export interface Violation {
   /** Global index of the step (or epoch end) where it was seen. */
@@ -54,6 +57,8 @@ export interface Coverage {
    *  (row L13, L14, C2 — the real map ran, its product was then broken — or ok); path is
    *  the P2P path for mmio backings, else "system". */
   maps: Record<string, number>;
+  /** Malformed topologies (one per epoch): "<code or ok> <path>" (names and indices as *) → epochs. */
+  topologies: Record<string, number>;
 }
 
 export interface FuzzReport {
@@ -63,7 +68,7 @@ export interface FuzzReport {
   /** Teardown steps run at the end of each epoch (checked like any other). */
   teardown: number;
   errors: Partial<Record<ErrorCode, number>>;
-  /** Steps where the model and the reference disagreed. */
+  /** Steps where the model and the reference disagreed (on the outcome, or on the state after it). */
   differences: number;
   violations: Violation[];
   leaks: Leaks;
@@ -166,11 +171,13 @@ function checkIova(model: DmaBufModel, ref: LifecycleRef, device: string): strin
 }
 
 /** Where the model's step differs from the reference's outcome (undefined when it agrees). */
-function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec: TraceRecord, want: RefOutcome): string | undefined {
+function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec: TraceRecord, path: unknown, want: RefOutcome): string | undefined {
   if (rec.op !== st.op) return `${st.op} was recorded in the trace as ${show(rec.op)}`;
   const got = rec.ok ? "ok" : rec.error;
   const expected = want.code ?? "ok";
   if (got !== expected) return `${st.op} gave ${got}${rec.message ? ` (${rec.message})` : ""}; the reference says ${expected} (row ${want.row})`;
+  const named = want.row === "C1" ? (path as unknown[] | undefined)?.slice(0, want.path?.length) : path; // C1: the reference knows the ops are broken, not where
+  if (want.path && show(named) !== show(want.path)) return `${st.op} refused the argument at ${show(path)} (${rec.message}); the reference says ${show(want.path)} (row ${want.row})`;
   const gr = (rec.result ?? {}) as Record<string, unknown>;
   const wr = (want.result ?? {}) as Record<string, unknown>;
   for (const k of new Set([...Object.keys(wr), ...Object.keys(gr)])) {
@@ -193,11 +200,22 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
  * A refused step's message names its operation and subject, then the reason; EPROTO
  * names the exporter that broke the contract instead (docs/rules.md, Messages).
  */
-const namesOpAndReason = (op: string, code: ErrorCode | undefined, message: string | undefined): boolean => {
+const namesOpAndReason = (op: string, code: ErrorCode | undefined, message: string | undefined, argument?: readonly (string | number)[]): boolean => {
+  // a malformed argument: "<op>[ <subject>]: <argument path> <reason>" (the subject may be the bad argument)
+  if (argument) return message !== undefined && (message.startsWith(`${op}: `) || message.startsWith(`${op} `)) && message.includes(`: ${argument.join(".")} `);
   const head = code === "EPROTO" ? "exporter" : op;
   const colon = message?.indexOf(": ") ?? -1;
   return message !== undefined && message.startsWith(`${head} `) && colon > head.length + 1 && colon + 2 < message.length;
 };
+
+/** Where two JSON texts of the state part (undefined when they are the same): the first difference, in context. */
+function stateDiff(got: string, want: string): string | undefined {
+  if (got === want) return undefined;
+  let k = 0;
+  while (got[k] === want[k]) k++;
+  const at = Math.max(0, k - 80);
+  return `differs from the reference at character ${k}:\n  model     …${got.slice(at, k + 60)}\n  reference …${want.slice(at, k + 60)}`;
+}
 
 /** Steps that tear down whatever the reference says is live: unlock, unmap, unpin, detach, close. */
 function teardown(ref: LifecycleRef): Step[] {
@@ -241,7 +259,7 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
   const h = opts.hostile;
   const model = ctx.model(core, topo, h ? hostileExporter(vfioExporter, h) : vfioExporter);
   const ref = new LifecycleRef(topo, h && { exporter: h.exporter, at: isMapFault(h.fault) ? "map" : "export" });
-  const out: EpochResult = { steps: [], generated: 0, violations: [], errors: new Map(), leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {} } };
+  const out: EpochResult = { steps: [], generated: 0, violations: [], errors: new Map(), leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {} } };
   const violate = (invariant: string, message: string) => out.violations.push({ op: opts.base + out.steps.length - 1, epoch: opts.epoch, invariant, message });
   const runOne = (st: Step, counted: boolean) => {
     out.steps.push(st);
@@ -255,11 +273,13 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
     const mapKey = ra && `${ra.buffer.kind === "mmio" ? ref.path(ra.buffer.exporter, ra.importer) : "system"} ${ra.ic} ${st.op === "map" ? (st.container ?? { sgt: "sgt", physvec: "physvec", iov: "ranges" }[ra.ic]) : ""}`;
     const want = ref.step(st, i);
     let ok = true;
+    let path: unknown;
     try {
       executeStep(model, st, i);
     } catch (e) {
       if (!(e instanceof DmaBufError)) throw e;
       ok = false;
+      path = e.path;
       out.errors.set(e.code, (out.errors.get(e.code) ?? 0) + 1);
       const after = fingerprint(model, ref, core);
       if (after !== fp) violate("failed-step-changed-state", `${st.op} failed with ${e.code} but changed state:\n  before ${fp}\n  after  ${after}`);
@@ -270,10 +290,15 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
       if (mapKey && ["ok", "L13", "L14", "C2"].includes(want.row)) bump(out.coverage.maps, mapKey);
     }
     const rec = model.trace[model.trace.length - 1]!;
-    const diff = compare(model, ref, st, i, rec, want);
+    const diff = compare(model, ref, st, i, rec, path, want);
+    // a refused step changed nothing (checked above), so the state needs comparing only after one that succeeded
+    const state = diff || !ok ? undefined : stateDiff(JSON.stringify(new StateReader(model).read()), JSON.stringify(ref.state()));
     if (diff) violate("reference", diff);
-    else if (!ok && !namesOpAndReason(st.op, rec.error, rec.message)) violate("error-message", `${st.op} failed with ${rec.error}, but its message ${show(rec.message)} is not "${rec.error === "EPROTO" ? "exporter" : st.op} <subject>: <reason>"`);
-    else if (ok) {
+    else if (state) violate("state", `after ${st.op}, the state ${state}`);
+    else if (!ok && !namesOpAndReason(st.op, rec.error, rec.message, want.row === ARGUMENT_ROW ? want.path : undefined)) {
+      const shape = want.row === ARGUMENT_ROW ? `${st.op}[ <subject>]: ${want.path!.join(".")} <reason>` : `${rec.error === "EPROTO" ? "exporter" : st.op} <subject>: <reason>`;
+      violate("error-message", `${st.op} failed with ${rec.error}, but its message ${show(rec.message)} is not "${shape}"`);
+    } else if (ok) {
       switch (st.op) {
         case "map": {
           const name = mappingName(st, i);
@@ -312,7 +337,7 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
     };
     let queue: Step[] = [];
     while (out.generated < opts.budget && go()) {
-      if (!queue.length) queue = nextSteps(opts.generate, topo.devices, pools, counter, live);
+      if (!queue.length) queue = malform(opts.generate, nextSteps(opts.generate, topo.devices, pools, counter, live));
       const st = queue.shift();
       if (!st) continue;
       runOne(st, true);
@@ -375,8 +400,11 @@ function shrink(ctx: Ctx, topo: Topo, hostile: Hostility | undefined, steps: Ste
 
 /** The scenario JSON (u64 as "0x…" strings) of a topology and steps. */
 export function toScenarioJson(name: string, topo: Topo, steps: Step[]): unknown {
-  return JSON.parse(JSON.stringify({ $schema: "../schemas/scenario.schema.json", name, ...topo, steps }, (_k, v) => (typeof v === "bigint" ? hex(v) : v)));
+  return JSON.parse(JSON.stringify({ $schema: "../schemas/scenario.schema.json", name, ...topo, steps }, (_k, v) => (typeof v === "bigint" ? hex(v) : v instanceof BigUint64Array ? pairsOf(v) : v)));
 }
+
+/** A BigUint64Array of addr, len words as the scenario format's `{addr, len}` ranges. */
+const pairsOf = (w: BigUint64Array) => Array.from({ length: w.length >> 1 }, (_, k) => ({ addr: hex(w[2 * k]!), len: hex(w[2 * k + 1]!) }));
 
 /** Runs `steps` on `topology` with every check of the fuzzer, then tears down: the violations (none when all held). */
 export function checkSteps(core: Core, topology: Topo, steps: Step[], model: ModelMaker = defaultModel, hostile?: Hostility): Violation[] {
@@ -385,14 +413,39 @@ export function checkSteps(core: Core, topology: Topo, steps: Step[], model: Mod
 
 const defaultModel: ModelMaker = (c, t, exporter) => new DmaBufModel(c, t, { exporter });
 
+/**
+ * A copy of `topo` with one field broken (ts/fuzz/malformed.ts): building a model on it
+ * must fail with the code and path of the reference (ts/reference/arguments.ts) and take
+ * nothing from the core, or, when the break left it valid, succeed.
+ */
+function tryTopology(ctx: Ctx, rng: Rng, topo: Topo): { key: string; problem?: string; topology: unknown } {
+  const topology = breakTopology(rng, topo);
+  const want = topologyFault(topology);
+  const before = ctx.core.usage();
+  let got: { code: string; path: unknown } | undefined;
+  try {
+    ctx.model(ctx.core, topology as TopologySpec, vfioExporter).dispose();
+  } catch (e) {
+    got = e instanceof DmaBufError ? e : { code: `a crash (${String(e)})`, path: undefined };
+  }
+  const key = `${want?.code ?? "ok"} ${(want?.path ?? []).map((p, k) => (k === 1 || typeof p === "number" ? "*" : p)).join(".")}`;
+  const after = ctx.core.usage();
+  if (show(got && { code: got.code, path: got.path }) !== show(want)) return { key, topology, problem: `a topology broken at ${show(want?.path)} gave ${got ? `${got.code} at ${show(got.path)}` : "a model"}; the reference says ${want ? `${want.code} at ${show(want.path)}` : "a model"}` };
+  if (after.bytes !== before.bytes || after.blocks !== before.blocks || after.handles !== before.handles) return { key, topology, problem: `a refused topology kept wasm memory: ${show(before)} before, ${show(after)} after` };
+  return { key, topology };
+}
+
 /** Every fifth epoch is hostile: one device's exporter breaks the ops contract (ts/fuzz/hostile.ts). */
 function hostility(rng: Rng, epoch: number, topo: Topo): Hostility | undefined {
   if (epoch % 5 !== 4) return undefined;
   return { exporter: rng.pick(Object.keys(topo.devices)), fault: rng.chance(0.75) ? rng.pick(MAP_FAULTS) : rng.pick(EXPORT_FAULTS) };
 }
 
+/** A violation where the model and the reference disagree: a step's outcome ("reference") or the state after it ("state"). */
+export const isDifference = (v: Violation): boolean => v.invariant === "reference" || v.invariant === "state";
+
 /** Every row of the lifecycle table, for coverage reports. */
-export const TABLE_ROWS: readonly string[] = ROWS.map((r) => r.id);
+export const TABLE_ROWS: readonly string[] = [...ROWS.map((r) => r.id), ARGUMENT_ROW];
 
 const sorted = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
@@ -402,13 +455,19 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
   const ctx: Ctx = { core, extra: opts.extraInvariant, model: opts.model ?? defaultModel };
   const report: FuzzReport = {
     seed: opts.seed, ops: 0, teardown: 0, errors: {}, differences: 0, violations: [],
-    leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {} },
+    leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {} },
   };
   const total = opts.ops;
   const progress = opts.onProgress ? () => opts.onProgress!(report.ops + done, total) : undefined;
   let done = 0;
   for (let epoch = 0; report.ops < total; epoch++) {
     const topo = randomTopology(rng);
+    const malformed = Array.from({ length: 8 }, () => tryTopology(ctx, rng, topo)).map((t) => (bump(report.coverage.topologies, t.key), t)).find((t) => t.problem);
+    if (malformed?.problem) {
+      report.violations.push({ op: report.ops + report.teardown, epoch, invariant: "topology", message: malformed.problem });
+      if (opts.shrink ?? true) report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, malformed.topology as Topo, []);
+      break;
+    }
     const hostile = hostility(rng, epoch, topo);
     done = 0;
     const r = runEpoch(ctx, topo, { generate: rng, hostile, budget: Math.min(epochLen, total - report.ops), epoch, base: report.ops + report.teardown, ...(progress ? { progress: () => (done++, progress()) } : {}) });
@@ -417,7 +476,7 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
     for (const [k, v] of r.errors) report.errors[k] = (report.errors[k] ?? 0) + v;
     for (const k of Object.keys(report.leaks) as (keyof Leaks)[]) report.leaks[k] += r.leaks[k];
     for (const part of ["outcomes", "rows", "maps"] as const) for (const [k, v] of Object.entries(r.coverage[part])) report.coverage[part][k] = (report.coverage[part][k] ?? 0) + v;
-    report.differences += r.violations.filter((v) => v.invariant === "reference").length;
+    report.differences += r.violations.filter(isDifference).length;
     if (r.violations.length) {
       report.violations.push(...r.violations);
       if (hostile) report.hostile = hostile;
@@ -427,6 +486,6 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
   }
   opts.onProgress?.(report.ops, total);
   report.errors = sorted(report.errors);
-  for (const part of ["outcomes", "rows", "maps"] as const) report.coverage[part] = sorted(report.coverage[part]);
+  for (const part of ["outcomes", "rows", "maps", "topologies"] as const) report.coverage[part] = sorted(report.coverage[part]);
   return report;
 }

@@ -155,7 +155,7 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       const { name: b, exporter } = buffer();
       const as = fresh("a");
       const pf = devices[exporter]!.pf;
-      if (pf !== undefined && r.chance(0.5)) {
+      if (pf !== undefined && r.chance(0.6)) {
         // the PF of the exporting VF, asking for iov: mostly well-formed
         pools.attachments.push({ name: as, buffer: b, importer: pf, dynamic: true });
         return [{ op: "attach", buffer: b, importer: pf, as, dynamic: true, peer2peer: true, allowIc: r.chance(0.95), interconnects: ["iov", r.pick(["physvec", "sgt"] as const)] }];
@@ -201,7 +201,7 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       const { r, devices, pools, buffer } = g;
       const b = buffer();
       // a VF's buffer often moves to system memory, where its iov mappings cannot follow
-      const move: Step = { op: "move", buffer: b.name, backing: backing(r, devices, b.exporter, b.size, devices[b.exporter]!.pf !== undefined ? 0.4 : 0.6) };
+      const move: Step = { op: "move", buffer: b.name, backing: backing(r, devices, b.exporter, b.size, devices[b.exporter]!.pf !== undefined ? 0.3 : 0.6) };
       // then, as after a move_notify, an importer maps the buffer again
       const importers = pools.attachments.filter((a) => a.buffer === b.name);
       return importers.length && r.chance(0.5) ? [move, ...HOOKS.map.make({ ...g, att: () => prefer(r, importers, g.live.attachment) })] : [move];
@@ -219,7 +219,11 @@ const TOTAL_WEIGHT = OPS.reduce((s, op) => s + HOOKS[op].weight, 0);
 export function nextSteps(r: Rng, devices: Devices, pools: Pools, counter: { n: number }, live: LiveNames): Step[] {
   const g: Gen = {
     r, devices, devNames: Object.keys(devices), pools, live,
-    fresh: (p) => `${p}${counter.n++}`,
+    // now and then a name already used (by any buffer, attachment or mapping): row A2
+    fresh: (p) => {
+      const used = [...pools.buffers, ...pools.attachments, ...pools.mappings];
+      return used.length && r.chance(0.01) ? r.pick(used).name : `${p}${counter.n++}`;
+    },
     buffer: () => prefer(r, pools.buffers, live.buffer)!,
     att: () => prefer(r, pools.attachments, live.attachment),
     locked: (a, step) =>

@@ -12,6 +12,7 @@
  */
 import { split, translate, hash } from "./ops.js";
 import { RefIova } from "./iova.js";
+import { argumentFault, type ArgPath } from "./arguments.js";
 
 const M = 0xffff_ffff_ffff_ffffn;
 const UINT_MAX = 0xffff_ffffn;
@@ -22,6 +23,7 @@ export type Code = "ENOENT" | "EINVAL" | "EOPNOTSUPP" | "ENODEV" | "EALREADY" | 
 export type Ic = "sgt" | "physvec" | "iov";
 export type Kind = "sgt" | "physvec" | "mapping" | "ranges" | "xarray";
 export type Path = "BUS_ADDR" | "THRU_HOST_BRIDGE" | "NOT_SUPPORTED";
+export type Space = "bus" | "iova" | "cpu-phys" | "bar-offset";
 
 export interface RefBar { index: number; cpu: bigint; bus: bigint; size: bigint }
 export interface RefTopology {
@@ -65,6 +67,8 @@ export interface RefMapping {
   regions: Entry[];
   provider: { owner: number; busOffset: bigint } | undefined;
   barNumber: number | undefined;
+  /** The address space of its entries (docs/rules.md#address-rules), fixed when it was made. */
+  space: Space;
   pinnedOnMap: boolean; stale: boolean; unmapped: boolean;
 }
 
@@ -78,6 +82,8 @@ export interface RefOutcome {
   row: string;
   code: Code | undefined;
   result: RefResult | undefined;
+  /** The path of the refused argument (rows A1, L2, L20; for C1 only its start, "ops"). */
+  path?: ArgPath;
   /** move_notify deliveries, in order. */
   notified: string[];
 }
@@ -96,28 +102,36 @@ type Live<K extends keyof Ctx> = Ctx & { [P in K]-?: NonNullable<Ctx[P]> };
 const DEFAULT_CONTAINER: Record<Ic, Kind> = { sgt: "sgt", physvec: "physvec", iov: "ranges" };
 const ALL_BUT_EXPORT: RefOp[] = ["attach", "detach", "pin", "unpin", "map", "unmap", "lock", "unlock", "move", "revoke", "restore", "close"];
 
-/** Why a backing breaks a buffer rule (docs/rules.md#buffers), or undefined; `bar` is its BAR. */
-export function backingFault(bars: readonly RefBar[], size: bigint, spec: RefBacking): { fault?: string; bar?: RefBar } {
+/**
+ * Why a backing breaks a buffer rule (docs/rules.md#buffers), and the argument it names
+ * (`path`), or no fault; `bar` is its BAR. An overlap names the higher index of the first
+ * overlapping pair of neighbours in address order (ties by index).
+ */
+export function backingFault(bars: readonly RefBar[], size: bigint, spec: RefBacking): { fault?: string; path?: ArgPath; bar?: RefBar } {
   const rs = spec.ranges;
-  if (size === 0n || size % PAGE) return { fault: "size" };
-  if (!rs.length) return { fault: "no ranges" };
-  if (rs.some((e) => e.len === 0n || e.addr % PAGE || e.len % PAGE || e.addr + e.len - 1n > M)) return { fault: "bad range" };
-  const sorted = [...rs].sort((x, y) => (x.addr < y.addr ? -1 : x.addr > y.addr ? 1 : 0));
-  if (sorted.some((e, k) => k > 0 && sorted[k - 1]!.addr + sorted[k - 1]!.len > e.addr)) return { fault: "overlap" };
-  if (rs.reduce((s, e) => s + e.len, 0n) !== size) return { fault: "sum" };
+  const ranges = ["backing", "ranges"];
+  if (size === 0n || size % PAGE) return { fault: "size", path: ["size"] };
+  if (!rs.length) return { fault: "no ranges", path: ranges };
+  const bad = rs.findIndex((e) => e.len === 0n || e.addr % PAGE || e.len % PAGE || e.addr + e.len - 1n > M);
+  if (bad >= 0) return { fault: "bad range", path: [...ranges, bad] };
+  const sorted = rs.map((e, index) => ({ ...e, index })).sort((x, y) => (x.addr < y.addr ? -1 : x.addr > y.addr ? 1 : x.index - y.index));
+  const k = sorted.findIndex((e, j) => j > 0 && sorted[j - 1]!.addr + sorted[j - 1]!.len > e.addr);
+  if (k > 0) return { fault: "overlap", path: [...ranges, Math.max(sorted[k - 1]!.index, sorted[k]!.index)] };
+  if (rs.reduce((s, e) => s + e.len, 0n) !== size) return { fault: "sum", path: ranges };
   if (spec.kind === "system") return {};
   const bar = bars.find((w) => rs.every((e) => e.addr >= w.cpu && e.addr + e.len - w.cpu <= w.size));
-  return bar ? { bar } : { fault: "not inside one BAR" };
+  return bar ? { bar } : { fault: "not inside one BAR", path: ranges };
 }
 
 /**
  * The lifecycle table, docs/rules.md#lifecycle, in table order. L10b is the place of
  * L10 for static importers (they take the lock internally: EBUSY when another holds it).
  */
-export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; when: (c: Ctx) => boolean }[] = [
+export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; when: (c: Ctx) => boolean; path?: (c: Ctx) => ArgPath }[] = [
   { id: "L1", ops: ALL_BUT_EXPORT, code: "ENOENT", when: (c) => !c.b || c.b.closed || ("attachment" in c.st && (!c.a || c.a.detached)) || ("mapping" in c.st && (!c.m || c.m.unmapped)) },
-  { id: "L2", ops: ["export"], code: "EINVAL", when: (c) => { const st = c.st as Extract<RefStep, { op: "export" }>; return !!backingFault(c.r.devices[st.exporter]!.bars, st.size, st.backing).fault; } },
-  { id: "C1", ops: ["export"], code: "EINVAL", when: (c) => c.r.broken?.at === "export" && (c.st as Extract<RefStep, { op: "export" }>).exporter === c.r.broken.exporter },
+  { id: "A2", ops: ["export", "attach", "map"], code: "EINVAL", when: (c) => c.r.named(newName(c)) },
+  { id: "C1", ops: ["export"], code: "EINVAL", when: (c) => c.r.broken?.at === "export" && (c.st as Extract<RefStep, { op: "export" }>).exporter === c.r.broken.exporter, path: () => ["ops"] },
+  { id: "L2", ops: ["export"], code: "EINVAL", when: (c) => !!exportFault(c).fault, path: (c) => exportFault(c).path! },
   { id: "L3", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && !attachArgs(c).peer2peer },
   { id: "L4", ops: ["attach"], code: "ENODEV", when: (c) => c.b!.revoked },
   { id: "L5", ops: ["attach"], code: "EINVAL", when: (c) => { const x = attachArgs(c); return (!x.dynamic && (x.peer2peer || x.nonSgt)) || (x.nonSgt && !x.allowIc); } },
@@ -137,12 +151,17 @@ export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; whe
   { id: "L17", ops: ["pin"], code: "EOPNOTSUPP", when: (c) => !c.b!.pinnable },
   { id: "L18", ops: ["unpin"], code: "EINVAL", when: (c) => c.a!.pins === 0 },
   { id: "L19", ops: ["move", "revoke", "restore"], code: "EOPNOTSUPP", when: (c) => !c.b!.dynamic },
-  { id: "L20", ops: ["move"], code: "EINVAL", when: (c) => !!backingFault(c.r.devices[c.b!.exporter]!.bars, c.b!.size, (c.st as Extract<RefStep, { op: "move" }>).backing).fault },
+  { id: "L20", ops: ["move"], code: "EINVAL", when: (c) => !!moveFault(c).fault, path: (c) => moveFault(c).path! },
   { id: "L21", ops: ["move"], code: "EBUSY", when: (c) => pinCount(c.b!) > 0 },
   { id: "L22", ops: ["move", "revoke", "restore"], code: "EBUSY", when: (c) => c.b!.holder !== undefined && c.b!.holder !== c.b!.exporter },
   { id: "L23", ops: ["detach"], code: "EBUSY", when: (c) => c.a!.pins > 0 || c.a!.maps.some((m) => m.ic !== "iov") },
   { id: "L24", ops: ["close"], code: "EBUSY", when: (c) => c.b!.atts.length > 0 },
 ];
+
+const exportFault = (c: Ctx) => { const st = c.st as Extract<RefStep, { op: "export" }>; return backingFault(c.r.devices[st.exporter]!.bars, st.size, st.backing); };
+const moveFault = (c: Ctx) => backingFault(c.r.devices[c.b!.exporter]!.bars, c.b!.size, (c.st as Extract<RefStep, { op: "move" }>).backing);
+/** The name an export, attach or map step declares. */
+const newName = (c: Ctx) => (c.st.op === "export" ? c.st.buffer : c.st.op === "attach" ? c.st.as : (c.st as Extract<RefStep, { op: "map" }>).as ?? `#${c.i}`);
 
 function attachArgs(c: Ctx) {
   const st = c.st as Extract<RefStep, { op: "attach" }>;
@@ -169,7 +188,7 @@ function negotiate(c: Ctx): Ic | undefined {
   return attachArgs(c).asked.find((n) => b.offers.includes(n) && accepts[n]());
 }
 
-interface Plan { entries: Entry[]; regions: Entry[]; iova: RefIova | undefined; barNumber?: number; provider?: RefMapping["provider"] }
+interface Plan { entries: Entry[]; space: Space; regions: Entry[]; iova: RefIova | undefined; barNumber?: number; provider?: RefMapping["provider"] }
 
 /**
  * docs/rules.md#address-rules and #splitting: the entries a map gives, allocating on a
@@ -182,18 +201,18 @@ function plan(c: Live<"a" | "b">): Plan | undefined {
   const space = r.iova.get(a.importer);
   const iova = space && Object.assign(new RefIova(space.base, space.size), { free: space.free.map((x) => ({ ...x })), regions: space.regions });
   const alloc = (len: bigint): bigint | undefined => (iova!.free.some((x) => x.len >= len) ? iova!.alloc(len) : undefined);
-  const done = (segs: Entry[], maxSeg: bigint, mask: bigint, regions: Entry[] = []): Plan => ({ entries: split(segs, maxSeg, mask), regions, iova });
+  const done = (segs: Entry[], space: Space, maxSeg: bigint, mask: bigint, regions: Entry[] = []): Plan => ({ entries: split(segs, maxSeg, mask), space, regions, iova });
   const oneRegion = (maxSeg: bigint, mask: bigint): Plan | undefined => {
     const at = alloc(b.size);
-    return at === undefined ? undefined : done([{ addr: at, len: b.size }], maxSeg, mask, [{ addr: at, len: b.size }]);
+    return at === undefined ? undefined : done([{ addr: at, len: b.size }], "iova", maxSeg, mask, [{ addr: at, len: b.size }]);
   };
   if (a.ic === "physvec") {
-    return { entries: b.ranges, regions: [], iova, ...(b.bar ? { provider: { owner: r.ids[b.exporter]!, busOffset: (b.bar.bus - b.bar.cpu) & M } } : {}) };
+    return { entries: b.ranges, space: "cpu-phys", regions: [], iova, ...(b.bar ? { provider: { owner: r.ids[b.exporter]!, busOffset: (b.bar.bus - b.bar.cpu) & M } } : {}) };
   }
-  if (a.ic === "iov") return { entries: translate(b.ranges, -b.bar!.cpu), regions: [], iova, barNumber: b.bar!.index };
-  if (b.kind === "system") return dev.iommu ? oneRegion(dev.maxSeg, dev.mask) : done(b.ranges, dev.maxSeg, dev.mask);
-  if (r.path(b.exporter, a.importer) === "BUS_ADDR") return done(translate(b.ranges, b.bar!.bus - b.bar!.cpu), UINT_MAX, M);
-  if (!dev.iommu) return done(b.ranges, UINT_MAX, M);
+  if (a.ic === "iov") return { entries: translate(b.ranges, -b.bar!.cpu), space: "bar-offset", regions: [], iova, barNumber: b.bar!.index };
+  if (b.kind === "system") return dev.iommu ? oneRegion(dev.maxSeg, dev.mask) : done(b.ranges, "cpu-phys", dev.maxSeg, dev.mask);
+  if (r.path(b.exporter, a.importer) === "BUS_ADDR") return done(translate(b.ranges, b.bar!.bus - b.bar!.cpu), "bus", UINT_MAX, M);
+  if (!dev.iommu) return done(b.ranges, "cpu-phys", UINT_MAX, M);
   const whole = oneRegion(UINT_MAX, M);
   if (whole) return whole;
   const each: Entry[] = [];
@@ -202,7 +221,7 @@ function plan(c: Live<"a" | "b">): Plan | undefined {
     if (at === undefined) return undefined;
     each.push({ addr: at, len: e.len });
   }
-  return done(each, UINT_MAX, M, each);
+  return done(each, "iova", UINT_MAX, M, each);
 }
 
 /** Marks mappings stale and notifies (docs/rules.md#notifications). */
@@ -253,7 +272,7 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
     const entries = container === "sgt" ? split(p.entries, UINT_MAX, M) : p.entries.map((e) => ({ ...e }));
     const m: RefMapping = {
       name: st.as ?? `#${c.i}`, seq: c.r.seq++, att: a, ic: a.ic, container, entries, regions: p.regions,
-      provider: container === "physvec" ? p.provider : undefined, barNumber: p.barNumber, pinnedOnMap: !a.dynamic && c.b.dynamic, stale: false, unmapped: false,
+      provider: container === "physvec" ? p.provider : undefined, barNumber: p.barNumber, space: p.space, pinnedOnMap: !a.dynamic && c.b.dynamic, stale: false, unmapped: false,
     };
     a.maps.push(m);
     c.r.mappings.set(m.name, m);
@@ -287,6 +306,19 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
   close: (c) => void (c.b.closed = true),
 };
 
+/** The interconnects every model registers (docs/rules.md#negotiation). */
+const BUILTIN: readonly Ic[] = ["sgt", "physvec", "iov"];
+/** The row of a step refused for a malformed argument (docs/rules.md#api-arguments). */
+export const ARGUMENT_ROW = "A1";
+
+/** Backing ranges given as `{addr, len}` objects or as a BigUint64Array of addr, len pairs. */
+function entriesOf(rs: readonly Entry[] | BigUint64Array): Entry[] {
+  if (!(rs instanceof BigUint64Array)) return [...rs];
+  const out: Entry[] = [];
+  for (let k = 0; k < rs.length; k += 2) out.push({ addr: rs[k]!, len: rs[k + 1]! });
+  return out;
+}
+
 interface RefDevice { pf: string | undefined; root: string | undefined; switch: string | undefined; bars: RefBar[]; iommu: { base: bigint; size: bigint } | undefined; maxSeg: bigint; mask: bigint }
 
 /** The reference state of one scenario run. */
@@ -312,6 +344,11 @@ export class LifecycleRef {
     });
   }
 
+  /** Whether a buffer, attachment or mapping was ever made with this name (closed, detached and unmapped ones too). */
+  named(name: string): boolean {
+    return this.buffers.has(name) || this.attachments.has(name) || this.mappings.has(name);
+  }
+
   /** docs/rules.md#p2p-path, like pci_p2pdma_map_type(). */
   path(exporter: string, importer: string): Path {
     const e = this.devices[exporter]!;
@@ -322,14 +359,52 @@ export class LifecycleRef {
     return "NOT_SUPPORTED";
   }
 
-  /** Runs step `i`: the first row of the table that applies, else the step's effect. */
-  step(st: RefStep, i: number): RefOutcome {
+  /**
+   * The state as `run --state` prints it (docs/output.md#--state), from this record:
+   * buffers and attachments in creation order (closed and detached ones included), the
+   * mappings that exist, and each IOMMU's space with the regions its mappings hold.
+   */
+  state(): unknown {
+    const hex = (v: bigint) => "0x" + v.toString(16);
+    const pairs = (es: readonly Entry[]) => es.map((e) => [hex(e.addr), hex(e.len)]);
+    const sum = (es: readonly { len: bigint }[]) => es.reduce((n, e) => n + e.len, 0n);
+    const live = [...this.mappings.values()].filter((m) => !m.unmapped);
+    return {
+      buffers: [...this.buffers.values()].map((b) => ({
+        name: b.name, exporter: b.exporter, size: hex(b.size), backing: b.closed ? null : { kind: b.kind, ranges: pairs(b.ranges) },
+        dynamic: b.dynamic, revoked: b.revoked, closed: b.closed, lock: b.holder ?? null, pins: pinCount(b),
+      })),
+      attachments: [...this.attachments.values()].map((a) => ({
+        name: a.name, buffer: a.buffer.name, importer: a.importer, dynamic: a.dynamic, interconnect: a.ic,
+        path: a.buffer.closed || a.buffer.kind !== "mmio" ? null : this.path(a.buffer.exporter, a.importer), pins: a.pins, detached: a.detached,
+      })),
+      mappings: live.map((m) => ({
+        name: m.name, attachment: m.att.name, status: m.stale ? "stale" : "live", interconnect: m.ic, container: m.container,
+        space: m.space, nelms: m.entries.length, bytes: hex(sum(m.entries)), iova: pairs(m.regions),
+      })),
+      iova: [...this.iova].map(([device, s]) => {
+        const free = sum(s.free);
+        const held = live.filter((m) => m.att.importer === device).flatMap((m) => m.regions).sort((x, y) => (x.addr < y.addr ? -1 : 1));
+        return { device, base: hex(s.base), size: hex(s.size), used: hex(s.size - free), free: hex(free), regions: pairs(held) };
+      }),
+    };
+  }
+
+  /**
+   * Runs step `i`: a malformed argument first (row A1, docs/rules.md#api-arguments),
+   * then the first row of the table that applies, else the step's effect. A backing's
+   * ranges may also come as a BigUint64Array of addr, len pairs (the API's other form).
+   */
+  step(given: RefStep, i: number): RefOutcome {
+    const bad = argumentFault(given as RefStep & Record<string, unknown>, BUILTIN);
+    if (bad) return { row: ARGUMENT_ROW, code: bad.code, path: bad.path, result: undefined, notified: [] };
+    const st = "backing" in given ? { ...given, backing: { kind: given.backing.kind, ranges: entriesOf(given.backing.ranges as readonly Entry[] | BigUint64Array) } } : given;
     const a = "attachment" in st ? this.attachments.get(st.attachment) : undefined;
     const m = "mapping" in st ? this.mappings.get(st.mapping) : undefined;
     const b = st.op === "export" ? undefined : "buffer" in st ? this.buffers.get(st.buffer) : (a ?? m?.att)?.buffer;
     const c: Ctx = { r: this, st, i, b, a, m };
     const row = ROWS.find((w) => w.ops.includes(st.op) && w.when(c));
-    if (row) return { row: row.id, code: row.code, result: undefined, notified: [] };
+    if (row) return { row: row.id, code: row.code, ...(row.path ? { path: row.path(c) } : {}), result: undefined, notified: [] };
     const result = (APPLY[st.op] as (c: Ctx, st: RefStep) => RefResult | undefined)(c, st);
     return { row: "ok", code: undefined, result, notified: result && "notified" in result ? result.notified : [] };
   }

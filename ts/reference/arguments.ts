@@ -1,0 +1,196 @@
+/**
+ * The argument rules, written from docs/rules.md (#api-arguments, #devices, #validation),
+ * not from ts/model: which argument of a step, or which field of a topology, the model
+ * must refuse before anything changes, and the path it must name. The differential
+ * fuzzer feeds the model malformed steps and topologies and compares the code and the
+ * path with these. Plain values; no wasm.
+ *
+ * A step is read as the scenario runner hands it to the model: `export` and `attach`
+ * pass the step itself as their argument object (unknown keys are refused; `op` and
+ * `expect` ride along), `map` passes `{attachment, as, container}` (a missing `as` is the
+ * default name), the other ops pass their fields one by one.
+ */
+const M = 0xffff_ffff_ffff_ffffn;
+const PAGE = 4096n;
+const NAME_MAX = 256;
+
+export type ArgPath = (string | number)[];
+/** A refused argument: EINVAL, or ENOENT for a device's root, switch or pf that nothing declares. */
+export interface ArgFault {
+  code: "EINVAL" | "ENOENT";
+  path: ArgPath;
+}
+
+const CONTAINERS = ["sgt", "physvec", "mapping", "ranges", "xarray"];
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isName = (v: unknown) => typeof v === "string" && v.length > 0 && v.length <= NAME_MAX;
+const isU64 = (v: unknown): v is bigint => typeof v === "bigint" && v >= 0n && v <= M;
+const isFlag = (v: unknown) => v === undefined || typeof v === "boolean";
+const einval = (path: ArgPath): ArgFault => ({ code: "EINVAL", path });
+
+/** The first key of `o` not in `known`, as a path under `at`. */
+function unknownKey(o: Record<string, unknown>, known: readonly string[], at: ArgPath): ArgFault | undefined {
+  const k = Object.keys(o).find((x) => !known.includes(x));
+  return k === undefined ? undefined : einval([...at, k]);
+}
+
+type Check = (v: unknown, at: ArgPath, interconnects: readonly string[]) => ArgFault | undefined;
+
+const name: Check = (v, at) => (isName(v) ? undefined : einval(at));
+/** A map's `as`: absent (or null) is the default name "#<i>". */
+const mapName: Check = (v, at) => (v === undefined || v === null ? undefined : name(v, at, []));
+const optionalName: Check = (v, at) => (v === undefined ? undefined : name(v, at, []));
+const u64: Check = (v, at) => (isU64(v) ? undefined : einval(at));
+const flag: Check = (v, at) => (isFlag(v) ? undefined : einval(at));
+const container: Check = (v, at) => (v === undefined || CONTAINERS.includes(v as string) ? undefined : einval(at));
+
+/** A list of registered interconnect names; `nonEmpty` for an importer's list. */
+const interconnectList = (nonEmpty: boolean): Check => (v, at, registered) => {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || (nonEmpty && !v.length)) return einval(at);
+  const i = v.findIndex((n) => typeof n !== "string" || !registered.includes(n));
+  return i < 0 ? undefined : einval([...at, i]);
+};
+
+/** `{kind, ranges}`: kind system or mmio; ranges an array of `{addr, len}` u64s, or a BigUint64Array of pairs. */
+const backing: Check = (v, at) => {
+  if (!isRecord(v)) return einval(at);
+  const extra = unknownKey(v, ["kind", "ranges"], at);
+  if (extra) return extra;
+  if (v.kind !== "system" && v.kind !== "mmio") return einval([...at, "kind"]);
+  const rs = v.ranges;
+  if (rs instanceof BigUint64Array) return rs.length % 2 ? einval([...at, "ranges"]) : undefined;
+  if (!Array.isArray(rs)) return einval([...at, "ranges"]);
+  for (let i = 0; i < rs.length; i++) {
+    const e: unknown = rs[i];
+    const ep = [...at, "ranges", i];
+    if (!isRecord(e)) return einval(ep);
+    const bad = unknownKey(e, ["addr", "len"], ep) ?? u64(e.addr, [...ep, "addr"], []) ?? u64(e.len, [...ep, "len"], []);
+    if (bad) return bad;
+  }
+  return undefined;
+};
+
+/** Each op's arguments in the order they are checked; `object`: the step itself is the argument object. */
+const ARGUMENTS: Record<string, { object: boolean; fields: [string, Check][] }> = {
+  export: {
+    object: true,
+    fields: [["buffer", name], ["exporter", name], ["size", u64], ["backing", backing], ["dynamic", flag], ["pinnable", flag], ["interconnects", interconnectList(false)]],
+  },
+  attach: {
+    object: true,
+    fields: [["as", name], ["buffer", name], ["importer", name], ["dynamic", flag], ["peer2peer", flag], ["allowIc", flag], ["interconnects", interconnectList(true)]],
+  },
+  map: { object: false, fields: [["as", mapName], ["attachment", name], ["container", container]] },
+  unmap: { object: false, fields: [["mapping", name]] },
+  detach: { object: false, fields: [["attachment", name]] },
+  pin: { object: false, fields: [["attachment", name]] },
+  unpin: { object: false, fields: [["attachment", name]] },
+  lock: { object: false, fields: [["buffer", name], ["holder", name]] },
+  unlock: { object: false, fields: [["buffer", name], ["holder", name]] },
+  move: { object: false, fields: [["buffer", name], ["backing", backing]] },
+  revoke: { object: false, fields: [["buffer", name]] },
+  restore: { object: false, fields: [["buffer", name]] },
+  close: { object: false, fields: [["buffer", name]] },
+};
+
+/** The refused argument of `step` (EINVAL and its path), or undefined when every argument is well formed. */
+export function argumentFault(step: Record<string, unknown> & { op: string }, interconnects: readonly string[]): ArgFault | undefined {
+  const spec = ARGUMENTS[step.op]!;
+  if (spec.object) {
+    const extra = unknownKey(step, [...spec.fields.map(([k]) => k), "op", "expect"], []);
+    if (extra) return extra;
+  }
+  for (const [k, check] of spec.fields) {
+    const bad = check(step[k], [k], interconnects);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+const DEVICE_KEYS = ["root", "switch", "bars", "iommu", "maxSegmentSize", "segBoundaryMask", "pf"];
+
+/** The own entries of a record or a Map; undefined when `v` is neither. */
+const entries = (v: unknown): [unknown, unknown][] | undefined => (v instanceof Map ? [...v.entries()] : isRecord(v) ? Object.entries(v) : undefined);
+
+/** One device's own fields (docs/rules.md#devices, device sanity of #validation). */
+function deviceFault(d: unknown, at: ArgPath): ArgFault | undefined {
+  if (!isRecord(d)) return einval(at);
+  const bad = unknownKey(d, DEVICE_KEYS, at) ?? (["root", "switch", "pf"] as const).map((k) => optionalName(d[k], [...at, k], [])).find(Boolean);
+  if (bad) return bad;
+  if (d.bars !== undefined) {
+    if (!Array.isArray(d.bars) || d.bars.length > 6) return einval([...at, "bars"]);
+    const seen = new Set<unknown>();
+    for (let i = 0; i < d.bars.length; i++) {
+      const b: unknown = d.bars[i];
+      const bp = [...at, "bars", i];
+      if (!isRecord(b)) return einval(bp);
+      const extra = unknownKey(b, ["index", "cpu", "bus", "size"], bp);
+      if (extra) return extra;
+      if (!Number.isInteger(b.index) || (b.index as number) < 0 || (b.index as number) > 5 || seen.has(b.index)) return einval([...bp, "index"]);
+      seen.add(b.index);
+      const word = u64(b.cpu, [...bp, "cpu"], []) ?? u64(b.bus, [...bp, "bus"], []) ?? u64(b.size, [...bp, "size"], []);
+      if (word) return word;
+      const [cpu, bus, size] = [b.cpu, b.bus, b.size] as bigint[];
+      if (size === 0n || cpu! + size! - 1n > M || bus! + size! - 1n > M) return einval([...bp, "size"]);
+    }
+  }
+  if (d.iommu !== undefined) {
+    if (!isRecord(d.iommu)) return einval([...at, "iommu"]);
+    const io = d.iommu;
+    const w = unknownKey(io, ["base", "size"], [...at, "iommu"]) ?? u64(io.base, [...at, "iommu", "base"], []) ?? u64(io.size, [...at, "iommu", "size"], []);
+    if (w) return w;
+  }
+  if (d.maxSegmentSize !== undefined && (!isU64(d.maxSegmentSize) || d.maxSegmentSize === 0n)) return einval([...at, "maxSegmentSize"]);
+  const mask = d.segBoundaryMask;
+  if (mask !== undefined && (!isU64(mask) || (mask & (mask + 1n)) !== 0n)) return einval([...at, "segBoundaryMask"]);
+  return undefined;
+}
+
+/**
+ * The refused field of a topology, or undefined when it is well formed: host bridges,
+ * then switches, then each device in order (its fields, then its `root` and `switch`
+ * must be declared: ENOENT); then every `pf` must name a device (ENOENT); last, each
+ * IOMMU window must be page aligned, non-empty and inside 2^64.
+ */
+export function topologyFault(spec: unknown): ArgFault | undefined {
+  if (!isRecord(spec) && !(spec instanceof Map)) return einval(["topology"]);
+  const top = spec as Record<string, unknown>;
+  const declared: Record<string, Set<unknown>> = {};
+  for (const [group, flagName] of [["hostBridges", "p2p"], ["switches", "acsRedirect"]] as const) {
+    declared[group] = new Set();
+    if (top[group] === undefined) continue;
+    const es = entries(top[group]);
+    if (!es) return einval([group]);
+    for (const [n, v] of es) {
+      const at = [group, n as string];
+      if (!isName(n) || !isRecord(v)) return einval(at);
+      const bad = unknownKey(v, [flagName], at) ?? flag(v[flagName], [...at, flagName], []);
+      if (bad) return bad;
+      declared[group].add(n);
+    }
+  }
+  if (top.devices === undefined) return einval(["devices"]);
+  const devices = entries(top.devices);
+  if (!devices) return einval(["devices"]);
+  for (const [n, d] of devices) {
+    const at = ["devices", n as string];
+    if (!isName(n)) return einval(at);
+    const bad = deviceFault(d, at);
+    if (bad) return bad;
+    const dev = d as Record<string, unknown>;
+    for (const [field, group] of [["root", "hostBridges"], ["switch", "switches"]] as const) {
+      if (dev[field] !== undefined && !declared[group]!.has(dev[field])) return { code: "ENOENT", path: [...at, field] };
+    }
+  }
+  const names = new Set(devices.map(([n]) => n));
+  for (const [n, d] of devices) {
+    const pf = (d as Record<string, unknown>).pf;
+    if (pf !== undefined && !names.has(pf)) return { code: "ENOENT", path: ["devices", n as string, "pf"] };
+  }
+  for (const [n, d] of devices) {
+    const io = (d as { iommu?: { base: bigint; size: bigint } }).iommu;
+    if (io && (io.base % PAGE || io.size % PAGE || io.size === 0n || io.base + io.size - 1n > M)) return einval(["devices", n as string, "iommu"]);
+  }
+  return undefined;
+}
