@@ -18,6 +18,14 @@ describe("fuzzing operation sequences", () => {
     expect(r.teardown).toBeGreaterThan(0);
   });
 
+  it("hostile exporters: every epoch one exporter breaks the ops contract (10,000 ops in 100-step epochs), and the model refuses as the reference says", () => {
+    const r = fuzz(core(), { seed: 3, ops: 10_000, epoch: 100, hostileEvery: 1, shrink: false });
+    expect(r.violations).toEqual([]);
+    expect(r.differences).toBe(0);
+    expect(r.leaks).toEqual({ iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 });
+    expect((r.coverage.rows.C1 ?? 0) + (r.coverage.rows.C2 ?? 0)).toBeGreaterThan(100);
+  });
+
   it("is deterministic: the same seed gives the same report", () => {
     expect(JSON.stringify(fuzz(core(), { seed: 7, ops: 1500, shrink: false }))).toBe(JSON.stringify(fuzz(core(), { seed: 7, ops: 1500, shrink: false })));
   });

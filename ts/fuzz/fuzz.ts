@@ -84,6 +84,8 @@ export interface FuzzOptions {
   ops: number;
   /** Steps per topology before a full teardown and leak check (default 500). */
   epoch?: number;
+  /** Every how many epochs one is hostile (default 5: epochs 4, 9, …; 1: all of them; 0: none). */
+  hostileEvery?: number;
   onProgress?: (done: number, total: number) => void;
   /** Extra check after every step (tests use it to plant a bug for the shrinker). */
   extraInvariant?: (model: DmaBufModel, step: Step, ok: boolean) => string | undefined;
@@ -97,23 +99,11 @@ export type ModelMaker = (core: Core, topology: TopologySpec, exporter: Exporter
 type Topo = ReturnType<typeof randomTopology>;
 type Ctx = { core: Core; extra: FuzzOptions["extraInvariant"]; model: NonNullable<FuzzOptions["model"]> };
 
-/** Every live object's state in the model, the IOVA allocators and the wasm heap. */
-function fingerprint(model: DmaBufModel, ref: LifecycleRef, core: Core): string {
-  const parts: string[] = [];
-  for (const [name, rb] of ref.buffers) {
-    if (rb.closed) continue;
-    const b = model.buffers.get(name)!;
-    parts.push(`${name}:${b.revoked}:${b.lock.holder}:${b.pinCount()}:${b.backing.kind}:${b.backing.ranges.hash()}:` +
-      b.attachments.map((a) => `${a.name}/${a.pins}/${a.mappings.map((m) => m.name + (m.stale ? "*" : "")).join(",")}`).join(";"));
-  }
-  for (const [d, a] of model.topology.iova) {
-    const s = a.stats();
-    parts.push(`${d}=${s.free}/${s.extents}/${s.regions}`);
-  }
-  const u = core.usage();
-  parts.push(`${u.bytes}/${u.blocks}/${u.handles}`);
-  return parts.join("|");
-}
+/**
+ * Every object's state in the model, the IOVA allocators and the wasm heap: the model's
+ * own snapshot() (docs/rules.md#callbacks), which a failed step must leave as it was.
+ */
+const fingerprint = (model: DmaBufModel): string => JSON.stringify(model.snapshot());
 
 const show = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? hex(x) : x));
 const showEntries = (es: readonly Entry[]) => `[${es.slice(0, 4).map((e) => `${hex(e.addr)} +${hex(e.len)}`).join(", ")}${es.length > 4 ? `, … ${es.length} in all` : ""}]`;
@@ -264,7 +254,7 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
   const runOne = (st: Step, counted: boolean) => {
     out.steps.push(st);
     const i = out.steps.length - 1;
-    const fp = fingerprint(model, ref, core);
+    const fp = fingerprint(model);
     const rb = "buffer" in st && st.op !== "export" ? ref.buffers.get(st.buffer)
       : "attachment" in st ? ref.attachments.get(st.attachment)?.buffer : undefined;
     const revokedBefore = rb?.revoked;
@@ -281,7 +271,7 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
       ok = false;
       path = e.path;
       out.errors.set(e.code, (out.errors.get(e.code) ?? 0) + 1);
-      const after = fingerprint(model, ref, core);
+      const after = fingerprint(model);
       if (after !== fp) violate("failed-step-changed-state", `${st.op} failed with ${e.code} but changed state:\n  before ${fp}\n  after  ${after}`);
     }
     if (counted) {
@@ -357,6 +347,8 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
     }
   }
   model.dispose();
+  const misuse = clean && out.steps.length ? afterDispose(model, out.steps) : undefined;
+  if (misuse) out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "disposed", message: misuse });
   const after = core.usage();
   out.leaks.heapBytes = Number(after.bytes - before.bytes);
   out.leaks.heapBlocks = after.blocks - before.blocks;
@@ -365,6 +357,30 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
     out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "leak", message: `wasm heap not back to its baseline: ${JSON.stringify(out.leaks)}` });
   }
   return out;
+}
+
+/**
+ * API misuse after dispose() (docs/rules.md#api-arguments): dispose() again does nothing;
+ * every step, and snapshot(), throws EBADF and leaves no trace record. What went wrong, or undefined.
+ */
+function afterDispose(model: DmaBufModel, steps: readonly Step[]): string | undefined {
+  model.dispose();
+  const traced = model.trace.length;
+  const code = (f: () => unknown): string => {
+    try {
+      f();
+      return "no error";
+    } catch (e) {
+      return e instanceof DmaBufError ? e.code : String(e);
+    }
+  };
+  for (const st of [steps[0]!, steps[steps.length - 1]!]) {
+    const got = code(() => executeStep(model, st, steps.length));
+    if (got !== "EBADF") return `${st.op} after dispose() gave ${got}, not EBADF`;
+  }
+  const snap = code(() => model.snapshot());
+  if (snap !== "EBADF") return `snapshot() after dispose() gave ${snap}, not EBADF`;
+  return model.trace.length === traced ? undefined : "a step after dispose() left a trace record";
 }
 
 /** Keeps only steps whose references were declared by an earlier kept step. */
@@ -435,10 +451,10 @@ function tryTopology(ctx: Ctx, rng: Rng, topo: Topo): { key: string; problem?: s
   return { key, topology };
 }
 
-/** Every fifth epoch is hostile: one device's exporter breaks the ops contract (ts/fuzz/hostile.ts). */
-function hostility(rng: Rng, epoch: number, topo: Topo): Hostility | undefined {
-  if (epoch % 5 !== 4) return undefined;
-  return { exporter: rng.pick(Object.keys(topo.devices)), fault: rng.chance(0.75) ? rng.pick(MAP_FAULTS) : rng.pick(EXPORT_FAULTS) };
+/** Every `every`-th epoch (default fifth) is hostile: the exporter of d0, d1 or d2 (the ones the generator exports from most) breaks the ops contract (ts/fuzz/hostile.ts). */
+function hostility(rng: Rng, epoch: number, topo: Topo, every: number): Hostility | undefined {
+  if (!every || epoch % every !== every - 1) return undefined;
+  return { exporter: rng.pick(["d0", "d1", "d2"]), fault: rng.chance(0.75) ? rng.pick(MAP_FAULTS) : rng.pick(EXPORT_FAULTS) };
 }
 
 /** A violation where the model and the reference disagree: a step's outcome ("reference") or the state after it ("state"). */
@@ -468,7 +484,7 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
       if (opts.shrink ?? true) report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, malformed.topology as Topo, []);
       break;
     }
-    const hostile = hostility(rng, epoch, topo);
+    const hostile = hostility(rng, epoch, topo, opts.hostileEvery ?? 5);
     done = 0;
     const r = runEpoch(ctx, topo, { generate: rng, hostile, budget: Math.min(epochLen, total - report.ops), epoch, base: report.ops + report.teardown, ...(progress ? { progress: () => (done++, progress()) } : {}) });
     report.ops += r.generated;

@@ -8,10 +8,23 @@
 import { RangeList } from "../core/range-list.js";
 import type { DmaBufOps, ExporterFactory, InterconnectOps, MapProduct } from "../model/ops.js";
 
-/** Breaks of a map product: fewer bytes than the buffer, an unknown space, a wrong barNumber, a TypeError. */
-export const MAP_FAULTS = ["short", "space", "bar", "throw"] as const;
-/** Breaks of the ops table: no release, pin without unpin, a misspelt op, no name. */
-export const EXPORT_FAULTS = ["no-release", "pin-without-unpin", "misspelt-op", "no-name"] as const;
+/**
+ * Breaks of a map product: fewer bytes than the buffer, entries shifted past where
+ * they may lie, an unknown space, a wrong (or needless) barNumber, a bad provider, an
+ * iova product without regions, no release(), entries that are a plain array, no
+ * product at all, a TypeError. Each breaks every product, whatever its space.
+ */
+export const MAP_FAULTS = ["short", "shifted", "space", "bar", "provider", "regions", "no-release", "array", "null", "throw"] as const;
+/**
+ * Breaks of the ops table: no release, pin without unpin, a misspelt op, no name, a map
+ * that is not a function, a non-boolean dynamic, no table at all, and interconnect
+ * tables that are not a list, offer sgt, offer an unregistered name or one twice, lack
+ * supportsInterconnects, have an unmap that is not a function, or a misspelt op.
+ */
+export const EXPORT_FAULTS = [
+  "no-release", "pin-without-unpin", "misspelt-op", "no-name", "map-not-function", "dynamic-not-boolean", "null",
+  "ics-not-array", "ic-sgt", "ic-unregistered", "ic-twice", "ic-no-supports", "ic-unmap-not-function", "ic-misspelt-op",
+] as const;
 export type Fault = (typeof MAP_FAULTS)[number] | (typeof EXPORT_FAULTS)[number];
 
 /** One hostile epoch: every buffer `exporter` exports breaks the contract with `fault`. */
@@ -22,23 +35,47 @@ export interface Hostility {
 
 export const isMapFault = (f: Fault): f is (typeof MAP_FAULTS)[number] => (MAP_FAULTS as readonly string[]).includes(f);
 
-/** The product of a real map, broken by `fault`; the real one's entries are disposed, its release kept. */
+/** The real product's entries made into another list by `f`; the real entries are disposed. */
+function remake(p: MapProduct, f: (list: RangeList) => RangeList): MapProduct {
+  const list = p.entries instanceof RangeList ? p.entries : p.entries.toList();
+  const made = f(list);
+  if (list !== p.entries) list.dispose();
+  p.entries.dispose();
+  return { ...p, entries: made };
+}
+
+/** The product of a real map, broken by `fault`; what the real one took is given back where the break loses it. */
 function broken(p: MapProduct, fault: (typeof MAP_FAULTS)[number]): MapProduct {
+  const giveBack = () => {
+    p.release();
+    p.entries.dispose();
+  };
   switch (fault) {
-    case "short": {
-      const list = p.entries instanceof RangeList ? p.entries : p.entries.toList();
-      const short = list.slice(0n, list.total() - 1n);
-      if (list !== p.entries) list.dispose();
-      p.entries.dispose();
-      return { ...p, entries: short };
-    }
+    case "short":
+      return remake(p, (l) => l.slice(0n, l.total() - 1n));
+    case "shifted": // past the highest byte it may use: the backing, its bus or BAR image, or its IOVA regions
+      return remake(p, (l) => l.translate(l.total()));
     case "space":
       return { ...p, space: "dram" as MapProduct["space"] };
     case "bar":
       return { ...p, barNumber: (p.barNumber ?? -1) + 1 };
+    case "provider":
+      return { ...p, provider: { owner: -1, busOffset: 0n } };
+    case "regions":
+      return { ...p, space: "iova", regions: [] };
+    case "no-release": {
+      giveBack();
+      const { release: _, ...rest } = p;
+      return { ...rest, entries: RangeList.from([], p.entries.core) } as unknown as MapProduct;
+    }
+    case "array":
+      giveBack();
+      return { ...p, entries: [] as unknown as RangeList, release: () => {} };
+    case "null":
+      giveBack();
+      return null as unknown as MapProduct;
     case "throw":
-      p.release();
-      p.entries.dispose();
+      giveBack();
       throw new TypeError("hostile exporter: map crashed");
   }
 }
@@ -55,7 +92,38 @@ function breakMaps(ops: DmaBufOps, fault: (typeof MAP_FAULTS)[number]): DmaBufOp
 
 function breakTable(ops: DmaBufOps, fault: (typeof EXPORT_FAULTS)[number]): DmaBufOps {
   const out = { ...ops } as Record<string, unknown>;
+  const ics = [...(ops.interconnects ?? [])] as unknown[];
+  const physvec = { name: "physvec", supportsInterconnects: () => true, map: ops.mapDmaBuf };
   switch (fault) {
+    case "map-not-function":
+      out.mapDmaBuf = "mapDmaBuf";
+      break;
+    case "dynamic-not-boolean":
+      out.dynamic = 1;
+      break;
+    case "null":
+      return null as unknown as DmaBufOps;
+    case "ics-not-array":
+      out.interconnects = { physvec };
+      break;
+    case "ic-sgt":
+      out.interconnects = [...ics, { ...physvec, name: "sgt" }];
+      break;
+    case "ic-unregistered":
+      out.interconnects = [...ics, { ...physvec, name: "nvlink" }];
+      break;
+    case "ic-twice":
+      out.interconnects = [...ics, physvec, physvec];
+      break;
+    case "ic-no-supports":
+      out.interconnects = [{ name: "physvec", map: ops.mapDmaBuf }];
+      break;
+    case "ic-unmap-not-function":
+      out.interconnects = [{ ...physvec, unmap: true }];
+      break;
+    case "ic-misspelt-op":
+      out.interconnects = [{ ...physvec, unMap: () => {} }];
+      break;
     case "no-release":
       delete out.release;
       break;

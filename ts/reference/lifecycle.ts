@@ -1,14 +1,16 @@
 /**
  * The lifecycle reference: what every step of a scenario must do, written from the
- * rules of docs/rules.md (lifecycle table rows L1–L24, address rules, splitting,
- * negotiation, notifications; C1 and C2 for exporters that break the ops contract),
- * not from ts/model. Plain objects and bigint arrays; no
- * wasm. The differential fuzzer (ts/fuzz) runs each step on both and compares the
- * outcome, the result fields, the notifications and every mapping's entries.
+ * rules of docs/rules.md (lifecycle table rows A1, A2, L1–L24, address rules,
+ * splitting, negotiation, notifications, the `--state` of docs/output.md; C1 and C2 for
+ * exporters that break the ops contract), not from ts/model. Plain objects and bigint
+ * arrays; no wasm. The differential fuzzer (ts/fuzz) runs each step on both and compares
+ * the outcome (code, and the path of a refused argument), the result fields, the
+ * notifications, every mapping's entries and the state after the step.
  *
- * One step: the rows of {@link ROWS} for its op are tried in table order; the first
- * whose condition holds is the step's outcome and nothing changes. When none holds,
- * {@link APPLY} performs the step and gives its result. Speed does not matter here.
+ * One step: a malformed argument is row A1 (./arguments.ts); else the rows of
+ * {@link ROWS} for its op are tried in table order; the first whose condition holds is
+ * the step's outcome and nothing changes. When none holds, {@link APPLY} performs the
+ * step and gives its result. Speed does not matter here.
  */
 import { split, translate, hash } from "./ops.js";
 import { RefIova } from "./iova.js";
@@ -124,8 +126,10 @@ export function backingFault(bars: readonly RefBar[], size: bigint, spec: RefBac
 }
 
 /**
- * The lifecycle table, docs/rules.md#lifecycle, in table order. L10b is the place of
- * L10 for static importers (they take the lock internally: EBUSY when another holds it).
+ * The lifecycle table, docs/rules.md#lifecycle, in table order (A1 comes before it, in
+ * LifecycleRef.step). L10b is the place of L10 for static importers (they take the lock
+ * internally: EBUSY when another holds it). C1 (an ops table the contract refuses) is
+ * checked after A2 and before the buffer rules (L2), as dma_buf_export() sees the ops.
  */
 export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; when: (c: Ctx) => boolean; path?: (c: Ctx) => ArgPath }[] = [
   { id: "L1", ops: ALL_BUT_EXPORT, code: "ENOENT", when: (c) => !c.b || c.b.closed || ("attachment" in c.st && (!c.a || c.a.detached)) || ("mapping" in c.st && (!c.m || c.m.unmapped)) },
