@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
-import { argumentFault, topologyFault } from "../../ts/reference/arguments.js";
+import { argumentFault, optionsFault, topologyFault } from "../../ts/reference/arguments.js";
 import { LifecycleRef } from "../../ts/reference/lifecycle.js";
 import { DmaBufModel } from "../../ts/model/model.js";
 import { StateReader } from "../../ts/model/state.js";
@@ -48,6 +48,18 @@ describe("the reference's argument rules", () => {
     ["an attach's empty interconnects", att({ interconnects: [] }), ["interconnects"]],
     ["an attach's interconnects as a string", att({ interconnects: "sgt" }), ["interconnects"]],
     ["an attach without as", att({ as: undefined }), ["as"]],
+    ["an attach's own moveNotify", att({ dynamic: true, moveNotify: () => {} }), undefined],
+    ["a moveNotify without dynamic: true", att({ moveNotify: () => {} }), ["moveNotify"]],
+    ["a moveNotify that is not a function", att({ dynamic: true, moveNotify: "cb" }), ["moveNotify"]],
+    ["importer ops", att({ ops: { moveNotify: () => {}, allowPeer2peer: true, supportsInterconnects: true, interconnects: [{ name: "physvec" }] } }), undefined],
+    ["importer ops beside a flag", att({ ops: {}, peer2peer: true }), ["peer2peer"]],
+    ["importer ops that are not an object", att({ ops: "dynamic" }), ["ops"]],
+    ["importer ops with an unknown op", att({ ops: { move_notify: () => {} } }), ["ops", "move_notify"]],
+    ["importer ops' moveNotify", att({ ops: { moveNotify: true } }), ["ops", "moveNotify"]],
+    ["importer ops' allowPeer2peer", att({ ops: { allowPeer2peer: "yes" } }), ["ops", "allowPeer2peer"]],
+    ["importer ops' empty match list", att({ ops: { interconnects: [] } }), ["ops", "interconnects"]],
+    ["importer ops' match that is not an object", att({ ops: { interconnects: [{ name: "sgt" }, "physvec"] } }), ["ops", "interconnects", 1]],
+    ["importer ops' unregistered match", att({ ops: { interconnects: [{ name: "sgt" }, { name: "nvlink" }] } }), ["ops", "interconnects", 1]],
     ["a map without as (the default name)", { op: "map", attachment: "a" }, undefined],
     ["a map's unknown container", { op: "map", attachment: "a", container: "list" }, ["container"]],
     ["a map's empty as", { op: "map", attachment: "a", as: "" }, ["as"]],
@@ -56,6 +68,32 @@ describe("the reference's argument rules", () => {
     ["a pin's attachment", { op: "pin", attachment: 0 }, ["attachment"]],
   ] as [string, Record<string, unknown> & { op: string }, (string | number)[] | undefined][])("%s", (_what, step, path) => {
     expect(argumentFault(step, ICS)).toEqual(path && { code: "EINVAL", path });
+  });
+});
+
+describe("the reference's model options", () => {
+  const sgt = { name: "sgt", defaultContainer: "sgt" };
+  it.each([
+    ["none", undefined, undefined],
+    ["a registry of its own", { interconnects: [sgt, { name: "nvlink", defaultContainer: "xarray" }] }, undefined],
+    ["not an object", "fast", ["options"]],
+    ["an unknown option", { colour: 1 }, ["colour"]],
+    ["interconnects that are not a list", { interconnects: "sgt" }, ["interconnects"]],
+    ["a registry without sgt", { interconnects: [{ name: "physvec", defaultContainer: "physvec" }] }, ["interconnects"]],
+    ["a name given twice", { interconnects: [sgt, sgt] }, ["interconnects", 1, "name"]],
+    ["an entry that is not an object", { interconnects: [null] }, ["interconnects", 0, "name"]],
+    ["no default container", { interconnects: [{ name: "sgt" }] }, ["interconnects", 0, "defaultContainer"]],
+    ["an unknown default container", { interconnects: [{ name: "sgt", defaultContainer: "list" }] }, ["interconnects", 0, "defaultContainer"]],
+    ["an exporter factory that is not a function", { exporter: "vfio" }, ["exporter"]],
+  ] as [string, unknown, (string | number)[] | undefined][])("%s", (_what, options, path) => {
+    expect(optionsFault(options)).toEqual(path && { code: "EINVAL", path });
+    let got: DmaBufError | undefined;
+    try {
+      new DmaBufModel(core(), { devices: {} }, options as never).dispose();
+    } catch (e) {
+      got = e as DmaBufError;
+    }
+    expect(got && { code: got.code, path: got.path }).toEqual(path && { code: "EINVAL", path });
   });
 });
 

@@ -16,7 +16,7 @@
 import type { Core } from "../core/loader.js";
 import { DmaBufError, type ErrorCode } from "../core/errors.js";
 import { hex, PAGE } from "../core/u64.js";
-import { DmaBufModel } from "../model/model.js";
+import { DmaBufModel, type ModelOptions } from "../model/model.js";
 import { vfioExporter } from "../exporters/vfio.js";
 import type { ExporterFactory } from "../model/ops.js";
 import type { TopologySpec } from "../model/topology.js";
@@ -25,11 +25,11 @@ import { executeStep } from "../scenario/runner.js";
 import type { Step } from "../scenario/schema.js";
 import { mappingName } from "../scenario/ops.js";
 import { ARGUMENT_ROW, LifecycleRef, pinCount, ROWS, type Entry, type RefOutcome } from "../reference/lifecycle.js";
-import { topologyFault } from "../reference/arguments.js";
+import { optionsFault, topologyFault } from "../reference/arguments.js";
 import { StateReader } from "../model/state.js";
 import { Rng, randomTopology, nextSteps, type Pools } from "./generate.js";
 import { EXPORT_FAULTS, MAP_FAULTS, hostileExporter, isMapFault, type Hostility } from "./hostile.js";
-import { breakTopology, malform } from "./malformed.js";
+import { breakConstruction, malform } from "./malformed.js";
 
 export interface Violation {
   /** Global index of the step (or epoch end) where it was seen. */
@@ -57,7 +57,7 @@ export interface Coverage {
    *  (row L13, L14, C2 — the real map ran, its product was then broken — or ok); path is
    *  the P2P path for mmio backings, else "system". */
   maps: Record<string, number>;
-  /** Malformed topologies (one per epoch): "<code or ok> <path>" (names and indices as *) → epochs. */
+  /** Malformed topologies and model options (eight per epoch): "<code or ok> <path>" (names and indices as *) → tries. */
   topologies: Record<string, number>;
 }
 
@@ -414,9 +414,21 @@ function shrink(ctx: Ctx, topo: Topo, hostile: Hostility | undefined, steps: Ste
   return cur;
 }
 
-/** The scenario JSON (u64 as "0x…" strings) of a topology and steps. */
+/**
+ * The scenario JSON (u64 as "0x…" strings) of a topology and steps. The API's other
+ * forms are written in the scenario's: BigUint64Array ranges as `{addr, len}`, importer
+ * ops as flags; callbacks are left out (a scenario has none).
+ */
 export function toScenarioJson(name: string, topo: Topo, steps: Step[]): unknown {
-  return JSON.parse(JSON.stringify({ $schema: "../schemas/scenario.schema.json", name, ...topo, steps }, (_k, v) => (typeof v === "bigint" ? hex(v) : v instanceof BigUint64Array ? pairsOf(v) : v)));
+  return JSON.parse(JSON.stringify({ $schema: "../schemas/scenario.schema.json", name, ...topo, steps: steps.map(asFlags) }, (_k, v) => (typeof v === "bigint" ? hex(v) : v instanceof BigUint64Array ? pairsOf(v) : v)));
+}
+
+/** An attach given importer ops, in the flag form (any other step as it is). */
+function asFlags(st: Step): Step {
+  const ops = (st as { ops?: unknown }).ops as { moveNotify?: unknown; allowPeer2peer?: boolean; supportsInterconnects?: boolean; interconnects?: { name: string }[] } | undefined;
+  if (st.op !== "attach" || typeof ops !== "object" || ops === null) return st;
+  const { ops: _, ...rest } = st as Step & { ops: unknown };
+  return { ...rest, dynamic: ops.moveNotify !== undefined, peer2peer: ops.allowPeer2peer, allowIc: ops.supportsInterconnects, interconnects: ops.interconnects?.map((m) => m.name) } as Step;
 }
 
 /** A BigUint64Array of addr, len words as the scenario format's `{addr, len}` ranges. */
@@ -430,17 +442,18 @@ export function checkSteps(core: Core, topology: Topo, steps: Step[], model: Mod
 const defaultModel: ModelMaker = (c, t, exporter) => new DmaBufModel(c, t, { exporter });
 
 /**
- * A copy of `topo` with one field broken (ts/fuzz/malformed.ts): building a model on it
- * must fail with the code and path of the reference (ts/reference/arguments.ts) and take
- * nothing from the core, or, when the break left it valid, succeed.
+ * A copy of `topo` with one field broken, or model options with one fault
+ * (ts/fuzz/malformed.ts): building a model with them must fail with the code and path of
+ * the reference (ts/reference/arguments.ts) and take nothing from the core, or, when
+ * the break left them valid, succeed.
  */
 function tryTopology(ctx: Ctx, rng: Rng, topo: Topo): { key: string; problem?: string; topology: unknown } {
-  const topology = breakTopology(rng, topo);
-  const want = topologyFault(topology);
+  const { topology, options } = breakConstruction(rng, topo);
+  const want = optionsFault(options) ?? topologyFault(topology);
   const before = ctx.core.usage();
   let got: { code: string; path: unknown } | undefined;
   try {
-    ctx.model(ctx.core, topology as TopologySpec, vfioExporter).dispose();
+    (options === undefined ? ctx.model(ctx.core, topology as TopologySpec, vfioExporter) : new DmaBufModel(ctx.core, topology as TopologySpec, options as ModelOptions)).dispose();
   } catch (e) {
     got = e instanceof DmaBufError ? e : { code: `a crash (${String(e)})`, path: undefined };
   }

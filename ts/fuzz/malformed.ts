@@ -98,12 +98,74 @@ export function breakTopology(r: Rng, topo: Topo): unknown {
   return t;
 }
 
-/** The generated steps, now and then (3%) with one of them broken, or (5%) with backings given as BigUint64Arrays. */
+const sgt = { name: "sgt", defaultContainer: "sgt" };
+/** Model options with one thing wrong (or, last, a valid registry of its own). */
+const BAD_OPTIONS: unknown[] = [
+  null, "fast", { colour: 1 }, { interconnects: "sgt" }, { interconnects: [] }, { interconnects: [sgt, { ...sgt, defaultContainer: "ranges" }] },
+  { interconnects: [{ ...sgt, name: "" }] }, { interconnects: [null] }, { interconnects: [{ name: "sgt" }] }, { interconnects: [{ ...sgt, defaultContainer: "list" }] },
+  { interconnects: [{ name: "physvec", defaultContainer: "physvec" }] }, { exporter: "vfio" },
+  { interconnects: [sgt, { name: "nvlink", defaultContainer: "xarray" }] },
+];
+
+/** A topology, and model options, one of the two broken (the options one time in four). */
+export function breakConstruction(r: Rng, topo: Topo): { topology: unknown; options: unknown } {
+  return r.chance(0.25) ? { topology: topo, options: r.pick(BAD_OPTIONS) } : { topology: breakTopology(r, topo), options: undefined };
+}
+
+/** A move_notify callback that does nothing, or one that throws (recorded against its attachment: docs/rules.md#callbacks). */
+const CALLBACKS = [
+  (): void => {},
+  (attachment: string): void => {
+    throw { thrown: "by a fuzz callback", attachment };
+  },
+];
+
+/**
+ * An attach step in the API's other forms: importer ops `{moveNotify, allowPeer2peer,
+ * supportsInterconnects, interconnects: [{name}]}` for the flags, or the flags with a
+ * `moveNotify` callback of their own (dynamic importers).
+ */
+export function importerForm(r: Rng, step: Extract<Step, { op: "attach" }>): Step {
+  const cb = r.pick(CALLBACKS);
+  if (r.chance(0.5)) return step.dynamic ? ({ ...step, moveNotify: cb } as Step) : step;
+  const { dynamic, peer2peer, allowIc, interconnects, ...rest } = step;
+  const ops: Record<string, unknown> = {};
+  if (dynamic) ops.moveNotify = cb;
+  if (peer2peer !== undefined) ops.allowPeer2peer = peer2peer;
+  if (allowIc !== undefined) ops.supportsInterconnects = allowIc;
+  if (interconnects) ops.interconnects = interconnects.map((name) => ({ name }));
+  return { ...rest, ops } as Step;
+}
+
+/** An importer-ops attach broken in its ops, or given a flag beside them. */
+const BAD_IMPORTER_OPS: ((ops: Record<string, unknown>) => Record<string, unknown>)[] = [
+  () => ({ ops: "dynamic" }),
+  (o) => ({ ops: { ...o, moveNotify: true } }),
+  (o) => ({ ops: { ...o, allowPeer2peer: "yes" } }),
+  (o) => ({ ops: { ...o, supportsInterconnects: 1 } }),
+  (o) => ({ ops: { ...o, interconnects: { name: "sgt" } } }),
+  (o) => ({ ops: { ...o, interconnects: [] } }),
+  (o) => ({ ops: { ...o, interconnects: ["sgt"] } }),
+  (o) => ({ ops: { ...o, interconnects: [{ name: "sgt" }, { name: "nvlink" }] } }),
+  (o) => ({ ops: { ...o, move_notify: () => {} } }),
+  (o) => ({ ops: o, dynamic: true }),
+  (o) => ({ ops: o, interconnects: ["sgt"] }),
+];
+
+/**
+ * The generated steps, now and then (3%) with one of them broken, or (5%) with backings
+ * given as BigUint64Arrays; attach steps one time in five in another importer form
+ * (then broken in it one time in ten).
+ */
 export function malform(r: Rng, steps: Step[]): Step[] {
   if (!steps.length) return steps;
   if (r.chance(0.03)) {
     const k = r.int(steps.length);
     return steps.map((st, j) => (j === k ? breakStep(r, st) : st));
+  }
+  if (steps[0]!.op === "attach" && r.chance(0.2)) {
+    const st = importerForm(r, steps[0]!);
+    return ["ops" in st && r.chance(0.1) ? ({ ...st, ...r.pick(BAD_IMPORTER_OPS)((st as { ops: Record<string, unknown> }).ops) } as Step) : st];
   }
   return r.chance(0.05) ? steps.map(packRanges) : steps;
 }

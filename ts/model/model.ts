@@ -104,7 +104,10 @@ export class DmaBufModel {
   private disposed = false;
 
   constructor(readonly core: Core, topology: TopologySpec, options: ModelOptions = {}) {
+    if (!isObject(options as unknown)) bad("model", ["options"], "must be an object");
+    for (const k of Object.keys(options)) if (k !== "exporter" && k !== "interconnects") bad("model", [k], "is not a known option (exporter, interconnects)");
     const defs = options.interconnects ?? BUILTIN_INTERCONNECTS;
+    if (!Array.isArray(defs)) bad("model", ["interconnects"], "must be an array of {name, defaultContainer}");
     const reg = new Map<string, InterconnectDef>();
     defs.forEach((d, i) => {
       checkName("model", d?.name, ["interconnects", i, "name"]);

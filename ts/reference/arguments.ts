@@ -71,16 +71,48 @@ const backing: Check = (v, at) => {
   return undefined;
 };
 
-/** Each op's arguments in the order they are checked; `object`: the step itself is the argument object. */
-const ARGUMENTS: Record<string, { object: boolean; fields: [string, Check][] }> = {
+const IMPORTER_FLAGS = ["dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify"];
+
+/**
+ * An attach's importer: the flag form (`dynamic`, `peer2peer`, `allowIc`,
+ * `interconnects`, and a `moveNotify` function that needs `dynamic: true`), or importer
+ * ops `{moveNotify, allowPeer2peer, supportsInterconnects, interconnects: [{name}]}`
+ * (then no flag may be given).
+ */
+function importerFault(step: Record<string, unknown>, registered: readonly string[]): ArgFault | undefined {
+  if (step.ops === undefined) {
+    for (const [k, check] of [["dynamic", flag], ["peer2peer", flag], ["allowIc", flag], ["interconnects", interconnectList(true)]] as const) {
+      const bad = check(step[k], [k], registered);
+      if (bad) return bad;
+    }
+    const cb = step.moveNotify;
+    return cb !== undefined && (typeof cb !== "function" || step.dynamic !== true) ? einval(["moveNotify"]) : undefined;
+  }
+  const given = IMPORTER_FLAGS.find((k) => step[k] !== undefined);
+  if (given) return einval([given]);
+  const ops = step.ops;
+  if (!isRecord(ops)) return einval(["ops"]);
+  const bad = unknownKey(ops, ["moveNotify", "allowPeer2peer", "supportsInterconnects", "interconnects"], ["ops"]) ??
+    (ops.moveNotify === undefined || typeof ops.moveNotify === "function" ? undefined : einval(["ops", "moveNotify"])) ??
+    flag(ops.allowPeer2peer, ["ops", "allowPeer2peer"], []) ?? flag(ops.supportsInterconnects, ["ops", "supportsInterconnects"], []);
+  if (bad || ops.interconnects === undefined) return bad;
+  const list = ops.interconnects;
+  if (!Array.isArray(list)) return einval(["ops", "interconnects"]);
+  const notMatch = list.findIndex((m) => !isRecord(m));
+  if (notMatch >= 0) return einval(["ops", "interconnects", notMatch]);
+  return interconnectList(true)(list.map((m: Record<string, unknown>) => m.name), ["ops", "interconnects"], registered);
+}
+
+/**
+ * Each op's arguments in the order they are checked; `object`: the step itself is the
+ * argument object, with `keys` beyond its fields; `rest`: checked after the fields.
+ */
+const ARGUMENTS: Record<string, { object: boolean; keys?: string[]; fields: [string, Check][]; rest?: typeof importerFault }> = {
   export: {
     object: true,
     fields: [["buffer", name], ["exporter", name], ["size", u64], ["backing", backing], ["dynamic", flag], ["pinnable", flag], ["interconnects", interconnectList(false)]],
   },
-  attach: {
-    object: true,
-    fields: [["as", name], ["buffer", name], ["importer", name], ["dynamic", flag], ["peer2peer", flag], ["allowIc", flag], ["interconnects", interconnectList(true)]],
-  },
+  attach: { object: true, keys: ["ops", ...IMPORTER_FLAGS], fields: [["as", name], ["buffer", name], ["importer", name]], rest: importerFault },
   map: { object: false, fields: [["as", mapName], ["attachment", name], ["container", container]] },
   unmap: { object: false, fields: [["mapping", name]] },
   detach: { object: false, fields: [["attachment", name]] },
@@ -98,14 +130,14 @@ const ARGUMENTS: Record<string, { object: boolean; fields: [string, Check][] }> 
 export function argumentFault(step: Record<string, unknown> & { op: string }, interconnects: readonly string[]): ArgFault | undefined {
   const spec = ARGUMENTS[step.op]!;
   if (spec.object) {
-    const extra = unknownKey(step, [...spec.fields.map(([k]) => k), "op", "expect"], []);
+    const extra = unknownKey(step, [...spec.fields.map(([k]) => k), ...(spec.keys ?? []), "op", "expect"], []);
     if (extra) return extra;
   }
   for (const [k, check] of spec.fields) {
     const bad = check(step[k], [k], interconnects);
     if (bad) return bad;
   }
-  return undefined;
+  return spec.rest?.(step, interconnects);
 }
 
 const DEVICE_KEYS = ["root", "switch", "bars", "iommu", "maxSegmentSize", "segBoundaryMask", "pf"];
@@ -193,4 +225,31 @@ export function topologyFault(spec: unknown): ArgFault | undefined {
     if (io && (io.base % PAGE || io.size % PAGE || io.size === 0n || io.base + io.size - 1n > M)) return einval(["devices", n as string, "iommu"]);
   }
   return undefined;
+}
+
+/**
+ * The refused field of a model's options, or undefined (docs/rules.md#api-arguments):
+ * an object with only `exporter` (a function) and `interconnects` (default sgt, physvec,
+ * iov: a list of `{name, defaultContainer}`, names unique, sgt among them).
+ */
+export function optionsFault(options: unknown): ArgFault | undefined {
+  if (options === undefined) return undefined;
+  if (!isRecord(options)) return einval(["options"]);
+  const extra = unknownKey(options, ["exporter", "interconnects"], []);
+  if (extra) return extra;
+  const defs = options.interconnects;
+  if (defs !== undefined) {
+    if (!Array.isArray(defs)) return einval(["interconnects"]);
+    const seen = new Set<unknown>();
+    for (let i = 0; i < defs.length; i++) {
+      const d: unknown = defs[i];
+      const at = ["interconnects", i];
+      if (!isRecord(d) || !isName(d.name)) return einval([...at, "name"]);
+      if (!CONTAINERS.includes(d.defaultContainer as string)) return einval([...at, "defaultContainer"]);
+      if (seen.has(d.name)) return einval([...at, "name"]);
+      seen.add(d.name);
+    }
+    if (!seen.has("sgt")) return einval(["interconnects"]);
+  }
+  return options.exporter === undefined || typeof options.exporter === "function" ? undefined : einval(["exporter"]);
 }

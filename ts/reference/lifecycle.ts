@@ -41,7 +41,7 @@ export interface RefBacking { kind: "system" | "mmio"; ranges: readonly Entry[] 
 /** A scenario step as the reference reads it (the scenario format's Step fits it). */
 export type RefStep =
   | { op: "export"; buffer: string; exporter: string; size: bigint; backing: RefBacking; dynamic?: boolean | undefined; pinnable?: boolean | undefined; interconnects?: Ic[] | undefined }
-  | { op: "attach"; buffer: string; importer: string; as: string; dynamic?: boolean | undefined; peer2peer?: boolean | undefined; allowIc?: boolean | undefined; interconnects?: Ic[] | undefined }
+  | { op: "attach"; buffer: string; importer: string; as: string; dynamic?: boolean | undefined; peer2peer?: boolean | undefined; allowIc?: boolean | undefined; interconnects?: Ic[] | undefined; moveNotify?: (attachment: string) => void }
   | { op: "detach" | "pin" | "unpin"; attachment: string }
   | { op: "map"; attachment: string; as?: string | undefined; container?: Kind | undefined }
   | { op: "unmap"; mapping: string }
@@ -58,6 +58,8 @@ export interface RefBuffer {
 }
 export interface RefAttachment {
   name: string; buffer: RefBuffer; importer: string; dynamic: boolean; ic: Ic; pins: number; detached: boolean;
+  /** The importer's own move_notify callback, when it gave one (user code: the reference calls it too). */
+  moveNotify: ((attachment: string) => void) | undefined;
   /** Live mappings in map order. */
   maps: RefMapping[];
 }
@@ -77,7 +79,7 @@ export interface RefMapping {
 export type RefResult =
   | { interconnect: Ic }
   | { interconnect: Ic; container: Kind; nelms: number; bytes: bigint; hash: bigint; barNumber?: number }
-  | { notified: string[]; stale: string[] };
+  | { notified: string[]; stale: string[]; callbackErrors?: { attachment: string; error: unknown }[] };
 
 export interface RefOutcome {
   /** The row that decided the step ("ok" when none applied). */
@@ -228,12 +230,20 @@ function plan(c: Live<"a" | "b">): Plan | undefined {
   return done(each, "iova", UINT_MAX, M, each);
 }
 
-/** Marks mappings stale and notifies (docs/rules.md#notifications). */
-function notify(b: RefBuffer, staleIf: (m: RefMapping) => boolean): { notified: string[]; stale: string[] } {
-  const notified = b.atts.filter((a) => a.dynamic).map((a) => a.name).reverse();
+/** Marks mappings stale and notifies (docs/rules.md#notifications); a callback that throws is recorded (#callbacks). */
+function notify(b: RefBuffer, staleIf: (m: RefMapping) => boolean): Extract<RefResult, { notified: string[] }> {
+  const dynamic = b.atts.filter((a) => a.dynamic).reverse();
   const stale = b.atts.flatMap((a) => a.maps).filter((m) => !m.stale && staleIf(m)).sort((x, y) => x.seq - y.seq);
   for (const m of stale) m.stale = true;
-  return { notified, stale: stale.map((m) => m.name) };
+  const callbackErrors: { attachment: string; error: unknown }[] = [];
+  for (const a of dynamic) {
+    try {
+      a.moveNotify?.(a.name);
+    } catch (error) {
+      callbackErrors.push({ attachment: a.name, error });
+    }
+  }
+  return { notified: dynamic.map((a) => a.name), stale: stale.map((m) => m.name), ...(callbackErrors.length ? { callbackErrors } : {}) };
 }
 
 /** Gives back a mapping's IOVA regions. */
@@ -255,7 +265,7 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
   },
   attach: (c, st) => {
     const ic = negotiate(c)!;
-    const a: RefAttachment = { name: st.as, buffer: c.b, importer: st.importer, dynamic: !!st.dynamic, ic, pins: 0, detached: false, maps: [] };
+    const a: RefAttachment = { name: st.as, buffer: c.b, importer: st.importer, dynamic: !!st.dynamic, ic, pins: 0, detached: false, maps: [], moveNotify: st.moveNotify };
     c.b.atts.push(a);
     c.r.attachments.set(a.name, a);
     return { interconnect: ic };
@@ -314,6 +324,14 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
 const BUILTIN: readonly Ic[] = ["sgt", "physvec", "iov"];
 /** The row of a step refused for a malformed argument (docs/rules.md#api-arguments). */
 export const ARGUMENT_ROW = "A1";
+
+interface ImporterOps { moveNotify?: (attachment: string) => void; allowPeer2peer?: boolean; supportsInterconnects?: boolean; interconnects?: { name: Ic }[] }
+
+/** An attach given importer ops, as the flags they mean: dynamic ⇔ moveNotify, peer2peer, allowIc, interconnects. */
+function flagsOf(st: RefStep & { op: "attach"; ops: ImporterOps }): RefStep {
+  const { ops, ...rest } = st;
+  return { ...rest, dynamic: ops.moveNotify !== undefined, moveNotify: ops.moveNotify, peer2peer: ops.allowPeer2peer, allowIc: ops.supportsInterconnects, interconnects: ops.interconnects?.map((m) => m.name) };
+}
 
 /** Backing ranges given as `{addr, len}` objects or as a BigUint64Array of addr, len pairs. */
 function entriesOf(rs: readonly Entry[] | BigUint64Array): Entry[] {
@@ -402,7 +420,8 @@ export class LifecycleRef {
   step(given: RefStep, i: number): RefOutcome {
     const bad = argumentFault(given as RefStep & Record<string, unknown>, BUILTIN);
     if (bad) return { row: ARGUMENT_ROW, code: bad.code, path: bad.path, result: undefined, notified: [] };
-    const st = "backing" in given ? { ...given, backing: { kind: given.backing.kind, ranges: entriesOf(given.backing.ranges as readonly Entry[] | BigUint64Array) } } : given;
+    const st = "backing" in given ? { ...given, backing: { kind: given.backing.kind, ranges: entriesOf(given.backing.ranges as readonly Entry[] | BigUint64Array) } }
+      : given.op === "attach" && "ops" in given ? flagsOf(given as RefStep & { op: "attach"; ops: ImporterOps }) : given;
     const a = "attachment" in st ? this.attachments.get(st.attachment) : undefined;
     const m = "mapping" in st ? this.mappings.get(st.mapping) : undefined;
     const b = st.op === "export" ? undefined : "buffer" in st ? this.buffers.get(st.buffer) : (a ?? m?.att)?.buffer;
