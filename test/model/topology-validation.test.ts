@@ -74,7 +74,7 @@ describe("new Topology refuses a bad spec, naming the field and the rule", () =>
     ["root not declared", dev({ root: "rc9" }), "ENOENT", ["devices", "d", "root"], 'device d: root "rc9" is not declared'],
     ["switch not declared", { hostBridges: { rc: {} }, devices: { d: { root: "rc", switch: "sw9" } } }, "ENOENT", ["devices", "d", "switch"], 'device d: switch "sw9" is not declared'],
     ["pf not declared", { devices: { vf: {}, d: { pf: "pf9" } } }, "ENOENT", ["devices", "d", "pf"], 'device d: pf "pf9" is not declared'],
-    ["iommu not page aligned", dev({ iommu: { base: 0x10n, size: 0x1000n } }), "EINVAL", ["devices", "d", "iommu"], "device d: IOVA space [0x10, +0x1000): base and size must be page aligned, size > 0, no wrap"],
+    ["iommu not page aligned", dev({ iommu: { base: 0x10n, size: 0x1000n } }), "EINVAL", ["devices", "d", "iommu"], "topology: devices.d.iommu is not a valid IOVA window (IOVA space [0x10, +0x1000): base and size must be page aligned, size > 0, no wrap)"],
   ])("%s", (_, spec, code, path, message) => {
     const e = refusal(spec);
     expect({ code: e.code, path: e.path, message: e.message }).toEqual({ code, path, message });

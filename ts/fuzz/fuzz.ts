@@ -192,7 +192,7 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
  */
 const namesOpAndReason = (op: string, code: ErrorCode | undefined, message: string | undefined, argument?: readonly (string | number)[]): boolean => {
   // a malformed argument: "<op>[ <subject>]: <argument path> <reason>" (the subject may be the bad argument)
-  if (argument) return message !== undefined && (message.startsWith(`${op}: `) || message.startsWith(`${op} `)) && message.includes(`: ${argument.join(".")} `);
+  if (argument) return message !== undefined && (message.startsWith(`${op}: `) || message.startsWith(`${op} `)) && namesArgument(message, argument);
   const head = code === "EPROTO" ? "exporter" : op;
   const colon = message?.indexOf(": ") ?? -1;
   return message !== undefined && message.startsWith(`${head} `) && colon > head.length + 1 && colon + 2 < message.length;
@@ -205,6 +205,13 @@ function stateDiff(got: string, want: string): string | undefined {
   while (got[k] === want[k]) k++;
   const at = Math.max(0, k - 80);
   return `differs from the reference at character ${k}:\n  model     …${got.slice(at, k + 60)}\n  reference …${want.slice(at, k + 60)}`;
+}
+
+/** `message` holds ": <path> <reason>" with a reason that is not empty (docs/rules.md#api-arguments). */
+function namesArgument(message: string, path: readonly (string | number)[]): boolean {
+  const at = `: ${path.join(".")} `;
+  const k = message.indexOf(at);
+  return k >= 0 && message.slice(k + at.length).trim().length > 0;
 }
 
 /** Steps that tear down whatever the reference says is live: unlock, unmap, unpin, detach, close. */
@@ -451,7 +458,7 @@ function tryTopology(ctx: Ctx, rng: Rng, topo: Topo): { key: string; problem?: s
   const { topology, options } = breakConstruction(rng, topo);
   const want = optionsFault(options) ?? topologyFault(topology);
   const before = ctx.core.usage();
-  let got: { code: string; path: unknown } | undefined;
+  let got: { code: string; path: unknown; message?: string } | undefined;
   try {
     (options === undefined ? ctx.model(ctx.core, topology as TopologySpec, vfioExporter) : new DmaBufModel(ctx.core, topology as TopologySpec, options as ModelOptions)).dispose();
   } catch (e) {
@@ -459,6 +466,11 @@ function tryTopology(ctx: Ctx, rng: Rng, topo: Topo): { key: string; problem?: s
   }
   const key = `${want?.code ?? "ok"} ${(want?.path ?? []).map((p, k) => (k === 1 || typeof p === "number" ? "*" : p)).join(".")}`;
   const after = ctx.core.usage();
+  // EINVAL: "topology: <path> <reason>" or, for the options, "model: <path> <reason>"
+  const head = options === undefined ? "topology" : "model";
+  if (got?.code === "EINVAL" && want?.code === "EINVAL" && !(got.message!.startsWith(`${head}: `) && namesArgument(got.message!, want.path))) {
+    return { key, topology, problem: `a refused construction's message ${show(got.message)} is not "${head}: ${want.path.join(".")} <reason>"` };
+  }
   if (show(got && { code: got.code, path: got.path }) !== show(want)) return { key, topology, problem: `a topology broken at ${show(want?.path)} gave ${got ? `${got.code} at ${show(got.path)}` : "a model"}; the reference says ${want ? `${want.code} at ${show(want.path)}` : "a model"}` };
   if (after.bytes !== before.bytes || after.blocks !== before.blocks || after.handles !== before.handles) return { key, topology, problem: `a refused topology kept wasm memory: ${show(before)} before, ${show(after)} after` };
   return { key, topology };

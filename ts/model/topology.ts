@@ -168,7 +168,7 @@ export class Topology {
         this.iova.set(dev.name, new IovaAllocator(core, dev.iommu.base, dev.iommu.size));
       } catch (e) {
         this.dispose();
-        throw new DmaBufError("EINVAL", `device ${dev.name}: ${(e as Error).message}`, ["devices", dev.name, "iommu"]);
+        bad("topology", ["devices", dev.name, "iommu"], `is not a valid IOVA window (${(e as Error).message})`);
       }
     }
   }
