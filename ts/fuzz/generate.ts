@@ -87,16 +87,21 @@ function backing(r: Rng, devices: Devices, exporter: string, size: bigint, mmioC
     at += e.len + BigInt(r.int(3)) * PAGE;
     return e;
   });
+  let kind: "mmio" | "system" = mmio ? "mmio" : "system";
   if (r.chance(0.05)) {
-    // a bad backing, to exercise EINVAL: unaligned, overlapping, empty, or the wrong sum
-    const k = r.int(4);
+    // a bad backing, to exercise EINVAL (docs/rules.md#buffers): unaligned, overlapping,
+    // empty, the wrong sum, no ranges, ranges that cover all 2^64 bytes, mmio outside a BAR
+    const k = r.int(7);
     if (k === 0) ranges[0]!.addr += 0x800n;
     else if (k === 1) ranges.push({ ...ranges[0]! });
     else if (k === 2) ranges[0]!.len = 0n;
-    else ranges[0]!.len += PAGE;
+    else if (k === 3) ranges[0]!.len += PAGE;
+    else if (k === 4) ranges.length = 0;
+    else if (k === 5) ranges.splice(0, ranges.length, { addr: 0n, len: 1n << 63n }, { addr: 1n << 63n, len: 1n << 63n });
+    else kind = "mmio";
   }
   if (r.chance(0.3)) ranges.reverse();
-  return { kind: mmio ? "mmio" : "system", ranges };
+  return { kind, ranges };
 }
 
 /** Whether a name is live, as the fuzzer's reference knows it. */
@@ -146,7 +151,9 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       const ics: InterconnectName[] = [];
       if (r.chance(0.6)) ics.push("physvec");
       if (r.chance(exporter === "d0" ? 0.7 : 0.3)) ics.push("iov");
-      return [{ op: "export", buffer: name, exporter, size, backing: backing(r, devices, exporter, size), dynamic: r.chance(0.7), pinnable: r.chance(0.7), interconnects: ics }];
+      const back = backing(r, devices, exporter, size);
+      // now and then a size that breaks the first buffer rule: 0, or not a page multiple
+      return [{ op: "export", buffer: name, exporter, size: r.chance(0.01) ? r.pick([0n, size + 0x800n]) : size, backing: back, dynamic: r.chance(0.7), pinnable: r.chance(0.7), interconnects: ics }];
     },
   },
   attach: {
