@@ -29,6 +29,12 @@ export interface ContainerOptions {
 
 const freeContainer = (c: Core, h: number) => void wasm(c).ct_free(h);
 
+/** A physvec provider, `{owner: u32 device id, busOffset: u64}`; EINVAL or ERANGE naming the field otherwise. */
+export function providerArg(v: unknown, what: string, name: string): { owner: number; busOffset: bigint } {
+  const p = optionsArg<{ owner: unknown; busOffset: unknown }>(v, what, name);
+  return { owner: countArg(p.owner, what, `${name}.owner`, 0xffff_ffff), busOffset: u64Arg(p.busOffset, what, `${name}.busOffset`) };
+}
+
 /** Checks options; returns the core's build arguments. */
 function buildArgs(what: string, opts: unknown): [maxSeg: bigint, mask: bigint, data: bigint, busOffset: bigint, owner: number, flags: number] {
   const o = optionsArg<ContainerOptions>(opts, what, "opts");
@@ -36,9 +42,7 @@ function buildArgs(what: string, opts: unknown): [maxSeg: bigint, mask: bigint, 
   const mask = o.boundaryMask === undefined ? U64_MAX : u64Arg(o.boundaryMask, what, "opts.boundaryMask");
   const data = o.data === undefined ? 0n : u64Arg(o.data, what, "opts.data");
   if (o.provider === undefined) return [maxSeg, mask, data, 0n, 0, 0];
-  const p = optionsArg<{ owner: number; busOffset: bigint }>(o.provider, what, "opts.provider");
-  const owner = countArg(p.owner, what, "opts.provider.owner", 0xffff_ffff);
-  const busOffset = u64Arg(p.busOffset, what, "opts.provider.busOffset");
+  const { owner, busOffset } = providerArg(o.provider, what, "opts.provider");
   return [maxSeg, mask, data, busOffset, owner, LAYOUT.BUILD_PROVIDER];
 }
 

@@ -26,17 +26,21 @@ function finish(segs: RangeList, space: AddressSpace, maxSeg: bigint, mask: bigi
   }
 }
 
+/** `alloc()` in the IOVA space of `dev`; its ENOMEM names the map of `buf` and what found no hole. */
+function iovaFor<T>(buf: BufferView, dev: Device, what: string, alloc: () => T): T {
+  try {
+    return alloc();
+  } catch (e) {
+    if ((e as DmaBufError).code === "ENOMEM") throw new DmaBufError("ENOMEM", `map ${buf.name} for ${dev.name}: IOVA space exhausted (no hole ${what})`);
+    throw e;
+  }
+}
+
 /** One IOVA region of `buf.size` holding the ranges laid out in order; ENOMEM names the map. */
 function oneRegion(topo: Topology, buf: BufferView, dev: Device): { segs: RangeList; release: () => void; regions: Region[] } {
   const iova = topo.iova.get(dev.name)!;
   const size = buf.size;
-  let at: bigint;
-  try {
-    at = iova.alloc(size);
-  } catch (e) {
-    if ((e as DmaBufError).code === "ENOMEM") throw new DmaBufError("ENOMEM", `map ${buf.name} for ${dev.name}: IOVA space exhausted (no hole of 0x${size.toString(16)} bytes)`);
-    throw e;
-  }
+  const at = iovaFor(buf, dev, `of 0x${size.toString(16)} bytes`, () => iova.alloc(size));
   const release = () => iova.free(at, size);
   try {
     return { segs: RangeList.from([[at, size]], iova.core), release, regions: [{ addr: at, len: size }] };
@@ -74,14 +78,7 @@ export function sgtMap(topo: Topology, buf: BufferView, dev: Device): MapProduct
       }
       // no hole for the whole buffer: each range gets its own region (dma_map_phys)
       const iova = topo.iova.get(dev.name)!;
-      let each: RangeList;
-      try {
-        each = iova.mapEach(ranges);
-      } catch (e) {
-        if ((e as DmaBufError).code === "ENOMEM") throw new DmaBufError("ENOMEM", `map ${buf.name} for ${dev.name}: IOVA space exhausted (no hole for the buffer, nor for each range)`);
-        throw e;
-      }
-      const list = each;
+      const list = iovaFor(buf, dev, "for the buffer, nor for each range", () => iova.mapEach(ranges));
       return finish(list.translate(0n), "iova", UINT_MAX, undefined, () => {
         iova.unmapEach(list);
         list.dispose();

@@ -9,7 +9,7 @@
 import { DmaBufError } from "../core/errors.js";
 import type { Core } from "../core/loader.js";
 import { RangeList } from "../core/range-list.js";
-import { Container } from "../core/container.js";
+import { Container, providerArg } from "../core/container.js";
 import { hex, u64 } from "../core/u64.js";
 import type { Device } from "./topology.js";
 import { ADDRESS_SPACES, type BufferView, type MapProduct } from "./ops.js";
@@ -29,11 +29,15 @@ function outsideRegions(core: Core, list: RangeList, regions: readonly { addr: b
  * `buf`; returns its entries as a list this call owns (a container product is read
  * into a list and disposed). Throws EPROTO (after releasing the product) on a violation.
  */
-const isProvider = (v: unknown): boolean => {
-  const p = v as { owner?: unknown; busOffset?: unknown } | null;
-  return typeof p === "object" && p !== null && Number.isInteger(p.owner) && (p.owner as number) >= 0 && (p.owner as number) <= 0xffff_ffff &&
-    typeof p.busOffset === "bigint" && p.busOffset >= 0n && p.busOffset <= 0xffff_ffff_ffff_ffffn;
-};
+/** Whether `v` is a provider the physvec container takes (the core's own check, ts/core/container.ts). */
+function isProvider(v: unknown): boolean {
+  try {
+    providerArg(v, "provider", "provider"); // throws only DmaBufErrors (EINVAL, ERANGE)
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function checkProduct(core: Core, p: unknown, buf: BufferView, dev: Device, who: string): RangeList {
   const fail = (rule: string): never => {
