@@ -1,8 +1,9 @@
 /**
  * The generator reaches every rule: in a default run (seed 1) of 200,000 ops every row
- * of docs/rules.md#lifecycle (and C1, C2: exporters that break the ops contract, in
- * hostile epochs) decides at least 10 steps, and every P2P path ×
- * interconnect × container reaches the address rules at least 10 times. (About 15 s
+ * of docs/rules.md#lifecycle (A1 and A2 included; and C1, C2: exporters that break the
+ * ops contract, in hostile epochs) decides at least 10 steps, every P2P path ×
+ * interconnect × container reaches the address rules at least 10 times, and every kind
+ * of malformed topology or model option is tried at least 10 times. (About 15 s
  * alone on an idle core; left out of mutation runs, see vitest.mutate.config.ts.)
  */
 import { describe, expect, it } from "vitest";
@@ -22,7 +23,12 @@ describe("coverage of the fuzz generator", () => {
     const codes = (op: string) => Object.keys(r.coverage.outcomes).filter((k) => k.startsWith(op + " ")).map((k) => k.slice(op.length + 1)).sort();
     expect(codes("map")).toEqual(["EBUSY", "EINVAL", "ENODEV", "ENOENT", "ENOMEM", "EOPNOTSUPP", "EPERM", "EPROTO", "ok"]);
     expect(codes("export")).toEqual(["EINVAL", "ok"]);
-    expect(codes("lock")).toEqual(["EALREADY", "EBUSY", "ENOENT", "ok"]);
+    expect(codes("lock")).toEqual(["EALREADY", "EBUSY", "EINVAL", "ENOENT", "ok"]);
+    // malformed topologies and model options: every kind of fault the generator makes, at least 10 times each
+    const kinds = Object.entries(r.coverage.topologies);
+    expect(kinds.length).toBeGreaterThanOrEqual(30);
+    expect(kinds.filter(([, n]) => n < 10)).toEqual([]);
+    expect(kinds.map(([k]) => k.split(" ")[0]).sort().filter((c, i, a) => a.indexOf(c) === i)).toEqual(["EINVAL", "ENOENT", "ok"]);
   });
 
 });
