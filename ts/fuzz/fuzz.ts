@@ -1,17 +1,21 @@
 /**
  * Differential fuzzing of operation sequences over random topologies. Every step runs
  * on the model and on the lifecycle reference (ts/reference/lifecycle.ts, written from
- * docs/rules.md); the code, every result field, the notifications and each new
- * mapping's entries must agree. Around that, invariants of the model's own
+ * docs/rules.md); the code (and the path of a refused argument), every result field,
+ * the notifications, each new mapping's entries and the `--state` after the step must
+ * agree. Some steps are malformed or in the API's other forms, and every epoch starts
+ * with malformed topologies and model options (./malformed.ts; the reference's
+ * ./arguments.ts rules say what must happen). Around that, invariants of the model's own
  * bookkeeping: a failed step changes nothing; mappings lie where the address rules
  * allow; IOVA regions never overlap and the allocator accounts for exactly them. Every
  * `epoch` steps everything is torn down and IOVA allocators, the wasm heap and the
- * handle table must be back where they started. What the fuzzer expects (revoked,
- * pinned, lock holders, P2P paths, live names) comes from the reference, never from
- * the model. Every fifth epoch is hostile: one exporter breaks the ops contract
- * (./hostile.ts) and the reference expects its refusals (rows C1, C2). A violation is
- * shrunk to a minimal scenario that `dmabuf-map run` accepts (for a hostile epoch it
- * needs the same exporter fault, named in the report).
+ * handle table must be back where they started, and the disposed model must refuse
+ * every call. What the fuzzer expects (revoked, pinned, lock holders, P2P paths, live
+ * names) comes from the reference, never from the model. Every fifth epoch is hostile:
+ * one exporter breaks the ops contract (./hostile.ts) and the reference expects its
+ * refusals (rows C1, C2). A violation is shrunk to a minimal scenario that `dmabuf-map
+ * run` accepts (for a hostile epoch it needs the same exporter fault, named in the
+ * report; a malformed argument or a callback is replayed with the seed).
  */
 import type { Core } from "../core/loader.js";
 import { DmaBufError, type ErrorCode } from "../core/errors.js";
@@ -101,7 +105,7 @@ type Ctx = { core: Core; extra: FuzzOptions["extraInvariant"]; model: NonNullabl
 
 /**
  * Every object's state in the model, the IOVA allocators and the wasm heap: the model's
- * own snapshot() (docs/rules.md#callbacks), which a failed step must leave as it was.
+ * own snapshot(), which a failed step must leave as it was.
  */
 const fingerprint = (model: DmaBufModel): string => JSON.stringify(model.snapshot());
 
