@@ -15,5 +15,8 @@ export default {
   htmlReporter: { fileName: "reports/mutation/fuzz/index.html" },
   jsonReporter: { fileName: "reports/mutation/fuzz/mutation.json" },
   thresholds: { high: 80, low: 70, break: null },
+  // each fuzz test runs seconds of CPU; a wider margin keeps a busy machine from
+  // passing slow runs off as timeouts (which would count as killed)
+  timeoutMS: 10_000,
   tempDirName: ".stryker-tmp-fuzz",
 };
