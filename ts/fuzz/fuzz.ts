@@ -199,7 +199,8 @@ const namesOpAndReason = (op: string, code: ErrorCode | undefined, message: stri
   if (argument) return message !== undefined && (message.startsWith(`${op}: `) || message.startsWith(`${op} `)) && namesArgument(message, argument);
   const head = code === "EPROTO" ? "exporter" : op;
   const colon = message?.indexOf(": ") ?? -1;
-  return message !== undefined && message.startsWith(`${head} `) && colon > head.length + 1 && colon + 2 < message.length;
+  // …and the reason is not empty, at the end either ("…broke the ops contract: " is not a reason)
+  return message !== undefined && message.startsWith(`${head} `) && colon > head.length + 1 && colon + 2 < message.length && !message.trimEnd().endsWith(":");
 };
 
 /** Where two JSON texts of the state part (undefined when they are the same): the first difference, in context. */
@@ -470,10 +471,14 @@ function tryTopology(ctx: Ctx, rng: Rng, topo: Topo): { key: string; problem?: s
   }
   const key = `${want?.code ?? "ok"} ${(want?.path ?? []).map((p, k) => (k === 1 || typeof p === "number" ? "*" : p)).join(".")}`;
   const after = ctx.core.usage();
-  // EINVAL: "topology: <path> <reason>" or, for the options, "model: <path> <reason>"
+  // EINVAL: "topology: <path> <reason>" or, for the options, "model: <path> <reason>";
+  // ENOENT: "device <name>: <field> <reason>"
   const head = options === undefined ? "topology" : "model";
-  if (got?.code === "EINVAL" && want?.code === "EINVAL" && !(got.message!.startsWith(`${head}: `) && namesArgument(got.message!, want.path))) {
-    return { key, topology, problem: `a refused construction's message ${show(got.message)} is not "${head}: ${want.path.join(".")} <reason>"` };
+  if (got && got.code === want?.code) {
+    const [shape, good] = want.code === "EINVAL"
+      ? [`${head}: ${want.path.join(".")} <reason>`, got.message!.startsWith(`${head}: `) && namesArgument(got.message!, want.path)]
+      : [`device ${want.path[1]}: ${want.path[2]} <reason>`, got.message!.startsWith(`device ${want.path[1]}: `) && namesArgument(got.message!, want.path.slice(2))];
+    if (!good) return { key, topology, problem: `a refused construction's message ${show(got.message)} is not "${shape}"` };
   }
   if (show(got && { code: got.code, path: got.path }) !== show(want)) return { key, topology, problem: `a topology broken at ${show(want?.path)} gave ${got ? `${got.code} at ${show(got.path)}` : "a model"}; the reference says ${want ? `${want.code} at ${show(want.path)}` : "a model"}` };
   if (after.bytes !== before.bytes || after.blocks !== before.blocks || after.handles !== before.handles) return { key, topology, problem: `a refused topology kept wasm memory: ${show(before)} before, ${show(after)} after` };
