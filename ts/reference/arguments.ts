@@ -1,9 +1,9 @@
 /**
  * The argument rules, written from docs/rules.md (#api-arguments, #devices, #validation),
- * not from ts/model: which argument of a step, or which field of a topology, the model
- * must refuse before anything changes, and the path it must name. The differential
- * fuzzer feeds the model malformed steps and topologies and compares the code and the
- * path with these. Plain values; no wasm.
+ * not from ts/model: which argument of a step, or which field of a topology or of the
+ * model's options, the model must refuse before anything changes, and the path it must
+ * name. The differential fuzzer feeds the model malformed steps, topologies and options
+ * and compares the code and the path with these. Plain values; no wasm.
  *
  * A step is read as the scenario runner hands it to the model: `export` and `attach`
  * pass the step itself as their argument object (unknown keys are refused; `op` and
