@@ -178,7 +178,6 @@ static inline uint64_t xor_up_to(uint64_t n) {
   return (n & ~1ull & ((n & 1) - 1)) | ((n ^ (n >> 1)) & 1);
 }
 typedef uint64_t v2 __attribute__((vector_size(16)));
-static inline v2 xor_up_to_v(v2 n, v2 one) { return (n & ~one & ((n & one) - one)) | ((n ^ (n >> 1)) & one); }
 static int chunk_summary(const entry *e, size_t n, uint64_t k, uint64_t *count_out, uint64_t *bytes_out, uint64_t *xor_out) {
   uint64_t count = 0, bytes = 0, x = 0;
   int ovf = 0;
@@ -192,35 +191,42 @@ static int chunk_summary(const entry *e, size_t n, uint64_t k, uint64_t *count_o
       x ^= a & (0 - one);
     }
   } else if ((k & (k - 1)) == 0) {
-    /* two entries per step in 128-bit lanes (SSE2 through gcc vector extensions), as in
-       wasm; bytes summed as high and low 32-bit halves, checked for overflow at the end */
     int s = __builtin_ctzll(k);
-    uint64_t mask = k - 1;
-    v2 vm = { mask, mask }, one = { 1, 1 }, lo32 = { 0xffffffffull, 0xffffffffull };
-    v2 vc = { 0, 0 }, vx = vc, vlo = vc, vhi = vc;
     size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-      v2 e0, e1;
-      memcpy(&e0, &e[i], 16);
-      memcpy(&e1, &e[i + 1], 16);
-      v2 a = __builtin_shuffle(e0, e1, (v2){ 0, 2 }), l = __builtin_shuffle(e0, e1, (v2){ 1, 3 });
-      vlo += l & lo32;
-      vhi += l >> 32;
-      /* m = ceil(l / k); the chunk starts XOR to (f(q + m - 1) ^ f(q - 1)) << s, and c if m is odd.
-         (wasm keeps the values shifted left by s instead, which needs 64-bit lane compares:
-         slower here, where SSE2 has none) */
-      v2 m = (l >> s) + (((l & vm) + vm) >> s), q = a >> s;
-      vc += m;
-      v2 f = xor_up_to_v(q + m - one, one) ^ xor_up_to_v(q - one, one);
-      vx ^= (f << s) | (a & vm & -(m & one));
+    if (k <= 0x100000000ull) {
+      /* two entries per step in 128-bit lanes (SSE2 through gcc vector extensions), as
+         sumPairs in assembly/cursor.ts (see there): the lanes hold a and en = a + (m << s);
+         the parts linear in XOR are summed and masked once at the end, the count comes
+         from the sum of m << s, the bytes from their sum mod 2^64 and the sum of their
+         high halves */
+      v2 vm = { k - 1, k - 1 }, vk = { k, k }, zero = { 0, 0 };
+      v2 vl = zero, vh = zero, vM = zero, vT = zero, vU = zero;
+      for (; i + 2 <= n; i += 2) {
+        v2 e0, e1;
+        memcpy(&e0, &e[i], 16);
+        memcpy(&e1, &e[i + 1], 16);
+        v2 a = __builtin_shuffle(e0, e1, (v2){ 0, 2 }), l = __builtin_shuffle(e0, e1, (v2){ 1, 3 });
+        vl += l;
+        vh += l >> 32;
+        v2 mm = (l + vm) & ~vm;
+        vM += mm;
+        /* en = a + (m << s): its bits from s up are (q + m) << s, its low bits c */
+        v2 en = a + mm;
+        /* "the value if its bit s is set": SSE2 has no 64-bit compare (wasm uses one), so
+           the mask is 0 - (bit s moved to bit 0) */
+        vT ^= (en & (zero - ((en & vk) >> s))) ^ (a & (zero - ((a & vk) >> s)));
+        vU ^= en ^ a;
+      }
+      bytes = vl[0] + vl[1];
+      uint64_t hi = vh[0] + vh[1];
+      hi += (bytes - (hi << 32)) >> 32;
+      ovf = hi > 0xffffffffull;
+      uint64_t p = vM[0] + vM[1] - bytes, u = vU[0] ^ vU[1];
+      count = (bytes >> s) + (((bytes & (k - 1)) + p) >> s);
+      x = ((vT[0] ^ vT[1]) & ~k) ^ ((u >> 1) & k);
     }
-    count = vc[0] + vc[1];
-    x = vx[0] ^ vx[1];
-    uint64_t sum_lo = vlo[0] + vlo[1], sum_hi = vhi[0] + vhi[1] + (sum_lo >> 32);
-    ovf = sum_hi > 0xffffffffull;
-    bytes = (sum_hi << 32) + (sum_lo & 0xffffffffull);
     for (; i < n; i++) {
-      uint64_t a = e[i].addr, l = e[i].len, t = bytes + l;
+      uint64_t a = e[i].addr, l = e[i].len, t = bytes + l, mask = k - 1;
       ovf |= t < bytes;
       bytes = t;
       uint64_t m = (l >> s) + (((l & mask) + mask) >> s), q = a >> s;
