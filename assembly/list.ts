@@ -193,25 +193,51 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
   let end = src + <usize>n * ENTRY;
   let noMask = mask == U64_MAX;
   // pass 1: validate and count pieces (the loop is unswitched on noMask by hand)
-  // (validity is folded into the counting pass; the first bad entry is looked up after)
+  // (validity is folded into the counting pass; the first bad entry is looked up after;
+  // `most` ORs the per-entry counts: the sum cannot wrap while each is at most LIST_MAX,
+  // and one above it is more pieces than a list holds)
   let pieces: u64 = 0;
+  let most: u64 = 0;
   let bad = false;
   if (noMask) {
     for (let p = src; p < end; p += ENTRY) {
       let a = load<u64>(p);
       let l = load<u64>(p, 8);
       bad |= (l - 1 > ~a) | (l == 0);
-      pieces += l <= maxSeg ? 1 : (l - 1) / maxSeg + 1;
+      let c = l <= maxSeg ? 1 : (l - 1) / maxSeg + 1;
+      most |= c;
+      pieces += c;
     }
   } else if (maxSeg > mask) {
-    // pieces end only at (mask + 1) boundaries: one per window an entry touches
-    let sh = ctz(mask + 1);
-    for (let p = src; p < end; p += ENTRY) {
+    // pieces end only at (mask + 1) boundaries: one per window an entry touches (garbage
+    // for a bad entry, which fails the call below); two entries per step in v128 lanes
+    let sh = <i32>ctz(mask + 1);
+    let vmask = i64x2.splat(mask);
+    let ones = i64x2.splat(-1);
+    let top = i64x2.splat(0x8000_0000_0000_0000);
+    let vp = i64x2.splat(0), vbad = vp, vmost = vp;
+    let p = src;
+    for (let stop = src + ((<usize>n >> 1) << 5); p < stop; p += 32) {
+      let e0 = v128.load(p), e1 = v128.load(p, 16);
+      let a = v128.shuffle<i64>(e0, e1, 0, 2);
+      let l1 = i64x2.add(v128.shuffle<i64>(e0, e1, 1, 3), ones);
+      // windows - 1 = ((a & mask) + (l - 1)) >> sh
+      let w = i64x2.shr_u(i64x2.add(v128.and(a, vmask), l1), sh);
+      vp = i64x2.add(vp, w);
+      vmost = v128.or(vmost, w);
+      // bad: l - 1 > ~a (unsigned, as signed with the top bits flipped) or l == 0
+      vbad = v128.or(vbad, v128.or(i64x2.gt_s(v128.xor(l1, top), v128.not(v128.xor(a, top))), i64x2.eq(l1, ones)));
+    }
+    pieces = <u64>i64x2.extract_lane(vp, 0) + <u64>i64x2.extract_lane(vp, 1) + (<u64>n & ~(<u64>1));
+    most = (<u64>i64x2.extract_lane(vmost, 0) | <u64>i64x2.extract_lane(vmost, 1)) + 1;
+    bad = v128.any_true(vbad);
+    if (p < end) {
       let a = load<u64>(p);
       let l = load<u64>(p, 8);
       bad |= (l - 1 > ~a) | (l == 0);
-      // windows touched (garbage for a bad entry, which fails the call below)
-      pieces += (((a & mask) + (l - 1)) >> sh) + 1;
+      let c = (((a & mask) + (l - 1)) >> sh) + 1;
+      most |= c;
+      pieces += c;
     }
   } else {
     for (let p = src; p < end; p += ENTRY) {
@@ -228,11 +254,16 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
         if (seg > room) seg = room;
         a += seg;
         l -= seg;
-        pieces++;
+        // (a huge entry would take ages to count piece by piece)
+        if (++pieces > <u64>LIST_MAX) {
+          let st = firstFault(src, n);
+          return st ? st : ENOMEM;
+        }
       }
     }
   }
   if (bad) return firstFault(src, n);
+  if (most > <u64>LIST_MAX) return ENOMEM;
   let out = listCreate(pieces);
   if (!out) return ENOMEM;
   let d = entriesOf(out);
@@ -246,28 +277,28 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
   let p = src;
   if (!noMask && maxSeg > mask) {
     // pieces end only at window (mask + 1) boundaries: an entry touching c <= 3 windows
-    // is written without a branch on c: its first piece at d, a middle window at d + 16
-    // (kept only when c = 3), its last piece at d + 16 (c - 1); a piece written past the
-    // entry's own is overwritten by the next entry's, which exists (the last entry takes
-    // the loop below)
+    // is written without a branch on c: a middle window at d + 16, then its last piece
+    // at d + 16 (c - 1), then its first piece at d (so each overwrites what c does not
+    // keep); a piece written past the entry's own is overwritten by the next entry's,
+    // which exists (the last entry takes the loop below)
     let sh = ctz(mask + 1);
+    let w = mask + 1;
     for (let stop = end - ENTRY; p < stop; p += ENTRY) {
       let a = load<u64>(p);
-      let l = load<u64>(p, 8);
-      let e = a + (l - 1);
-      let c = (((a & mask) + (l - 1)) >> sh) + 1; // windows touched (no wrap: entries are valid)
-      if (c > 3) break;
-      let room = mask - (a & mask) + 1;
-      let single = c == 1;
-      let ls = select<u64>(a, e & ~mask, single);
+      let l1 = load<u64>(p, 8) - 1;
+      let r = a & mask;
+      let c1 = (r + l1) >> sh; // windows touched - 1 (no wrap: entries are valid)
+      if (c1 > 2) break;
+      let base = a - r;
+      store<u64>(d, base + w, 16);
+      store<u64>(d, w, 24);
+      let e = a + l1;
+      let q = d + (<usize>c1 << 4);
+      store<u64>(q, e & ~mask);
+      store<u64>(q, (e & mask) + 1, 8);
       store<u64>(d, a);
-      store<u64>(d, select<u64>(l, room, single), 8);
-      store<u64>(d, a + room, 16);
-      store<u64>(d, mask + 1, 24);
-      let q = d + (<usize>(c - 1) << 4);
-      store<u64>(q, ls);
-      store<u64>(q, e - ls + 1, 8);
-      d += <usize>c << 4;
+      store<u64>(d, select<u64>(w - r, l1 + 1, c1 != 0), 8);
+      d = q + ENTRY;
     }
   }
   for (; p < end; p += ENTRY) {

@@ -15,6 +15,8 @@
 #include <malloc.h>
 
 typedef struct { uint64_t addr, len; } entry;
+/* two u64 lanes: SSE2 through gcc vector extensions (wasm's v128) */
+typedef uint64_t v2 __attribute__((vector_size(16)));
 
 static uint32_t rng_state;
 static uint32_t mulberry32(void) {
@@ -89,7 +91,23 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
   } else if (max_seg > mask) {
     /* pieces end only at (mask + 1) boundaries: one per window an entry touches */
     int sh = __builtin_ctzll(mask + 1);
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    /* two entries per step in 128-bit lanes, as in wasm (SSE2 has no 64-bit compare:
+       the checks are the top bits of the carry out of a + (l - 1) and of ~l & (l - 1)) */
+    v2 vmask = { mask, mask }, ones = { UINT64_MAX, UINT64_MAX }, vp = { 0, 0 }, vbad = vp;
+    for (; i + 2 <= n; i += 2) {
+      v2 e0, e1;
+      memcpy(&e0, &s[i], 16);
+      memcpy(&e1, &s[i + 1], 16);
+      v2 a = __builtin_shuffle(e0, e1, (v2){ 0, 2 }), l = __builtin_shuffle(e0, e1, (v2){ 1, 3 });
+      v2 l1 = l + ones, e = a + l1;
+      vp += ((a & vmask) + l1) >> sh;
+      /* top bit: a + (l - 1) carries out, or l == 0 */
+      vbad |= (a & l1) | ((a | l1) & ~e) | (~l & l1);
+    }
+    pieces = vp[0] + vp[1] + (n & ~(size_t)1);
+    bad = ((vbad[0] | vbad[1]) >> 63) != 0;
+    for (; i < n; i++) {
       uint64_t a = s[i].addr, l = s[i].len;
       bad |= (l - 1 > ~a) | (l == 0);
       pieces += (((a & mask) + (l - 1)) >> sh) + 1;
@@ -112,20 +130,22 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
   size_t i = 0;
   if (!no_mask && max_seg > mask && n > 1) {
     /* as in assembly/list.ts: an entry touching c <= 3 windows is written without a
-       branch on c (first piece, a middle window, the last piece at p + c - 1; a piece
-       past the entry's own is overwritten by the next entry's) */
+       branch on c (a middle window at p + 1, its last piece at p + c - 1, its first
+       piece at p, each overwriting what c does not keep; a piece past the entry's own is
+       overwritten by the next entry's) */
     int sh = __builtin_ctzll(mask + 1);
+    uint64_t w = mask + 1;
     for (; i + 1 < n; i++) {
-      uint64_t a = s[i].addr, l = s[i].len, e = a + (l - 1);
-      uint64_t c = (((a & mask) + (l - 1)) >> sh) + 1;
-      if (c > 3) break;
-      uint64_t room = mask - (a & mask) + 1;
-      uint64_t multi = -(uint64_t)(c != 1); /* all ones when the entry is cut */
-      uint64_t ls = a ^ ((a ^ (e & ~mask)) & multi);
-      p[0].addr = a; p[0].len = l ^ ((l ^ room) & multi);
-      p[1].addr = a + room; p[1].len = mask + 1;
-      p[c - 1].addr = ls; p[c - 1].len = e - ls + 1;
-      p += c;
+      uint64_t a = s[i].addr, l1 = s[i].len - 1, r = a & mask;
+      uint64_t c1 = (r + l1) >> sh; /* windows touched - 1 */
+      if (c1 > 2) break;
+      p[1].addr = a - r + w; p[1].len = w;
+      uint64_t e = a + l1;
+      entry *q = p + c1;
+      q->addr = e & ~mask; q->len = (e & mask) + 1;
+      uint64_t cut = -(uint64_t)(c1 != 0); /* all ones when the entry is cut (a select, not a branch) */
+      p[0].addr = a; p[0].len = (l1 + 1) ^ (((l1 + 1) ^ (w - r)) & cut);
+      p = q + 1;
     }
   }
   for (; i < n; i++) {
@@ -177,7 +197,6 @@ static inline uint64_t xor_up_to(uint64_t n) {
   /* n, 1, n + 1, 0 for n % 4 = 0, 1, 2, 3, without a branch */
   return (n & ~1ull & ((n & 1) - 1)) | ((n ^ (n >> 1)) & 1);
 }
-typedef uint64_t v2 __attribute__((vector_size(16)));
 static int chunk_summary(const entry *e, size_t n, uint64_t k, uint64_t *count_out, uint64_t *bytes_out, uint64_t *xor_out) {
   uint64_t count = 0, bytes = 0, x = 0;
   int ovf = 0;
