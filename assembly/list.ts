@@ -194,8 +194,8 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
   let noMask = mask == U64_MAX;
   // pass 1: validate and count pieces (the loop is unswitched on noMask by hand)
   // (validity is folded into the counting pass; the first bad entry is looked up after;
-  // `most` ORs the per-entry counts: the sum cannot wrap while each is at most LIST_MAX,
-  // and one above it is more pieces than a list holds)
+  // `most` ORs the per-entry counts, at most their sum: the sum cannot wrap while each is
+  // at most LIST_MAX, and one above it is more pieces than a list holds)
   let pieces: u64 = 0;
   let most: u64 = 0;
   let bad = false;
@@ -248,22 +248,24 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
         pieces++;
         continue;
       }
+      // at least ceil(l / maxSeg) pieces: more than a list holds would take ages to count
+      if ((l - 1) / maxSeg >= <u64>LIST_MAX) { most = U64_MAX; break; }
       while (l) {
         let seg = l < maxSeg ? l : maxSeg;
         let room = mask - (a & mask) + 1;
         if (seg > room) seg = room;
         a += seg;
         l -= seg;
-        // (a huge entry would take ages to count piece by piece)
-        if (++pieces > <u64>LIST_MAX) {
-          let st = firstFault(src, n);
-          return st ? st : ENOMEM;
-        }
+        pieces++;
       }
+      if (pieces > <u64>LIST_MAX) { most = U64_MAX; break; }
     }
   }
-  if (bad) return firstFault(src, n);
-  if (most > <u64>LIST_MAX) return ENOMEM;
+  // EINVAL at the first bad entry if there is one, else ENOMEM for too many pieces
+  if (bad || most > <u64>LIST_MAX) {
+    let st = firstFault(src, n);
+    return st ? st : ENOMEM;
+  }
   let out = listCreate(pieces);
   if (!out) return ENOMEM;
   let d = entriesOf(out);
