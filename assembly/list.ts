@@ -457,7 +457,7 @@ const FNV_PRIME: u64 = 0x100000001b3;
 
 /** FNV-1a 64 of one u64 as 8 little-endian bytes, continuing from h. */
 // @ts-ignore: decorator
-@inline export function fnvU64(h: u64, v: u64): u64 {
+@inline function fnvU64(h: u64, v: u64): u64 {
   h = (h ^ (v & 0xff)) * FNV_PRIME;
   h = (h ^ ((v >> 8) & 0xff)) * FNV_PRIME;
   h = (h ^ ((v >> 16) & 0xff)) * FNV_PRIME;
@@ -478,16 +478,19 @@ export function fnvBytes(p: usize, n: usize): u64 {
   return h;
 }
 
-/** OUT[0] = FNV-1a 64 over addr then len of each entry, 8 little-endian bytes each. */
-export function listHash(hdr: usize): i32 {
-  let p = entriesOf(hdr);
-  let end = p + <usize>countOf(hdr) * ENTRY;
-  let h = FNV_BASIS;
-  for (; p < end; p += ENTRY) {
+/** FNV-1a 64 over addr then len (8 little-endian bytes each) of n records at p, `stride`
+ *  bytes apart, continuing from h. */
+export function fnvRecords(h: u64, p: usize, n: usize, stride: usize): u64 {
+  for (let end = p + n * stride; p < end; p += stride) {
     h = fnvU64(h, load<u64>(p));
     h = fnvU64(h, load<u64>(p, 8));
   }
-  setOut(0, h);
+  return h;
+}
+
+/** OUT[0] = FNV-1a 64 over addr then len of each entry, 8 little-endian bytes each. */
+export function listHash(hdr: usize): i32 {
+  setOut(0, fnvRecords(FNV_BASIS, entriesOf(hdr), <usize>countOf(hdr), ENTRY));
   return OK;
 }
 
