@@ -29,19 +29,14 @@ export function cursorCreate(src: u32, k: u64): usize {
   if (!c) return 0;
   let s = changetype<Cursor>(c);
   s.src = src;
+  s.done = 0;
   s.k = k;
-  cursorReset(c);
+  s.pos = 0;
+  s.off = 0;
   return c;
 }
 
 export function cursorDestroy(c: usize): void { free(c); }
-
-export function cursorReset(c: usize): void {
-  let s = changetype<Cursor>(c);
-  s.done = 0;
-  s.pos = 0;
-  s.off = 0;
-}
 
 /** Bytes of the entry still to emit after emitChunks: 0 when it is done. */
 let leftover: u64 = 0;

@@ -199,7 +199,26 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
   let pieces: u64 = 0;
   let most: u64 = 0;
   let bad = false;
+  // unsigned compares in v128 lanes are signed ones of values with the top bit flipped:
+  // (l - 1) ^ 2^63 = l + K and ~a ^ 2^63 = a ^ K for K = 2^63 - 1
+  let K = i64x2.splat(0x7FFF_FFFF_FFFF_FFFF);
   if (noMask) {
+    // two entries per step in v128 lanes: is any entry bad (l - 1 > ~a, or l == 0) or
+    // longer than maxSeg (l - 1 > maxSeg - 1, which l == 0 is too)? If none, each entry
+    // is one piece.
+    let ms = i64x2.splat((maxSeg - 1) ^ 0x8000_0000_0000_0000);
+    let slow = i64x2.splat(0);
+    for (let p = src, q: usize = 16, stop = src + ((<usize>n >> 1) << 5); ; q = 0, stop = end) {
+      for (; p < stop; p += 32) {
+        let e0 = v128.load(p), e1 = v128.load(p + q);
+        let x = i64x2.add(v128.shuffle<i64>(e0, e1, 1, 3), K);
+        slow = v128.or(slow, v128.or(i64x2.gt_s(x, v128.xor(v128.shuffle<i64>(e0, e1, 0, 2), K)), i64x2.gt_s(x, ms)));
+      }
+      if (p >= end) break; // else n is odd: once more with the last entry in both lanes
+    }
+    if (!v128.any_true(slow)) pieces = <u64>n;
+  }
+  if (noMask && !pieces) {
     for (let p = src; p < end; p += ENTRY) {
       let a = load<u64>(p);
       let l = load<u64>(p, 8);
@@ -208,38 +227,32 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
       most |= c;
       pieces += c;
     }
-  } else if (maxSeg > mask) {
+  } else if (!noMask && maxSeg > mask) {
     // pieces end only at (mask + 1) boundaries: one per window an entry touches (garbage
     // for a bad entry, which fails the call below); two entries per step in v128 lanes
     let sh = <i32>ctz(mask + 1);
     let vmask = i64x2.splat(mask);
-    let ones = i64x2.splat(-1);
-    let top = i64x2.splat(0x8000_0000_0000_0000);
-    let vp = i64x2.splat(0), vbad = vp, vmost = vp;
-    let p = src;
-    for (let stop = src + ((<usize>n >> 1) << 5); p < stop; p += 32) {
-      let e0 = v128.load(p), e1 = v128.load(p, 16);
-      let a = v128.shuffle<i64>(e0, e1, 0, 2);
-      let l1 = i64x2.add(v128.shuffle<i64>(e0, e1, 1, 3), ones);
-      // windows - 1 = ((a & mask) + (l - 1)) >> sh
-      let w = i64x2.shr_u(i64x2.add(v128.and(a, vmask), l1), sh);
-      vp = i64x2.add(vp, w);
-      vmost = v128.or(vmost, w);
-      // bad: l - 1 > ~a (unsigned, as signed with the top bits flipped) or l == 0
-      vbad = v128.or(vbad, v128.or(i64x2.gt_s(v128.xor(l1, top), v128.not(v128.xor(a, top))), i64x2.eq(l1, ones)));
+    let vnot = i64x2.splat(~mask);
+    let vp0 = i64x2.splat(0);
+    let vp = vp0, vbad = vp, vmost = vp, w = vp;
+    for (let p = src, q: usize = 16, stop = src + ((<usize>n >> 1) << 5); ; q = 0, stop = end) {
+      for (; p < stop; p += 32) {
+        let e0 = v128.load(p), e1 = v128.load(p + q);
+        let a = v128.shuffle<i64>(e0, e1, 0, 2);
+        let l = v128.shuffle<i64>(e0, e1, 1, 3);
+        // windows - 1 = ((a & mask) + (l - 1)) >> sh, with (a & mask) - 1 = (a | ~mask) + mask
+        w = i64x2.shr_u(i64x2.add(v128.or(a, vnot), i64x2.add(l, vmask)), sh);
+        vp = i64x2.add(vp, w);
+        vmost = v128.or(vmost, w);
+        // bad: l - 1 > ~a or l == 0
+        vbad = v128.or(vbad, v128.or(i64x2.gt_s(i64x2.add(l, K), v128.xor(a, K)), i64x2.eq(l, vp0)));
+      }
+      if (p >= end) break; // else n is odd: once more with the last entry in both lanes
     }
-    pieces = <u64>i64x2.extract_lane(vp, 0) + <u64>i64x2.extract_lane(vp, 1) + (<u64>n & ~(<u64>1));
+    pieces = <u64>i64x2.extract_lane(vp, 0) + <u64>i64x2.extract_lane(vp, 1) + <u64>n - (n & 1 ? <u64>i64x2.extract_lane(w, 0) : 0);
     most = (<u64>i64x2.extract_lane(vmost, 0) | <u64>i64x2.extract_lane(vmost, 1)) + 1;
     bad = v128.any_true(vbad);
-    if (p < end) {
-      let a = load<u64>(p);
-      let l = load<u64>(p, 8);
-      bad |= (l - 1 > ~a) | (l == 0);
-      let c = (((a & mask) + (l - 1)) >> sh) + 1;
-      most |= c;
-      pieces += c;
-    }
-  } else {
+  } else if (!noMask) {
     for (let p = src; p < end; p += ENTRY) {
       let a = load<u64>(p);
       let l = load<u64>(p, 8);
@@ -368,13 +381,16 @@ export function ensurePrefix(hdr: usize): i32 {
   return lo;
 }
 
+/** findEntry as a call (one copy for the single lookups; lookupMany keeps it inline). */
+function findOne(pre: usize, n: u32, off: u64): u32 { return findEntry(pre, n, off); }
+
 /** OUT[0] = index of the entry holding byte `off`, OUT[1] = offset inside it. */
 export function listLookup(hdr: usize, off: u64): i32 {
   let st = ensurePrefix(hdr);
   if (st < 0) return st;
   if (off >= prefixTotal(hdr)) return ERANGE;
   let pre = prefixOf(hdr);
-  let i = findEntry(pre, countOf(hdr), off);
+  let i = findOne(pre, countOf(hdr), off);
   let endOff = load<u64>(pre + (<usize>i << 3));
   let len = load<u64>(entriesOf(hdr) + <usize>i * ENTRY, 8);
   setOut(0, i);
@@ -417,8 +433,8 @@ export function listSlice(hdr: usize, off: u64, length: u64): i32 {
   }
   let pre = prefixOf(hdr);
   let n = countOf(hdr);
-  let i = findEntry(pre, n, off);
-  let j = findEntry(pre, n, off + (length - 1));
+  let i = findOne(pre, n, off);
+  let j = findOne(pre, n, off + (length - 1));
   let out = listCreate(j - i + 1);
   if (!out) return ENOMEM;
   let src = entriesOf(hdr);
