@@ -406,15 +406,16 @@ export function listLookupMany(hdr: usize, inPtr: usize, n: u32, outPtr: usize):
   let total = prefixTotal(hdr);
   let pre = prefixOf(hdr);
   let cnt = countOf(hdr);
-  let ents = entriesOf(hdr);
   for (let k: u32 = 0; k < n; k++) {
     let off = load<u64>(inPtr + (<usize>k << 3));
     if (off >= total) { setOut(0, k); return ERANGE; }
     let i = findEntry(pre, cnt, off);
-    let endOff = load<u64>(pre + (<usize>i << 3));
     let o = outPtr + (<usize>k << 4);
     store<u64>(o, i);
-    store<u64>(o, off - (endOff - load<u64>(ents + <usize>i * ENTRY, 8)), 8);
+    // entry i starts where entry i - 1 ends: that prefix sum sits next to the ones the
+    // search just read, where the entry's len would be a miss in another array (for
+    // i = 0 the load reads the block header before the sums, and the select drops it)
+    store<u64>(o, off - select<u64>(load<u64>(pre + (<usize>i << 3) - 8), 0, i != 0), 8);
   }
   return OK;
 }

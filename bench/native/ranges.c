@@ -410,7 +410,7 @@ int main(int argc, char **argv) {
       for (size_t k = 0; k < n; k++) {
         size_t i = find(pre, n, offs[k]);
         res[2 * k] = i;
-        res[2 * k + 1] = offs[k] - (pre[i] - e[i].len);
+        res[2 * k + 1] = offs[k] - (i ? pre[i - 1] : 0); /* as in wasm: where entry i - 1 ends */
       }
     } else if (!strcmp(op, "iterate")) {
       /* the fused reduction of the 4 KiB chunks: count, bytes, XOR of their addresses */
