@@ -384,6 +384,13 @@ export function ensurePrefix(hdr: usize): i32 {
 /** findEntry as a call (one copy for the single lookups; lookupMany keeps it inline). */
 function findOne(pre: usize, n: u32, off: u64): u32 { return findEntry(pre, n, off); }
 
+/** Where entry i starts: the prefix sum of the entry before (for i = 0 the load reads
+ *  the block header before the sums, and the select drops it). */
+// @ts-ignore: decorator
+@inline function startOf(pre: usize, i: u32): u64 {
+  return select<u64>(load<u64>(pre + (<usize>i << 3) - 8), 0, i != 0);
+}
+
 /** OUT[0] = index of the entry holding byte `off`, OUT[1] = offset inside it. */
 export function listLookup(hdr: usize, off: u64): i32 {
   let st = ensurePrefix(hdr);
@@ -391,10 +398,8 @@ export function listLookup(hdr: usize, off: u64): i32 {
   if (off >= prefixTotal(hdr)) return ERANGE;
   let pre = prefixOf(hdr);
   let i = findOne(pre, countOf(hdr), off);
-  let endOff = load<u64>(pre + (<usize>i << 3));
-  let len = load<u64>(entriesOf(hdr) + <usize>i * ENTRY, 8);
   setOut(0, i);
-  setOut(1, off - (endOff - len));
+  setOut(1, off - startOf(pre, i));
   return OK;
 }
 
@@ -412,10 +417,9 @@ export function listLookupMany(hdr: usize, inPtr: usize, n: u32, outPtr: usize):
     let i = findEntry(pre, cnt, off);
     let o = outPtr + (<usize>k << 4);
     store<u64>(o, i);
-    // entry i starts where entry i - 1 ends: that prefix sum sits next to the ones the
-    // search just read, where the entry's len would be a miss in another array (for
-    // i = 0 the load reads the block header before the sums, and the select drops it)
-    store<u64>(o, off - select<u64>(load<u64>(pre + (<usize>i << 3) - 8), 0, i != 0), 8);
+    // (the start from the prefix sum before, next to the ones the search just read: the
+    // entry's len would be a miss in another array)
+    store<u64>(o, off - startOf(pre, i), 8);
   }
   return OK;
 }

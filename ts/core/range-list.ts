@@ -220,17 +220,18 @@ export class RangeList extends CoreObject {
    * new allocation means new pages.
    */
   lookupMany(offsets: BigUint64Array, into?: BigUint64Array): BigUint64Array {
-    wordsArg(offsets, "lookupMany", "offsets");
+    const what = "lookupMany";
+    wordsArg(offsets, what, "offsets");
     const c = this.core;
     const x = wasm(c);
-    const n = countArg(offsets.length, "lookupMany", "offsets.length", MAX_ENTRIES);
-    if (into !== undefined) countArg(wordsArg(into, "lookupMany", "into").length, "lookupMany", "into.length", Number.MAX_SAFE_INTEGER, 2 * n);
+    const n = countArg(offsets.length, what, "offsets.length", MAX_ENTRIES);
+    if (into !== undefined) countArg(wordsArg(into, what, "into").length, what, "into.length", Infinity, 2 * n);
     const h = this.handle;
-    const inH = c.check(x.buf_new(Math.max(n * 8, 16)), "lookupMany");
+    const inH = c.check(x.buf_new(Math.max(n * 8, 16)), what);
     try {
       const outH = c.scratch(n * 16);
-      new BigUint64Array(c.memory.buffer, c.ptr(x.buf_ptr(inH), "lookupMany"), n).set(offsets);
-      checkStatus(c, x.list_lookup_many(h, inH, n, outH), "lookupMany", (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
+      new BigUint64Array(c.memory.buffer, c.ptr(x.buf_ptr(inH), what), n).set(offsets);
+      checkStatus(c, x.list_lookup_many(h, inH, n, outH), what, (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
       const view = new BigUint64Array(c.memory.buffer, c.scratchPtr(), n * 2);
       if (!into) return view.slice();
       into.set(view);
