@@ -29,19 +29,14 @@ export function cursorCreate(src: u32, k: u64): usize {
   if (!c) return 0;
   let s = changetype<Cursor>(c);
   s.src = src;
+  s.done = 0;
   s.k = k;
-  cursorReset(c);
+  s.pos = 0;
+  s.off = 0;
   return c;
 }
 
 export function cursorDestroy(c: usize): void { free(c); }
-
-export function cursorReset(c: usize): void {
-  let s = changetype<Cursor>(c);
-  s.done = 0;
-  s.pos = 0;
-  s.off = 0;
-}
 
 /** Bytes of the entry still to emit after emitChunks: 0 when it is done. */
 let leftover: u64 = 0;
@@ -130,13 +125,6 @@ export function cursorNext(c: usize, out: usize, max: u32): i32 {
   return (n & ~(<u64>1) & ((n & 1) - 1)) | ((n ^ (n >> 1)) & 1);
 }
 
-/** xorUpTo(n) << s in both lanes, for N = n << s (k = 2^s): the bits above s as N's when
- *  bit s of N is 0, and bit s set when bits s and s + 1 differ. */
-// @ts-ignore: decorator
-@inline function xorUpToS(N: v128, k: v128, zero: v128): v128 {
-  return v128.or(v128.and(v128.andnot(N, k), i64x2.eq(v128.and(N, k), zero)), v128.and(v128.xor(N, i64x2.shr_u(N, 1)), k));
-}
-
 // The running sums of chunkSummary.
 let sCount: u64 = 0;
 let sBytes: u64 = 0;
@@ -173,38 +161,47 @@ function addEntry(a: u64, l: u64, k: u64): void {
 }
 
 /**
- * The sums over `pairs` pairs of plain entries at p for k = 2^s, s < 63 (the hot path),
- * two entries per step in v128 lanes. The bytes are summed as high and low 32-bit halves
- * (no lane can wrap: at most LIST_MAX entries) and checked for overflow at the end. A
- * shift by a variable count costs a move into a vector register each time, so the lanes
- * keep values shifted left by s: a & ~mask = q << s, M = m << s (mod 2^64, which drops
- * only bits the final shift drops; s = 63 would need bit 64, so that k is left out).
+ * The sums over `pairs` pairs of plain entries at p for k = 2^s, s <= 32 (the hot path),
+ * two entries per step in v128 lanes. With g(n) = XOR of 0 .. n - 1 (0, n - 1, 1, n for
+ * n % 4 = 0 .. 3: (n & ~1 when n is odd) | bit 1 of n), q = a >> s, c = a & (k - 1) and
+ * m = ceil(l / k), the chunks XOR to ((g(q + m) ^ g(q)) << s) | (c when m is odd). The
+ * lanes hold a and e = a + (m << s), whose bits from s up are q << s and (q + m) << s and
+ * whose low bits are both c: every part linear in XOR (bit 1 of n, moved to bit s) is
+ * summed across entries and masked once at the end, and per entry only "the value if its
+ * bit s is set" remains for e and a; its low bits XOR to c exactly when bits s of e and a
+ * differ, that is when m is odd. The count comes from the sums (no variable shift per
+ * step): sum(m << s) = bytes + P (mod 2^64) with P = sum((-l) & (k - 1)) < 2^60, so count
+ * = (bytes + P) >> s. The bytes are summed mod 2^64 beside the sum of their high 32-bit
+ * halves, which gives the exact sum (no lane can wrap: at most LIST_MAX entries) for the
+ * overflow check.
  */
 function sumPairs(p: usize, pairs: usize, k: u64): void {
   let vm = i64x2.splat(k - 1);
   let vk = i64x2.splat(k);
   let zero = i64x2.splat(0);
-  let s = <i32>ctz(k);
-  let vc = zero, vx = zero, vlo = zero, vhi = zero;
+  let vl = zero, vh = zero, vM = zero, vT = zero, vU = zero;
   for (let stop = p + (pairs << 5); p < stop; p += 32) {
     let e0 = v128.load(p), e1 = v128.load(p, 16);
     let a = v128.shuffle<i64>(e0, e1, 0, 2);
     let l = v128.shuffle<i64>(e0, e1, 1, 3);
-    vlo = i64x2.add(vlo, i64x2.shr_u(i64x2.shl(l, 32), 32));
-    vhi = i64x2.add(vhi, i64x2.shr_u(l, 32));
-    // m = ceil(l / k) = (l >> s) + 1 - (l % k == 0): the +1s are added at the end
-    vc = i64x2.add(i64x2.add(vc, i64x2.shr_u(l, s)), i64x2.eq(v128.and(l, vm), zero));
-    let aa = v128.andnot(a, vm);
+    vl = i64x2.add(vl, l);
+    vh = i64x2.add(vh, i64x2.shr_u(l, 32));
     let mm = v128.andnot(i64x2.add(l, vm), vm);
-    let f = v128.xor(xorUpToS(i64x2.sub(i64x2.add(aa, mm), vk), vk, zero), xorUpToS(i64x2.sub(aa, vk), vk, zero));
-    vx = v128.xor(vx, v128.or(f, v128.andnot(v128.and(a, vm), i64x2.eq(v128.and(mm, vk), zero))));
+    vM = i64x2.add(vM, mm);
+    let e = i64x2.add(a, mm);
+    vT = v128.xor(vT, v128.xor(v128.andnot(e, i64x2.eq(v128.and(e, vk), zero)), v128.andnot(a, i64x2.eq(v128.and(a, vk), zero))));
+    vU = v128.xor(vU, v128.xor(e, a));
   }
-  sCount = i64x2.extract_lane(vc, 0) + i64x2.extract_lane(vc, 1) + 2 * <u64>pairs;
-  sXor = i64x2.extract_lane(vx, 0) ^ i64x2.extract_lane(vx, 1);
-  let lo = i64x2.extract_lane(vlo, 0) + i64x2.extract_lane(vlo, 1);
-  let hi = i64x2.extract_lane(vhi, 0) + i64x2.extract_lane(vhi, 1) + (lo >> 32);
+  let bytes: u64 = i64x2.extract_lane(vl, 0) + i64x2.extract_lane(vl, 1);
+  let hi: u64 = i64x2.extract_lane(vh, 0) + i64x2.extract_lane(vh, 1);
+  hi += (bytes - (hi << 32)) >> 32;
   sOvf = <u64>(hi > 0xFFFF_FFFF);
-  sBytes = (hi << 32) + (lo & 0xFFFF_FFFF);
+  sBytes = bytes;
+  let P: u64 = i64x2.extract_lane(vM, 0) + i64x2.extract_lane(vM, 1) - bytes;
+  let s = ctz(k);
+  sCount = (bytes >> s) + (((bytes & (k - 1)) + P) >> s);
+  let U: u64 = i64x2.extract_lane(vU, 0) ^ i64x2.extract_lane(vU, 1);
+  sXor = ((<u64>i64x2.extract_lane(vT, 0) ^ <u64>i64x2.extract_lane(vT, 1)) & ~k) ^ ((U >> 1) & k);
 }
 
 /**
@@ -222,7 +219,7 @@ export function chunkSummary(kind: u32, obj: usize, k: u64): i32 {
   let p = plainEntries(kind, obj);
   let pos: u64 = 0;
   // plain records (positions are ordinals) go two at a time; the rest one by one
-  if (p && popcnt(k) == 1 && k >> 63 == 0) {
+  if (p && popcnt(k) == 1 && k <= 0x1_0000_0000) {
     pos = ctCount(kind, obj) >> 1;
     sumPairs(p, <usize>pos, k);
     pos <<= 1;

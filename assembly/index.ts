@@ -20,7 +20,7 @@ import { isEntrySource, ctCount, ctDestroy, ctBytes, ctToList, ctHash, ctLookup,
 import { isContainer, ctOp, containerKinds, kindOf } from "./containers/registry";
 import { BuildArgs, OP_BUILD, OP_DATA, OP_RECORD, OP_HEADER, OP_NAME } from "./containers/kind";
 import { Scatterlist, SG_STRIDE } from "./containers/sgt";
-import { cursorCreate, cursorDestroy, cursorNext, cursorReset, chunkSummary } from "./cursor";
+import { cursorCreate, cursorDestroy, cursorNext, chunkSummary } from "./cursor";
 import { iovaCreate, iovaDestroy, iovaAlloc, iovaFree, iovaStats, iovaMapEach, iovaUnmapEach } from "./iova";
 
 /** Wraps a freshly made object in a handle, or destroys it and reports ENOMEM. */
@@ -249,7 +249,6 @@ export function chunk_summary(src: u32, k: u64): i32 {
   resetReader();
   return chunkSummary(hKind(src), c, k);
 }
-export function cur_reset(h: u32): i32 { let c = hGet(h, K_CURSOR); if (!c) return EBADF; cursorReset(c); return OK; }
 export function cur_free(h: u32): i32 {
   let c = hGet(h, K_CURSOR);
   if (!c) return EBADF;

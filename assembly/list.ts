@@ -193,27 +193,66 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
   let end = src + <usize>n * ENTRY;
   let noMask = mask == U64_MAX;
   // pass 1: validate and count pieces (the loop is unswitched on noMask by hand)
-  // (validity is folded into the counting pass; the first bad entry is looked up after)
+  // (validity is folded into the counting pass; the first bad entry is looked up after;
+  // `most` ORs the per-entry counts, at most their sum: the sum cannot wrap while each is
+  // at most LIST_MAX, and one above it is more pieces than a list holds)
   let pieces: u64 = 0;
+  let most: u64 = 0;
   let bad = false;
+  // unsigned compares in v128 lanes are signed ones of values with the top bit flipped:
+  // (l - 1) ^ 2^63 = l + K and ~a ^ 2^63 = a ^ K for K = 2^63 - 1
+  let K = i64x2.splat(0x7FFF_FFFF_FFFF_FFFF);
   if (noMask) {
+    // two entries per step in v128 lanes: is any entry bad (l - 1 > ~a, or l == 0) or
+    // longer than maxSeg (l - 1 > maxSeg - 1, which l == 0 is too)? If none, each entry
+    // is one piece.
+    let ms = i64x2.splat((maxSeg - 1) ^ 0x8000_0000_0000_0000);
+    let slow = i64x2.splat(0);
+    for (let p = src, q: usize = 16, stop = src + ((<usize>n >> 1) << 5); ; q = 0, stop = end) {
+      for (; p < stop; p += 32) {
+        let e0 = v128.load(p), e1 = v128.load(p + q);
+        let x = i64x2.add(v128.shuffle<i64>(e0, e1, 1, 3), K);
+        slow = v128.or(slow, v128.or(i64x2.gt_s(x, v128.xor(v128.shuffle<i64>(e0, e1, 0, 2), K)), i64x2.gt_s(x, ms)));
+      }
+      if (p >= end) break; // else n is odd: once more with the last entry in both lanes
+    }
+    if (!v128.any_true(slow)) pieces = <u64>n;
+  }
+  if (noMask && !pieces) {
     for (let p = src; p < end; p += ENTRY) {
       let a = load<u64>(p);
       let l = load<u64>(p, 8);
       bad |= (l - 1 > ~a) | (l == 0);
-      pieces += l <= maxSeg ? 1 : (l - 1) / maxSeg + 1;
+      let c = l <= maxSeg ? 1 : (l - 1) / maxSeg + 1;
+      most |= c;
+      pieces += c;
     }
-  } else if (maxSeg > mask) {
-    // pieces end only at (mask + 1) boundaries: one per window an entry touches
-    let sh = ctz(mask + 1);
-    for (let p = src; p < end; p += ENTRY) {
-      let a = load<u64>(p);
-      let l = load<u64>(p, 8);
-      bad |= (l - 1 > ~a) | (l == 0);
-      // windows touched (garbage for a bad entry, which fails the call below)
-      pieces += (((a & mask) + (l - 1)) >> sh) + 1;
+  } else if (!noMask && maxSeg > mask) {
+    // pieces end only at (mask + 1) boundaries: one per window an entry touches (garbage
+    // for a bad entry, which fails the call below); two entries per step in v128 lanes
+    let sh = <i32>ctz(mask + 1);
+    let vmask = i64x2.splat(mask);
+    let vnot = i64x2.splat(~mask);
+    let vp0 = i64x2.splat(0);
+    let vp = vp0, vbad = vp, vmost = vp, w = vp;
+    for (let p = src, q: usize = 16, stop = src + ((<usize>n >> 1) << 5); ; q = 0, stop = end) {
+      for (; p < stop; p += 32) {
+        let e0 = v128.load(p), e1 = v128.load(p + q);
+        let a = v128.shuffle<i64>(e0, e1, 0, 2);
+        let l = v128.shuffle<i64>(e0, e1, 1, 3);
+        // windows - 1 = ((a & mask) + (l - 1)) >> sh, with (a & mask) - 1 = (a | ~mask) + mask
+        w = i64x2.shr_u(i64x2.add(v128.or(a, vnot), i64x2.add(l, vmask)), sh);
+        vp = i64x2.add(vp, w);
+        vmost = v128.or(vmost, w);
+        // bad: l - 1 > ~a or l == 0
+        vbad = v128.or(vbad, v128.or(i64x2.gt_s(i64x2.add(l, K), v128.xor(a, K)), i64x2.eq(l, vp0)));
+      }
+      if (p >= end) break; // else n is odd: once more with the last entry in both lanes
     }
-  } else {
+    pieces = <u64>i64x2.extract_lane(vp, 0) + <u64>i64x2.extract_lane(vp, 1) + <u64>n - (n & 1 ? <u64>i64x2.extract_lane(w, 0) : 0);
+    most = (<u64>i64x2.extract_lane(vmost, 0) | <u64>i64x2.extract_lane(vmost, 1)) + 1;
+    bad = v128.any_true(vbad);
+  } else if (!noMask) {
     for (let p = src; p < end; p += ENTRY) {
       let a = load<u64>(p);
       let l = load<u64>(p, 8);
@@ -222,6 +261,8 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
         pieces++;
         continue;
       }
+      // at least ceil(l / maxSeg) pieces: more than a list holds would take ages to count
+      if ((l - 1) / maxSeg >= <u64>LIST_MAX) { most = U64_MAX; break; }
       while (l) {
         let seg = l < maxSeg ? l : maxSeg;
         let room = mask - (a & mask) + 1;
@@ -230,9 +271,14 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
         l -= seg;
         pieces++;
       }
+      if (pieces > <u64>LIST_MAX) { most = U64_MAX; break; }
     }
   }
-  if (bad) return firstFault(src, n);
+  // EINVAL at the first bad entry if there is one, else ENOMEM for too many pieces
+  if (bad || most > <u64>LIST_MAX) {
+    let st = firstFault(src, n);
+    return st ? st : ENOMEM;
+  }
   let out = listCreate(pieces);
   if (!out) return ENOMEM;
   let d = entriesOf(out);
@@ -246,28 +292,28 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
   let p = src;
   if (!noMask && maxSeg > mask) {
     // pieces end only at window (mask + 1) boundaries: an entry touching c <= 3 windows
-    // is written without a branch on c: its first piece at d, a middle window at d + 16
-    // (kept only when c = 3), its last piece at d + 16 (c - 1); a piece written past the
-    // entry's own is overwritten by the next entry's, which exists (the last entry takes
-    // the loop below)
+    // is written without a branch on c: a middle window at d + 16, then its last piece
+    // at d + 16 (c - 1), then its first piece at d (so each overwrites what c does not
+    // keep); a piece written past the entry's own is overwritten by the next entry's,
+    // which exists (the last entry takes the loop below)
     let sh = ctz(mask + 1);
+    let w = mask + 1;
     for (let stop = end - ENTRY; p < stop; p += ENTRY) {
       let a = load<u64>(p);
-      let l = load<u64>(p, 8);
-      let e = a + (l - 1);
-      let c = (((a & mask) + (l - 1)) >> sh) + 1; // windows touched (no wrap: entries are valid)
-      if (c > 3) break;
-      let room = mask - (a & mask) + 1;
-      let single = c == 1;
-      let ls = select<u64>(a, e & ~mask, single);
+      let l1 = load<u64>(p, 8) - 1;
+      let r = a & mask;
+      let c1 = (r + l1) >> sh; // windows touched - 1 (no wrap: entries are valid)
+      if (c1 > 2) break;
+      let base = a - r;
+      store<u64>(d, base + w, 16);
+      store<u64>(d, w, 24);
+      let e = a + l1;
+      let q = d + (<usize>c1 << 4);
+      store<u64>(q, e & ~mask);
+      store<u64>(q, (e & mask) + 1, 8);
       store<u64>(d, a);
-      store<u64>(d, select<u64>(l, room, single), 8);
-      store<u64>(d, a + room, 16);
-      store<u64>(d, mask + 1, 24);
-      let q = d + (<usize>(c - 1) << 4);
-      store<u64>(q, ls);
-      store<u64>(q, e - ls + 1, 8);
-      d += <usize>c << 4;
+      store<u64>(d, select<u64>(w - r, l1 + 1, c1 != 0), 8);
+      d = q + ENTRY;
     }
   }
   for (; p < end; p += ENTRY) {
@@ -335,17 +381,25 @@ export function ensurePrefix(hdr: usize): i32 {
   return lo;
 }
 
+/** findEntry as a call (one copy for the single lookups; lookupMany keeps it inline). */
+function findOne(pre: usize, n: u32, off: u64): u32 { return findEntry(pre, n, off); }
+
+/** Where entry i starts: the prefix sum of the entry before (for i = 0 the load reads
+ *  the block header before the sums, and the select drops it). */
+// @ts-ignore: decorator
+@inline function startOf(pre: usize, i: u32): u64 {
+  return select<u64>(load<u64>(pre + (<usize>i << 3) - 8), 0, i != 0);
+}
+
 /** OUT[0] = index of the entry holding byte `off`, OUT[1] = offset inside it. */
 export function listLookup(hdr: usize, off: u64): i32 {
   let st = ensurePrefix(hdr);
   if (st < 0) return st;
   if (off >= prefixTotal(hdr)) return ERANGE;
   let pre = prefixOf(hdr);
-  let i = findEntry(pre, countOf(hdr), off);
-  let endOff = load<u64>(pre + (<usize>i << 3));
-  let len = load<u64>(entriesOf(hdr) + <usize>i * ENTRY, 8);
+  let i = findOne(pre, countOf(hdr), off);
   setOut(0, i);
-  setOut(1, off - (endOff - len));
+  setOut(1, off - startOf(pre, i));
   return OK;
 }
 
@@ -357,15 +411,15 @@ export function listLookupMany(hdr: usize, inPtr: usize, n: u32, outPtr: usize):
   let total = prefixTotal(hdr);
   let pre = prefixOf(hdr);
   let cnt = countOf(hdr);
-  let ents = entriesOf(hdr);
   for (let k: u32 = 0; k < n; k++) {
     let off = load<u64>(inPtr + (<usize>k << 3));
     if (off >= total) { setOut(0, k); return ERANGE; }
     let i = findEntry(pre, cnt, off);
-    let endOff = load<u64>(pre + (<usize>i << 3));
     let o = outPtr + (<usize>k << 4);
     store<u64>(o, i);
-    store<u64>(o, off - (endOff - load<u64>(ents + <usize>i * ENTRY, 8)), 8);
+    // (the start from the prefix sum before, next to the ones the search just read: the
+    // entry's len would be a miss in another array)
+    store<u64>(o, off - startOf(pre, i), 8);
   }
   return OK;
 }
@@ -384,8 +438,8 @@ export function listSlice(hdr: usize, off: u64, length: u64): i32 {
   }
   let pre = prefixOf(hdr);
   let n = countOf(hdr);
-  let i = findEntry(pre, n, off);
-  let j = findEntry(pre, n, off + (length - 1));
+  let i = findOne(pre, n, off);
+  let j = findOne(pre, n, off + (length - 1));
   let out = listCreate(j - i + 1);
   if (!out) return ENOMEM;
   let src = entriesOf(hdr);
@@ -424,7 +478,7 @@ const FNV_PRIME: u64 = 0x100000001b3;
 
 /** FNV-1a 64 of one u64 as 8 little-endian bytes, continuing from h. */
 // @ts-ignore: decorator
-@inline export function fnvU64(h: u64, v: u64): u64 {
+@inline function fnvU64(h: u64, v: u64): u64 {
   h = (h ^ (v & 0xff)) * FNV_PRIME;
   h = (h ^ ((v >> 8) & 0xff)) * FNV_PRIME;
   h = (h ^ ((v >> 16) & 0xff)) * FNV_PRIME;
@@ -445,16 +499,19 @@ export function fnvBytes(p: usize, n: usize): u64 {
   return h;
 }
 
-/** OUT[0] = FNV-1a 64 over addr then len of each entry, 8 little-endian bytes each. */
-export function listHash(hdr: usize): i32 {
-  let p = entriesOf(hdr);
-  let end = p + <usize>countOf(hdr) * ENTRY;
-  let h = FNV_BASIS;
-  for (; p < end; p += ENTRY) {
+/** FNV-1a 64 over addr then len (8 little-endian bytes each) of n records at p, `stride`
+ *  bytes apart, continuing from h. */
+export function fnvRecords(h: u64, p: usize, n: usize, stride: usize): u64 {
+  for (let end = p + n * stride; p < end; p += stride) {
     h = fnvU64(h, load<u64>(p));
     h = fnvU64(h, load<u64>(p, 8));
   }
-  setOut(0, h);
+  return h;
+}
+
+/** OUT[0] = FNV-1a 64 over addr then len of each entry, 8 little-endian bytes each. */
+export function listHash(hdr: usize): i32 {
+  setOut(0, fnvRecords(FNV_BASIS, entriesOf(hdr), <usize>countOf(hdr), ENTRY));
   return OK;
 }
 

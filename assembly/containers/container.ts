@@ -5,10 +5,10 @@
 // per READ_BATCH entries.
 
 import { K_LIST } from "../handles";
-import { entriesOf, countOf, listDestroy, listBytes, listCreate, fnvU64, fnvBasis, ENTRY } from "../list";
+import { entriesOf, countOf, listDestroy, listBytes, listCreate, fnvRecords, fnvBasis, ENTRY } from "../list";
 import { OK, ENOMEM, ERANGE } from "../errors";
 import { setOut, made } from "../out";
-import { rdA, rdL, rdPos, readRec, putRead, READ_BATCH, OP_COUNT, OP_READ, OP_DESTROY, OP_BYTES, OP_DATA, OP_PLAIN } from "./kind";
+import { rdA, rdL, rdPos, readRec, putRead, ReadRec, READ_BATCH, OP_COUNT, OP_READ, OP_DESTROY, OP_BYTES, OP_DATA, OP_PLAIN } from "./kind";
 import { isContainer, ctOp } from "./registry";
 
 /** A list or a registered container kind. */
@@ -123,7 +123,7 @@ export function ctHash(kind: u32, c: usize): i32 {
   let pos: u64 = 0;
   do {
     let k = readBatch(kind, c, pos);
-    for (let i: u32 = 0; i < k; i++) h = fnvU64(fnvU64(h, readRec(i).addr), readRec(i).len);
+    h = fnvRecords(h, changetype<usize>(readRec(0)) + offsetof<ReadRec>("addr"), k, offsetof<ReadRec>());
     pos = nextPos(k);
   } while (pos);
   setOut(0, h);

@@ -15,6 +15,8 @@
 #include <malloc.h>
 
 typedef struct { uint64_t addr, len; } entry;
+/* two u64 lanes: SSE2 through gcc vector extensions (wasm's v128) */
+typedef uint64_t v2 __attribute__((vector_size(16)));
 
 static uint32_t rng_state;
 static uint32_t mulberry32(void) {
@@ -81,7 +83,25 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
   uint64_t pieces = 0;
   /* validity folded into the counting pass, as in assembly/list.ts */
   if (no_mask) {
-    for (size_t i = 0; i < n; i++) {
+    /* first: is any entry bad or longer than max_seg? If none, each is one piece */
+    int slow = 0;
+    /* two entries per step in 128-bit lanes, as in wasm (SSE2 has no 64-bit compare:
+       the top bits of the carry out of a + (l - 1) and of the borrow of
+       (max_seg - 1) - (l - 1)) */
+    v2 ones = { UINT64_MAX, UINT64_MAX }, ms = { max_seg - 1, max_seg - 1 }, vs = { 0, 0 };
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+      v2 e0, e1;
+      memcpy(&e0, &s[i], 16);
+      memcpy(&e1, &s[i + 1], 16);
+      v2 a = __builtin_shuffle(e0, e1, (v2){ 0, 2 }), l1 = __builtin_shuffle(e0, e1, (v2){ 1, 3 }) + ones;
+      v2 e = a + l1, d = ms - l1;
+      vs |= (a & l1) | ((a | l1) & ~e) | (~ms & l1) | (~(ms ^ l1) & d);
+    }
+    slow = ((vs[0] | vs[1]) >> 63) != 0;
+    for (; i < n; i++) slow |= s[i].len - 1 >= max_seg || s[i].len - 1 > ~s[i].addr;
+    if (!slow) pieces = n;
+    else for (size_t i = 0; i < n; i++) {
       uint64_t a = s[i].addr, l = s[i].len;
       bad |= (l - 1 > ~a) | (l == 0);
       pieces += l <= max_seg ? 1 : (l - 1) / max_seg + 1;
@@ -89,7 +109,23 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
   } else if (max_seg > mask) {
     /* pieces end only at (mask + 1) boundaries: one per window an entry touches */
     int sh = __builtin_ctzll(mask + 1);
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    /* two entries per step in 128-bit lanes, as in wasm (SSE2 has no 64-bit compare:
+       the checks are the top bits of the carry out of a + (l - 1) and of ~l & (l - 1)) */
+    v2 vmask = { mask, mask }, ones = { UINT64_MAX, UINT64_MAX }, vp = { 0, 0 }, vbad = vp;
+    for (; i + 2 <= n; i += 2) {
+      v2 e0, e1;
+      memcpy(&e0, &s[i], 16);
+      memcpy(&e1, &s[i + 1], 16);
+      v2 a = __builtin_shuffle(e0, e1, (v2){ 0, 2 }), l = __builtin_shuffle(e0, e1, (v2){ 1, 3 });
+      v2 l1 = l + ones, e = a + l1;
+      vp += ((a & vmask) + l1) >> sh;
+      /* top bit: a + (l - 1) carries out, or l == 0 */
+      vbad |= (a & l1) | ((a | l1) & ~e) | (~l & l1);
+    }
+    pieces = vp[0] + vp[1] + (n & ~(size_t)1);
+    bad = ((vbad[0] | vbad[1]) >> 63) != 0;
+    for (; i < n; i++) {
       uint64_t a = s[i].addr, l = s[i].len;
       bad |= (l - 1 > ~a) | (l == 0);
       pieces += (((a & mask) + (l - 1)) >> sh) + 1;
@@ -112,20 +148,22 @@ static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, s
   size_t i = 0;
   if (!no_mask && max_seg > mask && n > 1) {
     /* as in assembly/list.ts: an entry touching c <= 3 windows is written without a
-       branch on c (first piece, a middle window, the last piece at p + c - 1; a piece
-       past the entry's own is overwritten by the next entry's) */
+       branch on c (a middle window at p + 1, its last piece at p + c - 1, its first
+       piece at p, each overwriting what c does not keep; a piece past the entry's own is
+       overwritten by the next entry's) */
     int sh = __builtin_ctzll(mask + 1);
+    uint64_t w = mask + 1;
     for (; i + 1 < n; i++) {
-      uint64_t a = s[i].addr, l = s[i].len, e = a + (l - 1);
-      uint64_t c = (((a & mask) + (l - 1)) >> sh) + 1;
-      if (c > 3) break;
-      uint64_t room = mask - (a & mask) + 1;
-      uint64_t multi = -(uint64_t)(c != 1); /* all ones when the entry is cut */
-      uint64_t ls = a ^ ((a ^ (e & ~mask)) & multi);
-      p[0].addr = a; p[0].len = l ^ ((l ^ room) & multi);
-      p[1].addr = a + room; p[1].len = mask + 1;
-      p[c - 1].addr = ls; p[c - 1].len = e - ls + 1;
-      p += c;
+      uint64_t a = s[i].addr, l1 = s[i].len - 1, r = a & mask;
+      uint64_t c1 = (r + l1) >> sh; /* windows touched - 1 */
+      if (c1 > 2) break;
+      p[1].addr = a - r + w; p[1].len = w;
+      uint64_t e = a + l1;
+      entry *q = p + c1;
+      q->addr = e & ~mask; q->len = (e & mask) + 1;
+      uint64_t cut = -(uint64_t)(c1 != 0); /* all ones when the entry is cut (a select, not a branch) */
+      p[0].addr = a; p[0].len = (l1 + 1) ^ (((l1 + 1) ^ (w - r)) & cut);
+      p = q + 1;
     }
   }
   for (; i < n; i++) {
@@ -177,8 +215,6 @@ static inline uint64_t xor_up_to(uint64_t n) {
   /* n, 1, n + 1, 0 for n % 4 = 0, 1, 2, 3, without a branch */
   return (n & ~1ull & ((n & 1) - 1)) | ((n ^ (n >> 1)) & 1);
 }
-typedef uint64_t v2 __attribute__((vector_size(16)));
-static inline v2 xor_up_to_v(v2 n, v2 one) { return (n & ~one & ((n & one) - one)) | ((n ^ (n >> 1)) & one); }
 static int chunk_summary(const entry *e, size_t n, uint64_t k, uint64_t *count_out, uint64_t *bytes_out, uint64_t *xor_out) {
   uint64_t count = 0, bytes = 0, x = 0;
   int ovf = 0;
@@ -192,35 +228,42 @@ static int chunk_summary(const entry *e, size_t n, uint64_t k, uint64_t *count_o
       x ^= a & (0 - one);
     }
   } else if ((k & (k - 1)) == 0) {
-    /* two entries per step in 128-bit lanes (SSE2 through gcc vector extensions), as in
-       wasm; bytes summed as high and low 32-bit halves, checked for overflow at the end */
     int s = __builtin_ctzll(k);
-    uint64_t mask = k - 1;
-    v2 vm = { mask, mask }, one = { 1, 1 }, lo32 = { 0xffffffffull, 0xffffffffull };
-    v2 vc = { 0, 0 }, vx = vc, vlo = vc, vhi = vc;
     size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-      v2 e0, e1;
-      memcpy(&e0, &e[i], 16);
-      memcpy(&e1, &e[i + 1], 16);
-      v2 a = __builtin_shuffle(e0, e1, (v2){ 0, 2 }), l = __builtin_shuffle(e0, e1, (v2){ 1, 3 });
-      vlo += l & lo32;
-      vhi += l >> 32;
-      /* m = ceil(l / k); the chunk starts XOR to (f(q + m - 1) ^ f(q - 1)) << s, and c if m is odd.
-         (wasm keeps the values shifted left by s instead, which needs 64-bit lane compares:
-         slower here, where SSE2 has none) */
-      v2 m = (l >> s) + (((l & vm) + vm) >> s), q = a >> s;
-      vc += m;
-      v2 f = xor_up_to_v(q + m - one, one) ^ xor_up_to_v(q - one, one);
-      vx ^= (f << s) | (a & vm & -(m & one));
+    if (k <= 0x100000000ull) {
+      /* two entries per step in 128-bit lanes (SSE2 through gcc vector extensions), as
+         sumPairs in assembly/cursor.ts (see there): the lanes hold a and en = a + (m << s);
+         the parts linear in XOR are summed and masked once at the end, the count comes
+         from the sum of m << s, the bytes from their sum mod 2^64 and the sum of their
+         high halves */
+      v2 vm = { k - 1, k - 1 }, vk = { k, k }, zero = { 0, 0 };
+      v2 vl = zero, vh = zero, vM = zero, vT = zero, vU = zero;
+      for (; i + 2 <= n; i += 2) {
+        v2 e0, e1;
+        memcpy(&e0, &e[i], 16);
+        memcpy(&e1, &e[i + 1], 16);
+        v2 a = __builtin_shuffle(e0, e1, (v2){ 0, 2 }), l = __builtin_shuffle(e0, e1, (v2){ 1, 3 });
+        vl += l;
+        vh += l >> 32;
+        v2 mm = (l + vm) & ~vm;
+        vM += mm;
+        /* en = a + (m << s): its bits from s up are (q + m) << s, its low bits c */
+        v2 en = a + mm;
+        /* "the value if its bit s is set": SSE2 has no 64-bit compare (wasm uses one), so
+           the mask is 0 - (bit s moved to bit 0) */
+        vT ^= (en & (zero - ((en & vk) >> s))) ^ (a & (zero - ((a & vk) >> s)));
+        vU ^= en ^ a;
+      }
+      bytes = vl[0] + vl[1];
+      uint64_t hi = vh[0] + vh[1];
+      hi += (bytes - (hi << 32)) >> 32;
+      ovf = hi > 0xffffffffull;
+      uint64_t p = vM[0] + vM[1] - bytes, u = vU[0] ^ vU[1];
+      count = (bytes >> s) + (((bytes & (k - 1)) + p) >> s);
+      x = ((vT[0] ^ vT[1]) & ~k) ^ ((u >> 1) & k);
     }
-    count = vc[0] + vc[1];
-    x = vx[0] ^ vx[1];
-    uint64_t sum_lo = vlo[0] + vlo[1], sum_hi = vhi[0] + vhi[1] + (sum_lo >> 32);
-    ovf = sum_hi > 0xffffffffull;
-    bytes = (sum_hi << 32) + (sum_lo & 0xffffffffull);
     for (; i < n; i++) {
-      uint64_t a = e[i].addr, l = e[i].len, t = bytes + l;
+      uint64_t a = e[i].addr, l = e[i].len, t = bytes + l, mask = k - 1;
       ovf |= t < bytes;
       bytes = t;
       uint64_t m = (l >> s) + (((l & mask) + mask) >> s), q = a >> s;
@@ -367,7 +410,7 @@ int main(int argc, char **argv) {
       for (size_t k = 0; k < n; k++) {
         size_t i = find(pre, n, offs[k]);
         res[2 * k] = i;
-        res[2 * k + 1] = offs[k] - (pre[i] - e[i].len);
+        res[2 * k + 1] = offs[k] - (i ? pre[i - 1] : 0); /* as in wasm: where entry i - 1 ends */
       }
     } else if (!strcmp(op, "iterate")) {
       /* the fused reduction of the 4 KiB chunks: count, bytes, XOR of their addresses */

@@ -57,6 +57,13 @@ const ROWS: Row[] = [
   { fn: "translate", arg: "delta", bad: badU64.filter((b) => typeof b.v !== "bigint" || b.v >= TWO64 || b.v <= -TWO64), call: (v) => list.translate(any(v)) },
   { fn: "lookup", arg: "offset", bad: badU64, call: (v) => list.lookup(any(v)) },
   { fn: "lookupMany", arg: "offsets", bad: badObject, call: (v) => list.lookupMany(any(v)) },
+  { fn: "lookupMany", arg: "into", bad: badObject, call: (v) => list.lookupMany(BigUint64Array.of(1n), any(v)) },
+  {
+    fn: "lookupMany",
+    arg: "into.length",
+    bad: fc.constantFrom(0, 1, 3).map((k) => ({ v: new BigUint64Array(k), code: "ERANGE" })),
+    call: (v) => list.lookupMany(BigUint64Array.of(1n, 2n), any(v)),
+  },
   { fn: "chunks", arg: "k", bad: defined(badU64), call: (v) => list.chunks(any(v)) },
   { fn: "chunkBatches", arg: "k", bad: badU64, call: (v) => list.chunkBatches(any(v), () => {}) },
   { fn: "chunkBatches", arg: "fn", bad: badObject, call: (v) => list.chunkBatches(0n, any(v)) },

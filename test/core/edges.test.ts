@@ -56,6 +56,24 @@ describe("edge cases", () => {
     l.dispose();
   });
 
+  it("a split into more pieces than a list holds is ENOMEM at once, in every counting path, and a bad entry is still EINVAL first", () => {
+    // 2^63 + 2^63 pieces wrapped the u64 count to 0 (then the write ran out of bounds);
+    // maxSeg <= mask counted 2^63 pieces one by one
+    const h = 1n << 63n;
+    const l = RangeList.from([[0n, h], [h, h]]);
+    const before = core().usage();
+    for (const [maxSeg, mask] of [[1n, M], [2n, 0n], [M, 1n], [1n, 0xffffn], [0x1000n, 0xfffn]] as const) {
+      expect(outcome(() => l.split(maxSeg, mask))).toMatchObject({ ok: false, code: "ENOMEM" });
+    }
+    expect(core().usage()).toEqual(before);
+    const bad = RangeList.from([[0n, h], [h, h], [0x1000n, 0n]]);
+    for (const [maxSeg, mask] of [[1n, M], [2n, 0n], [1n, 0xffffn]] as const) {
+      expect(outcome(() => bad.split(maxSeg, mask))).toMatchObject({ ok: false, code: "EINVAL", path: [2] });
+    }
+    l.dispose();
+    bad.dispose();
+  });
+
   it("boundary masks cut at every (mask + 1) boundary", () => {
     const l = RangeList.from([[0xf000n, 0x3000n]]);
     expect(l.split(M, 0xffffn).entries()).toEqual([

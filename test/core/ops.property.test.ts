@@ -101,6 +101,10 @@ describe("wasm core agrees with the TS reference", () => {
               const r = ref.lookup(es, x);
               expect([Number(many.value[2 * i]), many.value[2 * i + 1]]).toEqual([r.index, r.offset]);
             });
+            // into: the same words in the caller's array (returned), its tail untouched
+            const into = new BigUint64Array(2 * inRange.length + 1).fill(7n);
+            expect(l.lookupMany(BigUint64Array.from(inRange), into)).toBe(into);
+            expect([...into]).toEqual([...many.value, 7n]);
           } else {
             expect(many.code).toBe(outcome(() => ref.total(es)).ok ? "never" : "EOVERFLOW");
           }

@@ -39,10 +39,10 @@ export function deltaArg(v: unknown, what: string, name: string): bigint {
   return BigInt.asUintN(64, v);
 }
 
-/** An integer Number in [0, max]. */
-export function countArg(v: unknown, what: string, name: string, max: number): number {
+/** An integer Number in [min, max]. */
+export function countArg(v: unknown, what: string, name: string, max: number, min = 0): number {
   if (typeof v !== "number" || !Number.isInteger(v)) invalid(what, name, "an integer number", v);
-  if (v < 0 || v > max) outOfRange(what, name, `0 to ${max}`, v);
+  if (v < min || v > max) outOfRange(what, name, `${min} to ${max}`, v);
   return v;
 }
 

@@ -212,19 +212,30 @@ export class RangeList extends CoreObject {
     return { index: Number(this.core.out(0)), offset: this.core.out(1) };
   }
 
-  /** lookup() for many offsets in one call: returns interleaved index, intra-offset words. */
-  lookupMany(offsets: BigUint64Array): BigUint64Array {
-    wordsArg(offsets, "lookupMany", "offsets");
+  /**
+   * lookup() for many offsets in one call: interleaved index, intra-offset words (two per
+   * offset), in a new array, or written into `into` (at least two words per offset; the
+   * rest is left alone) and returned. A caller looking up in a loop can so reuse one
+   * array: a fresh 16 MB array per million offsets costs more than the lookups where a
+   * new allocation means new pages.
+   */
+  lookupMany(offsets: BigUint64Array, into?: BigUint64Array): BigUint64Array {
+    const what = "lookupMany";
+    wordsArg(offsets, what, "offsets");
     const c = this.core;
     const x = wasm(c);
-    const n = countArg(offsets.length, "lookupMany", "offsets.length", MAX_ENTRIES);
+    const n = countArg(offsets.length, what, "offsets.length", MAX_ENTRIES);
+    if (into !== undefined) countArg(wordsArg(into, what, "into").length, what, "into.length", Infinity, 2 * n);
     const h = this.handle;
-    const inH = c.check(x.buf_new(Math.max(n * 8, 16)), "lookupMany");
+    const inH = c.check(x.buf_new(Math.max(n * 8, 16)), what);
     try {
       const outH = c.scratch(n * 16);
-      new BigUint64Array(c.memory.buffer, c.ptr(x.buf_ptr(inH), "lookupMany"), n).set(offsets);
-      checkStatus(c, x.list_lookup_many(h, inH, n, outH), "lookupMany", (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
-      return new BigUint64Array(c.memory.buffer, c.scratchPtr(), n * 2).slice();
+      new BigUint64Array(c.memory.buffer, c.ptr(x.buf_ptr(inH), what), n).set(offsets);
+      checkStatus(c, x.list_lookup_many(h, inH, n, outH), what, (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
+      const view = new BigUint64Array(c.memory.buffer, c.scratchPtr(), n * 2);
+      if (!into) return view.slice();
+      into.set(view);
+      return into;
     } finally {
       x.buf_free(inH);
     }
