@@ -4,7 +4,8 @@ import { RangeList, type Entry } from "../../ts/core/range-list.js";
 import { Container, CONTAINER_KINDS, type ContainerKind } from "../../ts/core/container.js";
 import { createCoreSync } from "../../ts/core/loader.js";
 import * as ref from "../../ts/reference/ops.js";
-import { SEED, RUNS, core, validList, pageList, outcome } from "../helpers.js";
+import { SEED, RUNS, core, outcome } from "../helpers.js";
+import { validList, pageList } from "../arbitraries.js";
 
 const c = core();
 const opts = { seed: SEED, numRuns: Math.max(20, RUNS / 4) };

@@ -9,7 +9,8 @@ import fc from "fast-check";
 import { RangeList, type Entry } from "../../ts/core/range-list.js";
 import { Container, CONTAINER_KINDS } from "../../ts/core/container.js";
 import * as ref from "../../ts/reference/ops.js";
-import { SEED, RUNS, core, pageList, validList } from "../helpers.js";
+import { SEED, RUNS, core } from "../helpers.js";
+import { pageList, validList } from "../arbitraries.js";
 import { wasm } from "../../ts/core/loader.js";
 
 const c = core();

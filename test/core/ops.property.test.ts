@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { RangeList, type Entry } from "../../ts/core/range-list.js";
 import * as ref from "../../ts/reference/ops.js";
-import { SEED, RUNS, core, anyList, validList, pageList, u64, outcome } from "../helpers.js";
+import { SEED, RUNS, core, outcome } from "../helpers.js";
+import { anyList, validList, pageList, u64 } from "../arbitraries.js";
 
 core();
 const opts = { seed: SEED, numRuns: RUNS };

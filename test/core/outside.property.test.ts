@@ -10,7 +10,8 @@ import fc from "fast-check";
 import { RangeList, type Entry } from "../../ts/core/range-list.js";
 import { DmaBufError } from "../../ts/core/errors.js";
 import { createCoreSync } from "../../ts/core/loader.js";
-import { SEED, RUNS, core, validList, anyList, pageList } from "../helpers.js";
+import { SEED, RUNS, core } from "../helpers.js";
+import { validList, anyList, pageList } from "../arbitraries.js";
 
 const c = core();
 const M = (1n << 64n) - 1n;

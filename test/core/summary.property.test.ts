@@ -13,7 +13,8 @@ import { Container, CONTAINER_KINDS } from "../../ts/core/container.js";
 import { DmaBufError } from "../../ts/core/errors.js";
 import type { ChunkSummary } from "../../ts/core/chunks.js";
 import * as ref from "../../ts/reference/ops.js";
-import { SEED, RUNS, core, pageList, validList, anyList } from "../helpers.js";
+import { SEED, RUNS, core } from "../helpers.js";
+import { pageList, validList, anyList } from "../arbitraries.js";
 
 const c = core();
 const M = (1n << 64n) - 1n;

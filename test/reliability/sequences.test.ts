@@ -6,7 +6,8 @@ import { createCoreSync } from "../../ts/core/loader.js";
 import { RangeList, type Entry } from "../../ts/core/range-list.js";
 import { Container, CONTAINER_KINDS } from "../../ts/core/container.js";
 import * as ref from "../../ts/reference/ops.js";
-import { SEED, pageList, outcome } from "../helpers.js";
+import { SEED, outcome } from "../helpers.js";
+import { pageList } from "../arbitraries.js";
 
 type Op = { kind: "coalesce" | "split" | "slice" | "translate" | "container" | "grow" | "drop"; a: number; b: number };
 const op = fc.record({ kind: fc.constantFrom("coalesce", "split", "slice", "translate", "container", "grow", "drop"), a: fc.nat(), b: fc.nat() }) as fc.Arbitrary<Op>;
