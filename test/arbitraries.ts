@@ -1,7 +1,7 @@
 /**
  * fast-check arbitraries for entry lists, shared by the property tests. Apart from
  * test/helpers.ts so that a test without properties does not load fast-check (each
- * mutant's run in \`npm run mutate\` starts a fresh worker and pays every import).
+ * mutant's run in `npm run mutate` starts a fresh worker and pays every import).
  */
 import fc from "fast-check";
 import type { Entry } from "../ts/core/range-list.js";
