@@ -7,7 +7,9 @@
  */
 export default {
   testRunner: "vitest",
-  vitest: { configFile: "vitest.mutate.config.ts" },
+  // related: false: the covering tests (perTest coverage) already name the files to run;
+  // vitest's related-file search would walk the module graph again for every mutant
+  vitest: { configFile: "vitest.mutate.config.ts", related: false },
   mutate: ["ts/model/**/*.ts", "ts/scenario/**/*.ts", "ts/core/**/*.ts", "!ts/core/wasm-bytes.ts", "!ts/core/abi.ts"],
   coverageAnalysis: "perTest",
   // Mutants of module-level code (zod schemas, constant tables) need every test rerun

@@ -4,8 +4,9 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 /**
  * The test set StrykerJS (`npm run mutate`) runs against each mutant: every test file that
  * exercises ts/core, ts/model or ts/scenario in-process and runs in seconds, cheapest first
- * (the order of a plain run, about 15 s in all), so that a mutant's run stops at the first
- * cheap test that kills it (Stryker bails on the first failure).
+ * (the order of a plain run, about 15 s in all). Stryker bails on a mutant's first failing
+ * test, and test/mutate-runner.ts makes that stop immediate: the files after it are not
+ * even imported.
  *
  * Left out: tests that only spawn the built CLI (dist/, which never holds a mutant: they
  * cannot kill one), the browser tests (dist/ too), the fuzz test (measured alone by `npm
@@ -38,6 +39,9 @@ export default defineConfig({
   test: {
     include: files,
     sequence: { sequencer: CheapestFirst },
+    runner: "./test/mutate-runner.ts",
+    // a file the runner no longer imports after a failure has no tests
+    passWithNoTests: true,
     // one module graph for all files of a run: each file would otherwise re-import the
     // model and instantiate the core again, which costs more than most mutants' tests
     isolate: false,
