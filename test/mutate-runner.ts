@@ -9,9 +9,10 @@ type Task = Parameters<VitestTestRunner["onBeforeRunTask"]>[0];
  * under `bail` (Stryker sets it for every mutant's run), the rest of the run is skipped
  * in the worker itself, and the test files still to come are not even imported.
  *
- * vitest's own bail is decided in the main process and reaches the worker over RPC, so a
- * killed mutant's run goes on importing and running the next files meanwhile. The mutant
- * is killed at the first failing test: what runs after it cannot change the result.
+ * vitest's own bail skips the tests that are left, but still imports every file after the
+ * failing one, and each import evaluates that file's module graph (the model, the core,
+ * zod): the larger part of a killed mutant's run. The mutant is killed at the first
+ * failing test: nothing after it can change the result.
  * Without `bail` (a plain `vitest run -c vitest.mutate.config.ts`) this is vitest's runner.
  */
 export default class StopAtFirstFailure extends VitestTestRunner {
