@@ -2,12 +2,14 @@
  * The generator reaches every rule: in a default run (seed 1) of 200,000 ops every row
  * of docs/rules.md#lifecycle (A1 and A2 included; and C1, C2: exporters that break the
  * ops contract, in hostile epochs) decides at least 10 steps, every P2P path ×
- * interconnect × container reaches the address rules at least 10 times, and every kind
- * of malformed topology or model option is tried at least 10 times. (About 15 s
+ * interconnect × container reaches the address rules at least 10 times, every hostile
+ * exporter fault makes the model refuse at least 10 steps, and every kind of malformed
+ * topology or model option is tried at least 10 times. (About 15 s
  * alone on an idle core; left out of mutation runs, see vitest.mutate.config.ts.)
  */
 import { describe, expect, it } from "vitest";
 import { fuzz, TABLE_ROWS } from "../../ts/fuzz/fuzz.js";
+import { FAULTS, faultName } from "../../ts/fuzz/hostile.js";
 import { core } from "../helpers.js";
 
 describe("coverage of the fuzz generator", () => {
@@ -19,6 +21,7 @@ describe("coverage of the fuzz generator", () => {
     const combos = ["system", "BUS_ADDR", "THRU_HOST_BRIDGE", "NOT_SUPPORTED"].flatMap((path) =>
       ["sgt", "physvec", "iov"].flatMap((ic) => ["sgt", "physvec", "mapping", "ranges", "xarray"].map((c) => `${path} ${ic} ${c}`)));
     expect(combos.map((k) => [k, r.coverage.maps[k] ?? 0] as const).filter(([, n]) => n < 10)).toEqual([]);
+    expect(FAULTS.map(faultName).map((f) => [f, r.coverage.faults[f] ?? 0] as const).filter(([, n]) => n < 10)).toEqual([]);
     // every (op, outcome) pair the table allows for each op, and nothing else
     const codes = (op: string) => Object.keys(r.coverage.outcomes).filter((k) => k.startsWith(op + " ")).map((k) => k.slice(op.length + 1)).sort();
     expect(codes("map")).toEqual(["EBUSY", "EINVAL", "ENODEV", "ENOENT", "ENOMEM", "EOPNOTSUPP", "EPERM", "EPROTO", "ok"]);

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { fuzz } from "../../ts/fuzz/fuzz.js";
 import { progress } from "../../ts/fuzz/cli.js";
+import { FAULTS, faultName } from "../../ts/fuzz/hostile.js";
 import { parseScenario } from "../../ts/scenario/validate.js";
 import { core } from "../helpers.js";
 
@@ -18,12 +19,13 @@ describe("fuzzing operation sequences", () => {
     expect(r.teardown).toBeGreaterThan(0);
   });
 
-  it("hostile exporters: every epoch one exporter breaks the ops contract (10,000 ops in 100-step epochs), and the model refuses as the reference says", () => {
-    const r = fuzz(core(), { seed: 3, ops: 10_000, epoch: 100, hostileEvery: 1, shrink: false });
+  it("hostile exporters: every epoch one exporter breaks the ops contract (20,000 ops in 40 epochs), each fault makes the model refuse as the reference says", () => {
+    const r = fuzz(core(), { seed: 3, ops: 20_000, hostileEvery: 1, shrink: false });
     expect(r.violations).toEqual([]);
     expect(r.differences).toBe(0);
     expect(r.leaks).toEqual({ iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 });
     expect((r.coverage.rows.C1 ?? 0) + (r.coverage.rows.C2 ?? 0)).toBeGreaterThan(100);
+    expect(FAULTS.map(faultName).filter((f) => !r.coverage.faults[f])).toEqual([]);
   });
 
   it("is deterministic: the same seed gives the same report", () => {

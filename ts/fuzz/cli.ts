@@ -2,6 +2,7 @@
 import { init } from "../core/loader.js";
 import type { CommandOf } from "../util/commands.js";
 import { fuzz, TABLE_ROWS, type FuzzReport } from "./fuzz.js";
+import { faultName } from "./hostile.js";
 
 /** Seconds between progress lines when stderr is not a terminal. */
 const PIPE_EVERY_MS = 3000;
@@ -44,7 +45,7 @@ function readable(report: FuzzReport, seconds: number): string {
   out.push(`violations: ${report.violations.length}`);
   for (const v of report.violations.slice(0, 20)) out.push(`  op ${v.op} (epoch ${v.epoch}) ${v.invariant}: ${v.message}`);
   out.push(`resources at the end: ${report.leaks.iova} IOVA allocator(s) not pristine, heap ${report.leaks.heapBytes} bytes / ${report.leaks.heapBlocks} blocks / ${report.leaks.handles} handles above baseline`);
-  if (report.hostile) out.push(`the violation came in a hostile epoch: exporter ${report.hostile.exporter} breaks the ops contract (${report.hostile.fault}); the scenario below needs that exporter (ts/fuzz/hostile.ts), so replay it with fuzz --seed ${report.seed}`);
+  if (report.hostile) out.push(`the violation came in a hostile epoch: exporter ${report.hostile.exporter} breaks the ops contract (${faultName(report.hostile)}); the scenario below needs that exporter (ts/fuzz/hostile.ts), so replay it with fuzz --seed ${report.seed}`);
   if (report.repro) out.push(`reproduce (seed ${report.seed}) with dmabuf-map run on this scenario:`, JSON.stringify(report.repro, null, 2));
   return out.join("\n") + "\n";
 }

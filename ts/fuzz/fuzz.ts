@@ -11,9 +11,9 @@
  * `epoch` steps everything is torn down and IOVA allocators, the wasm heap and the
  * handle table must be back where they started, and the disposed model must refuse
  * every call. What the fuzzer expects (revoked, pinned, lock holders, P2P paths, live
- * names) comes from the reference, never from the model. Every fifth epoch is hostile:
- * one exporter breaks the ops contract (./hostile.ts) and the reference expects its
- * refusals (rows C1, C2). A violation is shrunk to a minimal scenario that `dmabuf-map
+ * names) comes from the reference, never from the model. Every second epoch is hostile:
+ * one exporter breaks the ops contract (./hostile.ts), each fault in turn, and the
+ * reference expects its refusals (rows C1, C2). A violation is shrunk to a minimal scenario that `dmabuf-map
  * run` accepts (for a hostile epoch it needs the same exporter fault, named in the
  * report; a malformed argument or a callback is replayed with the seed).
  */
@@ -32,7 +32,7 @@ import { ARGUMENT_ROW, LifecycleRef, pinCount, ROWS, type Entry, type RefOutcome
 import { optionsFault, topologyFault } from "../reference/arguments.js";
 import { StateReader } from "../model/state.js";
 import { Rng, randomTopology, nextSteps, type Pools } from "./generate.js";
-import { EXPORT_FAULTS, MAP_FAULTS, hostileExporter, isMapFault, type Hostility } from "./hostile.js";
+import { FAULTS, faultName, hostileExporter, type Hostility } from "./hostile.js";
 import { breakConstruction, malform } from "./malformed.js";
 
 export interface Violation {
@@ -61,8 +61,10 @@ export interface Coverage {
    *  (row L13, L14, C2 — the real map ran, its product was then broken — or ok); path is
    *  the P2P path for mmio backings, else "system". */
   maps: Record<string, number>;
-  /** Malformed topologies and model options (eight per epoch): "<code or ok> <path>" (names and indices as *) → tries. */
+  /** Malformed topologies and model options (twelve per epoch): "<code or ok> <path>" (names and indices as *) → tries. */
   topologies: Record<string, number>;
+  /** Hostile exporter fault ("map short", "export null"; ./hostile.ts) → steps it made the model refuse (rows C1, C2). */
+  faults: Record<string, number>;
 }
 
 export interface FuzzReport {
@@ -88,7 +90,7 @@ export interface FuzzOptions {
   ops: number;
   /** Steps per topology before a full teardown and leak check (default 500). */
   epoch?: number;
-  /** Every how many epochs one is hostile (default 5: epochs 4, 9, …; 1: all of them; 0: none). */
+  /** Every how many epochs one is hostile (default 2: epochs 1, 3, …; 1: all of them; 0: none). */
   hostileEvery?: number;
   onProgress?: (done: number, total: number) => void;
   /** Extra check after every step (tests use it to plant a bug for the shrinker). */
@@ -260,8 +262,8 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
   const before = core.usage();
   const h = opts.hostile;
   const model = ctx.model(core, topo, h ? hostileExporter(vfioExporter, h) : vfioExporter);
-  const ref = new LifecycleRef(topo, h && { exporter: h.exporter, at: isMapFault(h.fault) ? "map" : "export" });
-  const out: EpochResult = { steps: [], generated: 0, violations: [], errors: new Map(), leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {} } };
+  const ref = new LifecycleRef(topo, h && { exporter: h.exporter, at: h.at });
+  const out: EpochResult = { steps: [], generated: 0, violations: [], errors: new Map(), leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {} } };
   const violate = (invariant: string, message: string) => out.violations.push({ op: opts.base + out.steps.length - 1, epoch: opts.epoch, invariant, message });
   const runOne = (st: Step, counted: boolean) => {
     out.steps.push(st);
@@ -289,6 +291,7 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
     if (counted) {
       bump(out.coverage.outcomes, `${st.op} ${want.code ?? "ok"}`);
       if (want.row !== "ok") bump(out.coverage.rows, want.row);
+      if (h && (want.row === "C1" || want.row === "C2")) bump(out.coverage.faults, faultName(h));
       if (mapKey && ["ok", "L13", "L14", "C2"].includes(want.row)) bump(out.coverage.maps, mapKey);
     }
     const rec = model.trace[model.trace.length - 1]!;
@@ -485,10 +488,17 @@ function tryTopology(ctx: Ctx, rng: Rng, topo: Topo): { key: string; problem?: s
   return { key, topology };
 }
 
-/** Every `every`-th epoch (default fifth) is hostile: the exporter of d0, d1 or d2 (the ones the generator exports from most) breaks the ops contract (ts/fuzz/hostile.ts). */
-function hostility(rng: Rng, epoch: number, topo: Topo, every: number): Hostility | undefined {
+/**
+ * Every `every`-th epoch (default second) is hostile: one exporter breaks the ops
+ * contract (ts/fuzz/hostile.ts), taking FAULTS in turn: any FAULTS.length hostile
+ * epochs in a row make each fault once. A broken ops table is d0's, d1's or d2's (the
+ * ones the generator exports from most); broken products are d0's, whose buffers are
+ * mapped in most epochs (those of d1 and d2 are not mapped at all in half of them).
+ */
+function hostility(rng: Rng, epoch: number, every: number): Hostility | undefined {
   if (!every || epoch % every !== every - 1) return undefined;
-  return { exporter: rng.pick(["d0", "d1", "d2"]), fault: rng.chance(0.75) ? rng.pick(MAP_FAULTS) : rng.pick(EXPORT_FAULTS) };
+  const fault = FAULTS[Math.floor(epoch / every) % FAULTS.length]!;
+  return { exporter: fault.at === "map" ? "d0" : rng.pick(["d0", "d1", "d2"]), ...fault };
 }
 
 /** A violation where the model and the reference disagree: a step's outcome ("reference") or the state after it ("state"). */
@@ -505,27 +515,27 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
   const ctx: Ctx = { core, extra: opts.extraInvariant, model: opts.model ?? defaultModel };
   const report: FuzzReport = {
     seed: opts.seed, ops: 0, teardown: 0, errors: {}, differences: 0, violations: [],
-    leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {} },
+    leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {} },
   };
   const total = opts.ops;
   const progress = opts.onProgress ? () => opts.onProgress!(report.ops + done, total) : undefined;
   let done = 0;
   for (let epoch = 0; report.ops < total; epoch++) {
     const topo = randomTopology(rng);
-    const malformed = Array.from({ length: 8 }, () => tryTopology(ctx, rng, topo)).map((t) => (bump(report.coverage.topologies, t.key), t)).find((t) => t.problem);
+    const malformed = Array.from({ length: 12 }, () => tryTopology(ctx, rng, topo)).map((t) => (bump(report.coverage.topologies, t.key), t)).find((t) => t.problem);
     if (malformed?.problem) {
       report.violations.push({ op: report.ops + report.teardown, epoch, invariant: "topology", message: malformed.problem });
       if (opts.shrink ?? true) report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, malformed.topology as Topo, []);
       break;
     }
-    const hostile = hostility(rng, epoch, topo, opts.hostileEvery ?? 5);
+    const hostile = hostility(rng, epoch, opts.hostileEvery ?? 2);
     done = 0;
     const r = runEpoch(ctx, topo, { generate: rng, hostile, budget: Math.min(epochLen, total - report.ops), epoch, base: report.ops + report.teardown, ...(progress ? { progress: () => (done++, progress()) } : {}) });
     report.ops += r.generated;
     report.teardown += r.steps.length - r.generated;
     for (const [k, v] of r.errors) report.errors[k] = (report.errors[k] ?? 0) + v;
     for (const k of Object.keys(report.leaks) as (keyof Leaks)[]) report.leaks[k] += r.leaks[k];
-    for (const part of ["outcomes", "rows", "maps"] as const) for (const [k, v] of Object.entries(r.coverage[part])) report.coverage[part][k] = (report.coverage[part][k] ?? 0) + v;
+    for (const part of ["outcomes", "rows", "maps", "faults"] as const) for (const [k, v] of Object.entries(r.coverage[part])) report.coverage[part][k] = (report.coverage[part][k] ?? 0) + v;
     report.differences += r.violations.filter(isDifference).length;
     if (r.violations.length) {
       report.violations.push(...r.violations);
@@ -536,6 +546,6 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
   }
   opts.onProgress?.(report.ops, total);
   report.errors = sorted(report.errors);
-  for (const part of ["outcomes", "rows", "maps", "topologies"] as const) report.coverage[part] = sorted(report.coverage[part]);
+  for (const part of ["outcomes", "rows", "maps", "topologies", "faults"] as const) report.coverage[part] = sorted(report.coverage[part]);
   return report;
 }

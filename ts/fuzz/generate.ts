@@ -162,7 +162,7 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       const { name: b, exporter } = buffer();
       const as = fresh("a");
       const pf = devices[exporter]!.pf;
-      if (pf !== undefined && r.chance(0.6)) {
+      if (pf !== undefined && r.chance(0.8)) {
         // the PF of the exporting VF, asking for iov: mostly well-formed
         pools.attachments.push({ name: as, buffer: b, importer: pf, dynamic: true });
         return [{ op: "attach", buffer: b, importer: pf, as, dynamic: true, peer2peer: true, allowIc: r.chance(0.95), interconnects: ["iov", r.pick(["physvec", "sgt"] as const)] }];
@@ -186,7 +186,7 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       const as = fresh("m");
       pools.mappings.push({ name: as, attachment: a });
       const step: Step = { op: "map", attachment: a.name, as };
-      if (r.chance(0.7)) step.container = r.pick(CONTAINER_KINDS);
+      if (r.chance(0.8)) step.container = r.pick(CONTAINER_KINDS);
       return locked(a, step);
     },
   },

@@ -18,22 +18,32 @@ export const MAP_FAULTS = ["short", "shifted", "space", "bar", "provider", "regi
 /**
  * Breaks of the ops table: no release, pin without unpin, a misspelt op, no name, a map
  * that is not a function, a non-boolean dynamic, no table at all, and interconnect
- * tables that are not a list, offer sgt, offer an unregistered name or one twice, lack
- * supportsInterconnects, have an unmap that is not a function, or a misspelt op.
+ * tables that are not a list, hold a non-object, offer sgt, offer an unregistered name
+ * or one twice, lack supportsInterconnects, lack map (with no common mapInterconnect),
+ * have an unmap that is not a function, or a misspelt op.
  */
 export const EXPORT_FAULTS = [
   "no-release", "pin-without-unpin", "misspelt-op", "no-name", "map-not-function", "dynamic-not-boolean", "null",
-  "ics-not-array", "ic-sgt", "ic-unregistered", "ic-twice", "ic-no-supports", "ic-unmap-not-function", "ic-misspelt-op",
+  "ics-not-array", "ic-not-object", "ic-sgt", "ic-unregistered", "ic-twice", "ic-no-supports", "ic-no-map",
+  "ic-unmap-not-function", "ic-misspelt-op",
 ] as const;
-export type Fault = (typeof MAP_FAULTS)[number] | (typeof EXPORT_FAULTS)[number];
+type MapFault = (typeof MAP_FAULTS)[number];
+type ExportFault = (typeof EXPORT_FAULTS)[number];
 
-/** One hostile epoch: every buffer `exporter` exports breaks the contract with `fault`. */
-export interface Hostility {
-  exporter: string;
-  fault: Fault;
-}
+/** Where a fault breaks the contract and how: two lists share names ("null", "no-release"), so `at` tells them apart. */
+export type Fault = { at: "map"; fault: MapFault } | { at: "export"; fault: ExportFault };
 
-export const isMapFault = (f: Fault): f is (typeof MAP_FAULTS)[number] => (MAP_FAULTS as readonly string[]).includes(f);
+/** Every fault, the map products' first; hostile epochs take them in turn. */
+export const FAULTS: readonly Fault[] = [
+  ...MAP_FAULTS.map((fault) => ({ at: "map" as const, fault })),
+  ...EXPORT_FAULTS.map((fault) => ({ at: "export" as const, fault })),
+];
+
+/** One hostile epoch: every buffer `exporter` exports breaks the contract with the fault. */
+export type Hostility = { exporter: string } & Fault;
+
+/** "map null", "export no-release": a fault's name in coverage reports and messages. */
+export const faultName = (f: Fault): string => `${f.at} ${f.fault}`;
 
 /** The real product's entries made into another list by `f`; the real entries are disposed. */
 function remake(p: MapProduct, f: (list: RangeList) => RangeList): MapProduct {
@@ -45,7 +55,7 @@ function remake(p: MapProduct, f: (list: RangeList) => RangeList): MapProduct {
 }
 
 /** The product of a real map, broken by `fault`; what the real one took is given back where the break loses it. */
-function broken(p: MapProduct, fault: (typeof MAP_FAULTS)[number]): MapProduct {
+function broken(p: MapProduct, fault: MapFault): MapProduct {
   const giveBack = () => {
     p.release();
     p.entries.dispose();
@@ -80,7 +90,7 @@ function broken(p: MapProduct, fault: (typeof MAP_FAULTS)[number]): MapProduct {
   }
 }
 
-function breakMaps(ops: DmaBufOps, fault: (typeof MAP_FAULTS)[number]): DmaBufOps {
+function breakMaps(ops: DmaBufOps, fault: MapFault): DmaBufOps {
   const wrap = <A extends unknown[]>(map: (...a: A) => MapProduct) => (...a: A) => broken(map(...a), fault);
   return {
     ...ops,
@@ -90,7 +100,7 @@ function breakMaps(ops: DmaBufOps, fault: (typeof MAP_FAULTS)[number]): DmaBufOp
   };
 }
 
-function breakTable(ops: DmaBufOps, fault: (typeof EXPORT_FAULTS)[number]): DmaBufOps {
+function breakTable(ops: DmaBufOps, fault: ExportFault): DmaBufOps {
   const out = { ...ops } as Record<string, unknown>;
   const ics = [...(ops.interconnects ?? [])] as unknown[];
   const physvec = { name: "physvec", supportsInterconnects: () => true, map: ops.mapDmaBuf };
@@ -105,6 +115,13 @@ function breakTable(ops: DmaBufOps, fault: (typeof EXPORT_FAULTS)[number]): DmaB
       return null as unknown as DmaBufOps;
     case "ics-not-array":
       out.interconnects = { physvec };
+      break;
+    case "ic-not-object":
+      out.interconnects = [...ics, "physvec"];
+      break;
+    case "ic-no-map":
+      delete out.mapInterconnect;
+      out.interconnects = [{ name: "physvec", supportsInterconnects: () => true }];
       break;
     case "ic-sgt":
       out.interconnects = [...ics, { ...physvec, name: "sgt" }];
@@ -146,6 +163,6 @@ export function hostileExporter(base: ExporterFactory, h: Hostility): ExporterFa
   return (args) => {
     const ops = base(args);
     if (args.exporter !== h.exporter) return ops;
-    return isMapFault(h.fault) ? breakMaps(ops, h.fault) : breakTable(ops, h.fault);
+    return h.at === "map" ? breakMaps(ops, h.fault) : breakTable(ops, h.fault);
   };
 }
