@@ -13,9 +13,10 @@
  * every call. What the fuzzer expects (revoked, pinned, lock holders, P2P paths, live
  * names) comes from the reference, never from the model. Every second epoch is hostile:
  * one exporter breaks the ops contract (./hostile.ts), each fault in turn, and the
- * reference expects its refusals (rows C1, C2). A violation is shrunk to a minimal scenario that `dmabuf-map
- * run` accepts (for a hostile epoch it needs the same exporter fault, named in the
- * report; a malformed argument or a callback is replayed with the seed).
+ * reference expects its refusals (rows C1, C2). A violation is shrunk to a minimal
+ * scenario that `dmabuf-map run` accepts (for a hostile epoch it needs the same
+ * exporter fault, named in the report; a malformed argument or a callback is replayed
+ * with the seed).
  */
 import type { Core } from "../core/loader.js";
 import { DmaBufError, type ErrorCode } from "../core/errors.js";
