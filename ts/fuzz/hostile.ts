@@ -16,14 +16,16 @@ import type { DmaBufOps, ExporterFactory, InterconnectOps, MapProduct } from "..
  */
 export const MAP_FAULTS = ["short", "shifted", "space", "bar", "provider", "regions", "no-release", "array", "null", "throw"] as const;
 /**
- * Breaks of the ops table: no release, pin without unpin, a misspelt op, no name, a map
- * that is not a function, a non-boolean dynamic, no table at all, and interconnect
+ * Breaks of the ops table: no release, pin without unpin or unpin without pin, a dynamic
+ * exporter without either, a misspelt op, no name, a map or an optional op that is not a
+ * function, a non-boolean dynamic, no table at all, and interconnect
  * tables that are not a list, hold a non-object, offer sgt, offer an unregistered name
  * or one twice, lack supportsInterconnects, lack map (with no common mapInterconnect),
  * have an unmap that is not a function, or a misspelt op.
  */
 export const EXPORT_FAULTS = [
-  "no-release", "pin-without-unpin", "misspelt-op", "no-name", "map-not-function", "dynamic-not-boolean", "null",
+  "no-release", "pin-without-unpin", "unpin-without-pin", "dynamic-without-pin", "misspelt-op", "no-name",
+  "map-not-function", "op-not-function", "dynamic-not-boolean", "null",
   "ics-not-array", "ic-not-object", "ic-sgt", "ic-unregistered", "ic-twice", "ic-no-supports", "ic-no-map",
   "ic-unmap-not-function", "ic-misspelt-op",
 ] as const;
@@ -147,6 +149,18 @@ function breakTable(ops: DmaBufOps, fault: ExportFault): DmaBufOps {
     case "pin-without-unpin":
       out.pin = () => {};
       delete out.unpin;
+      break;
+    case "unpin-without-pin":
+      out.unpin = () => {};
+      delete out.pin;
+      break;
+    case "dynamic-without-pin":
+      out.dynamic = true;
+      delete out.pin;
+      delete out.unpin;
+      break;
+    case "op-not-function":
+      out.attach = "attach";
       break;
     case "misspelt-op":
       out.unmapDmabuf = ops.unmapDmaBuf;
