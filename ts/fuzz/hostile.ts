@@ -18,10 +18,10 @@ export const MAP_FAULTS = ["short", "shifted", "space", "bar", "provider", "regi
 /**
  * Breaks of the ops table: no release, pin without unpin or unpin without pin, a dynamic
  * exporter without either, a misspelt op, no name, a map or an optional op that is not a
- * function, a non-boolean dynamic, no table at all, and interconnect
- * tables that are not a list, hold a non-object, offer sgt, offer an unregistered name
- * or one twice, lack supportsInterconnects, lack map (with no common mapInterconnect),
- * have an unmap that is not a function, or a misspelt op.
+ * function, a non-boolean dynamic, no table at all, and interconnect tables that are not
+ * a list, hold a non-object, offer sgt, offer an unregistered name or one twice, lack
+ * supportsInterconnects, lack map (with no common mapInterconnect), have an unmap that
+ * is not a function, or a misspelt op.
  */
 export const EXPORT_FAULTS = [
   "no-release", "pin-without-unpin", "unpin-without-pin", "dynamic-without-pin", "misspelt-op", "no-name",
