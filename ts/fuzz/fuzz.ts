@@ -32,7 +32,7 @@ import { mappingName } from "../scenario/ops.js";
 import { ARGUMENT_ROW, LifecycleRef, pinCount, ROWS, type Entry, type RefOutcome } from "../reference/lifecycle.js";
 import { optionsFault, topologyFault } from "../reference/arguments.js";
 import { StateReader } from "../model/state.js";
-import { Rng, randomTopology, nextSteps, type Pools } from "./generate.js";
+import { Rng, randomTopology, nextSteps, type LiveNames, type Pools } from "./generate.js";
 import { FAULTS, faultName, hostileExporter, type Hostility } from "./hostile.js";
 import { breakConstruction, malform } from "./malformed.js";
 
@@ -222,6 +222,38 @@ function namesArgument(message: string, path: readonly (string | number)[]): boo
   return k >= 0 && message.slice(k + at.length).trim().length > 0;
 }
 
+/** Which names the reference says are live, as the generator asks. */
+const liveNames = (ref: LifecycleRef): LiveNames => ({
+  buffer: (n) => ref.buffers.get(n)?.closed === false,
+  attachment: (n) => ref.attachments.get(n)?.detached === false,
+  mapping: (n) => ref.mappings.get(n)?.unmapped === false,
+});
+
+/**
+ * A random scenario as `dmabuf-map run` reads it: the topology and the first `ops`
+ * generated steps (or a few more, to close a lock group) of `seed`, then the teardown;
+ * a step the reference refuses expects its code. Only the generator's steps: no
+ * malformed arguments, no hostile exporter (a scenario file can hold neither). Now and
+ * then the generator reuses a name (row A2), which validation refuses before the run:
+ * such a file is invalid, and `run` says why. The cross-engine tests run these on
+ * every engine.
+ */
+export function randomScenario(seed: number, ops: number): unknown {
+  const rng = new Rng(seed);
+  const topo = randomTopology(rng);
+  const ref = new LifecycleRef(topo);
+  const pools: Pools = { buffers: [], attachments: [], mappings: [] };
+  const counter = { n: 0 };
+  const steps: Step[] = [];
+  while (steps.length < ops) {
+    for (const st of nextSteps(rng, topo.devices, pools, counter, liveNames(ref))) {
+      const { code } = ref.step(st, steps.length);
+      steps.push(code ? ({ ...st, expect: { error: code } } as Step) : st);
+    }
+  }
+  return toScenarioJson(`random-${seed}`, topo, [...steps, ...teardown(ref)]);
+}
+
 /** Steps that tear down whatever the reference says is live: unlock, unmap, unpin, detach, close. */
 function teardown(ref: LifecycleRef): Step[] {
   const steps: Step[] = [];
@@ -336,11 +368,7 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
   if (opts.generate) {
     const pools: Pools = { buffers: [], attachments: [], mappings: [] };
     const counter = { n: 0 };
-    const live = {
-      buffer: (n: string) => ref.buffers.get(n)?.closed === false,
-      attachment: (n: string) => ref.attachments.get(n)?.detached === false,
-      mapping: (n: string) => ref.mappings.get(n)?.unmapped === false,
-    };
+    const live = liveNames(ref);
     let queue: Step[] = [];
     while (out.generated < opts.budget && go()) {
       if (!queue.length) queue = malform(opts.generate, nextSteps(opts.generate, topo.devices, pools, counter, live));
