@@ -24,6 +24,18 @@ function version(): string {
   return pkg.version;
 }
 
+/**
+ * The runtime when it is not Node. Bun (JavaScriptCore) runs every command (the
+ * cross-engine tests check the bytes), but implements Node's API as it stands in its own
+ * version: an error that Node would not raise there is reported as such, not as a stack.
+ */
+function otherRuntime(): { name: string; version: string } | undefined {
+  const v = process.versions as Record<string, string | undefined>;
+  if (v.bun) return { name: "Bun", version: v.bun };
+  if (v.deno) return { name: "Deno", version: v.deno };
+  return undefined;
+}
+
 /** An error that ends the command with one line on stderr and exit 2. */
 class Fatal extends Error {}
 
@@ -80,5 +92,10 @@ try {
   } else if (e instanceof DmaBufError) {
     err(`dmabuf-map: ${e.code}: ${escapeControls(e.message.split("\n")[0]!)}\n`);
     process.exitCode = 2;
-  } else throw e;
+  } else {
+    const other = otherRuntime();
+    if (!other) throw e; // under Node, an error not named above is a bug: its stack helps
+    err(`dmabuf-map: ${escapeControls(e instanceof Error ? e.message : String(e))}\ndmabuf-map: ${other.name} ${other.version} may lack a Node API that this command uses: run it with Node >= 20 (npx dmabuf-map ...), and report it\n`);
+    process.exitCode = 2;
+  }
 }
