@@ -3,24 +3,19 @@
  * system Chromium, with the flags the browser tests use), on the same inputs and the same
  * wasm as in Node. The page's results must match Node's checks before they count.
  */
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../ts/util/args.js";
 import { seededList, wasmOps, LIST_OPS, type Config } from "./listops.js";
 import { getCore } from "../ts/core/loader.js";
 import type { Result } from "./stats.js";
+import { CHROMIUM_ARGS, findEngine } from "./engines.js";
 
-/** Headless Chromium on a closed network, as root (test/browser/chromium.ts). */
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-];
 
 /** The n of the ops suite. */
 export const OPS_N = 1_000_000;
 
 export async function browserOps(cfg: Config): Promise<Result[]> {
-  const exe = [process.env.CHROMIUM_PATH, "/usr/bin/chromium"].find((p) => p && existsSync(p));
+  const exe = findEngine("chromium");
   if (!exe) throw new UsageError("--browser needs Chromium: set CHROMIUM_PATH or install /usr/bin/chromium");
   let chromium: typeof import("playwright-core").chromium;
   let build: typeof import("esbuild").build;
@@ -52,7 +47,7 @@ export async function browserOps(cfg: Config): Promise<Result[]> {
     const page = await browser.newPage();
     await page.exposeFunction("benchLog", (s: string) => cfg.log(`${s} (Chromium)`));
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
-    const got = await page.evaluate((opts) => window.runOpsBench(opts), { quick: cfg.quick, n: OPS_N });
+    const got = await page.evaluate((opts) => globalThis.runOpsBench(opts), { quick: cfg.quick, n: OPS_N });
     for (const op of LIST_OPS) if (got.checks[op] !== want[op]) throw new Error(`Chromium ${op} computed ${got.checks[op]}, Node ${want[op]}: the runs disagree`);
     cfg.log(`  Chromium: ${got.userAgent}`);
     return got.results;

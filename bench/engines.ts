@@ -9,11 +9,11 @@
  * Nothing here downloads a browser: an engine that is not installed is reported missing.
  */
 import { existsSync } from "node:fs";
+import type { BenchEngine as EngineName } from "../ts/util/commands.js";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
-export const ENGINES = ["node", "bun", "chromium", "firefox"] as const;
-export type EngineName = (typeof ENGINES)[number];
+export { BENCH_ENGINES as ENGINES, type BenchEngine as EngineName } from "../ts/util/commands.js";
 /** The engines that run a command line (the others run a page). */
 export type ProcessEngine = Extract<EngineName, "node" | "bun">;
 export type BrowserEngine = Extract<EngineName, "chromium" | "firefox">;
@@ -93,7 +93,9 @@ export async function openPage(engine: BrowserEngine, script: string): Promise<E
     return { version: `chromium/${browser.version()}`, run: (fn, arg) => page.evaluate(fn as never, arg) as never, close: () => browser.close() };
   }
   const { default: puppeteer } = await import("puppeteer-core");
-  const browser = await puppeteer.launch({ browser: "firefox", executablePath: exe, headless: true });
+  // Firefox rounds performance.now() to 1 ms by default (fingerprinting defence): the
+  // benchmarks time sub-millisecond ops, so the page gets the full-precision clock
+  const browser = await puppeteer.launch({ browser: "firefox", executablePath: exe, headless: true, extraPrefsFirefox: { "privacy.reduceTimerPrecision": false } });
   const page = await browser.newPage();
   await page.addScriptTag({ content: script });
   return { version: await browser.version(), run: (fn, arg) => page.evaluate(fn as never, arg) as never, close: () => browser.close() };

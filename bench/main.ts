@@ -1,17 +1,19 @@
 /**
  * `npm run bench [-- --quick] [-- --json] [-- --suite NAME] [-- --out FILE.svg]
- * [-- --max-n 1e8] [-- --browser] [-- --input FILE] [-- --clock cpu|wall]` and
- * `dmabuf-map bench`: wasm core vs pure TypeScript (bigint and typed arrays) vs native C,
- * and vs the same wasm in Chromium.
+ * [-- --max-n 1e8] [-- --browser] [-- --input FILE] [-- --clock cpu|wall]
+ * [-- --engines node,bun,chromium,firefox --rounds R]` and `dmabuf-map bench`: wasm core
+ * vs pure TypeScript (bigint and typed arrays) vs native C, vs the same wasm in Chromium,
+ * and the same wasm on each JavaScript engine (./engines-bench.ts).
  */
 import { writeFileSync } from "node:fs";
-import { cpus, arch, platform } from "node:os";
+import { cpus, arch, loadavg, platform } from "node:os";
 import { init } from "../ts/core/loader.js";
 import { UsageError } from "../ts/util/args.js";
 import { helpText, parseSubcommand, type CommandOf } from "../ts/util/commands.js";
 import { Native } from "./native.js";
 import { SUITES, WALL, inputSuite, opsWasmSuite, type Config } from "./suites.js";
 import { browserOps } from "./browser.js";
+import { enginesBench, enginesTable } from "./engines-bench.js";
 import { CPU, peakRss, isolated } from "./sweep-child.js";
 import { table, ratios, ratioTable, sweepSvg } from "./report.js";
 import type { Result } from "./stats.js";
@@ -23,6 +25,7 @@ export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
   const clock = cmd.clock === "cpu" && !cmd.browser ? CPU : WALL;
   const native = Native.build(log);
   const cfg: Config = { quick: cmd.quick, native, log, clock, maxN: cmd["max-n"], peakRss, isolate: (n) => isolated(n, cfg) };
+  if (cmd.engines.length) return enginesCli(cmd, { ...cfg, clock: WALL });
   const results: Result[] = [];
   const t0 = performance.now();
   // --input replaces the suites; --browser runs the ops suite's wasm in Node, then the
@@ -62,6 +65,20 @@ export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
     log(`wrote ${cmd.out}`);
   }
   log(`done in ${env.seconds} s`);
+  return 0;
+}
+
+/** `--engines`: the ops suite on each engine in turn; the table, or with --json the report. */
+async function enginesCli(cmd: CommandOf<"bench">, cfg: Config): Promise<number> {
+  const t0 = performance.now();
+  const rep = await enginesBench(cfg, cmd.engines, cmd.rounds);
+  const text = enginesTable(rep);
+  const env = { platform: platform(), arch: arch(), cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, loadavg: loadavg().map((x) => Math.round(x * 100) / 100), seconds: Math.round((performance.now() - t0) / 100) / 10, date: new Date().toISOString() };
+  if (cmd.json) {
+    process.stdout.write(JSON.stringify({ ...rep, env }, null, 2) + "\n");
+    process.stderr.write(text);
+  } else process.stdout.write(text);
+  cfg.log(`done in ${env.seconds} s`);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 /** Result records and the statistics of a set of samples. */
 
-export type Impl = "wasm" | "wasm-chromium" | "ts-bigint" | "ts-typed" | "native-c";
+export type Impl = "wasm" | "wasm-chromium" | "wasm-node" | "wasm-bun" | "wasm-firefox" | "ts-bigint" | "ts-typed" | "native-c";
 
 export interface Result {
   suite: string;

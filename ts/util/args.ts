@@ -91,15 +91,15 @@ export function choice<const C extends string>(metavar: string, description: str
   };
 }
 
-/** A comma-separated subset of a fixed set of words; all of them when absent. */
-export function subset<const C extends string>(metavar: string, description: string, values: readonly C[]): Option<C[]> {
+/** A comma-separated subset of a fixed set of words; when absent, all of them (or none, with `absent` "none"). */
+export function subset<const C extends string>(metavar: string, description: string, values: readonly C[], absent: "all" | "none" = "all"): Option<C[]> {
   return {
     kind: "string",
     metavar,
     description: `${description}: ${values.join(", ")}`,
-    shown: "all",
+    ...(absent === "all" ? { shown: "all" } : {}),
     parse(raw, f) {
-      if (raw === undefined) return [...values];
+      if (raw === undefined) return absent === "all" ? [...values] : [];
       const picked = raw.split(",");
       for (const p of picked) if (!(values as readonly string[]).includes(p)) throw new UsageError(`${f}: unknown "${p}" (one of ${values.join(", ")})`);
       return [...new Set(picked)] as C[];

@@ -9,6 +9,10 @@ import { choice, count, flag, formatHelp, int, parseCommand, subset, text, Usage
 export const BENCH_SUITES = ["ops", "pipeline", "containers", "call", "sweep"] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
 
+/** The JavaScript engines `bench --engines` and the cross-engine tests run on (bench/engines.ts starts them). */
+export const BENCH_ENGINES = ["node", "bun", "chromium", "firefox"] as const;
+export type BenchEngine = (typeof BENCH_ENGINES)[number];
+
 /** Output formats of `run` and `validate` for CI systems. */
 export const REPORTERS = ["text", "junit", "tap"] as const;
 
@@ -66,6 +70,8 @@ export const COMMANDS = {
       out: text("FILE.svg", "also write the per-entry cost plot"),
       input: text("FILE", "benchmark the list operations on your own entries instead: little-endian u64 addr,len pairs, or JSON [[addr,len],...]; checked against the reference first"),
       browser: flag("also run the ops suite in headless Chromium (wasm-chromium beside wasm; needs playwright-core and Chromium)"),
+      engines: subset("LIST", "instead of the suites: the ops suite on each engine in alternating rounds, as ratios to Node (always run; chromium needs playwright-core, firefox puppeteer-core)", BENCH_ENGINES, "none"),
+      rounds: int("N", "with --engines: rounds, each running every engine once", 3, 1, 50),
       "max-n": count("N", "largest list of the sweep suite, 1e3 to 1e8", 1e7, 1e3, 1e8),
       clock: choice("NAME", "what timings count: cpu (CPU time of the process; steadier on a shared machine) or wall", ["cpu", "wall"], "cpu"),
     },
