@@ -62,6 +62,15 @@ export async function pageRecords(e: BrowserEngine, files: string[], batch = 20)
 
 const clip = (s: string, n = 400) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
 
+/** Both strings around the first character where they part (a step can be long). */
+function around(x: string, y: string): [string, string] {
+  let k = 0;
+  while (k < x.length && x[k] === y[k]) k++;
+  const from = Math.max(0, k - 120);
+  const cut = (s: string) => `${from ? `(char ${from}) …` : ""}${clip(s.slice(from), 320)}`;
+  return [cut(x), cut(y)];
+}
+
 /** Where two lines part: the first differing step of a record, else the first differing byte. */
 export function lineDifference(want: string, got: string): string {
   try {
@@ -69,14 +78,17 @@ export function lineDifference(want: string, got: string): string {
     const steps = Math.max(a!.steps?.length ?? 0, b!.steps?.length ?? 0);
     for (let i = 0; i < steps; i++) {
       const [x, y] = [JSON.stringify(a!.steps?.[i]), JSON.stringify(b!.steps?.[i])];
-      if (x !== y) return `first differing step: ${i}\n    Node:  ${clip(String(x))}\n    other: ${clip(String(y))}\n    traceHash ${a!.traceHash} vs ${b!.traceHash}`;
+      if (x === y) continue;
+      const [p, q] = around(String(x), String(y));
+      return `first differing step: ${i}\n    Node:  ${p}\n    other: ${q}\n    traceHash ${a!.traceHash} vs ${b!.traceHash}`;
     }
   } catch {
     // not JSON on one side: the byte offset says where
   }
   let k = 0;
   while (k < want.length && want[k] === got[k]) k++;
-  return `first differing byte at ${k}:\n    Node:  ${clip(JSON.stringify(want.slice(Math.max(0, k - 60), k + 120)))}\n    other: ${clip(JSON.stringify(got.slice(Math.max(0, k - 60), k + 120)))}`;
+  const [p, q] = around(want, got);
+  return `first differing byte at ${k}:\n    Node:  ${JSON.stringify(p)}\n    other: ${JSON.stringify(q)}`;
 }
 
 /**
