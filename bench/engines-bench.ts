@@ -60,7 +60,8 @@ async function runner(engine: BenchEngine, quick: boolean, log: (s: string) => v
     const page = await openPage(engine, script);
     try {
       log(`  ${engine}: ${page.version}`);
-      return await page.run((o) => globalThis.runOpsBench(o), opts);
+      // the browser's own version: a user agent string is reduced ("Chrome/156.0.0.0")
+      return { ...(await page.run((o) => globalThis.runOpsBench(o), opts)), userAgent: page.version };
     } finally {
       await page.close();
     }

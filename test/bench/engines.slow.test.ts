@@ -28,7 +28,8 @@ describe.skipIf(!all && !IN_CI)("bench --engines on the four engines", () => {
     }
     expect(rep.engines[0].ops.split.ratio).toEqual([1, 1]);
     expect(rep.engines[1].version).toMatch(/^Bun \d/);
-    expect(rep.engines[3].version).toMatch(/Firefox\/\d+/);
+    expect(rep.engines[2].version).toMatch(/^chromium\/\d+\./);
+    expect(rep.engines[3].version).toMatch(/^firefox\/\d+\./);
     // the rounds alternate: each starts one engine further along
     expect(r.stderr.match(/round \d\/2: ops on \w+/g)).toEqual(["round 1/2: ops on node", "round 1/2: ops on bun", "round 1/2: ops on chromium", "round 1/2: ops on firefox", "round 2/2: ops on bun", "round 2/2: ops on chromium", "round 2/2: ops on firefox", "round 2/2: ops on node"]);
     expect(r.stdout + r.stderr).toMatch(/split-mask +\d+\.\d\d +\d+\.\d\d× \[/);
