@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../ts/util/args.js";
-import { seededList, wasmOps, LIST_OPS, type Config } from "./listops.js";
+import { seededChecks, LIST_OPS, type Config } from "./listops.js";
 import { getCore } from "../ts/core/loader.js";
 import type { Result } from "./stats.js";
 import { CHROMIUM_ARGS, findEngine } from "./engines.js";
@@ -34,14 +34,7 @@ export async function browserOps(cfg: Config): Promise<Result[]> {
     logLevel: "silent",
   });
   // what the page must compute: Node's checks on the same list
-  const list = seededList(OPS_N, getCore());
-  const want = (() => {
-    try {
-      return wasmOps(list, LIST_OPS).checks;
-    } finally {
-      list.dispose();
-    }
-  })();
+  const want = seededChecks(OPS_N, getCore());
   const browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true });
   try {
     const page = await browser.newPage();

@@ -14,7 +14,7 @@ import { getCore } from "../ts/core/loader.js";
 import { UsageError } from "../ts/util/args.js";
 import type { BenchEngine } from "../ts/util/commands.js";
 import { ENGINE_VM, bundleForPage, findEngine, INSTALL_HINT, openPage } from "./engines.js";
-import { seededList, wasmOps, LIST_OPS, type Config } from "./listops.js";
+import { seededChecks, LIST_OPS, type Config } from "./listops.js";
 import type { OpsRun } from "./page.js";
 import type { Impl } from "./stats.js";
 
@@ -73,14 +73,7 @@ export async function enginesBench(cfg: Config, asked: readonly BenchEngine[], r
   const engines: BenchEngine[] = ["node", ...asked.filter((e) => e !== "node")];
   const missing = engines.filter((e) => !findEngine(e));
   if (missing.length) throw new UsageError(`--engines: ${missing.map((e) => `${e} is not installed (${INSTALL_HINT[e]})`).join("; ")}`);
-  const list = seededList(N, getCore());
-  const want = (() => {
-    try {
-      return wasmOps(list, LIST_OPS).checks;
-    } finally {
-      list.dispose();
-    }
-  })();
+  const want = seededChecks(N, getCore());
   const runners = await Promise.all(engines.map((e) => runner(e, cfg.quick, cfg.log)));
   const times = engines.map(() => [] as Record<string, number>[]);
   const versions: string[] = [];

@@ -144,3 +144,12 @@ export function wasmOps(list: RangeList, ops: readonly ListOp[]): { checks: Reco
   return { checks, tasks };
 }
 
+/** Each list op's check on the seeded list of n entries: what another engine's run must equal. */
+export function seededChecks(n: number, core: Core): Record<string, string> {
+  const list = seededList(n, core);
+  try {
+    return wasmOps(list, LIST_OPS).checks;
+  } finally {
+    list.dispose();
+  }
+}
