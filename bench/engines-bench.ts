@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { getCore } from "../ts/core/loader.js";
 import { UsageError } from "../ts/util/args.js";
-import type { BenchEngine } from "../ts/util/commands.js";
+import type { BenchEngine } from "./args.js";
 import { ENGINE_VM, bundleForPage, findEngine, INSTALL_HINT, openPage } from "./engines.js";
 import { seededChecks, LIST_OPS, type Config } from "./listops.js";
 import type { OpsRun } from "./page.js";

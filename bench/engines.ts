@@ -9,11 +9,11 @@
  * Nothing here downloads a browser: an engine that is not installed is reported missing.
  */
 import { existsSync } from "node:fs";
-import type { BenchEngine as EngineName } from "../ts/util/commands.js";
+import type { BenchEngine as EngineName } from "./args.js";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
-export { BENCH_ENGINES as ENGINES, type BenchEngine as EngineName } from "../ts/util/commands.js";
+export { BENCH_ENGINES as ENGINES, type BenchEngine as EngineName } from "./args.js";
 /** The engines that run a command line (the others run a page). */
 export type ProcessEngine = Extract<EngineName, "node" | "bun">;
 export type BrowserEngine = Extract<EngineName, "chromium" | "firefox">;

@@ -1,15 +1,16 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --suite NAME] [-- --out FILE.svg]
- * [-- --max-n 1e8] [-- --browser] [-- --input FILE] [-- --clock cpu|wall]
- * [-- --engines node,bun,chromium,firefox --rounds R]` and `dmabuf-map bench`: wasm core
- * vs pure TypeScript (bigint and typed arrays) vs native C, vs the same wasm in Chromium,
- * and the same wasm on each JavaScript engine (./engines-bench.ts).
+ * `npm run bench -- [--quick] [--json] [--suite LIST] [--out FILE.svg] [--max-n 1e8]
+ * [--browser] [--input FILE] [--clock cpu|wall] [--engines node,bun,chromium,firefox
+ * --rounds R]`, a development entry (bench/args.ts): wasm core vs pure TypeScript (bigint
+ * and typed arrays) vs native C, vs the same wasm in Chromium, and the same wasm on each
+ * JavaScript engine (./engines-bench.ts). Not shipped in the package.
  */
 import { writeFileSync } from "node:fs";
 import { cpus, arch, loadavg, platform } from "node:os";
 import { init } from "../ts/core/loader.js";
+import { DmaBufError } from "../ts/core/errors.js";
 import { UsageError } from "../ts/util/args.js";
-import { helpText, parseSubcommand, type CommandOf } from "../ts/util/commands.js";
+import { benchHelp, parseBench, type BenchArgs } from "./args.js";
 import { Native } from "./native.js";
 import { SUITES, WALL, inputSuite, opsWasmSuite, type Config } from "./suites.js";
 import { browserOps } from "./browser.js";
@@ -18,7 +19,7 @@ import { CPU, peakRss, isolated } from "./sweep-child.js";
 import { table, ratios, ratioTable, sweepSvg } from "./report.js";
 import type { Result } from "./stats.js";
 
-export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
+export async function runBenchCli(cmd: BenchArgs): Promise<number> {
   const log = (s: string) => process.stderr.write(s + "\n");
   await init();
   // Chromium has no CPU clock: a run with --browser times everything in wall time
@@ -69,7 +70,7 @@ export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
 }
 
 /** `--engines`: the ops suite on each engine in turn; the table, or with --json the report. */
-async function enginesCli(cmd: CommandOf<"bench">, cfg: Config): Promise<number> {
+async function enginesCli(cmd: BenchArgs, cfg: Config): Promise<number> {
   const t0 = performance.now();
   const rep = await enginesBench(cfg, cmd.engines, cmd.rounds);
   const text = enginesTable(rep);
@@ -85,12 +86,13 @@ async function enginesCli(cmd: CommandOf<"bench">, cfg: Config): Promise<number>
 // `node dist/bench/main.js [flags]` (npm run bench)
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    const cmd = parseSubcommand("bench", process.argv.slice(2));
-    if (cmd.command === "help") process.stdout.write(helpText("bench"));
+    const cmd = parseBench(process.argv.slice(2));
+    if ("help" in cmd) process.stdout.write(benchHelp());
     else process.exitCode = await runBenchCli(cmd);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`bench: ${e.message}\n`);
+    // bad usage or a bad --input file: one line, exit 2, no stack trace
+    if (e instanceof UsageError || e instanceof DmaBufError) {
+      process.stderr.write(`bench: ${e instanceof DmaBufError ? `${e.code}: ` : ""}${e.message.split("\n")[0]}\n`);
       process.exitCode = 2;
     } else throw e;
   }

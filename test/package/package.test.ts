@@ -49,20 +49,23 @@ afterAll(() => {
 });
 
 describe("the tarball", () => {
-  it("ships the library, the CLI with bench, schemas, scenarios, docs and the explorer; no maps, no screenshot, the wasm once", () => {
+  it("ships the library, the CLI, schemas, scenarios, docs, examples and the explorer; no bench, no maps, no screenshot, the wasm once", () => {
     const paths = files.map((f) => f.path);
     console.log(`tarball: ${packedSize} bytes packed, ${files.reduce((n, f) => n + f.size, 0)} bytes unpacked, ${files.length} files`);
-    for (const must of ["LICENSE", "README.md", "package.json", "dist/ts/index.js", "dist/ts/index.d.ts", "dist/ts/cli/main.js", "dist/bench/main.js", "bench/native/ranges.c", "schemas/scenario.schema.json", "scenarios/vf-bar-to-pf-iov.json", "docs/scenarios.md", "web/index.html"]) {
+    for (const must of ["LICENSE", "README.md", "package.json", "dist/ts/index.js", "dist/ts/index.d.ts", "dist/ts/cli/main.js", "dist/web/dmabuf-map.js", "examples/quickstart.mjs", "schemas/scenario.schema.json", "scenarios/vf-bar-to-pf-iov.json", "docs/scenarios.md", "web/index.html"]) {
       expect(paths, must).toContain(must);
     }
     // the explorer: its page, style and one bundle (which carries its own copy of the wasm)
-    expect(paths.filter((p) => p.startsWith("web/") || p.startsWith("dist/web/")).sort()).toEqual(["dist/web/explorer.js", "web/index.html", "web/style.css"]);
+    expect(paths.filter((p) => p.startsWith("web/") || p.startsWith("dist/web/")).sort()).toEqual(["dist/web/dmabuf-map.js", "dist/web/explorer.js", "web/index.html", "web/style.css"]);
+    // the benchmarks are a development entry: neither they nor tinybench ship or install
+    expect(paths.filter((p) => p.startsWith("dist/bench/") || p.startsWith("bench/"))).toEqual([]);
     expect(paths.filter((p) => p.endsWith(".map"))).toEqual([]);
     expect(paths.filter((p) => /\.(png|jpe?g|gif|svg)$/.test(p))).toEqual([]);
     expect(paths.filter((p) => /^(ts|assembly|test|bench\/[^/]+\.ts|docs\/api)\//.test(p) || p.endsWith(".tsbuildinfo"))).toEqual([]);
     // the wasm is embedded in dist/ts/core/wasm-bytes.js, and not shipped a second time as a file
     expect(paths.filter((p) => p.endsWith(".wasm"))).toEqual([]);
     const meta = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    expect(Object.keys(meta.dependencies)).toEqual(["zod"]);
     expect(meta).toMatchObject({ license: "MIT", repository: { url: expect.stringMatching(/^git\+https:\/\//) }, homepage: expect.stringMatching(/^https:\/\//), bugs: { url: expect.stringMatching(/^https:\/\//) } });
   });
 
