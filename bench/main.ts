@@ -11,6 +11,7 @@ import { init } from "../ts/core/loader.js";
 import { DmaBufError } from "../ts/core/errors.js";
 import { UsageError } from "../ts/util/args.js";
 import { benchHelp, parseBench, type BenchArgs } from "./args.js";
+import { Progress } from "./progress.js";
 import { Native } from "./native.js";
 import { SUITES, WALL, inputSuite, opsWasmSuite, type Config } from "./suites.js";
 import { browserOps } from "./browser.js";
@@ -36,12 +37,10 @@ export async function runBenchCli(cmd: BenchArgs): Promise<number> {
     : cmd.browser
       ? [["ops (wasm in Node)", () => opsWasmSuite(cfg)], ["ops in Chromium", () => browserOps(cfg)]]
       : cmd.suite.map((s) => [s, () => SUITES[s](cfg)]);
-  for (const [name, run] of runs) {
-    log(`suite ${name}${cmd.quick ? " (quick)" : ""} (${clock.name} time)…`);
-    const t = performance.now();
-    results.push(...(await run()));
-    log(`suite ${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
+  const progress = new Progress(runs.map(([name]) => name), cmd.quick, log);
+  log(`clock: ${clock.name} time`);
+  for (const [name, run] of runs) results.push(...(await progress.run(name, run)));
+  progress.save();
   const rs = ratios(results);
   const env = {
     node: process.version,
