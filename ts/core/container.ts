@@ -1,6 +1,6 @@
 import { Core, getCore, wasm } from "./loader.js";
 import { CoreObject } from "./handle.js";
-import { RangeList, checkStatus } from "./range-list.js";
+import { RangeList } from "./range-list.js";
 import { chunksOf, forEachChunkBatch, summaryOf, type ChunkSummary } from "./chunks.js";
 import { DmaBufError } from "./errors.js";
 import { U64_MAX, UINT_MAX } from "./u64.js";
@@ -67,7 +67,7 @@ export class Container extends CoreObject {
     const args = buildArgs(what, opts);
     const c = l.core;
     const st = wasm(c).ct_from_list(CONTAINER_KIND[kind].kind, l.handle, ...args);
-    return new Container(c, checkStatus(c, st, `${kind} container`), kind);
+    return new Container(c, c.check(st, `${kind} container`, "entry"), kind);
   }
 
   /**
@@ -78,7 +78,7 @@ export class Container extends CoreObject {
   static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions = {}, core?: Core): Container {
     const what = "Container.fromPages";
     const c = core === undefined ? getCore() : instanceArg(core, Core, what, "core");
-    return new Container(c, checkStatus(c, appendPagesStatus(c, what, 0, pfns, opts), what), "sgt");
+    return new Container(c, c.check(appendPagesStatus(c, what, 0, pfns, opts), what, "entry"), "sgt");
   }
 
   /**
@@ -93,7 +93,7 @@ export class Container extends CoreObject {
     const st = appendPagesStatus(this.core, what, this.handle, pfns, opts);
     // the arguments were checked above the core: an argument EINVAL now is the table's state
     if (st === STATUS.EINVAL && this.core.out(0) === U64_MAX) throw closed();
-    checkStatus(this.core, st, what);
+    this.core.check(st, what, "entry");
   }
 
   /** An empty xarray, for xaStore / xaLoad / xaErase at arbitrary indices. */

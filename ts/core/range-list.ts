@@ -1,7 +1,7 @@
 import { Core, getCore, wasm, sameCore } from "./loader.js";
 import { CoreObject } from "./handle.js";
-import { DmaBufError, reasonText, type ErrorCode } from "./errors.js";
-import { LAYOUT, REASON, STATUS } from "./abi.js";
+import { DmaBufError } from "./errors.js";
+import { LAYOUT } from "./abi.js";
 import { U64_MAX } from "./u64.js";
 import { chunksOf, forEachChunkBatch, summaryOf, sumOverflow, type ChunkSummary } from "./chunks.js";
 import { pagesToListStatus, type PageOptions } from "./pages.js";
@@ -21,22 +21,6 @@ const freeList = (c: Core, h: number) => void wasm(c).list_free(h);
 /** Most entries in one list (the core's LIST_MAX). */
 export const MAX_ENTRIES: number = LAYOUT.LIST_MAX;
 
-/**
- * Returns a non-negative core status. The core's EINVAL becomes a DmaBufError naming the
- * entry (OUT[0]) and the rule it broke (OUT[1]; for overlaps OUT[2] is the other entry);
- * every other code goes through core.check.
- */
-export function checkStatus(core: Core, status: number, what: string, detail?: (code: ErrorCode) => string): number {
-  if (status === STATUS.EINVAL) {
-    const index = core.out(0);
-    const reason = Number(core.out(1));
-    if (reason === REASON.OVERLAP) throw new DmaBufError("EINVAL", `${what}: entries ${core.out(2)} and ${index} overlap`, [Number(index)]);
-    const where = index === U64_MAX ? "argument" : `entry ${index}`;
-    throw new DmaBufError("EINVAL", `${what}: ${where}: ${reasonText(reason)}`, index === U64_MAX ? [] : [Number(index)]);
-  }
-  return core.check(status, what, detail);
-}
-
 /** The core to use: the given one (checked) or the shared one. */
 function coreArg(core: unknown, what: string): Core {
   return core === undefined ? getCore() : instanceArg(core, Core, what, "core");
@@ -54,7 +38,7 @@ export class RangeList extends CoreObject {
 
   /** Wraps a handle the core just issued (status checked). */
   static adopt(core: Core, status: number, what: string): RangeList {
-    return new RangeList(core, checkStatus(core, status, what));
+    return new RangeList(core, core.check(status, what, "entry"));
   }
 
   /** A list with room for n entries (at most MAX_ENTRIES), all zero; fill it through view(), then touch(). */
@@ -143,7 +127,7 @@ export class RangeList extends CoreObject {
   /** Throws EINVAL naming the first entry with len 0, a wrap, or (align > 0) misalignment. */
   validate(align: bigint = 0n): void {
     u64Arg(align, "validate", "align");
-    checkStatus(this.core, wasm(this.core).list_validate(this.handle, align), "validate");
+    this.core.check(wasm(this.core).list_validate(this.handle, align), "validate", "entry");
   }
 
   /** Sum of len; EOVERFLOW past 2^64 - 1. */
@@ -154,13 +138,13 @@ export class RangeList extends CoreObject {
 
   /** Lowest addr and highest last byte. */
   bounds(): { lo: bigint; hi: bigint } {
-    checkStatus(this.core, wasm(this.core).list_bounds(this.handle), "bounds");
+    this.core.check(wasm(this.core).list_bounds(this.handle), "bounds", "entry");
     return { lo: this.core.out(0), hi: this.core.out(1) };
   }
 
   /** Throws EINVAL naming two entries that share a byte. */
   checkDisjoint(): void {
-    checkStatus(this.core, wasm(this.core).list_check_disjoint(this.handle), "checkDisjoint");
+    this.core.check(wasm(this.core).list_check_disjoint(this.handle), "checkDisjoint", "entry");
   }
 
   /**
@@ -208,7 +192,7 @@ export class RangeList extends CoreObject {
   /** The entry holding byte `offset` (a byte offset into the list, not an address) and the offset inside it. O(log n). */
   lookup(offset: bigint): { index: number; offset: bigint } {
     u64Arg(offset, "lookup", "offset");
-    checkStatus(this.core, wasm(this.core).list_lookup(this.handle, offset), "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
+    this.core.check(wasm(this.core).list_lookup(this.handle, offset), "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
     return { index: Number(this.core.out(0)), offset: this.core.out(1) };
   }
 
@@ -231,7 +215,7 @@ export class RangeList extends CoreObject {
     try {
       const outH = c.scratch(n * 16);
       new BigUint64Array(c.memory.buffer, c.ptr(x.buf_ptr(inH), what), n).set(offsets);
-      checkStatus(c, x.list_lookup_many(h, inH, n, outH), what, (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
+      c.check(x.list_lookup_many(h, inH, n, outH), what, (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
       const view = new BigUint64Array(c.memory.buffer, c.scratchPtr(), n * 2);
       if (!into) return view.slice();
       into.set(view);
