@@ -1,11 +1,11 @@
 import { Core, getCore, wasm, sameCore } from "./loader.js";
-import { CoreObject } from "./handle.js";
+import { EntrySource, type EntryCalls } from "./source.js";
 import { DmaBufError } from "./errors.js";
 import { LAYOUT } from "./abi.js";
 import { U64_MAX } from "./u64.js";
-import { chunksOf, forEachChunkBatch, summaryOf, sumOverflow, type ChunkSummary } from "./chunks.js";
+import { sumOverflow } from "./chunks.js";
 import { pagesToListStatus, type PageOptions } from "./pages.js";
-import { u64Arg, deltaArg, countArg, u64LikeArg, wordsArg, fnArg, instanceArg } from "./args.js";
+import { u64Arg, deltaArg, countArg, u64LikeArg, wordsArg, instanceArg } from "./args.js";
 
 /** One range: `len` bytes from `addr`. */
 export interface Entry {
@@ -17,6 +17,12 @@ export interface Entry {
 export type EntryLike = Entry | { addr: bigint | number; len: bigint | number } | readonly [bigint | number, bigint | number];
 
 const freeList = (c: Core, h: number) => void wasm(c).list_free(h);
+
+/** A list's own core calls (the rest are shared with containers: EntrySource). */
+const LIST_CALLS: EntryCalls = {
+  hash: "list_hash",
+  lookup: "list_lookup",
+};
 
 /** Most entries in one list (the core's LIST_MAX). */
 export const MAX_ENTRIES: number = LAYOUT.LIST_MAX;
@@ -31,9 +37,14 @@ function coreArg(core: unknown, what: string): Core {
  * the core, one call per list; results are new lists. Read entries with view() (zero
  * copy) or entries() (a copy). Call dispose() when done.
  */
-export class RangeList extends CoreObject {
+export class RangeList extends EntrySource {
   private constructor(core: Core, h: number) {
     super(core, h, "RangeList", freeList);
+  }
+
+  /** @internal */
+  protected get calls(): EntryCalls {
+    return LIST_CALLS;
   }
 
   /** Wraps a handle the core just issued (status checked). */
@@ -189,13 +200,6 @@ export class RangeList extends CoreObject {
     return RangeList.adopt(this.core, wasm(this.core).list_translate(this.handle, d), "translate");
   }
 
-  /** The entry holding byte `offset` (a byte offset into the list, not an address) and the offset inside it. O(log n). */
-  lookup(offset: bigint): { index: number; offset: bigint } {
-    u64Arg(offset, "lookup", "offset");
-    this.core.check(wasm(this.core).list_lookup(this.handle, offset), "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
-    return { index: Number(this.core.out(0)), offset: this.core.out(1) };
-  }
-
   /**
    * lookup() for many offsets in one call: interleaved index, intra-offset words (two per
    * offset), in a new array, or written into `into` (at least two words per offset; the
@@ -223,45 +227,6 @@ export class RangeList extends CoreObject {
     } finally {
       x.buf_free(inH);
     }
-  }
-
-  /** FNV-1a 64 over addr then len of each entry (8 little-endian bytes each). */
-  hash(): bigint {
-    this.core.check(wasm(this.core).list_hash(this.handle), "hash");
-    return this.core.out(0);
-  }
-
-  /** Chunks of at most k bytes (0n: whole entries), fetched from the core in batches. */
-  chunks(k: bigint = 0n): IterableIterator<[bigint, bigint]> {
-    u64Arg(k, "chunks", "k");
-    return chunksOf(this.core, this.handle, k);
-  }
-
-  /**
-   * The chunks chunks(k) would yield, reduced inside the core in one call, with no
-   * chunk crossing into JS: the number of chunks, their bytes and the XOR of their
-   * addresses (k = 0n: whole entries; entries of len 0 give no chunk). For a driver or
-   * test that needs how many descriptors a list takes at a given segment size, how many
-   * bytes they carry, and a checksum to compare two walks by. O(n) for k = 0n or a power
-   * of two (the XOR of a run of chunks has a closed form), one step per chunk for any
-   * other k. EOVERFLOW when the bytes pass 2^64 - 1.
-   */
-  chunkSummary(k: bigint): ChunkSummary {
-    u64Arg(k, "chunkSummary", "k");
-    return summaryOf(this.core, this.handle, k);
-  }
-
-  /** The fast path of chunks(): fn gets each batch as addr, len words over wasm memory (valid during the call). */
-  chunkBatches(k: bigint, fn: (words: BigUint64Array) => void): void {
-    u64Arg(k, "chunkBatches", "k");
-    fnArg(fn, "chunkBatches", "fn");
-    forEachChunkBatch(this.core, this.handle, k, fn);
-  }
-
-  /** Bytes the list occupies in the core (entries, headers, cached prefix sums). */
-  bytes(): bigint {
-    this.core.check(wasm(this.core).ct_bytes(this.handle), "bytes");
-    return this.core.out(0);
   }
 
   /** The handle of `list` for an operation of `core`: EXDEV if it belongs to another core. */
