@@ -137,8 +137,8 @@ export class Core {
     if (detail !== "entry" || code !== "EINVAL") throw new DmaBufError(code, `${what}: ${typeof detail === "function" ? detail(code) : code}`);
     const index = this.out(0);
     const reason = Number(this.out(1));
-    const why = reason === REASON.OVERLAP ? `entries ${this.out(2)} and ${index} overlap` : `${index === U64_MAX ? "argument" : `entry ${index}`}: ${reasonText(reason)}`;
-    throw new DmaBufError(code, `${what}: ${why}`, index === U64_MAX ? [] : [Number(index)]);
+    const entry = index !== U64_MAX;
+    throw new DmaBufError(code, `${what}: ${reason === REASON.OVERLAP ? `entries ${this.out(2)} and ${index} overlap` : `${entry ? `entry ${index}` : "argument"}: ${reasonText(reason)}`}`, entry ? [Number(index)] : []);
   }
 
   /** Pages of linear memory (64 KiB each). Memory only grows. */
