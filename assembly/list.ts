@@ -641,12 +641,26 @@ export function listCheckDisjoint(hdr: usize): i32 {
  * sorted (O(m log m)) and entries that go backwards take a binary search.
  */
 export function listFirstOutside(hdr: usize, within: usize, delta: u64): i32 {
-  let n = <usize>countOf(hdr);
   let m = <usize>countOf(within);
   // the union as sorted, merged [first, last] records
   let iv = alloc(max<usize>(m << 4, 16));
   if (!iv) return ENOMEM;
-  let w = entriesOf(within);
+  let u = unionRecords(iv, entriesOf(within), m);
+  let bad = firstOutsideOf(entriesOf(hdr), <usize>countOf(hdr), iv, u, delta);
+  free(iv);
+  setOut(0, bad);
+  return OK;
+}
+
+// listFirstOutside's two passes are @inline: one call site each, once per call.
+
+/**
+ * Writes the union of the m entries at w into iv as sorted [first, last] records,
+ * touching and overlapping ones merged (len 0 covers nothing; one past 2^64 - 1 covers
+ * up to it); returns how many.
+ */
+// @ts-ignore: decorator
+@inline function unionRecords(iv: usize, w: usize, m: usize): usize {
   let k: usize = 0;
   let sorted = true;
   for (let i: usize = 0; i < m; i++) {
@@ -674,9 +688,14 @@ export function listFirstOutside(hdr: usize, within: usize, delta: u64): i32 {
       u++;
     }
   }
-  // walk the entries: j = the last record starting at or before s (u when none)
-  let p = entriesOf(hdr);
-  let bad = U64_MAX;
+  return u;
+}
+
+/** The index of the first of the n entries at p that, shifted back by delta, is not inside
+ *  the u records at iv (unionRecords), or U64_MAX. */
+// @ts-ignore: decorator
+@inline function firstOutsideOf(p: usize, n: usize, iv: usize, u: usize, delta: u64): u64 {
+  // j = the last record starting at or before s (u when none)
   let j: usize = u;
   let prev: u64 = 0;
   for (let i: usize = 0; i < n; i++) {
@@ -700,9 +719,7 @@ export function listFirstOutside(hdr: usize, within: usize, delta: u64): i32 {
       let last = load<u64>(iv + (j << 4), 8);
       inside = l ? s <= last && l - 1 <= last - s : s == 0 || s - 1 <= last;
     }
-    if (!inside) { bad = <u64>i; break; }
+    if (!inside) return <u64>i;
   }
-  free(iv);
-  setOut(0, bad);
-  return OK;
+  return U64_MAX;
 }
