@@ -181,7 +181,14 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
     if (show(gr[k]) !== show(wr[k])) return `${st.op} result ${k} = ${show(gr[k])}; the reference says ${show(wr[k])}`;
   }
   if (show(rec.notifications) !== show(want.notified)) return `${st.op} delivered move_notify to ${show(rec.notifications)}; the reference says ${show(want.notified)}`;
-  if (st.op === "map" && rec.ok) {
+  return rec.ok ? (SAME_PRODUCT[st.op] as SameProduct<Step["op"]> | undefined)?.(model, ref, st, i) : undefined;
+}
+
+type SameProduct<O extends Step["op"]> = (model: DmaBufModel, ref: LifecycleRef, st: Extract<Step, { op: O }>, i: number) => string | undefined;
+
+/** What a successful step made, compared with the reference's record, one row per op that makes something beyond its result. */
+const SAME_PRODUCT: { [O in Step["op"]]?: SameProduct<O> } = {
+  map: (model, ref, st, i) => {
     const name = mappingName(st, i);
     const rm = ref.mappings.get(name)!;
     const entries = model.mappingEntries(name, Infinity);
@@ -189,9 +196,9 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
     const m = model.mappings.get(name)!;
     const provider = m.container.kind === "physvec" ? m.container.header().provider : undefined;
     if (show(provider) !== show(rm.provider)) return `map ${name} provider ${show(provider)}; the reference says ${show(rm.provider)}`;
-  }
-  return undefined;
-}
+    return undefined;
+  },
+};
 
 /**
  * A refused step's message names its operation and subject, then the reason; EPROTO
