@@ -15,7 +15,9 @@
  * not the machine's.
  *
  * One pass over the text, O(1) work per line (lines are at most MAX_LINE long) and per
- * step; memory is the steps and one record per buffer and live attachment.
+ * step; memory is the steps, one record per buffer seen and one per live attachment.
+ * The input (256 MiB in the CLI) and the scenario limits (LIMITS: steps, devices, name
+ * length) bound it.
  */
 import { hex, PAGE } from "../core/u64.js";
 import { LIMITS } from "../scenario/fields.js";
@@ -50,8 +52,8 @@ export interface ImportStats {
   lost: number;
   /** Loop iterations of the import: lines, steps and closes (linear in the input). */
   work: number;
-  /** Most buffers and attachments alive at once in the import. */
-  peakLive: number;
+  /** Most attachments alive at once (the importer holds those, and one small record per buffer seen). */
+  peakAttached: number;
 }
 
 /** What importTrace returns: the scenario, its JSON text and the counts. */
@@ -117,9 +119,9 @@ class Importer {
   notesLeftOff = 0;
   nextAddr = SYNTHETIC_BASE;
   puts = 0;
-  live = 0;
+  attachedNow = 0;
   total = 0;
-  readonly stats: ImportStats = { lines: 0, events: Object.fromEntries(DMA_BUF_EVENTS.map((e) => [e, 0])) as Record<DmaBufEvent, number>, comments: 0, other: Object.create(null) as Record<string, number>, lost: 0, work: 0, peakLive: 0 };
+  readonly stats: ImportStats = { lines: 0, events: Object.fromEntries(DMA_BUF_EVENTS.map((e) => [e, 0])) as Record<DmaBufEvent, number>, comments: 0, other: Object.create(null) as Record<string, number>, lost: 0, work: 0, peakAttached: 0 };
 
   note(s: string): void {
     if (this.notes.length < MAX_NOTES) this.notes.push(s);
@@ -167,13 +169,12 @@ class Importer {
     this.push(b.early ? this.prologue : this.steps, st);
     if (b.early) this.note(`${b.name} was exported before the capture began: exported at the start`);
     this.buffers.set(f.ino, b);
-    this.grow(1);
     return b;
   }
 
-  grow(n: number): void {
-    this.live += n;
-    if (this.live > this.stats.peakLive) this.stats.peakLive = this.live;
+  attachedBy(n: number): void {
+    this.attachedNow += n;
+    if (this.attachedNow > this.stats.peakAttached) this.stats.peakAttached = this.attachedNow;
   }
 
   /** A fresh attachment name for a pointer (pointers are reused once freed). */
@@ -188,7 +189,7 @@ class Importer {
     this.push(to, { op: "attach", buffer: b.name, importer: a.devName, as: a.name, ...(f.isDynamic ? { dynamic: true as const } : {}) });
     this.attachments.set(f.attachment!, a);
     b.attached++;
-    this.grow(1);
+    this.attachedBy(1);
     return a;
   }
 
@@ -218,7 +219,7 @@ class Importer {
     this.push(this.steps, { op: "detach", attachment: a.name });
     this.attachments.delete(f.attachment!);
     b.attached--;
-    this.grow(-1);
+    this.attachedBy(-1);
   }
 
   /** Reads one line; errors name the line. */

@@ -23,7 +23,8 @@ function problemsOf(e: ScenarioError | InputError): { problems: Problem[]; more:
   return { problems, more: e.more };
 }
 
-async function load(file: string): Promise<Outcome> {
+/** Reads and validates one file: its outcome (valid with the scenario, or invalid with its problems). */
+export async function load(file: string): Promise<Outcome> {
   try {
     return { file, status: "valid", scenario: parseScenarioBytes(await readInput(file)) };
   } catch (e) {
@@ -47,7 +48,7 @@ function toStdout(s: string): void | Promise<void> {
 }
 
 /** The human-readable lines for an invalid file, always on stderr. */
-function printProblems(o: Extract<Outcome, { status: "invalid" }>): void {
+export function printProblems(o: Extract<Outcome, { status: "invalid" }>): void {
   const input = o.problems.length === 1 && o.problems[0]!.path === "" && ["unreadable", "too_big", "not_found"].includes(o.problems[0]!.code);
   if (input) err(`dmabuf-map: ${label(o.file)}: ${escapeControls(o.problems[0]!.message)}\n`);
   else {

@@ -23,6 +23,20 @@ const recordFlags = {
   all: flag("readable report: every entry of every mapping, not only the first 4"),
 };
 
+/** `run --bufinfo`: the state as /sys/kernel/debug/dma_buf/bufinfo (docs/kernel.md). */
+const bufinfoFlags = {
+  bufinfo: flag("print only the state after the last step, as /sys/kernel/debug/dma_buf/bufinfo prints it (one FILE)"),
+  "bufinfo-at": text("N", "with --bufinfo (implied): the state after step N (0 is the first step) instead"),
+};
+
+const BUFINFO_MORE = `
+With --bufinfo the whole scenario runs and the exit code is as above; stdout holds
+only the bufinfo text, ready to diff against a machine's:
+  dmabuf-map run --bufinfo scenario.json > model.txt
+  sudo cat /sys/kernel/debug/dma_buf/bufinfo | diff model.txt -
+  dmabuf-map run --bufinfo-at 3 scenario.json
+`;
+
 const files = { operands: "FILE|DIR|-...", minOperands: 1, maxOperands: Infinity } as const;
 
 export const COMMANDS = {
@@ -33,8 +47,9 @@ export const COMMANDS = {
       json: flag("print each scenario's JSON record (one line per file, streamed)"),
       ...recordFlags,
       reporter: choice("NAME", "report format", REPORTERS, "text"),
+      ...bufinfoFlags,
     },
-    more: EXIT_CODES,
+    more: EXIT_CODES + BUFINFO_MORE,
   },
   validate: {
     summary: "Check scenarios' shape and names; every problem with its JSON path.\nA directory means every *.json in it; - reads standard input.",
@@ -44,6 +59,27 @@ export const COMMANDS = {
       reporter: choice("NAME", "report format", REPORTERS, "text"),
     },
     more: EXIT_CODES,
+  },
+  "import-trace": {
+    summary: "Turn an ftrace capture of the dma_buf events into a scenario (printed on stdout).\nFILE is the text of trace, trace_pipe or trace-cmd report; - reads standard input.",
+    operands: "FILE|-",
+    minOperands: 1,
+    maxOperands: 1,
+    options: {
+      name: text("NAME", "the scenario's name (default: FILE's name without its extension, or imported-trace)"),
+    },
+    more: `Comment and blank lines, other events and lost-event markers are skipped and
+counted on stderr. Every default for what a trace cannot tell is written in the
+scenario's description (docs/kernel.md).
+
+Examples:
+  sudo trace-cmd record -e dma_buf -- my-app && trace-cmd report > app.trace
+  dmabuf-map import-trace app.trace > app.json && dmabuf-map run app.json
+  sudo cat /sys/kernel/tracing/trace | dmabuf-map import-trace - > now.json
+
+Exit codes: 0 the scenario was printed, 2 a malformed line, a line that contradicts
+the ones before it (both with the line number), no dma_buf event, or usage.
+`,
   },
   schema: { summary: "Print the scenario JSON Schema.", options: {} },
   demo: {
