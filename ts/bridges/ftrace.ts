@@ -32,7 +32,11 @@ export const DMA_BUF_EVENTS = [
   "dma_buf_dynamic_attach",
   "dma_buf_detach",
 ] as const;
+/** The name of one of the `dma_buf` events. */
 export type DmaBufEvent = (typeof DMA_BUF_EVENTS)[number];
+
+/** The three event classes of include/trace/events/dma_buf.h (DECLARE_EVENT_CLASS), by the fields they print. */
+export type EventClass = "dma_buf" | "dma_buf_fd" | "dma_buf_attach_dev";
 
 /** The fields every dma_buf event prints; `fd` for the dma_buf_fd class, the rest for dma_buf_attach_dev. */
 export interface EventFields {
@@ -46,17 +50,17 @@ export interface EventFields {
 }
 
 /** The three TP_printk formats as patterns; each parses to EventFields. */
-const CLASSES = {
+const CLASSES: Record<EventClass, RegExp> = {
   /** DECLARE_EVENT_CLASS(dma_buf): "exp_name=%s size=%zu ino=%lu" */
   dma_buf: /^exp_name=(.*) size=(\d{1,20}) ino=(\d{1,20})$/,
   /** DECLARE_EVENT_CLASS(dma_buf_fd): "exp_name=%s size=%zu ino=%lu fd=%d" */
   dma_buf_fd: /^exp_name=(.*) size=(\d{1,20}) ino=(\d{1,20}) fd=(-?\d{1,10})$/,
   /** DECLARE_EVENT_CLASS(dma_buf_attach_dev): "... ino=%lu attachment:%p is_dynamic=%d dev_name=%s" */
   dma_buf_attach_dev: /^exp_name=(.*) size=(\d{1,20}) ino=(\d{1,20}) attachment:(\S+) is_dynamic=(-?\d{1,10}) dev_name=(.*)$/,
-} as const;
+};
 
 /** Which class each event belongs to (its DEFINE_EVENT line). */
-export const EVENT_CLASS: Record<DmaBufEvent, keyof typeof CLASSES> = {
+export const EVENT_CLASS: Record<DmaBufEvent, EventClass> = {
   dma_buf_export: "dma_buf",
   dma_buf_mmap_internal: "dma_buf",
   dma_buf_mmap: "dma_buf",
@@ -129,7 +133,7 @@ function parseFields(event: DmaBufEvent, text: string): EventFields {
 }
 
 /** The TP_printk format of a class, as the error messages quote it. */
-export function formatOf(cls: keyof typeof CLASSES): string {
+export function formatOf(cls: EventClass): string {
   const base = "exp_name=%s size=%zu ino=%lu";
   return cls === "dma_buf" ? base : cls === "dma_buf_fd" ? `${base} fd=%d` : `${base} attachment:%p is_dynamic=%d dev_name=%s`;
 }
