@@ -206,6 +206,11 @@ describe("reference counting", () => {
     expect(s.description).toMatch(/has no attach event: attached at the start/);
   });
 
+  it("buffers from before the capture are exported in ino order (the kernel's export order), before their attachments", () => {
+    const s = imported([E.detach(9, P1, "gpu"), E.mmap(4), E.export(10)]);
+    expect(ops(s)).toEqual(["export ino4", "export ino9", `attach att-${P1}`, `detach att-${P1}`, "export ino10"]);
+  });
+
   it("a detach without attach on a traced buffer is attached just before it", () => {
     const s = imported([E.export(1), "CPU:0 [LOST 1 EVENTS]", E.detach(1, P1, "gpu")]);
     expect(ops(s)).toEqual(["export ino1", `attach att-${P1}`, `detach att-${P1}`]);

@@ -109,8 +109,8 @@ interface Att {
 /** The importer's state while it reads one trace. */
 class Importer {
   readonly steps: ImportedStep[] = [];
-  /** Exports and attaches of objects that existed before the capture began. */
-  readonly prologue: ImportedStep[] = [];
+  /** Exports (with their ino) and attaches of objects that existed before the capture began. */
+  readonly prologue: { ino: bigint; step: ImportedStep }[] = [];
   readonly devices = new Map<string, Record<string, never>>();
   readonly buffers = new Map<bigint, Buf>();
   readonly attachments = new Map<string, Att>();
@@ -138,10 +138,15 @@ class Importer {
     return name;
   }
 
-  push(to: ImportedStep[], st: ImportedStep): void {
+  /** Counts one more step of the scenario, within LIMITS.steps. */
+  count(): void {
     if (++this.total > LIMITS.steps) throw new Error(`the scenario would have more than ${LIMITS.steps} steps`);
-    to.push(st);
     this.stats.work++;
+  }
+
+  push(to: ImportedStep[], st: ImportedStep): void {
+    this.count();
+    to.push(st);
   }
 
   /** The export step of a buffer: system backing of its size (rounded up to a page) at the next synthetic address. */
@@ -166,8 +171,11 @@ class Importer {
     }
     const b: Buf = { name: `ino${f.ino}`, size: f.size, expName: this.device(f.expName, "exp_name"), refs: 1, attached: 0, lastWasPut: false, closeAt: 0, putSeq: 0, early: ev !== "dma_buf_export" };
     const st = this.exportStep(b.name, b.expName, f.size);
-    this.push(b.early ? this.prologue : this.steps, st);
-    if (b.early) this.note(`${b.name} was exported before the capture began: exported at the start`);
+    if (!b.early) this.push(this.steps, st);
+    else {
+      this.early(f.ino, st);
+      this.note(`${b.name} was exported before the capture began: exported at the start`);
+    }
     this.buffers.set(f.ino, b);
     return b;
   }
@@ -184,9 +192,18 @@ class Importer {
     return n === 1 ? `att-${ptr}` : `att-${ptr}-${n}`;
   }
 
-  attach(b: Buf, f: EventFields, to: ImportedStep[]): Att {
+  /** A step of the prologue: exports go first, by ino (the kernel numbers inodes in export order), then attaches (ino -1). */
+  early(ino: bigint, st: ImportedStep): void {
+    this.count();
+    this.prologue.push({ ino, step: st });
+  }
+
+  /** Attaches `f`'s attachment to `b` with a step in `to` (null: the prologue). */
+  attach(b: Buf, f: EventFields, to: ImportedStep[] | null): Att {
     const a: Att = { name: this.attachmentName(f.attachment!), buf: b, devName: this.device(f.devName!, "dev_name") };
-    this.push(to, { op: "attach", buffer: b.name, importer: a.devName, as: a.name, ...(f.isDynamic ? { dynamic: true as const } : {}) });
+    const st: ImportedStep = { op: "attach", buffer: b.name, importer: a.devName, as: a.name, ...(f.isDynamic ? { dynamic: true as const } : {}) };
+    if (to) this.push(to, st);
+    else this.early(-1n, st);
     this.attachments.set(f.attachment!, a);
     b.attached++;
     this.attachedBy(1);
@@ -212,7 +229,7 @@ class Importer {
     let a = this.attachments.get(f.attachment!);
     if (!a) {
       // attached before the capture began, or its event was lost
-      a = this.attach(b, f, b.early ? this.prologue : this.steps);
+      a = this.attach(b, f, b.early ? null : this.steps);
       this.note(`${a.name} (${a.devName} on ${b.name}) has no attach event: ${b.early ? "attached at the start" : "attached just before its detach"}`);
     }
     if (a.buf !== b || a.devName !== f.devName) throw new Error(`attachment ${f.attachment} is ${a.devName} on ${a.buf.name}, not ${f.devName} on ${b.name}`);
@@ -258,7 +275,8 @@ class Importer {
       if (at) at.push(b);
       else closes.set(b.closeAt, [b]);
     }
-    const out: ImportedStep[] = [...this.prologue];
+    // exports before attaches, exports by ino: a stable sort of the few objects from before the capture
+    const out = this.prologue.sort((x, y) => (x.ino < 0n || y.ino < 0n ? Number(x.ino < 0n) - Number(y.ino < 0n) : x.ino < y.ino ? -1 : x.ino > y.ino ? 1 : 0)).map((p) => p.step);
     const closeAt = (i: number) => {
       for (const b of (closes.get(i) ?? []).sort((x, y) => x.putSeq - y.putSeq)) this.push(out, { op: "close", buffer: b.name });
     };
