@@ -85,6 +85,7 @@ describe("the ftrace line", () => {
 
   it("tells comments, blank lines, lost-event markers and other events apart", () => {
     expect(parseTraceLine("# tracer: nop")).toEqual({ kind: "comment" });
+    expect(parseTraceLine("cpus=8")).toEqual({ kind: "comment" });
     expect(parseTraceLine("   ")).toEqual({ kind: "blank" });
     expect(parseTraceLine("CPU:3 [LOST 17 EVENTS]")).toEqual({ kind: "lost", cpu: 3, count: 17 });
     expect(parseTraceLine(ftrace("sched_switch", "prev_comm=a prev_pid=1 ==> next_comm=b"))).toEqual({ kind: "other", event: "sched_switch" });

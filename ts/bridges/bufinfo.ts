@@ -2,7 +2,7 @@
  * The model's state as the kernel prints it in `/sys/kernel/debug/dma_buf/bufinfo`:
  * `dma_buf_debug_show()` of drivers/dma-buf/dma-buf.c (torvalds/linux at 0148b24eab41;
  * older kernels had no `name` column and printed an empty name). Only facts about the
- * format are used here; the layout, byte for byte (docs/kernel.md#bufinfo):
+ * format are used here; the layout, byte for byte (docs/kernel.md#bufinfo-byte-for-byte):
  *
  * - a blank line, `Dma-buf Objects:`, and the column header, each name left-justified
  *   in 8 columns and separated by tabs (`size flags mode count exp_name ino name`);
@@ -16,7 +16,7 @@
  *   blank line;
  * - a blank line and `Total N objects, S bytes` (S summed in a size_t: modulo 2^64).
  *
- * What the model does not have is chosen, and documented in docs/kernel.md#bufinfo:
+ * What the model does not have is chosen, and documented in docs/kernel.md#what-the-model-chooses:
  * flags `O_RDWR` (what dma-heaps, DRM PRIME and vfio-pci exporters pass), mode
  * `FMODE_READ | FMODE_WRITE | FMODE_OPENED` (what `alloc_file_pseudo` gives an
  * `O_RDWR` file whose fops have no read or write), count 1 + attachments (the

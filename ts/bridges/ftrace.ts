@@ -1,7 +1,7 @@
 /**
  * Reading ftrace text: the line prefix `trace` and `trace_pipe` print before every
  * event, and the fields of the `dma_buf` events as their TP_printk formats print them.
- * Facts only, from torvalds/linux (docs/kernel.md#trace):
+ * Facts only, from torvalds/linux (docs/kernel.md#import-trace):
  *
  * - kernel/trace/trace_output.c, `trace_print_context()`: the task name right-aligned
  *   in 16 columns, `-`, the pid left-aligned in 7, a space; with the `record-tgid`
@@ -101,7 +101,7 @@ export function parseTraceLine(line: string): TraceLine {
   if (line.length > MAX_LINE) throw new MalformedLine(`line longer than ${MAX_LINE} characters`);
   const text = line.endsWith("\r") ? line.slice(0, -1) : line;
   if (/^\s*$/.test(text)) return { kind: "blank" };
-  if (/^\s*#/.test(text)) return { kind: "comment" };
+  if (/^\s*#/.test(text) || /^cpus=\d{1,5}$/.test(text)) return { kind: "comment" }; // trace-cmd report starts with cpus=N
   const lost = LOST.exec(text);
   if (lost) return { kind: "lost", cpu: Number(lost[1]), count: Number(lost[2]) };
   const m = PREFIX.exec(text);

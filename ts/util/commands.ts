@@ -73,7 +73,7 @@ counted on stderr. Every default for what a trace cannot tell is written in the
 scenario's description (docs/kernel.md).
 
 Examples:
-  sudo trace-cmd record -e dma_buf -- my-app && trace-cmd report > app.trace
+  sudo trace-cmd record -e dma_buf my-app && trace-cmd report > app.trace
   dmabuf-map import-trace app.trace > app.json && dmabuf-map run app.json
   sudo cat /sys/kernel/tracing/trace | dmabuf-map import-trace - > now.json
 
