@@ -48,7 +48,7 @@ export { DEMO_SCENARIO } from "./scenario/demo.js";
 export { fnv1a64Bytes, fnv1a64Text } from "./core/hash.js";
 
 // Bridges to a running kernel (docs/kernel.md): the state as debugfs bufinfo, a scenario from an ftrace capture.
-export { bufinfo, bufinfoEntries, formatBufinfo, scenarioBufinfo, BUFINFO_FLAGS, BUFINFO_MODE } from "./bridges/bufinfo.js";
+export { bufinfo, bufinfoEntries, bufinfoEntriesOfState, formatBufinfo, scenarioBufinfo, BUFINFO_FLAGS, BUFINFO_MODE } from "./bridges/bufinfo.js";
 export type { BufinfoEntry, BufinfoRun } from "./bridges/bufinfo.js";
 export { importTrace, scenarioText, TraceImportError, SYNTHETIC_BASE } from "./bridges/trace.js";
 export type { ImportedScenario, ImportedStep, ImportStats, TraceImport, ImportOptions } from "./bridges/trace.js";

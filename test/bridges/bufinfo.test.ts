@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { core } from "../helpers.js";
 import { parseScenario } from "../../ts/scenario/validate.js";
-import { BUFINFO_FLAGS, BUFINFO_MODE, bufinfoEntries, formatBufinfo, scenarioBufinfo } from "../../ts/bridges/bufinfo.js";
+import { BUFINFO_FLAGS, BUFINFO_MODE, bufinfo, bufinfoEntries, bufinfoEntriesOfState, formatBufinfo, scenarioBufinfo } from "../../ts/bridges/bufinfo.js";
 import { runSteps } from "../../ts/scenario/runner.js";
 
 /** The format strings of dma_buf_debug_show(), in the order it prints them. */
@@ -138,5 +138,13 @@ describe("bufinfo", () => {
     const seen: number[] = [];
     for (const _ of runSteps(s, c, { inspect: (m, i) => seen.push(bufinfoEntries(m).length * 100 + i) }));
     expect(seen).toEqual([100, 101, 102, 103, 204, 305, 306, 207, 208, 209]);
+  });
+
+  it("the text from a step's ModelState (the explorer's) is the text from the live model, at every step", () => {
+    const fromModel: string[] = [];
+    const fromState: string[] = [];
+    for (const { record } of runSteps(s, c, { state: true, inspect: (m) => fromModel.push(bufinfo(m)) })) fromState.push(formatBufinfo(bufinfoEntriesOfState(record.state!)));
+    expect(fromState).toEqual(fromModel);
+    expect(new Set(fromModel).size).toBeGreaterThan(5);
   });
 });

@@ -28,6 +28,7 @@
 import { U64_MAX } from "../core/u64.js";
 import type { Core } from "../core/loader.js";
 import type { DmaBufModel } from "../model/model.js";
+import type { ModelState } from "../model/state.js";
 import type { Scenario } from "../scenario/schema.js";
 import { runSteps } from "../scenario/runner.js";
 import { escapeControls } from "../scenario/report.js";
@@ -63,6 +64,28 @@ export function bufinfoEntries(model: DmaBufModel): BufinfoEntry[] {
     const devices = [...b.eachAttachment()].map((a) => a.importer);
     out.push({ size: b.size, count: 1 + devices.length, expName: b.exporter.name, ino, name: b.name, devices });
   }
+  return out.reverse();
+}
+
+/**
+ * The same rows from a ModelState (`run --state`, the explorer's per-step state): its
+ * buffers are in export order and its attachments in attach order, so the rows are the
+ * ones bufinfoEntries reads from the live model.
+ */
+export function bufinfoEntriesOfState(state: ModelState): BufinfoEntry[] {
+  const devices = new Map<string, string[]>();
+  for (const a of state.attachments) {
+    if (a.detached) continue;
+    const list = devices.get(a.buffer);
+    if (list) list.push(a.importer);
+    else devices.set(a.buffer, [a.importer]);
+  }
+  const out: BufinfoEntry[] = [];
+  state.buffers.forEach((b, i) => {
+    if (b.closed) return;
+    const devs = (devices.get(b.name) ?? []).reverse();
+    out.push({ size: BigInt(b.size), count: 1 + devs.length, expName: b.exporter, ino: i + 1, name: b.name, devices: devs });
+  });
   return out.reverse();
 }
 
