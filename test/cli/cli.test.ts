@@ -33,17 +33,35 @@ describe("dmabuf-map CLI", () => {
     expect(text.out).toMatch(/FAILED/);
   });
 
-  it("validate on a broken file exits 2 naming each bad path, without a stack trace", () => {
-    const bad = JSON.stringify({ name: "x", devices: { d: { iommu: { base: "0x", size: 1 } } }, steps: [{ op: "map", attachment: "nope" }, { op: "export" }] });
+  it("validate prints its findings on stdout, each with file:line:col and its path, without a stack trace", () => {
+    const bad = `{"name": "x", "devices": {"d": {"iommu": {"base": "0x", "size": 1}}},
+ "steps": [{"op": "map", "attachment": "nope"},
+  {"op": "export"}]}`;
     const r = cli(["validate", "-"], bad);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/devices\.d\.iommu\.base: expected a u64/);
-    expect(r.err).toMatch(/steps\[0\]\.attachment: attachment "nope" is not declared/);
-    expect(r.err).toMatch(/steps\[1\]\.buffer/);
-    expect(r.err).not.toMatch(/\n\s+at /);
-    expect(r.out).toBe("");
-    expect(cli(["validate", scen("p2p-gpu-sgt.json")]).code).toBe(0);
+    expect(r.out).toMatch(/^\(stdin\): invalid scenario: 6 problem\(s\)\n/);
+    expect(r.out).toContain("(stdin):1:51: devices.d.iommu.base: expected a u64");
+    expect(r.out).toContain('(stdin):2:40: steps[0].attachment: attachment "nope" is not declared');
+    expect(r.out).toContain("(stdin):3:3: steps[1].buffer: missing required field");
+    expect(r.out).not.toMatch(/\n\s+at /);
+    expect(r.err).toBe("");
+    // piped into grep, the findings are there
+    expect(r.out.split("\n").filter((l) => l.includes("steps[1]"))).toHaveLength(4);
+    // a syntax error has the reader's own position
+    expect(cli(["validate", "-"], '{"name": "x",\n "devices": {,}}').out).toContain("(stdin):2:14: (root): malformed JSON");
+    const ok = cli(["validate", scen("p2p-gpu-sgt.json")]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/p2p-gpu-sgt\.json: valid scenario "p2p-gpu-sgt" \(\d+ steps\)\n$/);
     expect(cli(["run", "-"], "{ not json").code).toBe(2);
+  });
+
+  it("validate notes a decimal size that hex would make page aligned, and still exits 0", () => {
+    const s = `{"name": "hint", "devices": {"d": {}},
+ "steps": [{"op": "export", "buffer": "b", "exporter": "d", "size": "200000",
+            "backing": {"kind": "system", "ranges": [{"addr": "0x0", "len": "0x200000"}]}}]}`;
+    const r = cli(["validate", "-"], s);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('(stdin):2:69: note: steps[0].size: "200000" is decimal 200000 = 0x30d40, not page aligned: did you mean "0x200000"?');
   });
 
   it("usage errors exit 2", () => {

@@ -7,5 +7,15 @@ export const scen = (f = "") => fileURLToPath(new URL(`../../scenarios/${f}`, im
 
 export function cli(args: string[], input?: string, opts: SpawnSyncOptions & { node?: string[] } = {}) {
   const r = spawnSync(process.execPath, [...(opts.node ?? []), bin, ...args], { input, encoding: "utf8", maxBuffer: 1 << 26, ...opts });
+  timedOut(r, `dmabuf-map ${args.join(" ")}`.slice(0, 200), opts.timeout);
   return { code: r.status, signal: r.signal, out: String(r.stdout), err: String(r.stderr) };
+}
+
+/**
+ * A child that ran past its `timeout` hit a limit, which says nothing about its answer: the
+ * test fails with that, not with an exit code of null (a busy machine is the usual cause).
+ */
+export function timedOut(r: { error?: Error }, what: string, timeout?: number): void {
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT")
+    throw new Error(`time limit: ${what} was still running after ${timeout} ms and was stopped; this is a limit, not a wrong answer (is the machine busy?)`);
 }

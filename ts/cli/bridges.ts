@@ -29,7 +29,7 @@ export async function runBufinfoCli(cmd: CommandOf<"run">, getCore: () => Promis
   if (raw !== undefined && !/^[0-9]{1,9}$/.test(raw)) throw new UsageError(`--bufinfo-at takes a step number (0 is the first step), not "${raw}"`);
   const o = await load(cmd.operands[0]!);
   if (o.status !== "valid") {
-    if (o.status === "invalid") printProblems(o);
+    if (o.status === "invalid") printProblems(o, err);
     return 2;
   }
   const at = raw === undefined ? undefined : Number(raw);

@@ -13,8 +13,10 @@ import { device, hostBridge, LIMITS, name, pciSwitch } from "./fields.js";
 import { rowOf, unknownOp, type NameKind } from "./ops.js";
 import { scenarioFields, stepSchema, type Scenario, type Step } from "./schema.js";
 import { decodeUtf8, parseJson, Problems, setOwn, type Issue } from "./json.js";
+import { scenarioHints, type Hint } from "./hints.js";
 
 export { MAX_PROBLEMS } from "./json.js";
+export type { Hint } from "./hints.js";
 export type { Issue } from "./json.js";
 export { mappingName } from "./ops.js";
 
@@ -220,7 +222,21 @@ export function parseScenario(input: unknown): Scenario {
   if (s) checkDevices(s, problems);
   checkNames(input, problems);
   if (problems.count) throw new ScenarioError(problems.issues, problems.more);
+  const hints = scenarioHints(input);
+  if (hints.size) HINTS.set(s!, hints);
   return s!;
+}
+
+/** The authoring hints of each validated scenario (hints.ts), kept beside it. */
+const HINTS = new WeakMap<Scenario, Map<number, Hint[]>>();
+
+/**
+ * The authoring hints of a validated scenario by step index (a JSON path and a hint): values the
+ * run will refuse that look like a slip of notation, such as a decimal size that would be
+ * page aligned in hex. The runner adds them to the step's refusal; `validate` prints them.
+ */
+export function scenarioHintsOf(s: Scenario): ReadonlyMap<number, readonly Hint[]> {
+  return HINTS.get(s) ?? new Map();
 }
 
 /** Reads strict JSON text (json.ts) and validates it; malformed JSON is a ScenarioError too. */
