@@ -104,8 +104,9 @@ describe("malformed lines: exit 2 with the line number", () => {
     ["a pointer that is not hex", E.attach(3, "(____ptrval____)", "gpu"), /attachment:\(____ptrval____\) is not a pointer in hex/],
     ["is_dynamic=2", ftrace("dma_buf_dynamic_attach", att(3, P1, "gpu", 2)), /is_dynamic=2 is not 0 or 1/],
     ["a size above 2^64 - 1", ftrace("dma_buf_export", base(3, 0).replace("size=0", "size=18446744073709551616")), /above 2\^64 - 1/],
-    ["a line too long", ftrace("dma_buf_export", base(3, 4096, "x".repeat(MAX_LINE))), /longer than 4096/],
+    ["a line too long", ftrace("dma_buf_export", base(3, 4096, "x".repeat(MAX_LINE))), /longer than 1024 characters/],
     ["an empty exp_name", E.export(3, 4096, ""), /exp_name is empty/],
+    ["a dev_name longer than a name may be", E.attach(1, P1, "d".repeat(257)), /dev_name is longer than 256 characters/],
   ];
   for (const [what, line, msg] of cases)
     it(what, () => {
@@ -124,7 +125,7 @@ describe("malformed lines: exit 2 with the line number", () => {
   });
 
   it("no dma_buf event at all", () => {
-    expect(failure("# tracer: nop\n#\n").reason).toMatch(/no dma_buf event in the trace/);
+    expect(failure("# tracer: nop\n#\n")).toMatchObject({ line: 0, message: expect.stringMatching(/^no dma_buf event in the trace/) });
     expect(failure("").reason).toMatch(/no dma_buf event/);
   });
 });

@@ -52,11 +52,11 @@ export interface EventFields {
 /** The three TP_printk formats as patterns; each parses to EventFields. */
 const CLASSES: Record<EventClass, RegExp> = {
   /** DECLARE_EVENT_CLASS(dma_buf): "exp_name=%s size=%zu ino=%lu" */
-  dma_buf: /^exp_name=(.*) size=(\d{1,20}) ino=(\d{1,20})$/,
+  dma_buf: /^exp_name=(.{0,256}?) size=(\d{1,20}) ino=(\d{1,20})$/,
   /** DECLARE_EVENT_CLASS(dma_buf_fd): "exp_name=%s size=%zu ino=%lu fd=%d" */
-  dma_buf_fd: /^exp_name=(.*) size=(\d{1,20}) ino=(\d{1,20}) fd=(-?\d{1,10})$/,
+  dma_buf_fd: /^exp_name=(.{0,256}?) size=(\d{1,20}) ino=(\d{1,20}) fd=(-?\d{1,10})$/,
   /** DECLARE_EVENT_CLASS(dma_buf_attach_dev): "... ino=%lu attachment:%p is_dynamic=%d dev_name=%s" */
-  dma_buf_attach_dev: /^exp_name=(.*) size=(\d{1,20}) ino=(\d{1,20}) attachment:(\S+) is_dynamic=(-?\d{1,10}) dev_name=(.*)$/,
+  dma_buf_attach_dev: /^exp_name=(.{0,256}?) size=(\d{1,20}) ino=(\d{1,20}) attachment:(\S+) is_dynamic=(-?\d{1,10}) dev_name=(.*)$/,
 };
 
 /** Which class each event belongs to (its DEFINE_EVENT line). */
@@ -84,11 +84,15 @@ export class MalformedLine extends Error {
   override name = "MalformedLine";
 }
 
-/** The longest line read; past it a line is malformed (keeps the per-line work bounded). */
-export const MAX_LINE = 4096;
+/**
+ * The longest line read; past it a line is malformed. A real line is under 800
+ * characters (the prefix, the event name, and names of at most 256); the bound keeps
+ * the work per line bounded whatever the input.
+ */
+export const MAX_LINE = 1024;
 
 // task-pid, optional (tgid), [cpu], optional irq-info flags, timestamp, ": ", the rest
-const PREFIX = /^\s*(.+)-(\d{1,10})\s+(?:\(\s*(?:\d{1,10}|-+)\)\s+)?\[(\d{1,5})\]\s+(?:[A-Za-z.]{3}[0-9a-fA-F.]{1,2}\s+)?(\d{1,20}(?:\.\d{1,9})?):\s(.*)$/;
+const PREFIX = /^\s{0,64}(.{1,64})-(\d{1,10})\s+(?:\(\s*(?:\d{1,10}|-+)\)\s+)?\[(\d{1,5})\]\s+(?:[A-Za-z.]{3}[0-9a-fA-F.]{1,2}\s+)?(\d{1,20}(?:\.\d{1,9})?):\s(.*)$/;
 const EVENT = /^([A-Za-z_][A-Za-z0-9_]*):\s*(.*)$/;
 // ring_buffer overruns: "CPU:%d [LOST %lu EVENTS]" (kernel/trace/trace.c)
 const LOST = /^CPU:(\d{1,5}) \[LOST (\d{1,20}) EVENTS\]$/;

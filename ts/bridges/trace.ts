@@ -66,13 +66,16 @@ export interface TraceImport {
 export class TraceImportError extends Error {
   override name = "TraceImportError";
   constructor(
-    /** 1-based line number. */
+    /** 1-based line number; 0 when the problem is the whole trace (no dma_buf event). */
     readonly line: number,
     readonly reason: string,
   ) {
-    super(`line ${line}: ${reason}`);
+    super(line ? `line ${line}: ${reason}` : reason);
   }
 }
+
+/** A line the importer refuses: it contradicts the lines before it, or passes a limit of the scenario format. */
+class Refused extends Error {}
 
 /** Options of importTrace. */
 export interface ImportOptions {
@@ -129,10 +132,10 @@ class Importer {
   }
 
   device(name: string, what: string): string {
-    if (name === "") throw new Error(`${what} is empty`);
-    if (name.length > LIMITS.nameLength) throw new Error(`${what} is longer than ${LIMITS.nameLength} characters`);
+    if (name === "") throw new Refused(`${what} is empty`);
+    if (name.length > LIMITS.nameLength) throw new Refused(`${what} is longer than ${LIMITS.nameLength} characters`);
     if (!this.devices.has(name)) {
-      if (this.devices.size >= LIMITS.devices) throw new Error(`more than ${LIMITS.devices} devices (exporter names and dev_names)`);
+      if (this.devices.size >= LIMITS.devices) throw new Refused(`more than ${LIMITS.devices} devices (exporter names and dev_names)`);
       this.devices.set(name, {});
     }
     return name;
@@ -140,7 +143,7 @@ class Importer {
 
   /** Counts one more step of the scenario, within LIMITS.steps. */
   count(): void {
-    if (++this.total > LIMITS.steps) throw new Error(`the scenario would have more than ${LIMITS.steps} steps`);
+    if (++this.total > LIMITS.steps) throw new Refused(`the scenario would have more than ${LIMITS.steps} steps`);
     this.stats.work++;
   }
 
@@ -152,7 +155,7 @@ class Importer {
   /** The export step of a buffer: system backing of its size (rounded up to a page) at the next synthetic address. */
   exportStep(name: string, exporter: string, size: bigint): ImportedStep {
     let len = size === 0n ? PAGE : ((size + PAGE - 1n) / PAGE) * PAGE;
-    if (len >= U64_TOP) throw new Error(`size ${size} does not fit the model (above 2^64 - 4096)`);
+    if (len >= U64_TOP) throw new Refused(`size ${size} does not fit the model (above 2^64 - 4096)`);
     if (len !== size) this.note(`${name}: size ${size} is not a multiple of 4096; the model's buffer has ${len}`);
     if (this.nextAddr + len > U64_TOP) this.nextAddr = this.nextAddr === SYNTHETIC_BASE ? 0n : SYNTHETIC_BASE;
     if (this.nextAddr + len > U64_TOP) this.nextAddr = 0n;
@@ -165,8 +168,8 @@ class Importer {
   buffer(ev: DmaBufEvent, f: EventFields): Buf {
     const known = this.buffers.get(f.ino);
     if (known) {
-      if (ev === "dma_buf_export") throw new Error(`ino ${f.ino} is exported a second time (inode numbers are unique)`);
-      if (known.size !== f.size || known.expName !== f.expName) throw new Error(`ino ${f.ino} was exp_name=${known.expName} size=${known.size}, now exp_name=${f.expName} size=${f.size}`);
+      if (ev === "dma_buf_export") throw new Refused(`ino ${f.ino} is exported a second time (inode numbers are unique)`);
+      if (known.size !== f.size || known.expName !== f.expName) throw new Refused(`ino ${f.ino} was exp_name=${known.expName} size=${known.size}, now exp_name=${f.expName} size=${f.size}`);
       return known;
     }
     const b: Buf = { name: `ino${f.ino}`, size: f.size, expName: this.device(f.expName, "exp_name"), refs: 1, attached: 0, lastWasPut: false, closeAt: 0, putSeq: 0, early: ev !== "dma_buf_export" };
@@ -220,7 +223,7 @@ class Importer {
       b.closeAt = this.steps.length;
       b.putSeq = this.puts++;
     } else if (ev === "dma_buf_dynamic_attach") {
-      if (this.attachments.has(f.attachment!)) throw new Error(`attachment ${f.attachment} is attached again before its detach`);
+      if (this.attachments.has(f.attachment!)) throw new Refused(`attachment ${f.attachment} is attached again before its detach`);
       this.attach(b, f, this.steps);
     } else if (ev === "dma_buf_detach") this.detach(b, f);
   }
@@ -232,7 +235,7 @@ class Importer {
       a = this.attach(b, f, b.early ? null : this.steps);
       this.note(`${a.name} (${a.devName} on ${b.name}) has no attach event: ${b.early ? "attached at the start" : "attached just before its detach"}`);
     }
-    if (a.buf !== b || a.devName !== f.devName) throw new Error(`attachment ${f.attachment} is ${a.devName} on ${a.buf.name}, not ${f.devName} on ${b.name}`);
+    if (a.buf !== b || a.devName !== f.devName) throw new Refused(`attachment ${f.attachment} is ${a.devName} on ${a.buf.name}, not ${f.devName} on ${b.name}`);
     this.push(this.steps, { op: "detach", attachment: a.name });
     this.attachments.delete(f.attachment!);
     b.attached--;
@@ -252,7 +255,7 @@ class Importer {
       }
     } catch (e) {
       if (e instanceof MalformedLine) throw new TraceImportError(n, `malformed: ${e.message}`);
-      if (e instanceof Error && !(e instanceof TraceImportError)) throw new TraceImportError(n, e.message + (this.stats.lost ? ` (the trace lost ${this.stats.lost} events before this line)` : ""));
+      if (e instanceof Refused) throw new TraceImportError(n, e.message + (this.stats.lost ? ` (the trace lost ${this.stats.lost} events before this line)` : ""));
       throw e;
     }
     if (l.kind === "blank" || l.kind === "comment") this.stats.comments++;
@@ -327,8 +330,14 @@ export function importTrace(text: string, opts: ImportOptions = {}): TraceImport
     imp.line(text.slice(at, end), ++n);
     at = end + 1;
   }
-  const steps = imp.finish();
-  if (!steps.length) throw new TraceImportError(n, "no dma_buf event in the trace (record with: trace-cmd record -e dma_buf, or echo 1 > events/dma_buf/enable)");
+  let steps: ImportedStep[];
+  try {
+    steps = imp.finish();
+  } catch (e) {
+    if (e instanceof Refused) throw new TraceImportError(0, e.message);
+    throw e;
+  }
+  if (!steps.length) throw new TraceImportError(0, "no dma_buf event in the trace (record with: trace-cmd record -e dma_buf, or echo 1 > events/dma_buf/enable)");
   const scenario: ImportedScenario = { name: opts.name ?? "imported-trace", description: describeImport(imp), devices: Object.fromEntries(imp.devices), steps };
   return { scenario, stats: imp.stats };
 }

@@ -73,7 +73,7 @@ export async function runImportTraceCli(cmd: CommandOf<"import-trace">): Promise
     return 0;
   } catch (e) {
     if (!(e instanceof TraceImportError)) throw e;
-    err(`dmabuf-map: ${label(file)}:${e.line}: ${escapeControls(e.reason)}\n`);
+    err(`dmabuf-map: ${label(file)}${e.line ? `:${e.line}` : ""}: ${escapeControls(e.reason)}\n`);
     return 2;
   }
 }
