@@ -20,6 +20,7 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTML
 function importBox(editor: HTMLTextAreaElement, run: HTMLElement): HTMLElement {
   const input = make("textarea", { id: "trace-input", spellcheck: false, rows: 6, placeholder: "Paste ftrace text of the dma_buf events here (trace, trace_pipe or trace-cmd report)" });
   input.setAttribute("aria-label", "ftrace capture");
+  Object.assign(input.style, { width: "100%", boxSizing: "border-box", fontFamily: "ui-monospace, Menlo, monospace", fontSize: "12px" });
   const note = make("p", { id: "trace-status", className: "none" });
   note.setAttribute("role", "status");
   const go = make("button", { id: "trace-import", type: "button" }, "Import trace → scenario");
