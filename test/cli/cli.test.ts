@@ -55,6 +55,21 @@ describe("dmabuf-map CLI", () => {
     expect(cli(["run", "-"], "{ not json").code).toBe(2);
   });
 
+  it("colours the report on a pipe with FORCE_COLOR or --color, never with NO_COLOR or --no-color", () => {
+    const f = scen("move-notify.json");
+    const env = (e: Record<string, string>) => ({ env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...e } });
+    const esc = /\x1b\[/;
+    expect(cli(["run", f], undefined, env({})).out).not.toMatch(esc);
+    expect(cli(["run", f], undefined, env({ FORCE_COLOR: "1" })).out).toMatch(esc);
+    expect(cli(["run", f, "--color"], undefined, env({})).out).toMatch(esc);
+    expect(cli(["demo", "--color"], undefined, env({})).out).toMatch(esc);
+    expect(cli(["run", f, "--no-color"], undefined, env({ FORCE_COLOR: "1" })).out).not.toMatch(esc);
+    expect(cli(["run", f, "--color"], undefined, env({ NO_COLOR: "1" })).out).not.toMatch(esc);
+    expect(cli(["run", f, "--json", "--color"], undefined, env({})).out).not.toMatch(esc); // data is never coloured
+    const both = cli(["run", f, "--color", "--no-color"], undefined, env({}));
+    expect([both.code, both.err]).toEqual([2, "dmabuf-map: --color and --no-color cannot be combined\nRun dmabuf-map --help for usage.\n"]);
+  });
+
   it("validate notes a decimal size that hex would make page aligned, and still exits 0", () => {
     const s = `{"name": "hint", "devices": {"d": {}},
  "steps": [{"op": "export", "buffer": "b", "exporter": "d", "size": "200000",
@@ -83,7 +98,10 @@ describe("dmabuf-map CLI", () => {
       }
     }
     expect(cli(["fuzz", "--help"]).out).toMatch(/--ops N .*\(default: 10000\)/);
-    expect(cli(["bench", "--help"]).out).toMatch(/ops, pipeline, containers, call, sweep \(default: all\)/);
+    // the benchmarks are a development entry: the installed command says where they are
+    const b = cli(["bench", "--help"]);
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/^dmabuf-map: the benchmarks are a development entry, not part of the installed command: in a checkout of the repository, run npm run bench -- --help\n/);
     expect(cli(["help", "run"]).out).toBe(cli(["run", "--help"]).out);
   });
 

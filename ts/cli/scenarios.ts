@@ -117,7 +117,24 @@ function summary(command: string, counts: Map<Outcome["status"], number>, total:
   return `${command}: ${total} file(s), ${parts.join(", ")}\n`;
 }
 
-const colour = () => !!process.stdout.isTTY && process.env.NO_COLOR === undefined;
+/** Colour flags of run and demo: --color, --no-color. */
+export interface ColourFlags {
+  color: boolean;
+  "no-color": boolean;
+}
+
+/**
+ * Whether the readable report is coloured: never with NO_COLOR (set to anything) or
+ * --no-color; else with --color, or FORCE_COLOR set to anything but "0" or "false"; else
+ * when stdout is a TTY.
+ */
+export function useColour(f: ColourFlags, env = process.env, tty = !!process.stdout.isTTY): boolean {
+  if (f.color && f["no-color"]) throw new UsageError("--color and --no-color cannot be combined");
+  if (env.NO_COLOR !== undefined || f["no-color"]) return false;
+  if (f.color) return true;
+  if (env.FORCE_COLOR !== undefined) return !["0", "false"].includes(env.FORCE_COLOR);
+  return tty;
+}
 
 /**
  * Print a file's outcome in the chosen format. `validate`'s findings are its output, on
@@ -137,17 +154,18 @@ function emit(o: Outcome, json: boolean, reporter: Reporter | undefined, validat
 }
 
 /** What `run` and `demo` print: `--json` (with `--entries`, `--state`) or the report (with `--all`). */
-export type RunFlags = Pick<PrintOptions, "json" | "entries" | "state" | "all">;
+export type RunFlags = Pick<PrintOptions, "json" | "entries" | "state" | "all"> & ColourFlags;
 
 /** `--entries` and `--state` belong to the record, `--all` to the report. */
 export function checkRunFlags(f: RunFlags): void {
   if (!f.json && (f.entries || f.state)) throw new UsageError(`--${f.entries ? "entries" : "state"} adds to the JSON record: use it with --json (the report prints every entry with --all)`);
   if (f.json && f.all) throw new UsageError("--all is for the readable report: with --json, use --entries");
+  useColour(f);
 }
 
 /** Run one valid scenario and print it; returns "passed" or "failed". The record and the report are streamed. */
 export async function runOne(file: string, scenario: Scenario, core: Core, flags: RunFlags, reporter?: Reporter): Promise<"passed" | "failed"> {
-  if (!reporter) return (await printRun(scenario, core, { ...flags, ...(colour() && !flags.json ? { style: ansi } : {}) }, toStdout, err)) ? "passed" : "failed";
+  if (!reporter) return (await printRun(scenario, core, { ...flags, ...(useColour(flags) && !flags.json ? { style: ansi } : {}) }, toStdout, err)) ? "passed" : "failed";
   const report = runScenario(scenario, core, { previews: 0 });
   const status = report.output.passed ? "passed" : "failed";
   emit({ file, status, scenario, report }, false, reporter, false);

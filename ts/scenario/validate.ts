@@ -9,6 +9,7 @@ import * as z from "zod/mini";
 import enLocale from "zod/v4/locales/en.js";
 import { DmaBufError } from "../core/errors.js";
 import { U64_MAX } from "../core/u64.js";
+import { didYouMean } from "../core/nearest.js";
 import { device, hostBridge, LIMITS, name, pciSwitch } from "./fields.js";
 import { rowOf, unknownOp, type NameKind } from "./ops.js";
 import { scenarioFields, stepSchema, type Scenario, type Step } from "./schema.js";
@@ -77,7 +78,10 @@ function shape<T>(schema: z.core.$ZodType<T>, input: unknown, at: Path, problems
       continue;
     }
     const path = [...at, ...(i.path ?? []).map((x) => (typeof x === "symbol" ? String(x) : x))];
-    if (i.code === "unrecognized_keys") for (const k of i.keys) problems.add([...path, k], "unrecognized_keys", "unknown field");
+    if (i.code === "unrecognized_keys") {
+      const known = Object.keys((i.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape ?? {});
+      for (const k of i.keys) problems.add([...path, k], "unrecognized_keys", `unknown field${didYouMean(k, known)}`);
+    }
     else problems.add(path, i.code, messageOf(i));
   }
   return undefined;
