@@ -86,9 +86,10 @@ export const COMMANDS = {
     },
     more: more(
       [
-        "sudo trace-cmd record -e dma_buf my-app && trace-cmd report > app.trace",
         "dmabuf-map import-trace app.trace > app.json && dmabuf-map run app.json",
+        "dmabuf-map run --bufinfo app.json            the state at the trace's end, as debugfs bufinfo",
         "sudo cat /sys/kernel/tracing/trace | dmabuf-map import-trace - > now.json",
+        "  (capture first: sudo trace-cmd record -e dma_buf my-app && trace-cmd report > app.trace)",
       ],
       "0 the scenario was printed, 2 a malformed line, a line that contradicts\nthe ones before it (both with the line number), no dma_buf event, or usage.",
     ),
