@@ -53,7 +53,8 @@ interface Note {
 /** Positions of an invalid file's problems and notes of a valid one, for the readable output. */
 const extras = new WeakMap<Outcome, { at?: (Position | undefined)[]; notes?: Note[] }>();
 
-async function load(file: string): Promise<Outcome> {
+/** Reads and validates one file: its outcome (valid with the scenario, or invalid with its problems). */
+export async function load(file: string): Promise<Outcome> {
   let bytes: Uint8Array | undefined;
   try {
     bytes = await readInput(file);
@@ -87,7 +88,7 @@ function toStdout(s: string): void | Promise<void> {
 const where = (file: string, at?: Position) => `${label(file)}${at ? `:${at.line}:${at.column}` : ""}: `;
 
 /** The human-readable lines for an invalid file (validate: on stdout; run: on stderr, beside the output). */
-function printProblems(o: Extract<Outcome, { status: "invalid" }>, write: (s: string) => void): void {
+export function printProblems(o: Extract<Outcome, { status: "invalid" }>, write: (s: string) => void): void {
   const input = o.problems.length === 1 && o.problems[0]!.path === "" && ["unreadable", "too_big", "not_found"].includes(o.problems[0]!.code);
   // a file that cannot be read is an error of the command, not a finding: always on stderr
   if (input) return void err(`dmabuf-map: ${label(o.file)}: ${escapeControls(o.problems[0]!.message)}\n`);
