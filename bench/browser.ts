@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../ts/util/args.js";
-import { seededList, wasmOps, LIST_OPS, type Config } from "./listops.js";
+import { seededList, wasmOps, disagree, LIST_OPS, type Config } from "./listops.js";
 import { getCore } from "../ts/core/loader.js";
 import type { Result } from "./stats.js";
 
@@ -53,7 +53,7 @@ export async function browserOps(cfg: Config): Promise<Result[]> {
     await page.exposeFunction("benchLog", (s: string) => cfg.log(`${s} (Chromium)`));
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
     const got = await page.evaluate((opts) => window.runOpsBench(opts), { quick: cfg.quick, n: OPS_N });
-    for (const op of LIST_OPS) if (got.checks[op] !== want[op]) throw new Error(`Chromium ${op} computed ${got.checks[op]}, Node ${want[op]}: the runs disagree`);
+    for (const op of LIST_OPS) if (got.checks[op] !== want[op]) disagree(`Chromium ${op} computed ${got.checks[op]}, Node ${want[op]}: the runs disagree`);
     cfg.log(`  Chromium: ${got.userAgent}`);
     return got.results;
   } finally {
