@@ -49,7 +49,7 @@ const EXP: ExportArgs = { buffer: "b", exporter: "exp", size: 0x20_0000n, backin
 describe("constructor options", () => {
   const c = core();
   const rows: [unknown, string, (string | number)[]][] = [
-    [{ interconnects: [null] }, "model: interconnects.0 must be an object {name, defaultContainer}", ["interconnects", 0]],
+    [{ interconnects: [null] }, "model: interconnects.0.name must be a name (a string)", ["interconnects", 0, "name"]],
     [{ interconnects: [{ name: "sgt", defaultContainer: "sgt" }, { name: "" }] }, "model: interconnects.1.name cannot be empty", ["interconnects", 1, "name"]],
     [{ interconnects: [{ name: "sgt", defaultContainer: "sgl" }] }, "model: interconnects.0.defaultContainer must be one of sgt, physvec, mapping, ranges, xarray", ["interconnects", 0, "defaultContainer"]],
     [{ interconnects: [{ name: "sgt" }] }, "model: interconnects.0.defaultContainer is missing", ["interconnects", 0, "defaultContainer"]],

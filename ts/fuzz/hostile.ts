@@ -6,28 +6,32 @@
  * predicts the refusals from the contract alone (rows C1 and C2), not from the fault.
  */
 import { RangeList } from "../core/range-list.js";
-import type { DmaBufOps, ExporterFactory, InterconnectOps, MapProduct } from "../model/ops.js";
+import type { AttachmentView, DmaBufOps, ExporterFactory, InterconnectOps, MapProduct } from "../model/ops.js";
 
 /**
  * Breaks of a map product: fewer bytes than the buffer, entries shifted past where
  * they may lie, an unknown space, a wrong (or needless) barNumber, a bad provider, an
  * iova product without regions, no release(), entries that are a plain array, no
- * product at all, a TypeError. Each breaks every product, whatever its space.
+ * product at all, a TypeError, entries that are the buffer's own backing (a list the
+ * model owns), the real product inside a thenable (ops are synchronous; the model must
+ * give it back when it settles, here at once), entries behind a throwing getter. Each
+ * breaks every product, whatever its space.
  */
-export const MAP_FAULTS = ["short", "shifted", "space", "bar", "provider", "regions", "no-release", "array", "null", "throw"] as const;
+export const MAP_FAULTS = ["short", "shifted", "space", "bar", "provider", "regions", "no-release", "array", "null", "throw", "alias", "thenable", "getter"] as const;
 /**
  * Breaks of the ops table: no release, pin without unpin or unpin without pin, a dynamic
  * exporter without either, a misspelt op, no name, a map or an optional op that is not a
  * function, a non-boolean dynamic, no table at all, and interconnect tables that are not
  * a list, hold a non-object, offer sgt, offer an unregistered name or one twice, lack
  * supportsInterconnects, lack map (with no common mapInterconnect), have an unmap that
- * is not a function, or a misspelt op.
+ * is not a function, or a misspelt op; a mapDmaBuf behind a throwing getter, an async
+ * mapDmaBuf, a mapDmaBuf inherited from a prototype (the model reads own data only).
  */
 export const EXPORT_FAULTS = [
   "no-release", "pin-without-unpin", "unpin-without-pin", "dynamic-without-pin", "misspelt-op", "no-name",
   "map-not-function", "op-not-function", "dynamic-not-boolean", "null",
   "ics-not-array", "ic-not-object", "ic-sgt", "ic-unregistered", "ic-twice", "ic-no-supports", "ic-no-map",
-  "ic-unmap-not-function", "ic-misspelt-op",
+  "ic-unmap-not-function", "ic-misspelt-op", "getter", "async-op", "inherited",
 ] as const;
 type MapFault = (typeof MAP_FAULTS)[number];
 type ExportFault = (typeof EXPORT_FAULTS)[number];
@@ -57,7 +61,7 @@ function remake(p: MapProduct, f: (list: RangeList) => RangeList): MapProduct {
 }
 
 /** The product of a real map, broken by `fault`; what the real one took is given back where the break loses it. */
-function broken(p: MapProduct, fault: MapFault): MapProduct {
+function broken(p: MapProduct, fault: MapFault, attach: AttachmentView): MapProduct {
   const giveBack = () => {
     p.release();
     p.entries.dispose();
@@ -89,11 +93,19 @@ function broken(p: MapProduct, fault: MapFault): MapProduct {
     case "throw":
       giveBack();
       throw new TypeError("hostile exporter: map crashed");
+    case "alias":
+      giveBack();
+      return { ...p, entries: attach.buffer.backing.ranges, space: "cpu-phys", release: () => {} };
+    case "thenable": // settles at once: the model's handler gives the real product back within the step
+      return { then: (ok: (v: MapProduct) => void) => ok(p) } as unknown as MapProduct;
+    case "getter":
+      giveBack();
+      return Object.defineProperty({ space: p.space, release: () => {} }, "entries", { enumerable: true, get: () => { throw new TypeError("hostile exporter: entries getter"); } }) as MapProduct;
   }
 }
 
 function breakMaps(ops: DmaBufOps, fault: MapFault): DmaBufOps {
-  const wrap = <A extends unknown[]>(map: (...a: A) => MapProduct) => (...a: A) => broken(map(...a), fault);
+  const wrap = <A extends [AttachmentView, ...unknown[]]>(map: (...a: A) => MapProduct) => (...a: A) => broken(map(...a), fault, a[0]);
   return {
     ...ops,
     mapDmaBuf: wrap(ops.mapDmaBuf.bind(ops)),
@@ -165,6 +177,15 @@ function breakTable(ops: DmaBufOps, fault: ExportFault): DmaBufOps {
     case "misspelt-op":
       out.unmapDmabuf = ops.unmapDmaBuf;
       break;
+    case "getter":
+      Object.defineProperty(out, "mapDmaBuf", { enumerable: true, get: () => { throw new TypeError("hostile exporter: mapDmaBuf getter"); } });
+      break;
+    case "async-op":
+      out.mapDmaBuf = async () => ops.mapDmaBuf;
+      break;
+    case "inherited":
+      delete out.mapDmaBuf;
+      return Object.assign(Object.create({ mapDmaBuf: ops.mapDmaBuf }), out) as DmaBufOps;
     case "no-name":
       out.name = "";
       break;

@@ -28,8 +28,9 @@ export function readModelOptions(options: unknown, builtin: readonly Interconnec
   for (let i = 0; i < n; i++) {
     const at = ["interconnects", i];
     const d = ownData(defs, String(i), refuseAt(["interconnects"]));
-    if (!isObject(d)) bad("model", at, "must be an object {name, defaultContainer}");
-    const name = checkName("model", ownData(d, "name", refuseAt(at)), [...at, "name"]);
+    // a definition that is no object has no name: refused at its name, like one without
+    const name = checkName("model", isObject(d) ? ownData(d, "name", refuseAt(at)) : undefined, [...at, "name"]);
+    if (!isObject(d)) return bad("model", [...at, "name"], "must be a name (a string)");
     const defaultContainer = ownData(d, "defaultContainer", refuseAt(at)) as InterconnectDef["defaultContainer"];
     checkContainer("model", defaultContainer, [...at, "defaultContainer"]);
     if (defaultContainer === undefined) bad("model", [...at, "defaultContainer"], "is missing");
