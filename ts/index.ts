@@ -7,7 +7,7 @@
  *   const list = RangeList.from([{ addr: 0x1000n, len: 0x2000n }]);
  */
 export { init, initSync, getCore, createCore, createCoreSync, Core } from "./core/loader.js";
-export type { CoreOptions, WasmSource, WasmBytes, WasmModule, WasmMemory, WasmResponse } from "./core/loader.js";
+export type { CoreOptions, WasmSource, WasmBytes, WasmModule, WasmMemory, WasmResponse, WasmUrl } from "./core/loader.js";
 export { DmaBufError, ERRNO, MODEL_CODES } from "./core/errors.js";
 export type { ErrorCode } from "./core/errors.js";
 export { RangeList } from "./core/range-list.js";
@@ -22,7 +22,7 @@ export { hex, hex16, U64_MAX, UINT_MAX, PAGE } from "./core/u64.js";
 // The dma-buf model and scenarios (no Node built-ins: this entry runs in browsers too).
 export { DmaBufModel } from "./model/model.js";
 export type { ExportArgs, AttachArgs, MapArgs, ModelOptions } from "./model/model.js";
-export { Topology } from "./model/topology.js";
+export { Topology, P2P_PATHS } from "./model/topology.js";
 export type { Device, Bar, HostBridge, Switch, P2PPath, TopologySpec, DeviceSpec } from "./model/topology.js";
 export type { DmaBufOps, InterconnectOps, AttachmentView, BufferView, MapProduct, AddressSpace, ExporterFactory, BackingKind } from "./model/ops.js";
 export { checkOps, ADDRESS_SPACES } from "./model/ops.js";

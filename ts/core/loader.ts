@@ -1,6 +1,7 @@
 import { WASM_BASE64 } from "./wasm-bytes.js";
-import { DmaBufError, codeOf, type ErrorCode } from "./errors.js";
-import { LAYOUT, type CoreExports } from "./abi.js";
+import { DmaBufError, codeOf, reasonText, type StatusDetail } from "./errors.js";
+import { U64_MAX } from "./u64.js";
+import { LAYOUT, REASON, type CoreExports } from "./abi.js";
 import { countArg, optionsArg } from "./args.js";
 
 // The WebAssembly types the public API names, declared structurally: the DOM lib
@@ -22,8 +23,15 @@ export interface WasmResponse {
   /** Reads the whole body; `init` compiles these bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
+/**
+ * A URL to fetch: a `URL`, or any object with a string `href`. Declared structurally so
+ * the package's types need no DOM library.
+ */
+export interface WasmUrl {
+  readonly href: string;
+}
 /** What `init` accepts: bytes, a URL to fetch, a fetch Response, or a compiled module. */
-export type WasmSource = WasmBytes | URL | WasmResponse | Promise<WasmResponse> | WasmModule;
+export type WasmSource = WasmBytes | WasmUrl | WasmResponse | Promise<WasmResponse> | WasmModule;
 
 /** Options of `createCore` and `createCoreSync`: limits of the core instance's wasm memory. */
 export interface CoreOptions {
@@ -122,11 +130,22 @@ export class Core {
     return Number(this.out(0));
   }
 
-  /** @internal Returns a non-negative status; throws DmaBufError for a negative one. */
-  check(status: number, what: string, detail?: (code: ErrorCode) => string): number {
+  /**
+   * @internal The one decoder of core statuses: returns a non-negative status and
+   * throws DmaBufError "<what>: <detail>" for a negative one. `detail` words the
+   * message by code (default: the code itself). With "entry" (the calls that check
+   * entries: list builders and operations, container builders), an EINVAL reads OUT:
+   * OUT[0] the entry (U64_MAX: an argument, not an entry), OUT[1] the rule it broke
+   * (REASON), for an overlap OUT[2] the other entry; the error's path is the entry.
+   */
+  check(status: number, what: string, detail?: StatusDetail): number {
     if (status >= 0) return status;
     const code = codeOf(status);
-    throw new DmaBufError(code, `${what}: ${detail ? detail(code) : code}`);
+    if (detail !== "entry" || code !== "EINVAL") throw new DmaBufError(code, `${what}: ${typeof detail === "function" ? detail(code) : code}`);
+    const index = this.out(0);
+    const reason = Number(this.out(1));
+    const entry = index !== U64_MAX;
+    throw new DmaBufError(code, `${what}: ${reason === REASON.OVERLAP ? `entries ${this.out(2)} and ${index} overlap` : `${entry ? `entry ${index}` : "argument"}: ${reasonText(reason)}`}`, entry ? [Number(index)] : []);
   }
 
   /** Pages of linear memory (64 KiB each). Memory only grows. */
@@ -222,7 +241,7 @@ const isResponse = (s: unknown): s is WasmResponse => typeof s === "object" && s
 async function toModuleOrBytes(source: unknown): Promise<WasmModule | WasmBytes> {
   if (source === undefined) return decodeBase64(WASM_BASE64);
   if (isModule(source) || isBytes(source)) return source;
-  if (typeof URL !== "undefined" && source instanceof URL) return (await fetch(source)).arrayBuffer();
+  if (typeof (source as Partial<WasmUrl> | null)?.href === "string") return (await fetch((source as WasmUrl).href)).arrayBuffer();
   const resolved = source instanceof Promise ? ((await source) as unknown) : source;
   if (isResponse(resolved)) return resolved.arrayBuffer();
   throw new DmaBufError("EINVAL", "init: source must be wasm bytes, a URL, a Response (or a promise of one), or a WebAssembly.Module", ["source"]);

@@ -53,10 +53,14 @@ export interface AttachArgs extends ImporterFlags {
   ops?: ImporterOps;
 }
 
-/** Arguments of DmaBufModel.map: the attachment to map, the new mapping's name and the container kind (default: the interconnect's). */
+/**
+ * Arguments of DmaBufModel.map: the attachment to map, the new mapping's name (default
+ * "#<i>", i the index of the call among the model's steps, as in scenarios) and the
+ * container kind (default: the interconnect's).
+ */
 export interface MapArgs {
   attachment: string;
-  as: string;
+  as?: string;
   container?: ContainerKind;
 }
 
@@ -97,6 +101,8 @@ export class DmaBufModel {
   readonly interconnects: ReadonlyMap<string, InterconnectDef>;
   private readonly exporterFactory: ExporterFactory | undefined;
   private seq = 0;
+  /** Steps run so far (succeeded or refused): a map without `as` is named "#<steps>". */
+  private steps = 0;
   // Stryker disable next-line ArrayDeclaration: run() replaces it before any step can use it
   private delivered: string[] = [];
   // Stryker disable next-line ArrayDeclaration: run() replaces it before any step can use it
@@ -214,6 +220,7 @@ export class DmaBufModel {
       throw e;
     } finally {
       this.busy = undefined;
+      this.steps++;
     }
   }
 
@@ -342,7 +349,8 @@ export class DmaBufModel {
   map(args: MapArgs): MapResult {
     return this.run("map", () => {
       const o = checkObject("map", args, ["attachment", "as", "container"]);
-      const name = checkName("map", o.as, ["as"]);
+      // like a scenario's map without `as`: "#<i>", i the index of this call among the model's steps
+      const name = o.as === undefined ? `#${this.steps}` : checkName("map", o.as, ["as"]);
       const what = `map ${name}`;
       checkName(what, o.attachment, ["attachment"]);
       checkContainer(what, o.container, ["container"]);

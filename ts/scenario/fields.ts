@@ -9,6 +9,8 @@ import * as z from "zod/mini";
 import { MODEL_CODES } from "../core/errors.js";
 import { CONTAINER_KINDS } from "../core/container.js";
 import { INTERCONNECTS } from "../model/interconnects.js";
+import { ADDRESS_SPACES } from "../model/ops.js";
+import { P2P_PATHS } from "../model/topology.js";
 import { U64_MAX } from "../core/u64.js";
 
 /** Largest accepted inputs; past them validation fails with a clear message. */
@@ -161,6 +163,12 @@ export const expectation = describe(
     barNumber: optional(index("map of an mmio buffer: the BAR of the exporter"), "map of an mmio buffer: the BAR of the exporter"),
     notified: names("move, revoke, restore: the attachments notified, newest first"),
     stale: names("move, revoke, restore: the mappings that became stale, in map order"),
+    path: optional(
+      z.enum([...P2P_PATHS, "none"]),
+      'attach: the P2P path from the exporter\'s device to the importer\'s, as the report prints it ("none": the backing is system memory)',
+    ),
+    space: optional(z.enum(ADDRESS_SPACES), "map: the address space of the entries (bus, iova, cpu-phys, bar-offset)"),
+    entries: optional(z.array(z.tuple([u64, u64])), "map: every entry as [addr, len], in the container's read-back order"),
   }),
   "error (a code), or result fields that must be equal",
   "expect",
