@@ -46,67 +46,34 @@ const fail = (what: string, path: (string | number)[], msg: string): never => {
   throw new DmaBufError("EINVAL", `${what}: ${msg}`, path);
 };
 
-function thrown(e: unknown): string {
-  try {
-    return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  } catch {
-    return "an unprintable value";
-  }
-}
-
-/** An array's pages: its length first (O(1) refusal past MAX_PAGES), then each entry, a hole refused. */
-function arrayWords(what: string, pfns: readonly unknown[]): BigUint64Array {
-  const n = pfns.length;
-  if (n > MAX_PAGES) fail(what, ["pages"], `${n} pages is more than ${MAX_PAGES} (pass a BigUint64Array for more)`);
-  const w = new BigUint64Array(n);
-  for (let i = 0; i < n; i++) {
-    let p: unknown;
-    try {
-      if (!(i in pfns)) fail(what, ["pages", i], `pages[${i}] is a hole (a sparse array)`);
-      p = pfns[i];
-    } catch (e) {
-      if (e instanceof DmaBufError) throw e;
-      fail(what, ["pages", i], `pages[${i}] cannot be read (threw ${thrown(e)})`);
-    }
-    w[i] = bigArg(what, `pages[${i}]`, p as bigint, 0n);
-  }
-  return w;
-}
-
-/** An iterable's pages, at most MAX_PAGES of them (an endless one is refused, not followed forever). */
-function iterableWords(what: string, pfns: Iterable<unknown>): BigUint64Array {
-  let w = new BigUint64Array(1024);
+/**
+ * The page frame numbers as u64 words (validated: integers in 0..2^64 - 1). An array's
+ * length is checked first (O(1) refusal past MAX_PAGES) and a hole is refused; an
+ * iterable stops at MAX_PAGES (an endless one is refused, not followed forever).
+ */
+function pfnWords(what: string, pfns: unknown): BigUint64Array {
+  if (pfns instanceof BigUint64Array) return pfns;
+  const arr = Array.isArray(pfns) ? (pfns as unknown[]) : undefined;
+  if (arr && arr.length > MAX_PAGES) fail(what, ["pages"], `${arr.length} pages is more than ${MAX_PAGES} (pass a BigUint64Array for more)`);
+  let w = new BigUint64Array(arr ? arr.length : 1024);
   let n = 0;
   try {
-    for (const p of pfns) {
+    for (const p of arr ? arr.keys() : (pfns as Iterable<unknown>)) {
+      if (arr && !(n in arr)) fail(what, ["pages", n], `pages[${n}] is a hole (a sparse array)`);
       if (n === MAX_PAGES) fail(what, ["pages"], `the iterable gives more than ${MAX_PAGES} pages (pass a BigUint64Array for more)`);
       if (n === w.length) {
         const grown = new BigUint64Array(Math.min(2 * n, MAX_PAGES));
         grown.set(w);
         w = grown;
       }
-      w[n] = bigArg(what, `pages[${n}]`, p as bigint, 0n);
+      w[n] = bigArg(what, `pages[${n}]`, (arr ? arr[p as number] : p) as bigint, 0n);
       n++;
     }
   } catch (e) {
     if (e instanceof DmaBufError) throw e;
-    fail(what, ["pages"], `could not be iterated (threw ${thrown(e)})`);
+    fail(what, arr ? ["pages", n] : ["pages"], `pages${arr ? `[${n}]` : ""} cannot be read (${e})`);
   }
   return w.subarray(0, n);
-}
-
-/** The page frame numbers as u64 words (validated: integers in 0..2^64 - 1). */
-function pfnWords(what: string, pfns: unknown): BigUint64Array {
-  if (pfns instanceof BigUint64Array) return pfns;
-  if (Array.isArray(pfns)) return arrayWords(what, pfns);
-  let iterable = false;
-  try {
-    iterable = pfns != null && typeof (pfns as Iterable<unknown>)[Symbol.iterator] === "function";
-  } catch {
-    // a Proxy whose get trap throws: not an iterable it can give
-  }
-  if (!iterable) fail(what, ["pages"], "pages must be a BigUint64Array, an array or an iterable of page frame numbers");
-  return iterableWords(what, pfns as Iterable<unknown>);
 }
 
 const OPTION_KEYS = ["pageSize", "offset", "size", "maxSegment", "leftPages"] as const;
@@ -120,7 +87,7 @@ function readOptions(what: string, opts: unknown): ReadOptions {
     try {
       out[k] = (opts as ReadOptions)[k];
     } catch (e) {
-      fail(what, [k], `${k} cannot be read (threw ${thrown(e)})`);
+      fail(what, [k], `${k} cannot be read (${e})`);
     }
   }
   return out;
