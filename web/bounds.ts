@@ -64,6 +64,8 @@ export function showNotice(text: string): void {
 
 let worker: Worker | undefined;
 let finish: ((o: RunOutcome) => void) | undefined;
+/** A worker whose run ended normally, kept for the next run (starting one compiles the core again). */
+let idle: Worker | undefined;
 
 /** The Cancel button next to Run, shown while a run is under way. */
 function cancelButton(): HTMLButtonElement {
@@ -91,12 +93,13 @@ export function stop(why: string): void {
   f({ ok: false, stopped: true, message: why });
 }
 
-/** Runs `text` in a fresh worker; resolves with its reply, or stopped at the budget or on Cancel. A run under way is stopped first. */
+/** Runs `text` in a worker (the idle one, or a new one); resolves with its reply, or stopped at the budget or on Cancel. A run under way is stopped first. */
 export function runInWorker(text: string, stateMax: number, budget = RUN_BUDGET_MS): Promise<RunOutcome> {
   stop("replaced by a new run");
   const button = cancelButton();
   return new Promise((resolve) => {
-    const w = new Worker("/dist/web/run-worker.js", { type: "module" });
+    const w = idle ?? new Worker("/dist/web/run-worker.js", { type: "module" });
+    idle = undefined;
     worker = w;
     const timer = setTimeout(() => stop(`stopped after ${budget / 1000} s (the page's time budget): run it with dmabuf-map run FILE`), budget);
     finish = (o) => {
@@ -106,7 +109,7 @@ export function runInWorker(text: string, stateMax: number, budget = RUN_BUDGET_
     w.onmessage = (e: MessageEvent<RunReply>) => {
       if (worker !== w) return;
       worker = undefined;
-      w.terminate();
+      idle = w;
       button.hidden = true;
       const f = finish!;
       finish = undefined;
