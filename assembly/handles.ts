@@ -1,7 +1,10 @@
 // Handle table. A handle is (generation << 20) | slot: always a positive i32, never 0.
 // Each slot is a Slot {ptr, meta = generation << 8 | kind}; kind 0 marks a free slot
 // whose ptr links the free list. A freed or foreign handle resolves to 0, so a stale
-// handle is an EBADF, never a use of freed memory. Generations run 1..2047.
+// handle is an EBADF, never a use of freed memory. Generations run 1..2047; a slot that
+// reached 2047 is retired when released, so no handle value is ever issued twice. The
+// table therefore issues at most 2^20 slots x 2047 = about 2^31 handles in a core's
+// life; past that hNew returns 0 (ENOMEM) like a full table (docs/core.md#handles).
 
 import { alloc, free } from "./alloc";
 
@@ -25,6 +28,8 @@ const SLOT: usize = offsetof<Slot>();
 const SLOT_BITS: u32 = 20;
 const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
 const NONE: u32 = 0xFFFF_FFFF;
+/** The last generation of a slot: (GEN_MAX << SLOT_BITS) | slot is still a positive i32. */
+const GEN_MAX: u32 = 2047;
 
 let table: usize = 0;
 let cap: u32 = 0;
@@ -46,8 +51,7 @@ export function hNew(kind: u32, ptr: usize): i32 {
     slot = freeHead;
     let s = slotAt(slot);
     freeHead = s.ptr;
-    gen = (s.meta >> 8) + 1;
-    if (gen > 2047) gen = 1;
+    gen = (s.meta >> 8) + 1; // at most GEN_MAX: hRelease retires a slot at GEN_MAX
   } else {
     if (used == cap) {
       if (cap == SLOT_MASK + 1) return 0;
@@ -98,7 +102,10 @@ export function hRelease(h: u32): void {
   let s = slotOf(h);
   if (!s) return;
   s.meta &= ~<u32>0xFF;
+  live--;
+  // a slot whose generation is spent is retired, never reused: reusing it would wrap the
+  // generation and bring the slot's first handle back to life
+  if ((s.meta >> 8) >= GEN_MAX) return;
   s.ptr = freeHead;
   freeHead = h & SLOT_MASK;
-  live--;
 }

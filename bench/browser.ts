@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../ts/util/args.js";
-import { seededChecks, LIST_OPS, type Config } from "./listops.js";
+import { seededChecks, disagree, LIST_OPS, type Config } from "./listops.js";
 import { getCore } from "../ts/core/loader.js";
 import type { Result } from "./stats.js";
 import { CHROMIUM_ARGS, findEngine } from "./engines.js";
@@ -41,7 +41,7 @@ export async function browserOps(cfg: Config): Promise<Result[]> {
     await page.exposeFunction("benchLog", (s: string) => cfg.log(`${s} (Chromium)`));
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
     const got = await page.evaluate((opts) => globalThis.runOpsBench(opts), { quick: cfg.quick, n: OPS_N });
-    for (const op of LIST_OPS) if (got.checks[op] !== want[op]) throw new Error(`Chromium ${op} computed ${got.checks[op]}, Node ${want[op]}: the runs disagree`);
+    for (const op of LIST_OPS) if (got.checks[op] !== want[op]) disagree(`Chromium ${op} computed ${got.checks[op]}, Node ${want[op]}: the runs disagree`);
     cfg.log(`  Chromium: ${got.userAgent}`);
     return got.results;
   } finally {

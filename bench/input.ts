@@ -73,8 +73,13 @@ export function loadInput(file: string, core: Core): { list: RangeList; binary: 
     if (!st.isFile()) fail(file, "not a regular file");
     const head = new Uint8Array(Math.min(st.size, 64));
     readSync(fd, head, 0, head.length, 0);
-    const first = head.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
     if (st.size === 0) fail(file, "the file is empty: no entries");
+    // a UTF-8 byte-order mark is skipped (the decoder below drops it too); UTF-16 and UTF-32 are named
+    const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+      fail(file, "starts with a UTF-16 (or UTF-32) byte-order mark: save the JSON as UTF-8");
+    }
+    const first = head.subarray(bom).find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
     if (first === 0x5b /* [ */ || first === 0x7b /* { */) {
       if (st.size > MAX_JSON) fail(file, `JSON input is larger than ${MAX_JSON / 1048576} MiB (use the binary format)`);
       const bytes = new Uint8Array(st.size);

@@ -6,9 +6,19 @@
 import { Bench } from "tinybench";
 import type { Core } from "../ts/core/loader.js";
 import { RangeList } from "../ts/core/range-list.js";
+import { DmaBufError } from "../ts/core/errors.js";
 import { makeList, makeOffsets } from "./inputs.js";
 import type { Impl, Result } from "./stats.js";
 import type { Native } from "./native.js";
+
+
+/**
+ * Two implementations computed different results: a bug of this package, never of the
+ * input. A DmaBufError, so the CLI prints one line and exits 2 (no stack trace).
+ */
+export function disagree(msg: string): never {
+  throw new DmaBufError("EFAULT", `internal error: ${msg}; please report it with the input`);
+}
 
 export interface Config {
   quick: boolean;

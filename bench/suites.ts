@@ -11,7 +11,7 @@ import * as ref from "../ts/reference/ops.js";
 import { RefIova } from "../ts/reference/iova.js";
 import * as typed from "./ts-typed.js";
 import { makeList, makeOffsets, makePages } from "./inputs.js";
-import { SEED, hex16, fmtN, timeTasks, listHash, summaryCheck, seededList, wasmOps, LIST_OPS, LARGE_OPS, type Config, type ListOp } from "./listops.js";
+import { SEED, hex16, fmtN, timeTasks, listHash, summaryCheck, seededList, wasmOps, LIST_OPS, LARGE_OPS, disagree, type Config, type ListOp } from "./listops.js";
 import { summarize, type Impl, type Result } from "./stats.js";
 export { WALL, type Clock, type Config } from "./listops.js";
 import type { Native } from "./native.js";
@@ -21,7 +21,7 @@ function nativeResult(cfg: Config, suite: string, op: string, n: number, reps: n
   if (!cfg.native) return undefined;
   cfg.log(`  ${suite} · native-c · ${op} · n = ${fmtN(n)}`);
   const run = cfg.native.run(op, n, reps, source, cfg.clock.name);
-  if (expectCheck && run.check !== expectCheck) throw new Error(`native ${op} at n=${n} computed ${run.check}, wasm ${expectCheck}: the implementations disagree`);
+  if (expectCheck && run.check !== expectCheck) disagree(`native ${op} at n=${n} computed ${run.check}, wasm ${expectCheck}: the implementations disagree`);
   const s = summarize(run.samples);
   return { suite, impl: "native-c", op, n, nsPerEntry: s.p50Ns / n, ...s };
 }
@@ -96,7 +96,7 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
         "iterate-js": hex16(typed.iterate(s, 4096)),
         hash: hex16(typed.hash(s)),
       };
-      for (const op of ops) if (op in got && got[op] !== checks[op]) throw new Error(`ts-typed ${op} disagrees with wasm (${got[op]} vs ${checks[op]})`);
+      for (const op of ops) if (op in got && got[op] !== checks[op]) disagree(`ts-typed ${op} disagrees with wasm (${got[op]} vs ${checks[op]})`);
       out.push(
         ...(await timeTasks(suite, "ts-typed", n, {
           coalesce: () => void typed.coalesce(s),
@@ -112,8 +112,8 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
     if (impls.includes("ts-bigint")) {
       const es: Entry[] = list.entries();
       const offs = [...makeOffsets(n, SEED, total)];
-      if (hex16(ref.hash(ref.coalesce(es))) !== checks.coalesce) throw new Error("ts-bigint coalesce disagrees with wasm");
-      if (hex16(summaryCheck(bigintSummary(es, 4096n), core)) !== checks.iterate) throw new Error("ts-bigint iterate disagrees with wasm");
+      if (hex16(ref.hash(ref.coalesce(es))) !== checks.coalesce) disagree("ts-bigint coalesce disagrees with wasm");
+      if (hex16(summaryCheck(bigintSummary(es, 4096n), core)) !== checks.iterate) disagree("ts-bigint iterate disagrees with wasm");
       out.push(
         ...(await timeTasks(suite, "ts-bigint", n, {
           coalesce: () => void ref.coalesce(es),
@@ -150,7 +150,7 @@ export async function inputSuite(cfg: Config, file: string): Promise<Result[]> {
     cfg.log(`input ${file}: ${n.toLocaleString("en-US")} entries; checking wasm against the reference…`);
     const { checks, tasks } = wasmOps(list, LIST_OPS);
     const want = referenceChecks(list.entries(), core);
-    for (const op of LIST_OPS) if (checks[op] !== want[op]) throw new Error(`wasm ${op} disagrees with the reference on ${file} (${checks[op]} vs ${want[op]})`);
+    for (const op of LIST_OPS) if (checks[op] !== want[op]) disagree(`wasm ${op} disagrees with the reference on ${file} (${checks[op]} vs ${want[op]})`);
     out.push(...(await timeTasks("input", "wasm", n, tasks, cfg)));
     for (const op of LIST_OPS) {
       const r = nativeResult(cfg, "input", op, n, cfg.quick ? 5 : 15, checks[op], `@${binary}`);
@@ -229,7 +229,7 @@ export async function pipelineSuite(cfg: Config): Promise<Result[]> {
       const segs = iommu ? ref.split([{ addr: iova.alloc(total), len: total }], 0x10000n, 0xffff_ffffn) : ref.split(es, 0x10000n, 0xffff_ffffn);
       return ref.hash(ref.sgtEntries(segs));
     };
-    if (hex16(bigintOnce()) !== check) throw new Error(`ts-bigint ${op} disagrees with wasm`);
+    if (hex16(bigintOnce()) !== check) disagree(`ts-bigint ${op} disagrees with wasm`);
     out.push(...(await timeTasks("pipeline", "ts-bigint", n, { [op]: () => void bigintOnce() }, cfg, true)));
     const nat = nativeResult(cfg, "pipeline", op, n, cfg.quick ? 5 : 15, check);
     if (nat) out.push(nat);

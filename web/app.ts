@@ -6,20 +6,20 @@
  * and each IOMMU's used and free IOVA. Bundled by esbuild into dist/web/explorer.js.
  */
 import {
-  initSync, parseScenarioText, runScenario, ScenarioError, formatPath, DEMO_SCENARIO, hex,
+  parseScenarioText, ScenarioError, formatPath, DEMO_SCENARIO, hex,
   type Scenario, type RunOutput, type StepRecord,
 } from "../ts/index.js";
 import { escapeControls } from "../ts/scenario/report.js";
 import type { ModelState, Pair } from "../ts/model/state.js";
 import type { StepDetail } from "../ts/scenario/runner.js";
 import { mountBridges, showBufinfo } from "./bridges.js";
+import { ENTRIES_MAX, runInWorker, showNotice, unpackCapped } from "./bounds.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const editor = $<HTMLTextAreaElement>("editor");
 const pick = $<HTMLSelectElement>("pick");
 const status = $<HTMLSpanElement>("status");
 const slider = $<HTMLInputElement>("timeline");
-const core = initSync();
 
 const RULES = "/docs/rules.md";
 const KERNEL_DOCS = "https://docs.kernel.org/driver-api/dma-buf.html";
@@ -55,6 +55,9 @@ interface View {
   details: StepDetail[];
   mappings: Map<string, MappingInfo>;
   step: number;
+  /** the maps' entries, all together: past ENTRIES_MAX they are summarised, not drawn */
+  entries: number;
+  drawn: boolean;
 }
 let view: View | undefined;
 
@@ -96,31 +99,33 @@ function validate(): Scenario | undefined {
   }
 }
 
-function run(step?: number): void {
+/** Runs the editor's text in a worker (web/bounds.ts: time budget, Cancel) and shows it. */
+async function run(step?: number): Promise<void> {
   const s = validate();
   if (!s) return;
   clearResults();
-  let plain, full;
-  try {
-    plain = runScenario(s, core, { previews: 0 });
-    const big = s.steps.length > STATE_MAX;
-    full = runScenario(s, core, { entries: !big, state: !big });
-  } catch (e) {
-    setStatus(`run failed: ${t((e as Error).message)}`, "bad");
+  const text = editor.value;
+  setStatus("running…", "");
+  document.body.dataset.run = "running";
+  const r = await runInWorker(text, STATE_MAX);
+  if (editor.value !== text) return; // edited meanwhile: this run's results would be stale
+  if (!r.ok) {
+    setStatus("stopped" in r ? r.message : `run failed: ${t(r.message)}`, "bad");
+    document.body.dataset.run = "stopped" in r ? "stopped" : "failed";
     return;
   }
   const mappings = new Map<string, MappingInfo>();
-  full.output.steps.forEach((r, i) => {
-    if (r.op === "map" && r.result && "entries" in r.result) {
-      const res = r.result;
-      mappings.set(full.details[i]!.subject, { step: i, space: res.space!, entries: res.entries as Pair[], interconnect: res.interconnect, container: res.container });
+  r.full.forEach((rec, i) => {
+    if (rec.op === "map" && rec.result && "entries" in rec.result) {
+      const res = rec.result;
+      mappings.set(r.details[i]!.subject, { step: i, space: res.space!, entries: res.entries as Pair[], interconnect: res.interconnect, container: res.container });
     }
   });
-  view = { text: editor.value, scenario: s, output: plain.output, full: full.output.steps, details: full.details, mappings, step: 0 };
+  view = { text, scenario: s, output: r.output, full: r.full, details: r.details, mappings, step: 0, entries: r.entries, drawn: r.drawn };
   showRun(view);
   const n = view.full.length;
   select(step === undefined ? n - 1 : Math.max(0, Math.min(n - 1, step)));
-  setStatus(plain.output.passed ? "ran: every expectation held" : "ran: an expectation failed", plain.output.passed ? "ok" : "bad");
+  setStatus(r.output.passed ? "ran: every expectation held" : "ran: an expectation failed", r.output.passed ? "ok" : "bad");
   document.body.dataset.run = "done";
 }
 
@@ -201,7 +206,8 @@ function select(i: number): void {
   const before = view.step > 0 ? view.full[view.step - 1]!.state : undefined;
   showState(now, before);
   showPaths(view.scenario, now);
-  showMappings(view, now);
+  if (view.drawn) showMappings(view, now);
+  else $("mappings").replaceChildren(el("p", { className: "none" }, `The maps of this run hold ${view.entries.toLocaleString("en-US")} entries, more than the ${ENTRIES_MAX.toLocaleString("en-US")} the page keeps: ${now.mappings.length} mapping(s) at this step, listed in the state above; dmabuf-map run FILE --all prints every entry.`));
   showIova(now);
   updateHash();
 }
@@ -426,7 +432,8 @@ async function original(name: string): Promise<string> {
 }
 
 function remember(): void {
-  if (originals.get(current) !== undefined && editor.value !== originals.get(current)) edits.set(current, editor.value);
+  if (!originals.has(current)) return; // nothing loaded yet: an edit from a link must survive
+  if (editor.value !== originals.get(current)) edits.set(current, editor.value);
   else edits.delete(current);
 }
 
@@ -435,18 +442,14 @@ async function load(name: string, step?: number): Promise<void> {
   current = name;
   pick.value = name;
   editor.value = edits.get(name) ?? (await original(name));
-  run(step);
+  await run(step);
 }
 
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-const unb64 = (s: string) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 
 async function pack(text: string): Promise<string> {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("deflate-raw"));
   return b64(new Uint8Array(await new Response(stream).arrayBuffer()));
-}
-async function unpack(s: string): Promise<string> {
-  return new Response(new Blob([unb64(s)]).stream().pipeThrough(new DecompressionStream("deflate-raw"))).text();
 }
 
 let hashTimer: ReturnType<typeof setTimeout> | undefined;
@@ -469,9 +472,9 @@ async function fromHash(): Promise<boolean> {
   const text = p.get("text");
   if (text) {
     try {
-      edits.set(name, await unpack(text));
-    } catch {
-      setStatus("the link's text could not be read; showing the scenario as shipped", "bad");
+      edits.set(name, await unpackCapped(text));
+    } catch (e) {
+      showNotice(`The link's text could not be read (${e instanceof Error ? e.message : "not deflate data"}); showing ${name} as shipped.`);
     }
   }
   await load(name, step);
@@ -484,7 +487,7 @@ function keys(e: KeyboardEvent): void {
   if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
     e.preventDefault();
     if (e.shiftKey) validate();
-    else run();
+    else void run();
     return;
   }
   if (typing(e) || e.ctrlKey || e.metaKey || e.altKey || !view) return;
@@ -501,7 +504,7 @@ async function main(): Promise<void> {
   pick.replaceChildren(el("option", { value: "demo" }, "built-in demo"), ...files.map((f) => el("option", { value: f }, f)));
   pick.addEventListener("change", () => void load(pick.value));
   $("validate").addEventListener("click", () => void validate());
-  $("run").addEventListener("click", () => run());
+  $("run").addEventListener("click", () => void run());
   $("prev").addEventListener("click", () => view && select(view.step - 1));
   $("next").addEventListener("click", () => view && select(view.step + 1));
   slider.addEventListener("input", () => select(Number(slider.value)));

@@ -399,13 +399,18 @@ int main(int argc, char **argv) {
     else if (!strcmp(op, "hash")) value = hash(e, n);
     else if (!strcmp(op, "slice")) {
       uint64_t off = total / 4, len = total / 2;
-      size_t i = find(pre, n, off), j = find(pre, n, off + len - 1);
-      m = j - i + 1;
-      out = malloc(m * sizeof *out);
-      memcpy(out, e + i, m * sizeof *out);
-      uint64_t head = off - (pre[i] - e[i].len);
-      out[0].addr += head; out[0].len -= head;
-      out[m - 1].len -= pre[j] - (off + len);
+      /* an empty slice (a list of 1 byte: len = 0) is an empty list, as in wasm; off + len - 1
+         would wrap to 2^64 - 1 */
+      if (len == 0) m = 0, out = malloc(sizeof *out);
+      else {
+        size_t i = find(pre, n, off), j = find(pre, n, off + len - 1);
+        m = j - i + 1;
+        out = malloc(m * sizeof *out);
+        memcpy(out, e + i, m * sizeof *out);
+        uint64_t head = off - (pre[i] - e[i].len);
+        out[0].addr += head; out[0].len -= head;
+        out[m - 1].len -= pre[j] - (off + len);
+      }
     } else if (!strcmp(op, "lookup")) {
       for (size_t k = 0; k < n; k++) {
         size_t i = find(pre, n, offs[k]);

@@ -93,7 +93,7 @@ describe("the trace", () => {
     m.dispose();
   });
 
-  it("an exception that is not a DmaBufError (user code outside an op) passes through untraced and the model stays usable", () => {
+  it("an ops table whose getter throws is EINVAL naming the field, traced, and the model stays usable", () => {
     const m = new DmaBufModel(core(), FABRIC);
     const trap = new TypeError("getter trap");
     const ops = {
@@ -102,8 +102,9 @@ describe("the trace", () => {
       },
     };
     const traced = m.trace.length;
-    expect(() => m.export({ ...EXP, ops: ops as never })).toThrow(trap);
-    expect(m.trace.length).toBe(traced);
+    expect(() => m.export({ ...EXP, ops: ops as never })).toThrow(DmaBufError);
+    expect(m.trace.length).toBe(traced + 1);
+    expect(m.trace.at(-1)).toMatchObject({ op: "export", ok: false, error: "EINVAL" });
     m.export({ ...EXP, ops: logged([]) });
     expect(m.buffers.has("b")).toBe(true);
     m.dispose();

@@ -88,7 +88,7 @@ describe("the tarball", () => {
       expect(paths, must).toContain(must);
     }
     // the explorer: its page, style and one bundle (which carries its own copy of the wasm)
-    expect(paths.filter((p) => p.startsWith("web/") || p.startsWith("dist/web/")).sort()).toEqual(["dist/web/dmabuf-map.js", "dist/web/explorer.js", "web/index.html", "web/style.css"]);
+    expect(paths.filter((p) => p.startsWith("web/") || p.startsWith("dist/web/")).sort()).toEqual(["dist/web/dmabuf-map.js", "dist/web/explorer.js", "dist/web/run-worker.js", "web/index.html", "web/style.css"]);
     // the benchmarks are a development entry: neither they nor tinybench ship or install
     expect(paths.filter((p) => p.startsWith("dist/bench/") || p.startsWith("bench/"))).toEqual([]);
     expect(paths.filter((p) => p.endsWith(".map"))).toEqual([]);
@@ -200,12 +200,15 @@ describe("the library entry for embedders", () => {
   /**
    * Issue 17.3's budgets. init + RangeList measured 41,921 bytes with the release wasm at
    * 21.5 KB; the module dropped its all-zero data segments (asc `zeroFilledMemory`) and
-   * the bundle is back under 40 KiB (38,351 bytes).
+   * the bundle is back under 40 KiB (38,351 bytes). It grew to 40,919 bytes by 2026-12-08;
+   * issue 30's fromPages checks (sparse, huge and endless page lists, options behind
+   * throwing getters: EINVAL instead of a raw RangeError or a hang) add 860 bytes, so the
+   * budget is 42 KiB (41,779 bytes measured).
    */
   const BUNDLES: Record<string, { code: string; budget: number }> = {
     "init + RangeList": {
       code: 'import { init, RangeList } from "dmabuf-map"; await init(); console.log(RangeList.from([]).length);',
-      budget: 40 * 1024,
+      budget: 42 * 1024,
     },
     "parseScenario + runScenario": {
       code: 'import { init, parseScenario, runScenario, DEMO_SCENARIO } from "dmabuf-map"; console.log(runScenario(parseScenario(DEMO_SCENARIO), await init()).output);',

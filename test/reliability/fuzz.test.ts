@@ -19,8 +19,8 @@ describe("fuzzing operation sequences", () => {
     expect(r.teardown).toBeGreaterThan(0);
   });
 
-  it("hostile exporters: every epoch one exporter breaks the ops contract (20,000 ops in 40 epochs), each fault makes the model refuse as the reference says", () => {
-    const r = fuzz(core(), { seed: 3, ops: 20_000, hostileEvery: 1, shrink: false });
+  it("hostile exporters: every epoch one exporter breaks the ops contract (24,000 ops in 48 epochs), each fault makes the model refuse as the reference says", () => {
+    const r = fuzz(core(), { seed: 3, ops: 24_000, hostileEvery: 1, shrink: false });
     expect(r.violations).toEqual([]);
     expect(r.differences).toBe(0);
     expect(r.leaks).toEqual({ iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 });

@@ -26,27 +26,23 @@ export interface Reporter {
 }
 
 /**
- * Text safe inside XML 1.0 attributes and elements: markup escaped, and characters XML
- * cannot carry at all (C0 controls, lone surrogates, U+FFFE/U+FFFF) written as `\uXXXX`.
+ * Characters no report may carry raw: C0 controls but tab, LF and CR; DEL and the C1
+ * controls (NEL among them: YAML 1.1 reads it as a line break); the noncharacters
+ * U+FDD0..U+FDEF, U+FFFE and U+FFFF (XML 1.0 and YAML exclude them); LS and PS (line
+ * breaks to YAML and to many viewers); lone surrogates. Escaped as `\uXXXX`.
+ */
+const UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const u4 = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/**
+ * Text safe inside XML 1.0 attributes and elements: markup escaped, and the UNSAFE
+ * characters (those XML cannot carry at all, and those it discourages) written as `\uXXXX`.
  */
 export function xmlText(s: string): string {
-  return s.replace(/[&<>"']|[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => {
-    switch (c) {
-      case "&":
-        return "&amp;";
-      case "<":
-        return "&lt;";
-      case ">":
-        return "&gt;";
-      case '"':
-        return "&quot;";
-      case "'":
-        return "&apos;";
-      default:
-        return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-    }
-  });
+  return s.replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!).replace(UNSAFE, u4);
 }
+
+const XML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
 
 const attrs = (a: Record<string, string | number>) =>
   Object.entries(a)
@@ -89,8 +85,10 @@ export function junit(command: "run" | "validate"): Reporter {
   };
 }
 
-/** A TAP description: one line, with `#` and `\` escaped as TAP 14 asks. */
-const tapText = (s: string) => s.replace(/[\\#]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+/** A TAP description: one line, with `#` and `\` escaped as TAP 14 asks, and every control and UNSAFE character as `\uXXXX`. */
+const tapText = (s: string) => s.replace(/[\\#]/g, (c) => `\\${c}`).replace(/[\t\n\r]/g, u4).replace(UNSAFE, u4);
+/** A YAML double-quoted scalar: JSON's string (C0 escaped), and the UNSAFE characters JSON leaves raw escaped too. */
+const yamlText = (s: string) => JSON.stringify(s).replace(UNSAFE, u4);
 
 export function tap(): Reporter {
   let n = 0;
@@ -101,8 +99,8 @@ export function tap(): Reporter {
       const name = o.status === "invalid" ? o.file : `${o.file}: ${o.scenario.name}`;
       const ok = o.status === "valid" || o.status === "passed";
       const lines = o.status === "invalid" ? problemLines(o) : o.status === "failed" ? failureLines(o) : [];
-      // JSON strings are YAML double-quoted scalars, control characters included
-      const yaml = lines.length ? `  ---\n  message: ${JSON.stringify(o.status === "invalid" ? "invalid scenario" : "expectations failed")}\n  problems:\n${lines.map((l) => `    - ${JSON.stringify(l)}\n`).join("")}  ...\n` : "";
+      // JSON strings are YAML double-quoted scalars once the characters YAML excludes are escaped too
+      const yaml = lines.length ? `  ---\n  message: ${JSON.stringify(o.status === "invalid" ? "invalid scenario" : "expectations failed")}\n  problems:\n${lines.map((l) => `    - ${yamlText(l)}\n`).join("")}  ...\n` : "";
       return `${ok ? "ok" : "not ok"} ${n} - ${tapText(name)}\n${yaml}`;
     },
     end: () => "",

@@ -39,27 +39,72 @@ function bigArg(what: string, name: string, v: bigint | number | undefined, dflt
   return b;
 }
 
-/** The page frame numbers as u64 words (validated: integers in 0..2^64 - 1). */
-function pfnWords(what: string, pfns: BigUint64Array | Iterable<bigint | number>): BigUint64Array {
+/** Most pages given as an array or an iterable (2^24: 128 MiB of page numbers, 64 GiB of 4 KiB pages); a BigUint64Array is bounded only by the core's memory. */
+export const MAX_PAGES = 2 ** 24;
+
+const fail = (what: string, path: (string | number)[], msg: string): never => {
+  throw new DmaBufError("EINVAL", `${what}: ${msg}`, path);
+};
+
+/**
+ * The page frame numbers as u64 words (validated: integers in 0..2^64 - 1). An array's
+ * length is checked first (O(1) refusal past MAX_PAGES) and a hole is refused; an
+ * iterable stops at MAX_PAGES (an endless one is refused, not followed forever).
+ */
+function pfnWords(what: string, pfns: unknown): BigUint64Array {
   if (pfns instanceof BigUint64Array) return pfns;
-  const arr = Array.isArray(pfns) ? (pfns as (bigint | number)[]) : [...pfns];
-  const w = new BigUint64Array(arr.length);
-  arr.forEach((p, i) => {
-    w[i] = bigArg(what, `pages[${i}]`, p, 0n);
-  });
-  return w;
+  const arr = Array.isArray(pfns) ? (pfns as unknown[]) : undefined;
+  if (arr && arr.length > MAX_PAGES) fail(what, ["pages"], `${arr.length} pages is more than ${MAX_PAGES} (pass a BigUint64Array for more)`);
+  let w = new BigUint64Array(arr ? arr.length : 1024);
+  let n = 0;
+  try {
+    for (const p of arr ? arr.keys() : (pfns as Iterable<unknown>)) {
+      if (arr && !(n in arr)) fail(what, ["pages", n], `pages[${n}] is a hole (a sparse array)`);
+      if (n === MAX_PAGES) fail(what, ["pages"], `the iterable gives more than ${MAX_PAGES} pages (pass a BigUint64Array for more)`);
+      if (n === w.length) {
+        const grown = new BigUint64Array(Math.min(2 * n, MAX_PAGES));
+        grown.set(w);
+        w = grown;
+      }
+      w[n] = bigArg(what, `pages[${n}]`, (arr ? arr[p as number] : p) as bigint, 0n);
+      n++;
+    }
+  } catch (e) {
+    if (e instanceof DmaBufError) throw e;
+    fail(what, arr ? ["pages", n] : ["pages"], `pages${arr ? `[${n}]` : ""} cannot be read (${e})`);
+  }
+  return w.subarray(0, n);
+}
+
+const OPTION_KEYS = ["pageSize", "offset", "size", "maxSegment", "leftPages"] as const;
+type ReadOptions = { [K in (typeof OPTION_KEYS)[number]]?: unknown };
+
+/** The options, each read once (a getter that throws is EINVAL naming it). */
+function readOptions(what: string, opts: unknown): ReadOptions {
+  if (typeof opts !== "object" || opts === null) return fail(what, ["options"], "options must be an object");
+  const out: ReadOptions = {};
+  for (const k of OPTION_KEYS) {
+    try {
+      out[k] = (opts as ReadOptions)[k];
+    } catch (e) {
+      fail(what, [k], `${k} cannot be read (${e})`);
+    }
+  }
+  return out;
 }
 
 /** The checked arguments of one call, in the core's units. */
 interface PageCall {
   words: BigUint64Array;
+  leftPages: unknown;
   shift: number;
   offset: bigint;
   size: bigint;
   maxSegment: bigint;
 }
 
-function checkCall(what: string, pfns: BigUint64Array | Iterable<bigint | number>, opts: PageOptions): PageCall {
+function checkCall(what: string, pfns: BigUint64Array | Iterable<bigint | number>, options: PageOptions): PageCall {
+  const opts = readOptions(what, options) as PageOptions & { leftPages?: unknown };
   const words = pfnWords(what, pfns);
   const page = bigArg(what, "pageSize", opts.pageSize, 4096n);
   const shift = page.toString(2).length - 1;
@@ -77,7 +122,7 @@ function checkCall(what: string, pfns: BigUint64Array | Iterable<bigint | number
   const maxSegment = bigArg(what, "maxSegment", opts.maxSegment, UINT_MAX);
   const capped = maxSegment < UINT_MAX ? maxSegment : UINT_MAX;
   if (capped < page) throw new DmaBufError("EINVAL", `${what}: maxSegment ${hex(maxSegment)} is below one page (${hex(page)}): the kernel's WARN_ON(max_segment < PAGE_SIZE)`, ["maxSegment"]);
-  return { words, shift, offset, size, maxSegment };
+  return { words, leftPages: opts.leftPages, shift, offset, size, maxSegment };
 }
 
 /** Copies the pages into a core buffer, runs `call` with its handle, frees the buffer. */
@@ -101,7 +146,7 @@ export function pagesToListStatus(core: Core, what: string, pfns: BigUint64Array
 /** Status of sgt_append_pages: the sgt's handle (new when sgt = 0) or a negative errno. */
 export function appendPagesStatus(core: Core, what: string, sgt: number, pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions): number {
   const a = checkCall(what, pfns, opts);
-  const left = opts.leftPages ?? 0;
+  const left = (a.leftPages ?? 0) as number;
   if (!Number.isSafeInteger(left) || left < 0 || left > 0xffff_ffff) throw new DmaBufError("EINVAL", `${what}: leftPages must be an integer in 0..2^32 - 1, not ${left}`, ["leftPages"]);
   if (sgt && a.offset !== 0n) throw new DmaBufError("EINVAL", `${what}: offset must be 0 on an append (the kernel's WARN_ON(offset))`, ["offset"]);
   return withPages(core, what, a.words, (buf) => wasm(core).sgt_append_pages(sgt, buf, a.words.length, a.shift, a.offset, a.size, a.maxSegment, left));

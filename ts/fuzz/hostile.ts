@@ -6,7 +6,7 @@
  * predicts the refusals from the contract alone (rows C1 and C2), not from the fault.
  */
 import { RangeList } from "../core/range-list.js";
-import type { DmaBufOps, ExporterFactory, InterconnectOps, MapProduct } from "../model/ops.js";
+import type { AttachmentView, DmaBufOps, ExporterFactory, InterconnectOps, MapProduct } from "../model/ops.js";
 
 /** The real product's entries made into another list by `f`; the real entries are disposed. */
 function remake(p: MapProduct, f: (list: RangeList) => RangeList): MapProduct {
@@ -28,8 +28,10 @@ function giveBack(p: MapProduct): void {
  * real one took is given back where the break loses it. Fewer bytes than the buffer,
  * entries shifted past where they may lie, an unknown space, a wrong (or needless)
  * barNumber, a bad provider, an iova product without regions, no release(), entries
- * that are a plain array, no product at all, a TypeError. Each breaks every product,
- * whatever its space.
+ * that are a plain array, no product at all, a TypeError, entries that are the
+ * buffer's own backing (a list the model owns), the real product inside a thenable (ops
+ * are synchronous; the model must give it back when it settles, here at once), entries
+ * behind a throwing getter. Each breaks every product, whatever its space.
  */
 const MAP_BREAKS = {
   short: (p) => remake(p, (l) => l.slice(0n, l.total() - 1n)),
@@ -56,7 +58,17 @@ const MAP_BREAKS = {
     giveBack(p);
     throw new TypeError("hostile exporter: map crashed");
   },
-} satisfies Record<string, (p: MapProduct) => MapProduct>;
+  alias: (p, a) => {
+    giveBack(p);
+    return { ...p, entries: a.buffer.backing.ranges, space: "cpu-phys", release: () => {} };
+  },
+  // settles at once: the model's handler gives the real product back within the step
+  thenable: (p) => ({ then: (ok: (v: MapProduct) => void) => ok(p) }) as unknown as MapProduct,
+  getter: (p) => {
+    giveBack(p);
+    return Object.defineProperty({ space: p.space, release: () => {} }, "entries", { enumerable: true, get: () => { throw new TypeError("hostile exporter: entries getter"); } }) as MapProduct;
+  },
+} satisfies Record<string, (p: MapProduct, a: AttachmentView) => MapProduct>;
 
 /** What a table break sees: a copy of the real ops to break, the real ops, their interconnects and a well-formed physvec table. */
 interface TableBreak {
@@ -73,7 +85,8 @@ interface TableBreak {
  * function, a non-boolean dynamic, no table at all, and interconnect tables that are not
  * a list, hold a non-object, offer sgt, offer an unregistered name or one twice, lack
  * supportsInterconnects, lack map (with no common mapInterconnect), have an unmap that
- * is not a function, or a misspelt op.
+ * is not a function, or a misspelt op; a mapDmaBuf behind a throwing getter, an async
+ * mapDmaBuf, a mapDmaBuf inherited from a prototype (the model reads own data only).
  */
 const TABLE_BREAKS = {
   "no-release": ({ out }) => void delete out.release,
@@ -108,7 +121,13 @@ const TABLE_BREAKS = {
   },
   "ic-unmap-not-function": ({ out, physvec }) => void (out.interconnects = [{ ...physvec, unmap: true }]),
   "ic-misspelt-op": ({ out, physvec }) => void (out.interconnects = [{ ...physvec, unMap: () => {} }]),
-} satisfies Record<string, (t: TableBreak) => void | null>;
+  getter: ({ out }) => void Object.defineProperty(out, "mapDmaBuf", { enumerable: true, get: () => { throw new TypeError("hostile exporter: mapDmaBuf getter"); } }),
+  "async-op": ({ out, ops }) => void (out.mapDmaBuf = async () => ops.mapDmaBuf),
+  inherited: ({ out, ops }) => {
+    delete out.mapDmaBuf;
+    return Object.assign(Object.create({ mapDmaBuf: ops.mapDmaBuf }), out) as Record<string, unknown>;
+  },
+} satisfies Record<string, (t: TableBreak) => void | null | Record<string, unknown>>;
 
 type MapFault = keyof typeof MAP_BREAKS;
 type ExportFault = keyof typeof TABLE_BREAKS;
@@ -133,7 +152,7 @@ export type Hostility = { exporter: string } & Fault;
 export const faultName = (f: Fault): string => `${f.at} ${f.fault}`;
 
 function breakMaps(ops: DmaBufOps, fault: MapFault): DmaBufOps {
-  const wrap = <A extends unknown[]>(map: (...a: A) => MapProduct) => (...a: A) => MAP_BREAKS[fault](map(...a));
+  const wrap = <A extends [AttachmentView, ...unknown[]]>(map: (...a: A) => MapProduct) => (...a: A) => MAP_BREAKS[fault](map(...a), a[0]);
   return {
     ...ops,
     mapDmaBuf: wrap(ops.mapDmaBuf.bind(ops)),

@@ -5,9 +5,13 @@
 import { DmaBufError } from "../core/errors.js";
 import { CONTAINER_KINDS } from "../core/container.js";
 import { U64_MAX } from "../core/u64.js";
+import { ownKeys, readFields } from "./untrusted.js";
 
 /** Longest name (as in scenarios). */
 export const NAME_MAX = 256;
+
+/** Most ranges in one backing given as {addr, len} objects: 16 bytes each fill the core's 4 GiB. */
+export const MAX_RANGES = 2 ** 28;
 
 type Path = (string | number)[];
 
@@ -19,13 +23,19 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** `v` is a plain object with no keys beyond `known` (a scenario step's `op` and `expect` may ride along). */
+/**
+ * `v` is an object with no keys beyond `known` (a scenario step's `op` and `expect` may
+ * ride along). Returns a frozen copy of its known fields, each read once as an own data
+ * property: a getter, an inherited known key (a polluted Object.prototype) or a Proxy
+ * trap that throws is EINVAL naming it (./untrusted.ts).
+ */
 export function checkObject(what: string, v: unknown, known: readonly string[], path: Path = []): Record<string, unknown> {
   if (!isObject(v)) return bad(what, path.length ? path : ["arguments"], "must be an object");
-  for (const k of Object.keys(v)) {
+  const refuse = (k: string | undefined, msg: string): never => bad(what, k === undefined ? (path.length ? path : ["arguments"]) : [...path, k], msg);
+  for (const k of ownKeys(v, refuse)) {
     if (!known.includes(k) && !(path.length === 0 && (k === "op" || k === "expect"))) bad(what, [...path, k], "is not a known argument");
   }
-  return v;
+  return readFields(v, known, refuse);
 }
 
 export function checkName(what: string, v: unknown, path: Path): string {
@@ -55,11 +65,13 @@ export function checkBacking(what: string, v: unknown, path: Path): void {
     return;
   }
   if (!Array.isArray(r)) return bad(what, [...path, "ranges"], "must be an array of {addr, len} or a BigUint64Array");
-  r.forEach((e, i) => {
-    const eo = checkObject(what, e, ["addr", "len"], [...path, "ranges", i]);
+  if (r.length > MAX_RANGES) bad(what, [...path, "ranges"], `holds ${r.length} entries, more than ${MAX_RANGES} (the core's 4 GiB could not hold them)`);
+  for (let i = 0; i < r.length; i++) {
+    if (!(i in r)) bad(what, [...path, "ranges", i], "is a hole (a sparse array)");
+    const eo = checkObject(what, r[i], ["addr", "len"], [...path, "ranges", i]);
     checkU64(what, eo.addr, [...path, "ranges", i, "addr"]);
     checkU64(what, eo.len, [...path, "ranges", i, "len"]);
-  });
+  }
 }
 
 /** A list of interconnect names registered with the model; `nonEmpty` as an importer's list must be. */

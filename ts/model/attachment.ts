@@ -4,6 +4,7 @@ import type { Device, P2PPath } from "./topology.js";
 import type { ResvLock } from "./resv.js";
 import type { AddressSpace, AttachmentView, BufferView, DmaBufOps, InterconnectOps, MapProduct } from "./ops.js";
 import type { ImporterOps } from "./importer.js";
+import { notThenable, own } from "./untrusted.js";
 
 /** What an attachment needs of its buffer (the model's Buffer; declared here so that this file does not import buffer.ts). */
 export interface AttachedBuffer extends BufferView {
@@ -54,9 +55,9 @@ export class Attachment implements AttachmentView {
     return this.device.name;
   }
 
-  /** Calls the importer's move_notify (only for a dynamic attachment). */
+  /** Calls the importer's move_notify (only for a dynamic attachment); a thenable it returns is EPROTO (ops are synchronous). */
   moveNotify(): void {
-    this.importerOps.moveNotify!(this.name);
+    notThenable(`moveNotify of ${this.name}`, this.importerOps.moveNotify!(this.name));
   }
 
   /** Live mappings in map order (an array: for inspection). */
@@ -83,7 +84,9 @@ export class Mapping {
     readonly pinnedOnMap: boolean,
     /** The negotiated interconnect's unmap exists (otherwise detach releases the mapping). */
     readonly hasUnmap: boolean,
-  ) {}
+  ) {
+    own(container); // a product may not hand it back (./untrusted.ts)
+  }
 
   get kind(): ContainerKind {
     return this.container.kind;

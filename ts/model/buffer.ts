@@ -5,6 +5,7 @@
 import type { Core } from "../core/loader.js";
 import { DmaBufError } from "../core/errors.js";
 import { RangeList } from "../core/range-list.js";
+import { own } from "./untrusted.js";
 import { hex, PAGE } from "../core/u64.js";
 import type { Device } from "./topology.js";
 import type { Backing, BackingSpec, BufferView, DmaBufOps } from "./ops.js";
@@ -36,7 +37,7 @@ export function makeBacking(core: Core, exporter: Device, size: bigint, spec: Ba
       fail("backing ranges sum past 2^64 - 1", ["backing", "ranges"]); // only when they cover all 2^64 bytes
     }
     if (total !== size) fail(`backing ranges sum to ${hex(total)}, not the size ${hex(size)}`, ["backing", "ranges"]);
-    const backing: Backing = { kind: spec.kind, ranges };
+    const backing: Backing = { kind: spec.kind, ranges: own(ranges) }; // a product may not hand it back (./untrusted.ts)
     if (spec.kind === "mmio") {
       const { lo, hi } = ranges.bounds();
       const bar = exporter.bars.find((b) => lo >= b.cpu && hi - b.cpu < b.size);

@@ -13,6 +13,7 @@ import { Container, providerArg } from "../core/container.js";
 import { hex, u64 } from "../core/u64.js";
 import type { Device } from "./topology.js";
 import { ADDRESS_SPACES, type BufferView, type MapProduct } from "./ops.js";
+import { isOwned, notThenable, readFields } from "./untrusted.js";
 
 /** list.firstOutside(the IOVA regions as a list). */
 function outsideRegions(core: Core, list: RangeList, regions: readonly { addr: bigint; len: bigint }[]): number {
@@ -39,65 +40,76 @@ function isProvider(v: unknown): boolean {
   }
 }
 
+const PRODUCT_FIELDS = ["entries", "space", "barNumber", "provider", "regions", "release"];
+
 export function checkProduct(core: Core, p: unknown, buf: BufferView, dev: Device, who: string): RangeList {
   const fail = (rule: string): never => {
     throw new DmaBufError("EPROTO", `${who} broke the ops contract: ${rule}`);
   };
   if (typeof p !== "object" || p === null) return fail("it returned no map product");
-  const prod = p as MapProduct;
+  // read once, as own data properties: a getter, an inherited field or a throwing Proxy trap is EPROTO, and nothing is given back (nothing can be read)
+  const prod = readFields(p, PRODUCT_FIELDS, (k, msg) => fail(`its product's ${k ?? "fields"} ${msg}`)) as unknown as MapProduct;
   let list: RangeList | undefined;
+  const e0 = prod.entries as unknown;
+  // the entries are the product's to dispose unless the model owns them (or they are gone)
+  const mine = (e0 instanceof RangeList || e0 instanceof Container) && !isOwned(e0) && !e0.disposed;
   try {
     if (typeof prod.release !== "function") return fail("its product has no release()");
     const e = prod.entries;
     if (!(e instanceof RangeList) && !(e instanceof Container)) return fail("its product's entries are neither a RangeList nor a Container");
+    if (isOwned(e)) return fail("its product's entries alias a list the model owns (a backing or a mapping's container): a product hands the model new entries");
+    if (e.disposed) return fail("its product's entries were already disposed");
     if (e.core !== core) return fail("its product's entries belong to another core");
     list = e instanceof Container ? e.toList() : e;
-    if (!ADDRESS_SPACES.includes(prod.space)) return fail(`its product's address space ${JSON.stringify(prod.space)} is none of ${ADDRESS_SPACES.join(", ")}`);
-    const bytes = list.length ? list.total() : 0n;
-    if (bytes !== buf.size) fail(`its entries cover ${hex(bytes)} bytes of a ${hex(buf.size)}-byte buffer`);
-    const { bar } = buf.backing;
-    if ((prod.space === "bar-offset") !== (prod.barNumber !== undefined)) fail("barNumber is given exactly for bar-offset products");
-    if (prod.provider !== undefined && !isProvider(prod.provider)) fail("its product's provider is not {owner: a u32 device id, busOffset: a u64 bigint}");
-    let delta = 0n;
-    let regions: readonly { addr: bigint; len: bigint }[] | undefined; // undefined: the backing's ranges
-    let where: string;
-    switch (prod.space) {
-      case "cpu-phys":
-        where = "the backing";
-        break;
-      case "bus":
-      case "bar-offset":
-        if (!bar) return fail(`a ${prod.space} product needs an mmio backing`);
-        if (prod.space === "bar-offset" && prod.barNumber !== bar.index) fail(`barNumber ${prod.barNumber} is not the backing's BAR ${bar.index}`);
-        delta = prod.space === "bus" ? u64(bar.bus - bar.cpu) : u64(-bar.cpu);
-        where = prod.space === "bus" ? "the backing's bus addresses" : "the backing's BAR offsets";
-        break;
-      case "iova": {
-        const win = dev.iommu;
-        if (!win) return fail(`an iova product for ${dev.name}, which has no IOMMU`);
-        regions = prod.regions;
-        if (!Array.isArray(regions) || !regions.length) return fail("an iova product lists no IOVA regions");
-        for (const r of regions) {
-          if (typeof r?.addr !== "bigint" || typeof r.len !== "bigint" || r.len <= 0n || r.addr < win.base || r.addr + r.len > win.base + win.size) {
-            fail(`IOVA region ${String(r?.addr)} +${String(r?.len)} is not inside the IOMMU window of ${dev.name}`);
-          }
-        }
-        where = "its IOVA regions";
-        break;
-      }
-    }
-    const bad = regions ? outsideRegions(core, list, regions) : list.firstOutside(buf.backing.ranges, delta);
-    if (bad >= 0) {
-      const [addr, len] = list.view().subarray(2 * bad, 2 * bad + 2);
-      fail(`entry ${bad} (${hex(addr!)} +${hex(len!)}) lies outside ${where}`);
-    }
+    checkPlacement(core, list, prod, buf, dev, fail);
     if (list !== e) e.dispose();
     return list;
   } catch (err) {
     if (list && list !== prod.entries) list.dispose();
-    const e = prod.entries as unknown;
-    if (e instanceof RangeList || e instanceof Container) e.dispose();
-    if (typeof prod.release === "function") prod.release();
+    if (mine) e0.dispose();
+    if (typeof prod.release === "function") notThenable(`${who}: its product's release()`, prod.release());
     throw err;
+  }
+}
+
+/** The entries' size, space and where they lie (docs/rules.md#address-rules); `fail` on the first violation. */
+function checkPlacement(core: Core, list: RangeList, prod: MapProduct, buf: BufferView, dev: Device, fail: (rule: string) => never): void {
+  if (!ADDRESS_SPACES.includes(prod.space)) fail(`its product's address space ${JSON.stringify(prod.space)} is none of ${ADDRESS_SPACES.join(", ")}`);
+  const bytes = list.length ? list.total() : 0n;
+  if (bytes !== buf.size) fail(`its entries cover ${hex(bytes)} bytes of a ${hex(buf.size)}-byte buffer`);
+  const { bar } = buf.backing;
+  if ((prod.space === "bar-offset") !== (prod.barNumber !== undefined)) fail("barNumber is given exactly for bar-offset products");
+  if (prod.provider !== undefined && !isProvider(prod.provider)) fail("its product's provider is not {owner: a u32 device id, busOffset: a u64 bigint}");
+  let delta = 0n;
+  let regions: readonly { addr: bigint; len: bigint }[] | undefined; // undefined: the backing's ranges
+  let where = "the backing";
+  switch (prod.space) {
+    case "cpu-phys":
+      break;
+    case "bus":
+    case "bar-offset":
+      if (!bar) return fail(`a ${prod.space} product needs an mmio backing`);
+      if (prod.space === "bar-offset" && prod.barNumber !== bar.index) fail(`barNumber ${prod.barNumber} is not the backing's BAR ${bar.index}`);
+      delta = prod.space === "bus" ? u64(bar.bus - bar.cpu) : u64(-bar.cpu);
+      where = prod.space === "bus" ? "the backing's bus addresses" : "the backing's BAR offsets";
+      break;
+    case "iova": {
+      const win = dev.iommu;
+      if (!win) return fail(`an iova product for ${dev.name}, which has no IOMMU`);
+      regions = prod.regions;
+      if (!Array.isArray(regions) || !regions.length) return fail("an iova product lists no IOVA regions");
+      for (const r of regions) {
+        if (typeof r?.addr !== "bigint" || typeof r.len !== "bigint" || r.len <= 0n || r.addr < win.base || r.addr + r.len > win.base + win.size) {
+          fail(`IOVA region ${String(r?.addr)} +${String(r?.len)} is not inside the IOMMU window of ${dev.name}`);
+        }
+      }
+      where = "its IOVA regions";
+      break;
+    }
+  }
+  const bad = regions ? outsideRegions(core, list, regions) : list.firstOutside(buf.backing.ranges, delta);
+  if (bad >= 0) {
+    const [addr, len] = list.view().subarray(2 * bad, 2 * bad + 2);
+    fail(`entry ${bad} (${hex(addr!)} +${hex(len!)}) lies outside ${where}`);
   }
 }

@@ -6,6 +6,7 @@
 import type { ContainerKind } from "../core/container.js";
 import type { AttachmentView, DmaBufOps, InterconnectOps } from "./ops.js";
 import type { InterconnectMatch } from "./importer.js";
+import { notThenable } from "./untrusted.js";
 
 /** An interconnect type (the RFC v2 struct dma_buf_interconnect). */
 export interface InterconnectDef {
@@ -33,7 +34,7 @@ export function negotiate(ops: DmaBufOps, attach: AttachmentView, matches: reado
   for (const m of matches) {
     if (m.name === "sgt") return { name: "sgt", ops: null };
     const ic = ops.interconnects?.find((x) => x.name === m.name);
-    if (ic?.supportsInterconnects(attach, m)) return { name: m.name, ops: ic };
+    if (ic && notThenable(`interconnect ${ic.name}'s supportsInterconnects`, ic.supportsInterconnects(attach, m))) return { name: m.name, ops: ic };
   }
   return undefined;
 }

@@ -19,6 +19,8 @@ import { BUILTIN_INTERCONNECTS, negotiate, type InterconnectDef } from "./interc
 import { checkOps, type BackingSpec, type DmaBufOps, type ExporterFactory, type MapProduct } from "./ops.js";
 import { importerFromFlags, type ImporterFlags, type ImporterOps } from "./importer.js";
 import { checkProduct } from "./contract.js";
+import { notThenable } from "./untrusted.js";
+import { readModelOptions } from "./options.js";
 import { bad, checkBacking, checkBool, checkContainer, checkInterconnects, checkName, checkObject, checkU64, isObject } from "./args.js";
 import type { AttachResult, CallbackError, MapResult, NotifyResult, Op, StepResult, TraceRecord } from "./trace.js";
 
@@ -69,7 +71,7 @@ const IMPORTER_KEYS = ["moveNotify", "allowPeer2peer", "supportsInterconnects", 
 /** Runs user code: a DmaBufError is a refusal and passes; anything else thrown is EPROTO naming `who`, kept as `cause`. */
 function userCode<T>(who: string, fn: () => T): T {
   try {
-    return fn();
+    return notThenable(who, fn());
   } catch (e) {
     if (e instanceof DmaBufError) throw e;
     const err = new DmaBufError("EPROTO", `${who} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
@@ -110,22 +112,9 @@ export class DmaBufModel {
   private disposed = false;
 
   constructor(readonly core: Core, topology: TopologySpec, options: ModelOptions = {}) {
-    if (!isObject(options as unknown)) bad("model", ["options"], "must be an object");
-    for (const k of Object.keys(options)) if (k !== "exporter" && k !== "interconnects") bad("model", [k], "is not a known option (exporter, interconnects)");
-    const defs = options.interconnects ?? BUILTIN_INTERCONNECTS;
-    if (!Array.isArray(defs)) bad("model", ["interconnects"], "must be an array of {name, defaultContainer}");
-    const reg = new Map<string, InterconnectDef>();
-    defs.forEach((d, i) => {
-      checkName("model", d?.name, ["interconnects", i, "name"]);
-      checkContainer("model", d.defaultContainer, ["interconnects", i, "defaultContainer"]);
-      if (d.defaultContainer === undefined) bad("model", ["interconnects", i, "defaultContainer"], "is missing");
-      if (reg.has(d.name)) bad("model", ["interconnects", i, "name"], `registers ${d.name} twice`);
-      reg.set(d.name, { name: d.name, defaultContainer: d.defaultContainer });
-    });
-    if (!reg.has("sgt")) bad("model", ["interconnects"], "must include sgt");
-    if (options.exporter !== undefined && typeof options.exporter !== "function") bad("model", ["exporter"], "must be a function");
-    this.interconnects = reg;
-    this.exporterFactory = options.exporter;
+    const opts = readModelOptions(options, BUILTIN_INTERCONNECTS);
+    this.interconnects = opts.interconnects;
+    this.exporterFactory = opts.exporter;
     this.topology = new Topology(core, topology);
   }
 
@@ -264,9 +253,9 @@ export class DmaBufModel {
         const flags = { buffer: name, exporter: dev.name, dynamic: args.dynamic ?? false, pinnable: args.pinnable ?? true, interconnects: [...new Set(args.interconnects ?? [])] };
         ops = userCode(`export ${name}: the exporter factory`, () => factory(flags));
       }
-      checkOps(ops, name, this.interconnects);
+      const table = checkOps(ops, name, this.interconnects);
       const backing = makeBacking(this.core, dev, args.size, args.backing, what);
-      this.buffers.set(name, new Buffer(name, dev, args.size, backing, ops));
+      this.buffers.set(name, new Buffer(name, dev, args.size, backing, table));
       return undefined;
     });
   }
@@ -415,7 +404,7 @@ export class DmaBufModel {
   /** Releases a mapping; a product release() that throws is recorded like a callback's error (the mapping is gone either way). */
   private release(m: Mapping): void {
     try {
-      m.product.release();
+      notThenable(`the release() of ${m.name}'s map product`, m.product.release());
     } catch (error) {
       this.callbackErrors.push({ attachment: m.attachment.name, error });
     }

@@ -11,6 +11,11 @@ import type { RangeList } from "../core/range-list.js";
 import type { Container } from "../core/container.js";
 import type { Bar, Device, Topology } from "./topology.js";
 import type { InterconnectMatch } from "./importer.js";
+import { isAsyncFunction, ownData, ownKeys, readFields } from "./untrusted.js";
+
+function fnField(o: object, k: string): boolean {
+  return typeof (o as Record<string, unknown>)[k] === "function";
+}
 
 /** What a buffer's backing memory is: "system" RAM pages or "mmio" (a device BAR). */
 export type BackingKind = "system" | "mmio";
@@ -113,7 +118,13 @@ export interface InterconnectOps {
   unmap?(attach: AttachmentView, product: MapProduct): void;
 }
 
-/** struct dma_buf_ops, reduced to what the model exercises. */
+/**
+ * struct dma_buf_ops, reduced to what the model exercises. Every op is synchronous, as
+ * in the kernel (the core holds the resv lock across the call): an op that is an async
+ * function is EINVAL at export, one that returns a thenable is EPROTO (the model
+ * observes its settlement and gives back a product it fulfils with). The model reads the
+ * table once at export, as own data properties (docs/rules.md#ops-contract).
+ */
 export interface DmaBufOps {
   /** exp_info.exp_name: names the exporter in every error about it. Mandatory, non-empty. */
   readonly name: string;
@@ -165,50 +176,72 @@ export interface DmaBufOps {
 /** Builds exporter ops for the flag form of export (the scenario form); see ModelOptions. */
 export type ExporterFactory = (args: { buffer: string; exporter: string; dynamic: boolean; pinnable: boolean; interconnects: readonly string[] }) => DmaBufOps;
 
-const OP_FIELDS = new Set(["name", "dynamic", "attach", "detach", "pin", "unpin", "mapDmaBuf", "unmapDmaBuf", "release", "interconnects", "mapInterconnect"]);
-const IC_FIELDS = new Set(["name", "supportsInterconnects", "map", "unmap"]);
+const OP_FIELDS = ["name", "dynamic", "attach", "detach", "pin", "unpin", "mapDmaBuf", "unmapDmaBuf", "release", "interconnects", "mapInterconnect"];
+const IC_FIELDS = ["name", "supportsInterconnects", "map", "unmap"];
+const OPTIONAL_OPS = ["attach", "detach", "pin", "unpin", "mapInterconnect"];
 
-function fnField(o: object, k: string): boolean {
-  const v = (o as Record<string, unknown>)[k];
-  return typeof v === "function";
+type Fail = (msg: string, path: (string | number)[]) => never;
+
+/**
+ * A frozen copy of table `t` (at `at`): its known fields read once as own data
+ * properties; an unknown key, a getter, an inherited known key, a throwing Proxy trap or
+ * an async function is refused.
+ */
+function readTable(t: object, fields: readonly string[], at: (string | number)[], prefix: string, kind: string, fail: Fail): Record<string, unknown> {
+  const refuse = (k: string | undefined, msg: string): never => fail(`${prefix}${k === undefined ? `the ${kind} table` : k} ${msg}`, k === undefined ? at : [...at, k]);
+  for (const k of ownKeys(t, refuse)) if (!fields.includes(k)) fail(`${prefix}unknown ${kind} "${k}"`, [...at, k]);
+  const o = readFields(t, fields, refuse);
+  for (const k of fields) if (isAsyncFunction(o[k])) refuse(k, "is an async function: ops are synchronous");
+  return o;
 }
 
 /**
  * dma_buf_export()'s sanity check of the ops table (docs/rules.md#ops-contract): EINVAL
- * naming the exporter and the field when it is incomplete or misspelt.
+ * naming the exporter and the field when it is incomplete or misspelt. Returns the
+ * table the model keeps: a frozen copy of its own data properties, read once (a getter,
+ * an inherited op, a Proxy trap that throws, an async op are EINVAL too).
  */
-export function checkOps(ops: unknown, who: string, registry: ReadonlyMap<string, unknown>): asserts ops is DmaBufOps {
-  const fail = (msg: string, path: (string | number)[]): never => {
+export function checkOps(ops: unknown, who: string, registry: ReadonlyMap<string, unknown>): DmaBufOps {
+  const fail: Fail = (msg, path) => {
     throw new DmaBufError("EINVAL", `export ${who}: ${msg}`, ["ops", ...path]);
   };
   if (typeof ops !== "object" || ops === null) return fail("ops must be an object", []);
-  const o = ops as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!OP_FIELDS.has(k)) fail(`unknown exporter op "${k}"`, [k]);
+  const o = readTable(ops, OP_FIELDS, [], "", "exporter op", fail) as Record<string, unknown>;
   if (typeof o.name !== "string" || !o.name) fail("the exporter needs a name", ["name"]);
   const ex = `exporter ${o.name as string}`;
   for (const m of ["mapDmaBuf", "unmapDmaBuf", "release"]) if (!fnField(o, m)) fail(`${ex}: mandatory op ${m} is missing`, [m]);
-  for (const m of ["attach", "detach", "pin", "unpin", "mapInterconnect"]) {
-    if (o[m] !== undefined && !fnField(o, m)) fail(`${ex}: ${m} must be a function`, [m]);
-  }
+  for (const m of OPTIONAL_OPS) if (o[m] !== undefined && !fnField(o, m)) fail(`${ex}: ${m} must be a function`, [m]);
   if (o.dynamic !== undefined && typeof o.dynamic !== "boolean") fail(`${ex}: dynamic must be a boolean`, ["dynamic"]);
   if (!o.pin !== !o.unpin) fail(`${ex}: pin and unpin must both be present or both absent`, [o.pin ? "unpin" : "pin"]);
   if (o.dynamic && !o.pin) fail(`${ex}: a dynamic exporter needs pin and unpin`, ["pin"]);
-  if (o.interconnects === undefined) return;
-  if (!Array.isArray(o.interconnects)) fail(`${ex}: interconnects must be an array`, ["interconnects"]);
-  const seen = new Set<string>();
-  (o.interconnects as unknown[]).forEach((ic, i) => {
+  if (o.interconnects === undefined) return o as unknown as DmaBufOps;
+  return Object.freeze({ ...o, interconnects: checkInterconnectTables(o.interconnects, ex, registry, !!o.mapInterconnect, fail) }) as unknown as DmaBufOps;
+}
+
+/** The exporter's interconnect tables, each read once (checkOps). */
+function checkInterconnectTables(list: unknown, ex: string, registry: ReadonlyMap<string, unknown>, common: boolean, fail: Fail): readonly InterconnectOps[] {
+  if (!Array.isArray(list)) return fail(`${ex}: interconnects must be an array`, ["interconnects"]);
+  const refuse = (k: string | undefined, msg: string): never => fail(`${ex}: interconnects${k === undefined ? "" : `[${k}]`} ${msg}`, k === undefined ? ["interconnects"] : ["interconnects", Number(k)]);
+  const n = ownData(list, "length", refuse) as number;
+  // each registered name at most once: a longer list (a sparse one of length 2^32 - 1) is refused before it is walked
+  if (n > registry.size) fail(`${ex}: interconnects offers ${n} entries, more than the ${registry.size} registered interconnects`, ["interconnects"]);
+  const seen = new Set<unknown>();
+  const out: InterconnectOps[] = [];
+  for (let i = 0; i < n; i++) {
     const at = ["interconnects", i];
-    if (typeof ic !== "object" || ic === null) return fail(`${ex}: interconnects[${i}] must be an object`, at);
-    for (const k of Object.keys(ic)) if (!IC_FIELDS.has(k)) fail(`${ex}: unknown interconnect op "${k}"`, [...at, k]);
-    const name = (ic as InterconnectOps).name;
+    const raw = ownData(list, String(i), refuse);
+    if (typeof raw !== "object" || raw === null) return fail(`${ex}: interconnects[${i}] must be an object`, at);
+    const ic = readTable(raw, IC_FIELDS, at, `${ex}: `, "interconnect op", fail);
+    const name = ic.name as string;
     // the registry is keyed by name strings: a name of any other type is not registered either
     if (!registry.has(name)) fail(`${ex}: interconnects[${i}] names no registered interconnect (${String(name)})`, [...at, "name"]);
     if (name === "sgt") fail(`${ex}: sgt is offered through mapDmaBuf, not as an interconnect`, [...at, "name"]);
     if (seen.has(name)) fail(`${ex}: interconnect ${name} is offered twice`, [...at, "name"]);
     seen.add(name);
     if (!fnField(ic, "supportsInterconnects")) fail(`${ex}: interconnect ${name} needs supportsInterconnects`, [...at, "supportsInterconnects"]);
-    if (!fnField(ic, "map") && !fnField(o, "mapInterconnect")) fail(`${ex}: interconnect ${name} needs map (or the table a common mapInterconnect)`, [...at, "map"]);
-    const u = (ic as Record<string, unknown>).unmap;
-    if (u !== undefined && typeof u !== "function") fail(`${ex}: interconnect ${name}'s unmap must be a function`, [...at, "unmap"]);
-  });
+    if (!fnField(ic, "map") && !common) fail(`${ex}: interconnect ${name} needs map (or the table a common mapInterconnect)`, [...at, "map"]);
+    if (ic.unmap !== undefined && typeof ic.unmap !== "function") fail(`${ex}: interconnect ${name}'s unmap must be a function`, [...at, "unmap"]);
+    out.push(ic as unknown as InterconnectOps);
+  }
+  return Object.freeze(out);
 }

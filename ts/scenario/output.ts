@@ -6,6 +6,7 @@
  */
 import type { Core } from "../core/loader.js";
 import { hex } from "../core/u64.js";
+import { DmaBufError } from "../core/errors.js";
 import { Pairs } from "../model/state.js";
 import type { Scenario } from "./schema.js";
 import { runSteps, type RunOptions, type StepOutcome } from "./runner.js";
@@ -146,7 +147,16 @@ export class Queue {
   }
 }
 
+/**
+ * The most characters a `--state` record may take (docs/output.md#state-limit): the
+ * state after every step grows as steps × objects, so a 284 KB scenario could print
+ * more than a gigabyte. Past it the run is EOVERFLOW before anything is printed.
+ */
+export const STATE_LIMIT = 256 << 20;
+
 export interface WriteRunOptions extends RunOptions {
+  /** With `state`: the most characters the record may take (default STATE_LIMIT). */
+  stateLimit?: number;
   /** Called for each expectation failure, as the step runs (the CLI prints them on stderr). */
   onFailure?: (outcome: StepOutcome, failure: string) => void;
   /** Characters kept in memory to print the record after one run; past it, the scenario runs twice. */
@@ -166,11 +176,16 @@ export async function writeRunJson(scenario: Scenario, core: Core, write: Sink, 
   let kept: string[] | undefined = [];
   let keptSize = 0;
   let passed = true;
+  // with --state, the first run measures the whole record (keeping at most `limit` of it) so that one past the cap is refused before a byte is printed
+  const cap = opts.state ? (opts.stateLimit ?? STATE_LIMIT) : 0;
+  let step = -1;
   const trailer = await streamSteps(scenario, core, runOpts, (s) => {
     keptSize += s.length;
     if (keptSize > limit) kept = undefined;
     else kept?.push(s);
-  }, () => kept !== undefined, (o) => {
+    if (cap && keptSize > cap) throw new DmaBufError("EOVERFLOW", `--state: the record of "${scenario.name.slice(0, 64)}" passes ${cap} characters at step ${step} (the state after every step grows as steps × objects); drop --state, or run fewer steps (docs/output.md#state-limit)`);
+  }, () => kept !== undefined || keptSize <= cap, (o) => {
+    step = o.record.i;
     if (!o.detail.failures.length) return;
     passed = false;
     for (const f of o.detail.failures) opts.onFailure?.(o, f);

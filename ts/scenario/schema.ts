@@ -38,7 +38,7 @@ export const stepSchema = describe(
 /** The parts of a scenario besides its devices and steps, which validation checks one at a time. */
 export const scenarioFields = {
   $schema: optional(z.string(), "the JSON Schema this file follows (editors use it)"),
-  name: describe(z.string().check(z.minLength(1)), "the scenario's name, printed in reports"),
+  name: describe(z.string().check(z.minLength(1), z.maxLength(LIMITS.nameLength)), `the scenario's name, printed in reports (at most ${LIMITS.nameLength} characters, like every name)`),
   description: optional(z.string(), "what the scenario shows"),
 };
 

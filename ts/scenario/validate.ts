@@ -14,6 +14,7 @@ import { device, hostBridge, LIMITS, name, pciSwitch } from "./fields.js";
 import { rowOf, unknownOp, type NameKind } from "./ops.js";
 import { scenarioFields, stepSchema, type Scenario, type Step } from "./schema.js";
 import { decodeUtf8, parseJson, Problems, setOwn, type Issue } from "./json.js";
+import { checkPlain } from "./plain.js";
 import { scenarioHints, type Hint } from "./hints.js";
 
 export { MAX_PROBLEMS } from "./json.js";
@@ -222,6 +223,13 @@ function checkNames(input: unknown, problems: Problems): void {
 /** Parses and checks a scenario (already JSON-decoded); throws ScenarioError listing the problems. */
 export function parseScenario(input: unknown): Scenario {
   const problems = new Problems();
+  // an object from the API may be sparse, huge, cyclic or unreadable: refused with paths before the schema walks it
+  if (!checkPlain(input, problems)) throw new ScenarioError(problems.issues, problems.more);
+  return validate(input, problems);
+}
+
+/** Shape, devices and names of `input` (plain data: parsed JSON, or an object checkPlain passed). */
+function validate(input: unknown, problems: Problems): Scenario {
   const s = checkShape(input, problems);
   if (s) checkDevices(s, problems);
   checkNames(input, problems);
@@ -248,7 +256,7 @@ export function parseScenarioText(text: string): Scenario {
   const problems = new Problems();
   const json = parseJson(text, problems);
   if (problems.count) throw new ScenarioError(problems.issues, problems.more);
-  return parseScenario(json!.value);
+  return validate(json!.value, problems);
 }
 
 /** Decodes UTF-8 bytes strictly (a byte that is not UTF-8 is a problem) and validates the scenario. */
