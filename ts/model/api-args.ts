@@ -8,7 +8,10 @@ import type { ContainerKind } from "../core/container.js";
 import { BUILTIN_INTERCONNECTS, type InterconnectDef, type InterconnectRegistry } from "./interconnects.js";
 import type { BackingSpec, DmaBufOps, ExporterFactory } from "./ops.js";
 import { importerFromFlags, type ImporterFlags, type ImporterOps } from "./importer.js";
+
+type Path = (string | number)[];
 import { userCode } from "./calls.js";
+import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES, type ProfileName, type ProfileRules } from "./profiles.js";
 import { bad, checkBacking, checkBool, checkContainer, checkInterconnects, checkName, checkObject, checkU64, isObject } from "./args.js";
 
 /** Options of `new DmaBufModel(core, topology, opts)`: the exporter factory and the interconnects it knows. */
@@ -17,6 +20,8 @@ export interface ModelOptions {
   exporter?: ExporterFactory;
   /** The interconnects this model knows (default: sgt, physvec, iov). Must include sgt. */
   interconnects?: readonly InterconnectDef[];
+  /** The rule profile (docs/rules.md#profiles): "rfc-v2", "mainline" or "mapping-types"; default the topology's `profile`, else "rfc-v2". */
+  profile?: ProfileName;
 }
 
 /** Arguments of DmaBufModel.export: the buffer's name, exporter device, size in bytes, backing and ops or flags. */
@@ -45,19 +50,23 @@ export interface MapArgs {
   attachment: string;
   as: string;
   container?: ContainerKind;
+  /** A sub-range of a physvec map (iommufd's IOMMU_IOAS_MAP_FILE start, length); profiles without sub-range maps refuse it (EINVAL). */
+  range?: { offset: bigint; length: bigint };
 }
 
 const EXPORT_KEYS = ["buffer", "exporter", "size", "backing", "ops", "dynamic", "pinnable", "interconnects"] as const;
 const EXPORT_FLAGS = ["dynamic", "pinnable", "interconnects"] as const;
-const ATTACH_KEYS = ["buffer", "importer", "as", "ops", "dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify"] as const;
-const ATTACH_FLAGS = ["dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify"] as const;
-const IMPORTER_KEYS = ["moveNotify", "allowPeer2peer", "supportsInterconnects", "interconnects"] as const;
-const MAP_KEYS = ["attachment", "as", "container"] as const;
+const ATTACH_FLAGS = ["dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify", "revocable", "unmapOnInvalidate", "invalidateMappings"] as const;
+const ATTACH_KEYS = ["buffer", "importer", "as", "ops", ...ATTACH_FLAGS] as const;
+const IMPORTER_KEYS = ["moveNotify", "invalidateMappings", "revocable", "unmapOnInvalidate", "allowPeer2peer", "supportsInterconnects", "interconnects"] as const;
+const MAP_KEYS = ["attachment", "as", "container", "range"] as const;
+const MODEL_KEYS = ["exporter", "interconnects", "profile"];
 
 /** The model's options, checked: the interconnect registry (sgt always in it) and the exporter factory. */
-export function modelOptions(options: ModelOptions): { registry: InterconnectRegistry; exporter: ExporterFactory | undefined } {
+export function modelOptions(options: ModelOptions, topology: { profile?: unknown }): { registry: InterconnectRegistry; exporter: ExporterFactory | undefined; profile: ProfileName } {
   if (!isObject(options as unknown)) bad("model", ["options"], "must be an object");
-  for (const k of Object.keys(options)) if (k !== "exporter" && k !== "interconnects") bad("model", [k], "is not a known option (exporter, interconnects)");
+  for (const k of Object.keys(options)) if (!MODEL_KEYS.includes(k)) bad("model", [k], `is not a known option (${MODEL_KEYS.join(", ")})`);
+  if (options.profile !== undefined && !isProfileName(options.profile)) bad("model", ["profile"], `must be one of ${PROFILE_NAMES.join(", ")}`);
   const defs = options.interconnects ?? BUILTIN_INTERCONNECTS;
   if (!Array.isArray(defs)) bad("model", ["interconnects"], "must be an array of {name, defaultContainer}");
   const reg = new Map<string, InterconnectDef>();
@@ -70,7 +79,9 @@ export function modelOptions(options: ModelOptions): { registry: InterconnectReg
   });
   if (!reg.has("sgt")) bad("model", ["interconnects"], "must include sgt");
   if (options.exporter !== undefined && typeof options.exporter !== "function") bad("model", ["exporter"], "must be a function");
-  return { registry: reg, exporter: options.exporter };
+  const fromTopology = isObject(topology) ? topology.profile : undefined;
+  if (options.profile === undefined && fromTopology !== undefined && !isProfileName(fromTopology)) bad("topology", ["profile"], `must be one of ${PROFILE_NAMES.join(", ")}`);
+  return { registry: reg, exporter: options.exporter, profile: options.profile ?? (fromTopology as ProfileName | undefined) ?? DEFAULT_PROFILE };
 }
 
 /** The name argument of a step that takes one name (`field` in messages), checked; returns the step's `what`. */
@@ -111,13 +122,13 @@ export function exportArgs(args: ExportArgs, registry: InterconnectRegistry): { 
  * given, which leave no room for flags, or the factory's, built from the flags with
  * their defaults. Runs after the name and device checks of the step.
  */
-export function exporterOps(args: ExportArgs, what: string, name: string, exporter: string, factory: ExporterFactory | undefined): unknown {
+export function exporterOps(args: ExportArgs, what: string, name: string, exporter: string, factory: ExporterFactory | undefined, rules: ProfileRules): unknown {
   if (args.ops !== undefined) {
     for (const k of EXPORT_FLAGS) if (args[k] !== undefined) bad(what, [k], "cannot be given with ops (the ops decide it)");
     return args.ops;
   }
   if (!factory) return bad(what, ["ops"], "is missing (pass exporter ops, or construct the model with an exporter factory)");
-  const flags = { buffer: name, exporter, dynamic: args.dynamic ?? false, pinnable: args.pinnable ?? true, interconnects: [...new Set(args.interconnects ?? [])] };
+  const flags = { buffer: name, exporter, dynamic: args.dynamic ?? false, pinnable: args.pinnable ?? true, interconnects: [...new Set(args.interconnects ?? [])], rules };
   return userCode(`export ${name}: the exporter factory`, () => factory(flags));
 }
 
@@ -136,11 +147,14 @@ function flagOps(what: string, o: Record<string, unknown>, registry: Interconnec
   checkBool(what, o.dynamic, ["dynamic"]);
   checkBool(what, o.peer2peer, ["peer2peer"]);
   checkBool(what, o.allowIc, ["allowIc"]);
+  checkBool(what, o.revocable, ["revocable"]);
+  checkBool(what, o.unmapOnInvalidate, ["unmapOnInvalidate"]);
   checkInterconnects(what, o.interconnects, ["interconnects"], registry, true);
-  if (o.moveNotify !== undefined) {
-    if (typeof o.moveNotify !== "function") bad(what, ["moveNotify"], "must be a function");
-    if (o.dynamic !== true) bad(what, ["moveNotify"], "is given, so the importer is dynamic: say dynamic: true (or pass importer ops)");
-  }
+  const cb = callbackField(what, o, []);
+  if (cb !== undefined && o.dynamic !== true) bad(what, [cb], "is given, so the importer is dynamic: say dynamic: true (or pass importer ops)");
+  if (o.revocable === true && o.dynamic !== true) bad(what, ["revocable"], "needs dynamic: true (only an importer with ops can be revoked)");
+  const revocable = o.dynamic === true && o.revocable !== false;
+  if (o.unmapOnInvalidate !== undefined && !revocable) bad(what, ["unmapOnInvalidate"], "is only for revocable importers (dynamic, and revocable not false)");
   return importerFromFlags(o as ImporterFlags);
 }
 
@@ -148,7 +162,11 @@ function flagOps(what: string, o: Record<string, unknown>, registry: Interconnec
 function givenOps(what: string, o: Record<string, unknown>, registry: InterconnectRegistry): ImporterOps {
   for (const k of ATTACH_FLAGS) if (o[k] !== undefined) bad(what, [k], "cannot be given with ops (the importer ops decide it)");
   const ops = checkObject(what, o.ops, IMPORTER_KEYS, ["ops"]);
-  if (ops.moveNotify !== undefined && typeof ops.moveNotify !== "function") bad(what, ["ops", "moveNotify"], "must be a function");
+  const cb = callbackField(what, ops, ["ops"]);
+  checkBool(what, ops.revocable, ["ops", "revocable"]);
+  checkBool(what, ops.unmapOnInvalidate, ["ops", "unmapOnInvalidate"]);
+  if (ops.revocable === true && cb === undefined) bad(what, ["ops", "revocable"], "needs invalidateMappings (only an importer with the callback can be revoked)");
+  if (ops.unmapOnInvalidate !== undefined && (cb === undefined || ops.revocable === false)) bad(what, ["ops", "unmapOnInvalidate"], "is only for revocable importers");
   checkBool(what, ops.allowPeer2peer, ["ops", "allowPeer2peer"]);
   checkBool(what, ops.supportsInterconnects, ["ops", "supportsInterconnects"]);
   if (ops.interconnects !== undefined) {
@@ -160,6 +178,14 @@ function givenOps(what: string, o: Record<string, unknown>, registry: Interconne
   return o.ops as ImporterOps;
 }
 
+/** Which of invalidateMappings and its alias moveNotify `o` gives (a function; not both), or undefined. */
+function callbackField(what: string, o: Record<string, unknown>, at: Path): "invalidateMappings" | "moveNotify" | undefined {
+  const given = (["invalidateMappings", "moveNotify"] as const).filter((k) => o[k] !== undefined);
+  for (const k of given) if (typeof o[k] !== "function") bad(what, [...at, k], "must be a function");
+  if (given.length > 1) bad(what, [...at, "moveNotify"], "is the old name of invalidateMappings: give one of the two");
+  return given[0];
+}
+
 /** map's arguments, checked; returns the mapping's name and the step's `what`. */
 export function mapArgs(args: MapArgs): { name: string; what: string } {
   const o = checkObject("map", args, MAP_KEYS);
@@ -167,5 +193,10 @@ export function mapArgs(args: MapArgs): { name: string; what: string } {
   const what = `map ${name}`;
   checkName(what, o.attachment, ["attachment"]);
   checkContainer(what, o.container, ["container"]);
+  if (o.range !== undefined) {
+    const r = checkObject(what, o.range, ["offset", "length"], ["range"]);
+    checkU64(what, r.offset, ["range", "offset"]);
+    checkU64(what, r.length, ["range", "length"]);
+  }
   return { name, what };
 }

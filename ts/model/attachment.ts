@@ -39,14 +39,23 @@ export class Attachment implements AttachmentView {
     public interconnect: string,
     /** Its exporter ops; null for sgt (the buffer's mapDmaBuf / unmapDmaBuf). */
     public icOps: InterconnectOps | null,
+    /** The profile's default of unmapOnInvalidate for revocable importers. */
+    unmapByDefault: boolean,
   ) {
-    this.dynamic = typeof importerOps.moveNotify === "function";
+    const callback = typeof (importerOps.invalidateMappings ?? importerOps.moveNotify) === "function";
+    this.revocable = callback && importerOps.revocable !== false;
+    this.dynamic = callback || importerOps.revocable === false;
     this.peer2peer = importerOps.allowPeer2peer ?? false;
     this.allowIc = importerOps.supportsInterconnects ?? false;
+    this.unmapOnInvalidate = this.revocable && (importerOps.unmapOnInvalidate ?? unmapByDefault);
   }
 
-  /** Has move_notify (fixed at attach, like the kernel's importer_ops). */
+  /** Attached with ops (dma_buf_dynamic_attach): has an invalidate callback or is a pinned importer (fixed at attach). */
   readonly dynamic: boolean;
+  /** dma_buf_attach_revocable(): has the callback and gives its mappings back when invalidated. */
+  readonly revocable: boolean;
+  /** Its callback unmaps every live mapping it holds before returning. */
+  readonly unmapOnInvalidate: boolean;
   readonly peer2peer: boolean;
   readonly allowIc: boolean;
 
@@ -54,9 +63,11 @@ export class Attachment implements AttachmentView {
     return this.device.name;
   }
 
-  /** Calls the importer's move_notify (only for a dynamic attachment). */
+  /** Calls the importer's invalidate_mappings (move_notify), only for a revocable attachment. */
   moveNotify(): void {
-    this.importerOps.moveNotify!(this.name);
+    const ops = this.importerOps;
+    if (ops.invalidateMappings) ops.invalidateMappings(this.name);
+    else ops.moveNotify!(this.name);
   }
 
   /** Live mappings in map order (an array: for inspection). */

@@ -9,6 +9,7 @@
  * attachment) and the entries of a map.
  */
 import { DmaBufError } from "../core/errors.js";
+import { hex, PAGE } from "../core/u64.js";
 import { Container } from "../core/container.js";
 import type { RangeList } from "../core/range-list.js";
 import { Buffer, makeBacking } from "./buffer.js";
@@ -19,6 +20,7 @@ import { checkProduct } from "./contract.js";
 import { attachArgs, exportArgs, exporterOps, lockArgs, mapArgs, moveArgs, stepName, type AttachArgs, type ExportArgs, type MapArgs } from "./api-args.js";
 import { refusedIn } from "./calls.js";
 import { ModelWorld } from "./world.js";
+import { requireAllUnmapped, sliceOf } from "./profile-rules.js";
 import type { AttachResult, MapResult, NotifyResult } from "./trace.js";
 
 export type { AttachArgs, ExportArgs, MapArgs, ModelOptions } from "./api-args.js";
@@ -45,6 +47,21 @@ export class DmaBufModel extends ModelWorld {
     if (!b.dynamic) throw new DmaBufError("EOPNOTSUPP", `${what}: exporter of ${b.name} is not dynamic (no move_notify support)`);
   }
 
+  /** A map's `range` (docs/rules.md#profiles row 8): EINVAL unless the profile has sub-range maps, the map is physvec, and it lies page aligned inside the buffer. */
+  private subRange(a: Attachment, range: MapArgs["range"], what: string): MapArgs["range"] {
+    if (range === undefined) return undefined;
+    const fail = (msg: string): never => {
+      throw new DmaBufError("EINVAL", `${what}: range ${msg}`, ["range"]);
+    };
+    if (!this.rules.subRangeMap) fail(`is refused in profile ${this.profile} (sub-range maps are iommufd's, in mainline)`);
+    if (a.interconnect !== "physvec") fail(`is only for physvec maps (${a.name} negotiated ${a.interconnect})`);
+    const { offset, length } = range;
+    const size = a.buffer.size;
+    if (!length || offset % PAGE || length % PAGE) fail("offset and length must be page aligned, and length not 0");
+    if (offset >= size || length > size - offset) fail(`[${hex(offset)}, +${hex(length)}) is not inside the buffer's ${hex(size)} bytes`);
+    return range;
+  }
+
   // ---- steps ----
 
   /** dma_buf_export(): creates buffer `buffer` backed by `backing`, with the given (or factory-built) ops. */
@@ -53,7 +70,7 @@ export class DmaBufModel extends ModelWorld {
       const { name, what } = exportArgs(args, this.interconnects);
       this.requireFreeName(name, what);
       const dev = this.device(args.exporter, what);
-      const ops = exporterOps(args, what, name, dev.name, this.exporterFactory);
+      const ops = exporterOps(args, what, name, dev.name, this.exporterFactory, this.rules);
       checkOps(ops, name, this.interconnects);
       const backing = makeBacking(this.core, dev, args.size, args.backing, what);
       this.buffers.set(name, new Buffer(name, dev, args.size, backing, ops));
@@ -69,7 +86,8 @@ export class DmaBufModel extends ModelWorld {
       this.requireFreeName(name, what);
       const dev = this.device(args.importer, what);
       // Stryker disable next-line StringLiteral: negotiation overwrites the interconnect before anything reads it; a failed attach drops the attachment
-      const a = new Attachment(name, b, dev, imp, this.topology.p2pPath(b.exporter, dev), "sgt", null);
+      const a = new Attachment(name, b, dev, imp, this.topology.p2pPath(b.exporter, dev), "sgt", null, this.rules.unmapOnInvalidate);
+      if (a.dynamic && !a.revocable && !this.rules.pinnedImporters) throw new DmaBufError("EINVAL", `${what}: an importer with ops but no invalidate callback (revocable: false) is refused in profile ${this.profile} (the WARN_ON of dma_buf_dynamic_attach)`);
       this.callOp(b, "attach", () => b.ops.attach?.(a));
       if (b.revoked) throw new DmaBufError("ENODEV", `${what}: buffer ${b.name} is revoked`);
       const matches = imp.interconnects ?? [{ name: "sgt" }];
@@ -122,6 +140,7 @@ export class DmaBufModel extends ModelWorld {
       this.requireFreeName(name, what);
       const b = a.buffer;
       this.requireLock(a, what);
+      const range = this.subRange(a, args.range, what);
       return this.holding(b, a.importer, () => {
         const pinOnMap = !a.dynamic && b.dynamic;
         if (pinOnMap) this.callLocked(b, "pin", () => refusedIn(what, "the pin on map", () => b.ops.pin!(a)));
@@ -132,6 +151,7 @@ export class DmaBufModel extends ModelWorld {
           const [opName, call] = this.mapOp(a);
           product = this.callLocked(b, opName, call);
           list = this.callLocked(b, opName, () => checkProduct(this.core, product, b, a.device, `exporter ${b.ops.name} (${opName} of ${b.name} for ${a.name})`));
+          if (range) list = sliceOf(list, range, product);
         } catch (e) {
           if (pinOnMap) this.callLocked(b, "unpin", () => b.ops.unpin!(a));
           throw e;
@@ -236,18 +256,24 @@ export class DmaBufModel extends ModelWorld {
   }
 
   /**
-   * Delivers move_notify to every dynamic importer's attachment, newest first, with the
-   * lock held; a callback that throws is recorded and the others still run
-   * (docs/rules.md#callbacks).
+   * Delivers invalidate_mappings (move_notify) to every revocable importer's attachment,
+   * newest first, with the lock held; a callback that throws is recorded and the others
+   * still run (docs/rules.md#callbacks). `markStale` picks the mappings that go stale;
+   * those of an importer that unmaps on invalidate are unmapped in its notification.
    */
-  private notify(b: Buffer, markStale: (m: Mapping) => boolean): NotifyResult {
+  private notify(b: Buffer, markStale?: (m: Mapping) => boolean): NotifyResult {
     const notified: Attachment[] = [];
     const stale: Mapping[] = [];
+    const unmapped: Mapping[] = [];
     for (const a of b.eachAttachment()) {
-      if (a.dynamic) notified.push(a);
-      for (const m of a.live) if (!m.stale && markStale(m)) stale.push(m);
+      if (a.revocable) notified.push(a);
+      for (const m of a.live) {
+        if (a.unmapOnInvalidate && m.hasUnmap) unmapped.push(m);
+        else if (markStale && !m.stale && markStale(m)) stale.push(m);
+      }
     }
     stale.sort((x, y) => x.seq - y.seq);
+    unmapped.sort((x, y) => x.seq - y.seq);
     for (const m of stale) m.stale = true;
     this.holding(b, b.exporter.name, () => {
       for (const a of notified) {
@@ -257,11 +283,27 @@ export class DmaBufModel extends ModelWorld {
         } catch (error) {
           this.callbackErrors.push({ attachment: a.name, error });
         }
+        if (a.unmapOnInvalidate) for (const m of unmapped) if (m.attachment === a) this.unmapInNotify(m);
       }
     });
     const r: NotifyResult = { notified: notified.map((a) => a.name), stale: stale.map((m) => m.name) };
+    if (unmapped.length) r.unmapped = unmapped.map((m) => m.name);
     if (this.callbackErrors.length) r.callbackErrors = this.callbackErrors;
     return r;
+  }
+
+  /** The unmap an importer's invalidate callback makes: the exporter's unmap (a throw is recorded), then the mapping is gone. */
+  private unmapInNotify(m: Mapping): void {
+    const a = m.attachment;
+    const ic = a.icOps;
+    try {
+      if (ic) ic.unmap!(a, m.product);
+      else a.buffer.ops.unmapDmaBuf(a, m.product);
+    } catch (error) {
+      this.callbackErrors.push({ attachment: a.name, error });
+    }
+    this.release(m);
+    a.live.delete(m);
   }
 
   /** The exporter moves the buffer to new backing memory (move_notify to dynamic importers). */
@@ -279,19 +321,25 @@ export class DmaBufModel extends ModelWorld {
       }
       b.backing.ranges.dispose();
       b.backing = next;
-      return this.notify(b, (m) => m.attachment.dynamic);
+      return this.notify(b, (m) => m.attachment.revocable);
     });
   }
 
-  /** Revokes access (like a vfio-pci device reset): ignores pins, all mappings go stale. */
+  /**
+   * Revokes access (like a vfio-pci device reset): ignores pins; every mapping but a
+   * pinned importer's goes stale, or is unmapped by an importer that unmaps on
+   * invalidate. Profile rows: idempotent, waits for unmaps (EDEADLK).
+   */
   revoke(buffer: string): NotifyResult {
     return this.run("revoke", () => {
       const what = stepName("revoke", buffer, "buffer");
       const b = this.liveBuffer(buffer, what);
       this.requireDynamicExporter(b, what);
       this.requireNoImporterLock(b, what);
+      if (b.revoked && this.rules.revokeIdempotent) return { notified: [], stale: [] };
+      if (this.rules.revokeWaitsForUnmaps) requireAllUnmapped(b, what);
       b.revoked = true;
-      return this.notify(b, () => true);
+      return this.notify(b, (m) => m.attachment.revocable || !m.attachment.dynamic);
     });
   }
 
@@ -303,9 +351,10 @@ export class DmaBufModel extends ModelWorld {
       this.requireDynamicExporter(b, what);
       this.requireNoImporterLock(b, what);
       if (!b.revoked) return { notified: [], stale: [] };
+      if (!this.rules.restoreNotifiesFirst) b.revoked = false;
+      const r = this.notify(b);
       b.revoked = false;
-      // Stryker disable next-line ArrowFunction,BooleanLiteral: revoke left every live mapping stale and none can be made while revoked, so markStale is never called here
-      return this.notify(b, () => false);
+      return r;
     });
   }
 

@@ -13,6 +13,7 @@ import type { InterconnectDef } from "./interconnects.js";
 import type { ExporterFactory } from "./ops.js";
 import { modelOptions, type ModelOptions } from "./api-args.js";
 import { userCode } from "./calls.js";
+import { profileRules, type ProfileName, type ProfileRules } from "./profiles.js";
 import { mappingEntries, snapshot } from "./inspect.js";
 import type { CallbackError, Op, StepResult, TraceRecord } from "./trace.js";
 
@@ -23,6 +24,9 @@ export abstract class ModelWorld {
   readonly attachments = new Map<string, Attachment>();
   readonly mappings = new Map<string, Mapping>();
   readonly trace: TraceRecord[] = [];
+  /** The rule profile (docs/rules.md#profiles) and its rules, which the steps look up. */
+  readonly profile: ProfileName;
+  readonly rules: ProfileRules;
   /** Registered interconnects by name. */
   readonly interconnects: ReadonlyMap<string, InterconnectDef>;
   protected readonly exporterFactory: ExporterFactory | undefined;
@@ -35,7 +39,9 @@ export abstract class ModelWorld {
   protected disposed = false;
 
   constructor(readonly core: Core, topology: TopologySpec, options: ModelOptions = {}) {
-    const { registry, exporter } = modelOptions(options);
+    const { registry, exporter, profile } = modelOptions(options, topology);
+    this.profile = profile;
+    this.rules = profileRules(profile);
     this.interconnects = registry;
     this.exporterFactory = exporter;
     this.topology = new Topology(core, topology);
