@@ -47,6 +47,10 @@ async function main(cmd: Command): Promise<number> {
     case "validate":
     case "run":
       return runFiles(cmd, core);
+    case "compare": {
+      const { runCompare } = await import("./compare.js");
+      return runCompare(cmd, core);
+    }
     case "demo":
       checkRunFlags(cmd);
       return (await runOne("demo", parseScenario(DEMO_SCENARIO), await core(), cmd)) === "passed" ? 0 : 1;

@@ -23,7 +23,8 @@ function problemsOf(e: ScenarioError | InputError): { problems: Problem[]; more:
   return { problems, more: e.more };
 }
 
-async function load(file: string): Promise<Outcome> {
+/** Reads and validates one file: its scenario, or the problems. */
+export async function load(file: string): Promise<Outcome> {
   try {
     return { file, status: "valid", scenario: parseScenarioBytes(await readInput(file)) };
   } catch (e) {
@@ -35,7 +36,7 @@ async function load(file: string): Promise<Outcome> {
 const label = (file: string) => (file === "-" ? "(stdin)" : escapeControls(file));
 
 /** Streamed output: waits for "drain" when the pipe is full, so memory stays bounded. */
-function toStdout(s: string): void | Promise<void> {
+export function toStdout(s: string): void | Promise<void> {
   if (process.stdout.write(s)) return;
   return new Promise((ok) => {
     const done = () => {
@@ -47,7 +48,7 @@ function toStdout(s: string): void | Promise<void> {
 }
 
 /** The human-readable lines for an invalid file, always on stderr. */
-function printProblems(o: Extract<Outcome, { status: "invalid" }>): void {
+export function printProblems(o: Extract<Outcome, { status: "invalid" }>): void {
   const input = o.problems.length === 1 && o.problems[0]!.path === "" && ["unreadable", "too_big", "not_found"].includes(o.problems[0]!.code);
   if (input) err(`dmabuf-map: ${label(o.file)}: ${escapeControls(o.problems[0]!.message)}\n`);
   else {
@@ -88,7 +89,7 @@ function emit(o: Outcome, json: boolean, reporter: Reporter | undefined): void {
 }
 
 /** What `run` and `demo` print: `--json` (with `--entries`, `--state`) or the report (with `--all`). */
-export type RunFlags = Pick<PrintOptions, "json" | "entries" | "state" | "all">;
+export type RunFlags = Pick<PrintOptions, "json" | "entries" | "state" | "all" | "profile">;
 
 /** `--entries` and `--state` belong to the record, `--all` to the report. */
 export function checkRunFlags(f: RunFlags): void {
@@ -99,10 +100,21 @@ export function checkRunFlags(f: RunFlags): void {
 /** Run one valid scenario and print it; returns "passed" or "failed". The record and the report are streamed. */
 export async function runOne(file: string, scenario: Scenario, core: Core, flags: RunFlags, reporter?: Reporter): Promise<"passed" | "failed"> {
   if (!reporter) return (await printRun(scenario, core, { ...flags, ...(colour() && !flags.json ? { style: ansi } : {}) }, toStdout, err)) ? "passed" : "failed";
-  const report = runScenario(scenario, core, { previews: 0 });
+  const report = runScenario(scenario, core, { previews: 0, ...(flags.profile ? { profile: flags.profile } : {}) });
   const status = report.output.passed ? "passed" : "failed";
   emit({ file, status, scenario, report }, false, reporter);
   return status;
+}
+
+/** The files the operands name (a directory: its *.json; - once at most); a bad operand is a usage error. */
+export function operandFiles(operands: string[]): string[] {
+  if (operands.filter((f) => f === "-").length > 1) throw new UsageError("standard input (-) can be read only once");
+  try {
+    return expandOperands(operands);
+  } catch (e) {
+    if (e instanceof InputError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /**
@@ -112,14 +124,7 @@ export async function runOne(file: string, scenario: Scenario, core: Core, flags
 export async function runFiles(cmd: CommandOf<"run"> | CommandOf<"validate">, getCore: () => Promise<Core>): Promise<number> {
   if (cmd.json && cmd.reporter !== "text") throw new UsageError(`--json and --reporter ${cmd.reporter} cannot be combined`);
   if (cmd.command === "run") checkRunFlags(cmd);
-  if (cmd.operands.filter((f) => f === "-").length > 1) throw new UsageError("standard input (-) can be read only once");
-  let files: string[];
-  try {
-    files = expandOperands(cmd.operands);
-  } catch (e) {
-    if (e instanceof InputError) throw new UsageError(e.message);
-    throw e;
-  }
+  const files = operandFiles(cmd.operands);
   const reporter: Reporter | undefined = cmd.reporter === "junit" ? junit(cmd.command) : cmd.reporter === "tap" ? tap() : undefined;
   const counts = new Map<Outcome["status"], number>();
   if (reporter) out(reporter.start(files.length));

@@ -11,7 +11,7 @@ import { hex, hex16 } from "../core/u64.js";
 import type { DmaBufModel } from "../model/model.js";
 import type { AttachResult, MapResult, NotifyResult, Op, StepResult } from "../model/trace.js";
 import type { PairList, Space } from "../model/state.js";
-import { backing, container, describe, flag, interconnect, nameOf, optional, u64 } from "./fields.js";
+import { backing, container, describe, flag, interconnect, nameOf, optional, subRange, u64 } from "./fields.js";
 
 /** The objects a step refers to by name. Devices are declared in `devices`, the rest by steps. */
 export type NameKind = "device" | "buffer" | "attachment" | "mapping";
@@ -35,6 +35,8 @@ export interface Row<S extends Shape = Shape, R extends StepResult | void = Step
   run(model: DmaBufModel, step: StepFields<S>, i: number): R;
   /** The `result` object of the step's JSON record, in the documented key order. */
   json?: (result: Exclude<R, void>) => J;
+  /** A rule between the step's fields that validation checks: the field at fault and why, or undefined. */
+  refine?: (step: StepFields<S>) => { field: keyof S & string; message: string } | undefined;
 }
 
 /** A row, typed from its shape (so `run` and `json` see the step's own fields). */
@@ -62,7 +64,20 @@ function mapJson(r: MapResult) {
   if (r.barNumber !== undefined) out.barNumber = r.barNumber;
   return out;
 }
-const notifyJson = (r: NotifyResult) => ({ notified: r.notified, stale: r.stale });
+function notifyJson(r: NotifyResult) {
+  const out: { notified: string[]; stale: string[]; unmapped?: string[] } = { notified: r.notified, stale: r.stale };
+  if (r.unmapped) out.unmapped = r.unmapped;
+  return out;
+}
+
+/** attach's rules between fields (every profile): revocable needs dynamic; unmapOnInvalidate needs a revocable importer. */
+function importerKind(st: { dynamic?: boolean | undefined; revocable?: boolean | undefined; unmapOnInvalidate?: boolean | undefined }) {
+  if (st.revocable === true && st.dynamic !== true) return { field: "revocable" as const, message: "revocable: true needs dynamic: true (only an importer with ops can be revoked)" };
+  if (st.unmapOnInvalidate !== undefined && !(st.dynamic === true && st.revocable !== false)) {
+    return { field: "unmapOnInvalidate" as const, message: "unmapOnInvalidate is only for revocable importers (dynamic, and revocable not false)" };
+  }
+  return undefined;
+}
 
 /** Rows whose only field names an attachment, or a buffer. */
 const onAttachment = (run: (model: DmaBufModel, attachment: string) => void) =>
@@ -103,6 +118,8 @@ export const OPS = {
       importer: nameOf("the importing device (a key of devices)"),
       as: nameOf("the new attachment's name"),
       dynamic: flag("the importer has move_notify (a dynamic importer); default false"),
+      revocable: flag("false: a pinned importer with ops (RDMA without ODP; profiles with pinned importers: mainline); default: the value of dynamic"),
+      unmapOnInvalidate: flag("the importer's invalidate callback unmaps its mappings before returning (revocable importers only); default false in rfc-v2, true in mainline"),
       peer2peer: flag("the importer accepts peer-to-peer (MMIO) addresses; default false"),
       allowIc: flag("the importer allows interconnects other than sgt; default false"),
       interconnects: optional(z.array(interconnect).check(z.minLength(1)), 'interconnects the importer asks for, in order of preference; default ["sgt"]'),
@@ -111,6 +128,7 @@ export const OPS = {
     names: { buffer: needsBuffer, importer: needsDevice, as: { declares: "attachment" } },
     run: (m, st) => m.attach(st),
     json: attachJson,
+    refine: importerKind,
   }),
   detach: onAttachment((m, a) => m.detach(a)),
   pin: onAttachment((m, a) => m.pin(a)),
@@ -120,11 +138,12 @@ export const OPS = {
       attachment,
       as: optional(nameOf("the new mapping's name"), 'the new mapping\'s name; default "#<step index>"'),
       container: optional(container, "the container kind; default: sgt for sgt, physvec for physvec, ranges for iov"),
+      range: optional(subRange, "a physvec map's slice {offset, length} (mainline: iommufd's IOMMU_IOAS_MAP_FILE); rfc-v2 refuses it (EINVAL)"),
     },
     subject: "as",
     defaultName: (i) => mappingName({}, i),
     names: { attachment: needsAttachment, as: { declares: "mapping" } },
-    run: (m, st, i) => m.map({ attachment: st.attachment, as: mappingName(st, i), ...(st.container ? { container: st.container } : {}) }),
+    run: (m, st, i) => m.map({ attachment: st.attachment, as: mappingName(st, i), ...(st.container ? { container: st.container } : {}), ...(st.range ? { range: st.range } : {}) }),
     json: mapJson,
   }),
   unmap: row({

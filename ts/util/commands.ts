@@ -3,11 +3,17 @@
  * every `--help` text come. It lives below both the CLI and the benchmarks, so that
  * `npm run bench` and `dmabuf-map bench` parse the same flags without importing each other.
  */
-import { choice, count, flag, formatHelp, int, parseCommand, subset, text, UsageError, type CommandSpec, type Values } from "./args.js";
+import { choice, count, flag, formatHelp, int, maybeChoice, parseCommand, subset, text, UsageError, type CommandSpec, type Values } from "./args.js";
 
 /** The benchmark suites, in the order they run (bench/suites.ts defines one per name). */
 export const BENCH_SUITES = ["ops", "pipeline", "containers", "call", "sweep"] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
+
+/**
+ * The rule profiles (docs/rules.md#profiles). ts/util sits below the model, so the
+ * names are repeated here; test/cli/compare.test.ts checks they equal PROFILE_NAMES.
+ */
+export const PROFILES = ["rfc-v2", "mainline", "mapping-types"] as const;
 
 /** Output formats of `run` and `validate` for CI systems. */
 export const REPORTERS = ["text", "junit", "tap"] as const;
@@ -33,8 +39,18 @@ export const COMMANDS = {
       json: flag("print each scenario's JSON record (one line per file, streamed)"),
       ...recordFlags,
       reporter: choice("NAME", "report format", REPORTERS, "text"),
+      profile: maybeChoice("P", "the rule profile, overriding each scenario's (default: the scenario's, else rfc-v2)", PROFILES),
     },
     more: EXIT_CODES,
+  },
+  compare: {
+    summary: "Run scenarios under several rule profiles and show the steps whose outcome differs.\nA directory means every *.json in it; - reads standard input.",
+    ...files,
+    options: {
+      profiles: subset("LIST", "comma-separated profiles to compare", PROFILES),
+      json: flag('print one record per file: {"name","profiles","steps":[{"i","op","differs","outcomes"}]}'),
+    },
+    more: "Exit codes (like diff): 0 no step differs, 1 a step differs, 2 invalid input or usage.\n",
   },
   validate: {
     summary: "Check scenarios' shape and names; every problem with its JSON path.\nA directory means every *.json in it; - reads standard input.",
