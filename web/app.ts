@@ -7,7 +7,7 @@
  */
 import {
   initSync, parseScenarioText, runScenario, ScenarioError, formatPath, DEMO_SCENARIO, hex,
-  type Scenario, type RunOutput, type StepRecord,
+  type Scenario, type RunOutput, type StepRecord, type ProfileName,
 } from "../ts/index.js";
 import { escapeControls } from "../ts/scenario/report.js";
 import type { ModelState, Pair } from "../ts/model/state.js";
@@ -18,6 +18,8 @@ const editor = $<HTMLTextAreaElement>("editor");
 const pick = $<HTMLSelectElement>("pick");
 const status = $<HTMLSpanElement>("status");
 const slider = $<HTMLInputElement>("timeline");
+/** The rule profile picked over the scenario's (docs/rules.md#profiles); "" keeps the scenario's. */
+const profilePick = $<HTMLSelectElement>("profile");
 const core = initSync();
 
 const RULES = "/docs/rules.md";
@@ -100,10 +102,11 @@ function run(step?: number): void {
   if (!s) return;
   clearResults();
   let plain, full;
+  const profile = profilePick.value ? { profile: profilePick.value as ProfileName } : {};
   try {
-    plain = runScenario(s, core, { previews: 0 });
+    plain = runScenario(s, core, { previews: 0, ...profile });
     const big = s.steps.length > STATE_MAX;
-    full = runScenario(s, core, { entries: !big, state: !big });
+    full = runScenario(s, core, { entries: !big, state: !big, ...profile });
   } catch (e) {
     setStatus(`run failed: ${t((e as Error).message)}`, "bad");
     return;
@@ -500,6 +503,7 @@ async function main(): Promise<void> {
   pick.addEventListener("change", () => void load(pick.value));
   $("validate").addEventListener("click", () => void validate());
   $("run").addEventListener("click", () => run());
+  profilePick.addEventListener("change", () => view && run(view.step));
   $("prev").addEventListener("click", () => view && select(view.step - 1));
   $("next").addEventListener("click", () => view && select(view.step + 1));
   slider.addEventListener("input", () => select(Number(slider.value)));
