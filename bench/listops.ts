@@ -57,7 +57,7 @@ export async function timeTasks(
     const r = bench.tasks[0]!.result;
     if (r.state !== "completed") throw new Error(`${suite}/${impl}/${op}: ${r.state === "errored" ? r.error.message : r.state}`);
     const p50Ns = (r.latency.p50 * 1e6) / inner;
-    out.push({ suite, impl, op, n, nsPerEntry: p50Ns / n, p50Ns, p99Ns: (r.latency.p99 * 1e6) / inner, rme: r.latency.rme });
+    out.push({ suite, impl, op, n, nsPerEntry: p50Ns / n, p50Ns, p99Ns: (r.latency.p99 * 1e6) / inner, rme: r.latency.rme, samples: r.latency.samplesCount });
   }
   return out;
 }

@@ -1,14 +1,16 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --suite NAME] [-- --out FILE.svg]
- * [-- --max-n 1e8] [-- --browser] [-- --input FILE] [-- --clock cpu|wall]` and
- * `dmabuf-map bench`: wasm core vs pure TypeScript (bigint and typed arrays) vs native C,
- * and vs the same wasm in Chromium.
+ * `npm run bench -- [--quick] [--json] [--suite LIST] [--out FILE.svg] [--max-n 1e8]
+ * [--browser] [--input FILE] [--clock cpu|wall]`, a development entry (bench/args.ts):
+ * wasm core vs pure TypeScript (bigint and typed arrays) vs native C, and vs the same
+ * wasm in Chromium. Not shipped in the package.
  */
 import { writeFileSync } from "node:fs";
 import { cpus, arch, platform } from "node:os";
 import { init } from "../ts/core/loader.js";
+import { DmaBufError } from "../ts/core/errors.js";
 import { UsageError } from "../ts/util/args.js";
-import { helpText, parseSubcommand, type CommandOf } from "../ts/util/commands.js";
+import { benchHelp, parseBench, type BenchArgs } from "./args.js";
+import { Progress } from "./progress.js";
 import { Native } from "./native.js";
 import { SUITES, WALL, inputSuite, opsWasmSuite, type Config } from "./suites.js";
 import { browserOps } from "./browser.js";
@@ -16,7 +18,7 @@ import { CPU, peakRss, isolated } from "./sweep-child.js";
 import { table, ratios, ratioTable, sweepSvg } from "./report.js";
 import type { Result } from "./stats.js";
 
-export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
+export async function runBenchCli(cmd: BenchArgs): Promise<number> {
   const log = (s: string) => process.stderr.write(s + "\n");
   await init();
   // Chromium has no CPU clock: a run with --browser times everything in wall time
@@ -32,12 +34,10 @@ export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
     : cmd.browser
       ? [["ops (wasm in Node)", () => opsWasmSuite(cfg)], ["ops in Chromium", () => browserOps(cfg)]]
       : cmd.suite.map((s) => [s, () => SUITES[s](cfg)]);
-  for (const [name, run] of runs) {
-    log(`suite ${name}${cmd.quick ? " (quick)" : ""} (${clock.name} time)…`);
-    const t = performance.now();
-    results.push(...(await run()));
-    log(`suite ${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
+  const progress = new Progress(runs.map(([name]) => name), cmd.quick, log);
+  log(`clock: ${clock.name} time`);
+  for (const [name, run] of runs) results.push(...(await progress.run(name, run)));
+  progress.save();
   const rs = ratios(results);
   const env = {
     node: process.version,
@@ -68,12 +68,13 @@ export async function runBenchCli(cmd: CommandOf<"bench">): Promise<number> {
 // `node dist/bench/main.js [flags]` (npm run bench)
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    const cmd = parseSubcommand("bench", process.argv.slice(2));
-    if (cmd.command === "help") process.stdout.write(helpText("bench"));
+    const cmd = parseBench(process.argv.slice(2));
+    if ("help" in cmd) process.stdout.write(benchHelp());
     else process.exitCode = await runBenchCli(cmd);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`bench: ${e.message}\n`);
+    // bad usage or a bad --input file: one line, exit 2, no stack trace
+    if (e instanceof UsageError || e instanceof DmaBufError) {
+      process.stderr.write(`bench: ${e instanceof DmaBufError ? `${e.code}: ` : ""}${e.message.split("\n")[0]}\n`);
       process.exitCode = 2;
     } else throw e;
   }

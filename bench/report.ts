@@ -3,11 +3,14 @@ import type { Result } from "./stats.js";
 
 const fmtNs = (ns: number) => (ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(1)} ns`);
 
+/** The spread column: the rme, or "1 sample" where there is no spread to give. */
+export const spread = (r: Result) => (r.samples === 1 ? "1 sample" : `${r.rme.toFixed(1)}%`);
+
 export function table(results: Result[]): string {
   const rss = results.some((r) => r.peakRssBytes !== undefined);
   const rows = [["suite", "op", "n", "impl", "p50", "p99", "±rme", "ns/entry", "B/entry", ...(rss ? ["peak RSS / list"] : [])]];
   for (const r of results) {
-    rows.push([r.suite, r.op, r.n.toLocaleString("en-US"), r.impl, fmtNs(r.p50Ns), fmtNs(r.p99Ns), `${r.rme.toFixed(1)}%`, r.nsPerEntry.toFixed(2), r.bytesPerEntry?.toFixed(1) ?? "",
+    rows.push([r.suite, r.op, r.n.toLocaleString("en-US"), r.impl, fmtNs(r.p50Ns), fmtNs(r.p99Ns), spread(r), r.nsPerEntry.toFixed(2), r.bytesPerEntry?.toFixed(1) ?? "",
       ...(rss ? [r.peakRssBytes && r.listBytes ? `${(r.peakRssBytes / r.listBytes).toFixed(2)}×` : ""] : [])]);
   }
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -10,8 +10,10 @@ export interface Result {
   nsPerEntry: number;
   p50Ns: number;
   p99Ns: number;
-  /** Relative margin of error of the mean, in percent. */
+  /** Relative margin of error of the mean, in percent (meaningless for one sample). */
   rme: number;
+  /** How many samples the figures come from, when the timer reports it. */
+  samples?: number;
   /** containers suite: bytes per entry of the container; sweep (wasm): of the list. */
   bytesPerEntry?: number;
   /** sweep (wasm): bytes of the list in the core, and the peak RSS of the process so far. */

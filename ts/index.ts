@@ -7,7 +7,7 @@
  *   const list = RangeList.from([{ addr: 0x1000n, len: 0x2000n }]);
  */
 export { init, initSync, getCore, createCore, createCoreSync, Core } from "./core/loader.js";
-export type { CoreOptions, WasmSource, WasmBytes, WasmModule, WasmMemory, WasmResponse } from "./core/loader.js";
+export type { CoreOptions, WasmSource, WasmBytes, WasmModule, WasmMemory, WasmResponse, WasmUrl } from "./core/loader.js";
 export { DmaBufError, ERRNO, MODEL_CODES } from "./core/errors.js";
 export type { ErrorCode } from "./core/errors.js";
 export { RangeList } from "./core/range-list.js";

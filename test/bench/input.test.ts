@@ -1,5 +1,5 @@
 /**
- * `dmabuf-map bench --input FILE` on a user's own list (binary u64 pairs or JSON): it is
+ * `npm run bench -- --input FILE` on a user's own list (binary u64 pairs or JSON): it is
  * checked against the reference, timed, and reported in the usual JSON shape; bad files
  * are exit 2 with one line naming the file and the problem. Also: bench names the suite
  * and the operation it is running on stderr.
@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli } from "../cli/spawn.js";
+import { bench } from "../cli/spawn.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bench-input-"));
 const file = (name: string, data: string | Uint8Array) => {
@@ -34,7 +34,7 @@ const OPS = ["coalesce", "split", "split-mask", "slice", "lookup", "iterate", "i
 
 describe("bench --input", () => {
   it("times every list operation on the user's binary list, after checking it against the reference", () => {
-    const r = cli(["bench", "--input", file("list.bin", binaryList()), "--quick", "--json"]);
+    const r = bench(["--input", file("list.bin", binaryList()), "--quick", "--json"]);
     expect(r.err).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as { results: { suite: string; impl: string; op: string; n: number; p50Ns: number }[]; ratios: unknown[]; env: { clock: string } };
@@ -52,7 +52,7 @@ describe("bench --input", () => {
   });
 
   it("reads JSON [[addr, len], ...] with numbers and decimal or hex strings", () => {
-    const r = cli(["bench", "--input", file("list.json", JSON.stringify([[4096, 8192], ["0x3000", "4096"], ["18446744073709547520", 4096]])), "--quick", "--json", "--clock", "wall"]);
+    const r = bench(["--input", file("list.json", JSON.stringify([[4096, 8192], ["0x3000", "4096"], ["18446744073709547520", 4096]])), "--quick", "--json", "--clock", "wall"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as { results: { impl: string; n: number }[]; env: { clock: string } };
     expect(out.results.filter((x) => x.impl === "wasm").map((x) => x.n)).toEqual(OPS.map(() => 3));
@@ -72,7 +72,7 @@ describe("bench --input", () => {
     ["none.json", "[]", /no entries/],
   ])("%s is exit 2 with one line naming the file and the problem", (name, data, msg) => {
     const p = file(name, data);
-    const r = cli(["bench", "--input", p, "--quick"]);
+    const r = bench(["--input", p, "--quick"]);
     expect(r.code).toBe(2);
     expect(r.err).toContain(`--input ${p}: `);
     expect(r.err).toMatch(msg);
@@ -80,7 +80,7 @@ describe("bench --input", () => {
   });
 
   it("a missing file is exit 2", () => {
-    const r = cli(["bench", "--input", join(dir, "missing.bin")]);
+    const r = bench(["--input", join(dir, "missing.bin")]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/cannot read it \(ENOENT\)/);
   });

@@ -34,6 +34,6 @@ export async function openExplorer(): Promise<{ browser: Browser; page: Page; se
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto(server.url);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+  await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
   return { browser, page, server, problems };
 }

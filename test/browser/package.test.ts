@@ -54,7 +54,7 @@ describe.skipIf(!CHROMIUM)("dmabuf-map web from an installed tarball", () => {
     page.on("pageerror", (e) => problems.push(e.message));
     page.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
     await page.goto(url);
-    await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+    await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
     expect(await page.textContent("#summary")).toMatch(/^PASSED demo/);
     await page.selectOption("#pick", "vf-bar-to-pf-iov.json");
     await page.waitForFunction(() => document.getElementById("summary")!.textContent!.includes("vf-bar-to-pf-iov"));

@@ -1,6 +1,9 @@
 // The shared command-line parser (ts/util): the flag forms users type, help, errors.
 import { describe, expect, it } from "vitest";
-import { BENCH_SUITES, COMMANDS, helpText, parseCli, parseSubcommand } from "../../ts/util/commands.js";
+import { COMMANDS, helpText, parseCli } from "../../ts/util/commands.js";
+import { BENCH_SUITES, benchHelp, parseBench } from "../../bench/args.js";
+import { useColour } from "../../ts/cli/scenarios.js";
+import { nearest } from "../../ts/core/nearest.js";
 import { UsageError } from "../../ts/util/args.js";
 import { parseXml } from "./xml.js";
 
@@ -20,7 +23,7 @@ describe("argument parsing", () => {
     expect(parseCli(["run", "a.json", "--json"])).toMatchObject({ json: true });
     expect(parseCli(["run", "--json=true", "a.json"])).toMatchObject({ json: true });
     expect(parseCli(["run", "a.json", "--json=false"])).toMatchObject({ json: false });
-    expect(parseCli(["bench", "--quick=false", "--json"])).toMatchObject({ quick: false, json: true });
+    expect(parseBench(["--quick=false", "--json"])).toMatchObject({ quick: false, json: true });
     expect(usage(["run", "a.json", "--json=yes please"])).toMatch(/--json takes true or false/);
   });
 
@@ -32,9 +35,9 @@ describe("argument parsing", () => {
     expect(usage(["fuzz", "--seed"])).toMatch(/--seed needs a value/);
     expect(usage(["fuzz", "--seed", "--json"])).toMatch(/--seed needs a value/);
     expect(usage(["fuzz", "--seed=1", "--seed=2"])).toMatch(/given twice/);
-    expect(parseCli(["bench", "--suite", "sweep,ops"])).toMatchObject({ suite: ["sweep", "ops"] });
-    expect(parseCli(["bench"])).toMatchObject({ suite: [...BENCH_SUITES] });
-    expect(usage(["bench", "--suite", "ops,nope"])).toMatch(/unknown "nope"/);
+    expect(parseBench(["--suite", "sweep,ops"])).toMatchObject({ suite: ["sweep", "ops"] });
+    expect(parseBench([])).toMatchObject({ suite: [...BENCH_SUITES] });
+    expect(() => parseBench(["--suite", "ops,nope"])).toThrow(/unknown "nope"/);
     expect(parseCli(["run", "x", "--reporter", "junit"])).toMatchObject({ reporter: "junit" });
     expect(usage(["run", "x", "--reporter", "xml"])).toMatch(/--reporter takes one of text, junit, tap/);
   });
@@ -62,16 +65,55 @@ describe("argument parsing", () => {
     expect(usage(["help", "nope"])).toMatch(/unknown command "nope"/);
   });
 
+  it("a near miss is named: commands, options, and nothing when two are as near", () => {
+    expect(usage(["rnu"])).toBe('unknown command "rnu" (did you mean "run"?)');
+    expect(usage(["valdiate", "x"])).toBe('unknown command "valdiate" (did you mean "validate"?)');
+    expect(usage(["help", "fuz"])).toBe('unknown command "fuz" (did you mean "fuzz"?)');
+    expect(usage(["run", "x", "--jsno"])).toBe("unknown option --jsno for run (did you mean --json?)");
+    expect(usage(["run", "x", "--entires"])).toBe("unknown option --entires for run (did you mean --entries?)");
+    expect(usage(["--verison"])).toBe("unknown option --verison (did you mean --version?)");
+    expect(usage(["frobnicate"])).toBe('unknown command "frobnicate"');
+    expect(nearest("ab", ["ac", "ad"])).toBeUndefined(); // a tie is no suggestion
+    expect(nearest("sizee", ["size", "sizes"])).toBeUndefined();
+    expect(nearest("bufer", ["buffer", "backing"])).toBe("buffer");
+  });
+
+  it("colour: --no-color and NO_COLOR always win; --color or FORCE_COLOR colour a pipe; else the TTY decides", () => {
+    const f = (color: boolean, no: boolean) => ({ color, "no-color": no });
+    expect(useColour(f(false, false), {}, true)).toBe(true);
+    expect(useColour(f(false, false), {}, false)).toBe(false);
+    expect(useColour(f(true, false), {}, false)).toBe(true);
+    expect(useColour(f(false, true), {}, true)).toBe(false);
+    expect(useColour(f(true, false), { NO_COLOR: "" }, true)).toBe(false);
+    expect(useColour(f(false, false), { FORCE_COLOR: "1" }, false)).toBe(true);
+    expect(useColour(f(false, false), { FORCE_COLOR: "" }, false)).toBe(true);
+    expect(useColour(f(false, false), { FORCE_COLOR: "0" }, true)).toBe(false);
+    expect(useColour(f(false, false), { FORCE_COLOR: "1", NO_COLOR: "1" }, true)).toBe(false);
+    expect(() => useColour(f(true, true))).toThrow(/--color and --no-color cannot be combined/);
+  });
+
+  it("every help text has examples and its command's exit codes", () => {
+    for (const name of Object.keys(COMMANDS) as (keyof typeof COMMANDS)[]) {
+      expect(helpText(name), name).toMatch(/\nExamples:\n  dmabuf-map /);
+      expect(helpText(name), name).toMatch(/\nExit codes: 0 /);
+    }
+    expect(helpText("validate")).toMatch(/Exit codes: 0 every file is valid, 2 a file is invalid/);
+    expect(helpText("validate")).not.toMatch(/\b1 an expectation failed/);
+    expect(helpText()).toMatch(/Examples:\n  dmabuf-map demo/);
+    expect(benchHelp()).toMatch(/^Usage: npm run bench -- \[options\][^]*Examples:\n  npm run bench -- --quick/);
+  });
+
   it("every help text shows the defaults: fuzz seed and ops, the bench suites", () => {
     expect(helpText("fuzz")).toMatch(/--seed S\s+random seed \(default: 1\)/);
     expect(helpText("fuzz")).toMatch(/--ops N\s+number of operations \(default: 10000\)/);
-    expect(helpText("bench")).toMatch(new RegExp(`--suite LIST .*${BENCH_SUITES.join(", ")} \\(default: all\\)`));
+    expect(benchHelp()).toMatch(new RegExp(`--suite LIST .*${BENCH_SUITES.join(", ")} \\(default: all\\)`));
     expect(helpText("run")).toMatch(/--reporter NAME\s+report format: text, junit, tap \(default: text\)/);
     for (const name of Object.keys(COMMANDS)) expect(helpText(), name).toMatch(new RegExp(`^  ${name}\\b`, "m"));
   });
 
   it("bench parses alone (npm run bench) and names exactly the suites bench/ defines", async () => {
-    expect(parseSubcommand("bench", ["--quick"])).toMatchObject({ command: "bench", quick: true });
+    expect(parseBench(["--quick"])).toMatchObject({ quick: true });
+    expect(parseBench(["-h"])).toEqual({ help: true });
     const { SUITES } = await import("../../bench/suites.js");
     expect(Object.keys(SUITES)).toEqual([...BENCH_SUITES]);
   });

@@ -33,17 +33,50 @@ describe("dmabuf-map CLI", () => {
     expect(text.out).toMatch(/FAILED/);
   });
 
-  it("validate on a broken file exits 2 naming each bad path, without a stack trace", () => {
-    const bad = JSON.stringify({ name: "x", devices: { d: { iommu: { base: "0x", size: 1 } } }, steps: [{ op: "map", attachment: "nope" }, { op: "export" }] });
+  it("validate prints its findings on stdout, each with file:line:col and its path, without a stack trace", () => {
+    const bad = `{"name": "x", "devices": {"d": {"iommu": {"base": "0x", "size": 1}}},
+ "steps": [{"op": "map", "attachment": "nope"},
+  {"op": "export"}]}`;
     const r = cli(["validate", "-"], bad);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/devices\.d\.iommu\.base: expected a u64/);
-    expect(r.err).toMatch(/steps\[0\]\.attachment: attachment "nope" is not declared/);
-    expect(r.err).toMatch(/steps\[1\]\.buffer/);
-    expect(r.err).not.toMatch(/\n\s+at /);
-    expect(r.out).toBe("");
-    expect(cli(["validate", scen("p2p-gpu-sgt.json")]).code).toBe(0);
+    expect(r.out).toMatch(/^\(stdin\): invalid scenario: 6 problem\(s\)\n/);
+    expect(r.out).toContain("(stdin):1:51: devices.d.iommu.base: expected a u64");
+    expect(r.out).toContain('(stdin):2:40: steps[0].attachment: attachment "nope" is not declared');
+    expect(r.out).toContain("(stdin):3:3: steps[1].buffer: missing required field");
+    expect(r.out).not.toMatch(/\n\s+at /);
+    expect(r.err).toBe("");
+    // piped into grep, the findings are there
+    expect(r.out.split("\n").filter((l) => l.includes("steps[1]"))).toHaveLength(4);
+    // a syntax error has the reader's own position
+    expect(cli(["validate", "-"], '{"name": "x",\n "devices": {,}}').out).toContain("(stdin):2:14: (root): malformed JSON");
+    const ok = cli(["validate", scen("p2p-gpu-sgt.json")]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/p2p-gpu-sgt\.json: valid scenario "p2p-gpu-sgt" \(\d+ steps\)\n$/);
     expect(cli(["run", "-"], "{ not json").code).toBe(2);
+  });
+
+  it("colours the report on a pipe with FORCE_COLOR or --color, never with NO_COLOR or --no-color", () => {
+    const f = scen("move-notify.json");
+    const env = (e: Record<string, string>) => ({ env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...e } });
+    const esc = /\x1b\[/;
+    expect(cli(["run", f], undefined, env({})).out).not.toMatch(esc);
+    expect(cli(["run", f], undefined, env({ FORCE_COLOR: "1" })).out).toMatch(esc);
+    expect(cli(["run", f, "--color"], undefined, env({})).out).toMatch(esc);
+    expect(cli(["demo", "--color"], undefined, env({})).out).toMatch(esc);
+    expect(cli(["run", f, "--no-color"], undefined, env({ FORCE_COLOR: "1" })).out).not.toMatch(esc);
+    expect(cli(["run", f, "--color"], undefined, env({ NO_COLOR: "1" })).out).not.toMatch(esc);
+    expect(cli(["run", f, "--json", "--color"], undefined, env({})).out).not.toMatch(esc); // data is never coloured
+    const both = cli(["run", f, "--color", "--no-color"], undefined, env({}));
+    expect([both.code, both.err]).toEqual([2, "dmabuf-map: --color and --no-color cannot be combined\nRun dmabuf-map --help for usage.\n"]);
+  });
+
+  it("validate notes a decimal size that hex would make page aligned, and still exits 0", () => {
+    const s = `{"name": "hint", "devices": {"d": {}},
+ "steps": [{"op": "export", "buffer": "b", "exporter": "d", "size": "200000",
+            "backing": {"kind": "system", "ranges": [{"addr": "0x0", "len": "0x200000"}]}}]}`;
+    const r = cli(["validate", "-"], s);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('(stdin):2:69: note: steps[0].size: "200000" is decimal 200000 = 0x30d40, not page aligned: did you mean "0x200000"?');
   });
 
   it("usage errors exit 2", () => {
@@ -65,7 +98,10 @@ describe("dmabuf-map CLI", () => {
       }
     }
     expect(cli(["fuzz", "--help"]).out).toMatch(/--ops N .*\(default: 10000\)/);
-    expect(cli(["bench", "--help"]).out).toMatch(/ops, pipeline, containers, call, sweep \(default: all\)/);
+    // the benchmarks are a development entry: the installed command says where they are
+    const b = cli(["bench", "--help"]);
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/^dmabuf-map: the benchmarks are a development entry, not part of the installed command: in a checkout of the repository, run npm run bench -- --help\n/);
     expect(cli(["help", "run"]).out).toBe(cli(["run", "--help"]).out);
   });
 

@@ -1,12 +1,9 @@
 // The CLI's run --entries / --state / --all, the readable report (address spaces, P2P
-// paths, colours, escaped control characters), the streamed --json of an amplifying
-// scenario, and `dmabuf-map web` (serving, busy port).
+// paths, colours, escaped control characters) and `dmabuf-map web` (serving, busy port).
+// The streamed --json of an amplifying scenario is in big.slow.test.ts.
 import { describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { mkdtempSync, openSync, closeSync, readSync, fstatSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createServer } from "node:net";
 import { runScenario } from "../../ts/scenario/runner.js";
 import { runOutputSchema } from "../../ts/scenario/output-schema.js";
@@ -14,7 +11,6 @@ import { formatReport, printRun, ansi, escapeControls } from "../../ts/scenario/
 import { parseScenario } from "../../ts/scenario/validate.js";
 import { core } from "../helpers.js";
 import { SCENARIOS } from "./run-output.js";
-import { amplifying } from "./amplify.js";
 
 const c = core();
 const bin = fileURLToPath(new URL("../../dist/ts/cli/main.js", import.meta.url));
@@ -117,32 +113,6 @@ describe("the readable report", () => {
     }
     expect(escapeControls("tab\there\nnl \x9b \u2028")).toBe("tab\\there\\nnl \\x9b \\u2028");
     expect(escapeControls("plain ünïcødé")).toBe("plain ünïcødé");
-  });
-});
-
-describe("streamed --json", () => {
-  it("prints a record larger than the longest JS string in a 200 MB heap, exit 0, nothing on stderr", () => {
-    const dir = mkdtempSync(join(tmpdir(), "dmabuf-amp-"));
-    try {
-      const file = join(dir, "out.json");
-      const fd = openSync(file, "w");
-      const r = spawnSync(process.execPath, ["--max-old-space-size=200", bin, "run", "-", "--json"], { input: JSON.stringify(amplifying(1000, 2100)), stdio: ["pipe", fd, "pipe"], encoding: "utf8" });
-      closeSync(fd);
-      expect(r.stderr).toBe("");
-      expect(r.status).toBe(0);
-      const rd = openSync(file, "r");
-      const size = fstatSync(rd).size;
-      const head = Buffer.alloc(100);
-      const tail = Buffer.alloc(64);
-      readSync(rd, head, 0, 100, 0);
-      readSync(rd, tail, 0, 64, size - 64);
-      closeSync(rd);
-      expect(size).toBeGreaterThan(2 ** 29);
-      expect(head.toString()).toMatch(/^\{"name":"amplify","passed":true,"steps":\[\{"i":0,"op":"export","ok":true\}/);
-      expect(tail.toString()).toMatch(/\]\}\}\],"traceHash":"0x[0-9a-f]{16}"\}\n$/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 

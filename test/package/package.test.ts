@@ -3,9 +3,9 @@
 // browser bundle budgets. Needs `npm run build` (npm test does it).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { publint } from "publint";
@@ -48,21 +48,56 @@ afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Paths the README and docs name: in backticks or as relative links. */
+function mentionedPaths(): { doc: string; path: string }[] {
+  const docs = ["README.md", "CONTRIBUTING.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)].filter((f) => existsSync(join(root, f)));
+  const out: { doc: string; path: string }[] = [];
+  for (const doc of docs) {
+    const text = readFileSync(join(root, doc), "utf8");
+    const base = doc.includes("/") ? doc.slice(0, doc.lastIndexOf("/") + 1) : "";
+    // relative links: [x](docs/y.md#z) from the README, [x](y.md) inside docs/
+    for (const m of text.matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+)/g)) out.push({ doc, path: normalize(base + m[1]!) });
+    // `dist/…`, `schemas/…`: backticked paths that start at the repository's top
+    for (const m of text.matchAll(/`((?:dist|schemas|scenarios|docs|examples|web|ts|assembly|bench|test|scripts|tools\/docs)\/[\w./-]*[\w])`/g)) {
+      if (!/[*…]/.test(m[1]!)) out.push({ doc, path: m[1]! });
+    }
+  }
+  return out;
+}
+
+/** Where a user loads from: these must be in the tarball; the rest are sources, in the repository. */
+const SHIPPED = /^(dist|schemas|scenarios|docs|examples|web)\/|^(README\.md|LICENSE|package\.json)$/;
+
 describe("the tarball", () => {
-  it("ships the library, the CLI with bench, schemas, scenarios, docs and the explorer; no maps, no screenshot, the wasm once", () => {
+  it("holds every path the README and docs name that a user loads; every other named path exists in the repository", () => {
+    const inTarball = new Set(files.map((f) => f.path));
+    const mentioned = mentionedPaths();
+    expect(mentioned.length).toBeGreaterThan(50);
+    const missing = mentioned.filter(({ path }) => {
+      if (/\.(png|jpe?g|svg)$/.test(path)) return !existsSync(join(root, path)); // pictures: repository only (docs/package.md)
+      if (SHIPPED.test(path)) return !inTarball.has(path) && ![...inTarball].some((f) => f.startsWith(path.replace(/\/?$/, "/")));
+      return !existsSync(join(root, path));
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it("ships the library, the CLI, schemas, scenarios, docs, examples and the explorer; no bench, no maps, no screenshot, the wasm once", () => {
     const paths = files.map((f) => f.path);
     console.log(`tarball: ${packedSize} bytes packed, ${files.reduce((n, f) => n + f.size, 0)} bytes unpacked, ${files.length} files`);
-    for (const must of ["LICENSE", "README.md", "package.json", "dist/ts/index.js", "dist/ts/index.d.ts", "dist/ts/cli/main.js", "dist/bench/main.js", "bench/native/ranges.c", "schemas/scenario.schema.json", "scenarios/vf-bar-to-pf-iov.json", "docs/scenarios.md", "web/index.html"]) {
+    for (const must of ["LICENSE", "README.md", "package.json", "dist/ts/index.js", "dist/ts/index.d.ts", "dist/ts/cli/main.js", "dist/web/dmabuf-map.js", "examples/quickstart.mjs", "schemas/scenario.schema.json", "scenarios/vf-bar-to-pf-iov.json", "docs/scenarios.md", "web/index.html"]) {
       expect(paths, must).toContain(must);
     }
     // the explorer: its page, style and one bundle (which carries its own copy of the wasm)
-    expect(paths.filter((p) => p.startsWith("web/") || p.startsWith("dist/web/")).sort()).toEqual(["dist/web/explorer.js", "web/index.html", "web/style.css"]);
+    expect(paths.filter((p) => p.startsWith("web/") || p.startsWith("dist/web/")).sort()).toEqual(["dist/web/dmabuf-map.js", "dist/web/explorer.js", "web/index.html", "web/style.css"]);
+    // the benchmarks are a development entry: neither they nor tinybench ship or install
+    expect(paths.filter((p) => p.startsWith("dist/bench/") || p.startsWith("bench/"))).toEqual([]);
     expect(paths.filter((p) => p.endsWith(".map"))).toEqual([]);
     expect(paths.filter((p) => /\.(png|jpe?g|gif|svg)$/.test(p))).toEqual([]);
     expect(paths.filter((p) => /^(ts|assembly|test|bench\/[^/]+\.ts|docs\/api)\//.test(p) || p.endsWith(".tsbuildinfo"))).toEqual([]);
     // the wasm is embedded in dist/ts/core/wasm-bytes.js, and not shipped a second time as a file
     expect(paths.filter((p) => p.endsWith(".wasm"))).toEqual([]);
     const meta = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    expect(Object.keys(meta.dependencies)).toEqual(["zod"]);
     expect(meta).toMatchObject({ license: "MIT", repository: { url: expect.stringMatching(/^git\+https:\/\//) }, homepage: expect.stringMatching(/^https:\/\//), bugs: { url: expect.stringMatching(/^https:\/\//) } });
   });
 
@@ -118,6 +153,18 @@ describe("the published types (skipLibCheck false)", () => {
     const r = typecheck("browser", { lib: ["es2022", "dom"], module: "esnext", moduleResolution: "bundler", types: [] });
     expect(r.out + r.err).toBe("");
     expect(r.code).toBe(0);
+  });
+
+  it.each([
+    ["bundler", { module: "esnext", moduleResolution: "bundler" }],
+    ["node16", { module: "node16", moduleResolution: "node16" }],
+    ["nodenext", { module: "nodenext", moduleResolution: "nodenext" }],
+  ])("the .d.ts files need no DOM and no Node types: lib es2022 alone, skipLibCheck false, %s", (name, resolution) => {
+    const r = typecheck(`bare-${name}`, { lib: ["es2022"], types: [], ...resolution });
+    // zod's own declarations name the DOM's URL (docs/package.md): only this package's files must be clean
+    const ours = (r.out + r.err).split("\n").filter((l) => l.trim() && !/node_modules\/zod\//.test(l));
+    expect(ours).toEqual([]);
+    expect(r.out).toMatch(/node_modules\/zod\//); // the filter above hides no error of ours: zod's are the only ones
   });
 
   it("compile for a Node-only consumer: lib es2022, @types/node 20, nodenext", () => {

@@ -19,7 +19,7 @@ const base = {
     { op: "map", attachment: "a", as: "m" },
     { op: "unlock", buffer: "b", holder: "nic" },
     { op: "revoke", buffer: "b", expect: { notified: ["a"], stale: [], unmapped: ["m"] } },
-    { op: "revoke", buffer: "b", expect: { notified: [], stale: [] } },
+    { op: "revoke", buffer: "b", expect: { notified: [], stale: [], unmapped: [] } },
   ],
 };
 

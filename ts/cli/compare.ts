@@ -17,7 +17,7 @@ export async function runCompare(cmd: CommandOf<"compare">, getCore: () => Promi
   for (const file of files) {
     const o = await load(file);
     if (o.status === "invalid") {
-      printProblems(o);
+      printProblems(o, (s) => void process.stderr.write(s));
       if (cmd.json) toStdout(JSON.stringify({ file: o.file, valid: false, problems: o.problems, more: o.more }) + "\n");
       code = 2;
       continue;

@@ -2,7 +2,8 @@
 /**
  * The dmabuf-map command line: parse, dispatch, map errors to exit codes.
  * Exit codes: 0 ok, 1 an expectation failed (or a fuzz violation), 2 bad input, usage or
- * an output error. The benchmarks and the fuzzer are loaded only when asked for.
+ * an output error. The fuzzer and the web server are loaded only when asked for; the
+ * benchmarks are a development entry (`npm run bench`), not part of this command.
  */
 import { readFileSync } from "node:fs";
 import { DmaBufError } from "../core/errors.js";
@@ -57,11 +58,6 @@ async function main(cmd: Command): Promise<number> {
     case "web": {
       const { runWebCli } = await import("./web.js");
       return runWebCli(cmd);
-    }
-    case "bench": {
-      await core();
-      const { runBenchCli } = await import("../../bench/main.js");
-      return runBenchCli(cmd);
     }
     case "fuzz": {
       const { runFuzzCli } = await import("../fuzz/cli.js");

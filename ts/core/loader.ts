@@ -22,8 +22,15 @@ export interface WasmResponse {
   /** Reads the whole body; `init` compiles these bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
+/**
+ * A URL to fetch: a `URL`, or any object with a string `href`. Declared structurally so
+ * the package's types need no DOM library.
+ */
+export interface WasmUrl {
+  readonly href: string;
+}
 /** What `init` accepts: bytes, a URL to fetch, a fetch Response, or a compiled module. */
-export type WasmSource = WasmBytes | URL | WasmResponse | Promise<WasmResponse> | WasmModule;
+export type WasmSource = WasmBytes | WasmUrl | WasmResponse | Promise<WasmResponse> | WasmModule;
 
 /** Options of `createCore` and `createCoreSync`: limits of the core instance's wasm memory. */
 export interface CoreOptions {
@@ -222,7 +229,7 @@ const isResponse = (s: unknown): s is WasmResponse => typeof s === "object" && s
 async function toModuleOrBytes(source: unknown): Promise<WasmModule | WasmBytes> {
   if (source === undefined) return decodeBase64(WASM_BASE64);
   if (isModule(source) || isBytes(source)) return source;
-  if (typeof URL !== "undefined" && source instanceof URL) return (await fetch(source)).arrayBuffer();
+  if (typeof (source as Partial<WasmUrl> | null)?.href === "string") return (await fetch((source as WasmUrl).href)).arrayBuffer();
   const resolved = source instanceof Promise ? ((await source) as unknown) : source;
   if (isResponse(resolved)) return resolved.arrayBuffer();
   throw new DmaBufError("EINVAL", "init: source must be wasm bytes, a URL, a Response (or a promise of one), or a WebAssembly.Module", ["source"]);

@@ -45,10 +45,14 @@ export interface AttachArgs extends ImporterFlags {
   ops?: ImporterOps;
 }
 
-/** Arguments of DmaBufModel.map: the attachment to map, the new mapping's name and the container kind (default: the interconnect's). */
+/**
+ * Arguments of DmaBufModel.map: the attachment to map, the new mapping's name (default
+ * "#<i>", i the index of the call among the model's steps, as in scenarios) and the
+ * container kind (default: the interconnect's).
+ */
 export interface MapArgs {
   attachment: string;
-  as: string;
+  as?: string;
   container?: ContainerKind;
   /** A sub-range of a physvec map (iommufd's IOMMU_IOAS_MAP_FILE start, length); profiles without sub-range maps refuse it (EINVAL). */
   range?: { offset: bigint; length: bigint };
@@ -186,10 +190,11 @@ function callbackField(what: string, o: Record<string, unknown>, at: Path): "inv
   return given[0];
 }
 
-/** map's arguments, checked; returns the mapping's name and the step's `what`. */
-export function mapArgs(args: MapArgs): { name: string; what: string } {
+/** map's arguments, checked; returns the mapping's name (`#<steps>` without `as`) and the step's `what`. */
+export function mapArgs(args: MapArgs, steps: number): { name: string; what: string } {
   const o = checkObject("map", args, MAP_KEYS);
-  const name = checkName("map", o.as, ["as"]);
+  // like a scenario's map without `as`: "#<i>", i the index of this call among the model's steps
+  const name = o.as === undefined ? `#${steps}` : checkName("map", o.as, ["as"]);
   const what = `map ${name}`;
   checkName(what, o.attachment, ["attachment"]);
   checkContainer(what, o.container, ["container"]);

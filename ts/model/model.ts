@@ -135,7 +135,7 @@ export class DmaBufModel extends ModelWorld {
   /** dma_buf_map_attachment() (or its interconnect variant). */
   map(args: MapArgs): MapResult {
     return this.run("map", () => {
-      const { name, what } = mapArgs(args);
+      const { name, what } = mapArgs(args, this.steps);
       const a = this.liveAttachment(args.attachment, what);
       this.requireFreeName(name, what);
       const b = a.buffer;

@@ -57,7 +57,10 @@ export interface Device {
 }
 
 /** How exporter and importer reach each other (enum pci_p2pdma_map_type). */
-export type P2PPath = "BUS_ADDR" | "THRU_HOST_BRIDGE" | "NOT_SUPPORTED";
+/** The P2P paths of `pci_p2pdma_map_type()`, as the model names them. */
+export const P2P_PATHS = ["BUS_ADDR", "THRU_HOST_BRIDGE", "NOT_SUPPORTED"] as const;
+/** One of P2P_PATHS. */
+export type P2PPath = (typeof P2P_PATHS)[number];
 
 /** A record, or a Map (any name works in either, "__proto__" included). */
 type Named<T> = Record<string, T> | ReadonlyMap<string, T>;

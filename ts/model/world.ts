@@ -31,6 +31,8 @@ export abstract class ModelWorld {
   readonly interconnects: ReadonlyMap<string, InterconnectDef>;
   protected readonly exporterFactory: ExporterFactory | undefined;
   protected seq = 0;
+  /** Steps run so far (succeeded or refused): a map without `as` is named "#<steps>". */
+  protected steps = 0;
   /** The current step's move_notify deliveries and callback errors (run() sets both before a step). */
   protected delivered!: string[];
   protected callbackErrors!: CallbackError[];
@@ -132,6 +134,7 @@ export abstract class ModelWorld {
       throw e;
     } finally {
       this.busy = undefined;
+      this.steps++;
     }
   }
 

@@ -10,6 +10,8 @@ import { MODEL_CODES } from "../core/errors.js";
 import { CONTAINER_KINDS } from "../core/container.js";
 import { INTERCONNECTS } from "../model/interconnects.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
+import { ADDRESS_SPACES } from "../model/ops.js";
+import { P2P_PATHS } from "../model/topology.js";
 import { U64_MAX } from "../core/u64.js";
 
 /** Largest accepted inputs; past them validation fails with a clear message. */
@@ -171,6 +173,12 @@ export const expectation = describe(
     notified: names("move, revoke, restore: the attachments notified, newest first"),
     stale: names("move, revoke, restore: the mappings that became stale, in map order"),
     unmapped: names("move, revoke, restore: the mappings importers unmapped inside their notification (unmapOnInvalidate), in map order"),
+    path: optional(
+      z.enum([...P2P_PATHS, "none"]),
+      'attach: the P2P path from the exporter\'s device to the importer\'s, as the report prints it ("none": the backing is system memory)',
+    ),
+    space: optional(z.enum(ADDRESS_SPACES), "map: the address space of the entries (bus, iova, cpu-phys, bar-offset)"),
+    entries: optional(z.array(z.tuple([u64, u64])), "map: every entry as [addr, len], in the container's read-back order"),
   }),
   "error (a code), or result fields that must be equal",
   "expect",

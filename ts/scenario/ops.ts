@@ -10,7 +10,7 @@ import * as z from "zod/mini";
 import { hex, hex16 } from "../core/u64.js";
 import type { DmaBufModel } from "../model/model.js";
 import type { AttachResult, MapResult, NotifyResult, Op, StepResult } from "../model/trace.js";
-import type { PairList, Space } from "../model/state.js";
+import type { PairList, Space, StateReader } from "../model/state.js";
 import { backing, container, describe, flag, interconnect, nameOf, optional, subRange, u64 } from "./fields.js";
 
 /** The objects a step refers to by name. Devices are declared in `devices`, the rest by steps. */
@@ -37,6 +37,14 @@ export interface Row<S extends Shape = Shape, R extends StepResult | void = Step
   json?: (result: Exclude<R, void>) => J;
   /** A rule between the step's fields that validation checks: the field at fault and why, or undefined. */
   refine?: (step: StepFields<S>) => { field: keyof S & string; message: string } | undefined;
+  /**
+   * What else `expect` may state about a successful step beyond its result (attach: the
+   * P2P path; map: the address space and the entries), read from the model's state after
+   * the step, only for the keys an expectation names.
+   */
+  observe?: { [key: string]: (reader: StateReader, step: StepFields<S>, i: number) => unknown };
+  /** The fields the run requires page aligned, as paths in the step ("*": every element); hints.ts reads them. */
+  pageAligned?: readonly (readonly string[])[];
 }
 
 /** A row, typed from its shape (so `run` and `json` see the step's own fields). */
@@ -84,8 +92,10 @@ const onAttachment = (run: (model: DmaBufModel, attachment: string) => void) =>
   row({ shape: { attachment }, subject: "attachment", names: { attachment: needsAttachment }, run: (m, st) => run(m, st.attachment) });
 const onBuffer = (run: (model: DmaBufModel, buffer: string) => void) =>
   row({ shape: { buffer }, subject: "buffer", names: { buffer: needsBuffer }, run: (m, st) => run(m, st.buffer) });
+/** A notifying step's result has `unmapped` only when it is not empty: `expect.unmapped: []` states that none was. */
+const noneUnmapped = { unmapped: () => [] };
 const notifying = (run: (model: DmaBufModel, buffer: string) => NotifyResult) =>
-  row({ shape: { buffer }, subject: "buffer", names: { buffer: needsBuffer }, run: (m, st) => run(m, st.buffer), json: notifyJson });
+  row({ shape: { buffer }, subject: "buffer", names: { buffer: needsBuffer }, run: (m, st) => run(m, st.buffer), json: notifyJson, observe: noneUnmapped });
 const lockRow = (run: (model: DmaBufModel, buffer: string, holder: string) => void) =>
   row({
     shape: { buffer, holder: nameOf("the device taking or releasing the lock (a key of devices)") },
@@ -93,6 +103,9 @@ const lockRow = (run: (model: DmaBufModel, buffer: string, holder: string) => vo
     names: { buffer: needsBuffer, holder: needsDevice },
     run: (m, st) => run(m, st.buffer, st.holder),
   });
+
+/** A backing's range addresses and lengths, which export and move require page aligned. */
+const RANGES_ALIGNED = [["backing", "ranges", "*", "addr"], ["backing", "ranges", "*", "len"]] as const;
 
 /** The name a map step gives its mapping: `as`, or "#<i>". */
 export const mappingName = (step: { as?: string | undefined }, i: number): string => step.as ?? `#${i}`;
@@ -110,6 +123,7 @@ export const OPS = {
     },
     subject: "buffer",
     names: { buffer: { declares: "buffer" }, exporter: needsDevice },
+    pageAligned: [["size"], ...RANGES_ALIGNED],
     run: (m, st) => m.export(st),
   }),
   attach: row({
@@ -129,6 +143,7 @@ export const OPS = {
     run: (m, st) => m.attach(st),
     json: attachJson,
     refine: importerKind,
+    observe: { path: (r, st) => r.attachment(st.as).path ?? "none" },
   }),
   detach: onAttachment((m, a) => m.detach(a)),
   pin: onAttachment((m, a) => m.pin(a)),
@@ -145,6 +160,10 @@ export const OPS = {
     names: { attachment: needsAttachment, as: { declares: "mapping" } },
     run: (m, st, i) => m.map({ attachment: st.attachment, as: mappingName(st, i), ...(st.container ? { container: st.container } : {}), ...(st.range ? { range: st.range } : {}) }),
     json: mapJson,
+    observe: {
+      space: (r, st, i) => r.space(mappingName(st, i)),
+      entries: (r, st, i) => r.entries(mappingName(st, i)),
+    },
   }),
   unmap: row({
     shape: { mapping: nameOf("the mapping (declared by an earlier map)") },
@@ -158,8 +177,10 @@ export const OPS = {
     shape: { buffer, backing: describe(backing, "the new memory behind the buffer") },
     subject: "buffer",
     names: { buffer: needsBuffer },
+    pageAligned: RANGES_ALIGNED,
     run: (m, st) => m.move(st.buffer, st.backing),
     json: notifyJson,
+    observe: noneUnmapped,
   }),
   revoke: notifying((m, b) => m.revoke(b)),
   restore: notifying((m, b) => m.restore(b)),

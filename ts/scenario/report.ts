@@ -55,8 +55,11 @@ const PAD = " ".repeat(33);
 /** The first line: the scenario, its steps and devices. */
 function reportHeader(scenario: Scenario, style: Style = plain, profile?: ProfileName): string {
   const p = profile ? `, profile ${profile}` : "";
-  return style.bold(`scenario ${escapeControls(scenario.name)}`) + style.dim(` (${scenario.steps.length} steps, ${Object.keys(scenario.devices).length} devices${p})`);
+  return style.bold(`scenario ${escapeControls(scenario.name)}`) + style.dim(` (${counted(scenario.steps.length, "step")}, ${counted(Object.keys(scenario.devices).length, "device")}${p})`);
 }
+
+/** "1 entry", "2 entries": a count with its noun. */
+export const counted = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The last line: PASSED or FAILED with the number of failed steps, and the traceHash. */
 function reportFooter(passed: boolean, failedSteps: number, traceHash: string, style: Style = plain): string {
@@ -86,7 +89,7 @@ function reportStep(scenario: Scenario, { record: rec, detail: d }: StepOutcome,
     tail = (expected ? style.expected : style.bad)(`${rec.error}${expected ? " (expected)" : ""}`) + style.dim(` ${escapeControls(d.message ?? "")}`);
   } else if (rec.result && "nelms" in rec.result) {
     const r = rec.result;
-    tail = `${style.ok("ok")}  ${r.interconnect} → ${r.container}, ${d.space} addresses: ${r.nelms} entries, ${r.bytes} bytes, hash ${r.hash}` + (r.barNumber !== undefined ? `, BAR ${r.barNumber}` : "");
+    tail = `${style.ok("ok")}  ${r.interconnect} → ${r.container}, ${d.space} addresses: ${counted(r.nelms, "entry", "entries")}, ${r.bytes} bytes, hash ${r.hash}` + (r.barNumber !== undefined ? `, BAR ${r.barNumber}` : "");
   } else if (rec.result && "notified" in rec.result) {
     const r = rec.result;
     tail = `${style.ok("ok")}  notified [${escapeControls(r.notified.join(", "))}]  stale [${escapeControls(r.stale.join(", "))}]`;

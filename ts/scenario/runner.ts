@@ -14,8 +14,8 @@ import { StateReader, type ModelState, type PairList, type Space } from "../mode
 import type { P2PPath } from "../model/topology.js";
 import type { ProfileName } from "../model/profiles.js";
 import type { Expectation, Scenario, Step } from "./schema.js";
-import { mappingName, rowOf, unknownOp, type JsonResult } from "./ops.js";
-import { checkOps } from "./validate.js";
+import { mappingName, rowOf, unknownOp, type JsonResult, type Row } from "./ops.js";
+import { checkOps, formatPath, scenarioHintsOf, type Hint } from "./validate.js";
 
 export type { JsonResult } from "./ops.js";
 
@@ -102,10 +102,15 @@ export function executeStep(model: DmaBufModel, st: Step, i: number): StepResult
   return row.run(model, st, i);
 }
 
-const show = (v: unknown) => (typeof v === "bigint" ? hex(v) : JSON.stringify(v));
+/** u64s as "0x…" and [addr, len] pairs as the output prints them, so a want and a got compare as text. */
+const canon = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? hex(x) : x));
+const show = (v: unknown) => (typeof v === "bigint" ? hex(v) : canon(v));
 
-/** What went wrong against `expect` (empty when it held). */
-export function checkExpect(exp: Expectation | undefined, rec: TraceRecord): string[] {
+/**
+ * What went wrong against `expect` (empty when it held). `observe` reads what a step's
+ * row can tell beyond its result (the P2P path of an attach, a map's space and entries).
+ */
+export function checkExpect(exp: Expectation | undefined, rec: TraceRecord, observe: (key: string) => { value: unknown } | undefined = () => undefined): string[] {
   if (!exp) return rec.ok ? [] : [`failed with ${rec.error} (${rec.message}) but no error was expected`];
   if (exp.error !== undefined) {
     if (rec.ok) return [`expected ${exp.error} but the step succeeded`];
@@ -116,13 +121,12 @@ export function checkExpect(exp: Expectation | undefined, rec: TraceRecord): str
   const result = (rec.result ?? {}) as Record<string, unknown>;
   for (const [k, want] of Object.entries(exp)) {
     if (want === undefined) continue;
-    if (!(k in result)) {
+    const got = Object.hasOwn(result, k) ? { value: result[k] } : observe(k);
+    if (!got) {
       out.push(`expected ${k} = ${show(want)} but this step has no ${k}`);
       continue;
     }
-    const got = result[k];
-    const same = typeof want === "bigint" ? got === want : JSON.stringify(got) === JSON.stringify(want);
-    if (!same) out.push(`expected ${k} = ${show(want)}, got ${show(got)}`);
+    if (canon(got.value) !== canon(want)) out.push(`expected ${k} = ${show(want)}, got ${show(got.value)}`);
   }
   return out;
 }
@@ -137,6 +141,9 @@ export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {})
   const profile = profileOf(scenario, opts);
   const model = new DmaBufModel(core, scenario, { exporter: vfioExporter, ...(profile ? { profile } : {}) });
   const reader = new StateReader(model);
+  const hints = scenarioHintsOf(scenario);
+  /** Names whose declaring step failed: "step 0 failed with EINVAL". */
+  const unborn = new Map<string, string>();
   try {
     for (let i = 0; i < scenario.steps.length; i++) {
       const st = scenario.steps[i]!;
@@ -148,12 +155,16 @@ export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {})
         if (!(e instanceof DmaBufError)) throw e;
       }
       if (model.trace.length !== 1) throw new Error(`internal: step ${i} (${st.op}) left ${model.trace.length} trace records instead of one`);
-      const rec = model.trace[0]!;
+      const rec = explain(model.trace[0]!, row, st, i, unborn, hints.get(i));
       model.trace.length = 0; // the record is consumed here: memory stays bounded over millions of steps
       const out: StepRecord = { i, op: st.op, ok: rec.ok };
       if (!rec.ok) out.error = rec.error!;
       if (rec.ok && result && row.json) out.result = row.json(result) as JsonResult;
-      const d: StepDetail = { subject: subjectOf(st, i), failures: checkExpect(st.expect, rec) };
+      const observe = (k: string) => {
+        const read = row.observe && Object.hasOwn(row.observe, k) ? row.observe[k]! : undefined;
+        return read ? { value: read(reader, st, i) } : undefined;
+      };
+      const d: StepDetail = { subject: subjectOf(st, i), failures: checkExpect(st.expect, rec, observe) };
       if (rec.message) d.message = rec.message;
       if (st.op === "map" && rec.ok) {
         const name = mappingName(st, i);
@@ -169,6 +180,26 @@ export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {})
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * A refusal's message with what the author needs to know: an ENOENT for a name whose
+ * declaring step failed names that step ("b0 was not created: step 0 failed with
+ * EINVAL"), and an EINVAL carries the step's authoring hints. A failed step's declared
+ * names are remembered in `unborn`.
+ */
+function explain(rec: TraceRecord, row: Row, st: Step, i: number, unborn: Map<string, string>, hints: readonly Hint[] | undefined): TraceRecord {
+  if (rec.ok) return rec;
+  const fields = st as unknown as Record<string, string | undefined>;
+  let message = rec.message;
+  for (const [field, use] of Object.entries(row.names)) {
+    const n = fields[field] ?? (field === row.subject ? subjectOf(st, i) : undefined);
+    if (n === undefined || !use) continue;
+    if ("declares" in use) unborn.set(n, `step ${i} failed with ${rec.error}`);
+    else if (rec.error === "ENOENT" && unborn.has(n)) message = `${st.op} ${subjectOf(st, i)}: ${n} was not created: ${unborn.get(n)}`;
+  }
+  if (rec.error === "EINVAL" && hints?.length) message = `${message} (hint: ${hints.map((h) => `${formatPath(h.path)}: ${h.hint}`).join("; ")})`;
+  return message === rec.message ? rec : { ...rec, message };
 }
 
 /** Runs `scenario` on `core` and keeps every record (see output.ts to stream them instead). */

@@ -9,12 +9,15 @@ import * as z from "zod/mini";
 import enLocale from "zod/v4/locales/en.js";
 import { DmaBufError } from "../core/errors.js";
 import { U64_MAX } from "../core/u64.js";
+import { didYouMean } from "../core/nearest.js";
 import { device, hostBridge, LIMITS, name, pciSwitch } from "./fields.js";
 import { rowOf, unknownOp, type NameKind } from "./ops.js";
 import { scenarioFields, stepSchema, type Scenario, type Step } from "./schema.js";
 import { decodeUtf8, parseJson, Problems, setOwn, type Issue } from "./json.js";
+import { scenarioHints, type Hint } from "./hints.js";
 
 export { MAX_PROBLEMS } from "./json.js";
+export type { Hint } from "./hints.js";
 export type { Issue } from "./json.js";
 export { mappingName } from "./ops.js";
 
@@ -75,7 +78,10 @@ function shape<T>(schema: z.core.$ZodType<T>, input: unknown, at: Path, problems
       continue;
     }
     const path = [...at, ...(i.path ?? []).map((x) => (typeof x === "symbol" ? String(x) : x))];
-    if (i.code === "unrecognized_keys") for (const k of i.keys) problems.add([...path, k], "unrecognized_keys", "unknown field");
+    if (i.code === "unrecognized_keys") {
+      const known = Object.keys((i.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape ?? {});
+      for (const k of i.keys) problems.add([...path, k], "unrecognized_keys", `unknown field${didYouMean(k, known)}`);
+    }
     else problems.add(path, i.code, messageOf(i));
   }
   return undefined;
@@ -220,7 +226,21 @@ export function parseScenario(input: unknown): Scenario {
   if (s) checkDevices(s, problems);
   checkNames(input, problems);
   if (problems.count) throw new ScenarioError(problems.issues, problems.more);
+  const hints = scenarioHints(input);
+  if (hints.size) HINTS.set(s!, hints);
   return s!;
+}
+
+/** The authoring hints of each validated scenario (hints.ts), kept beside it. */
+const HINTS = new WeakMap<Scenario, Map<number, Hint[]>>();
+
+/**
+ * The authoring hints of a validated scenario by step index (a JSON path and a hint): values the
+ * run will refuse that look like a slip of notation, such as a decimal size that would be
+ * page aligned in hex. The runner adds them to the step's refusal; `validate` prints them.
+ */
+export function scenarioHintsOf(s: Scenario): ReadonlyMap<number, readonly Hint[]> {
+  return HINTS.get(s) ?? new Map();
 }
 
 /** Reads strict JSON text (json.ts) and validates it; malformed JSON is a ScenarioError too. */

@@ -8,6 +8,7 @@
  * `--` ends the options (so `run -- -h` runs a file named `-h`).
  */
 import { parseArgs as nodeParseArgs } from "node:util";
+import { didYouMean } from "../core/nearest.js";
 
 /** Bad command line: the CLI prints the message and exits 2. */
 export class UsageError extends Error {
@@ -153,7 +154,10 @@ export function parseCommand<O extends Record<string, AnyOption>>(name: string, 
     if (t.kind === "positional") operands.push(t.value);
     if (t.kind !== "option") continue;
     const o = Object.hasOwn(spec.options, t.name) ? spec.options[t.name] : undefined;
-    if (!o || !t.rawName.startsWith("--")) throw new UsageError(`unknown option ${t.rawName} for ${name}`);
+    if (!o || !t.rawName.startsWith("--")) {
+      const flags = [...Object.keys(spec.options), "help"].map((k) => `--${k}`);
+      throw new UsageError(`unknown option ${t.rawName} for ${name}${didYouMean(t.rawName.startsWith("--") ? t.rawName : `-${t.rawName}`, flags, (f) => f)}`);
+    }
     if (o.kind === "string" && (t.value === undefined || (!t.inlineValue && t.value.startsWith("--")))) throw new UsageError(`${t.rawName} needs a value`);
     if (raw.has(t.name)) throw new UsageError(`${t.rawName} is given twice`);
     raw.set(t.name, t.value ?? "true");

@@ -1,13 +1,10 @@
 /**
  * The dmabuf-map subcommands: one table, from which the parser, the typed values and
- * every `--help` text come. It lives below both the CLI and the benchmarks, so that
- * `npm run bench` and `dmabuf-map bench` parse the same flags without importing each other.
+ * every `--help` text come. The benchmarks are a development entry (`npm run bench`,
+ * bench/args.ts) and are not part of the shipped command.
  */
-import { choice, count, flag, formatHelp, int, maybeChoice, parseCommand, subset, text, UsageError, type CommandSpec, type Values } from "./args.js";
-
-/** The benchmark suites, in the order they run (bench/suites.ts defines one per name). */
-export const BENCH_SUITES = ["ops", "pipeline", "containers", "call", "sweep"] as const;
-export type BenchSuite = (typeof BENCH_SUITES)[number];
+import { choice, flag, formatHelp, int, maybeChoice, parseCommand, subset, UsageError, type CommandSpec, type Values } from "./args.js";
+import { didYouMean } from "../core/nearest.js";
 
 /**
  * The rule profiles (docs/rules.md#profiles). ts/util sits below the model, so the
@@ -18,15 +15,21 @@ export const PROFILES = ["rfc-v2", "mainline", "mapping-types"] as const;
 /** Output formats of `run` and `validate` for CI systems. */
 export const REPORTERS = ["text", "junit", "tap"] as const;
 
-const EXIT_CODES = `Exit codes: 0 every expectation held, 1 an expectation failed (or a fuzz violation),
-2 invalid input or usage. Data goes to stdout, logs to stderr.
-`;
+/** A help text's closing paragraphs: examples, then the command's own exit codes. */
+const more = (examples: string[], exits: string) =>
+  `Examples:\n${examples.map((e) => `  ${e}`).join("\n")}\n\nExit codes: ${exits}\nData goes to stdout, logs and progress to stderr.\n`;
 
 /** What `run` and `demo` add to their output. */
 const recordFlags = {
   entries: flag("with --json: every map result carries its address space and every [addr, len]"),
   state: flag("with --json: every step record carries the model's state after the step"),
   all: flag("readable report: every entry of every mapping, not only the first 4"),
+};
+
+/** Colour of the readable report: --color and --no-color win over the environment (NO_COLOR always means none). */
+const colourFlags = {
+  color: flag("colour the report even when stdout is no TTY (as FORCE_COLOR does)"),
+  "no-color": flag("never colour the report"),
 };
 
 const files = { operands: "FILE|DIR|-...", minOperands: 1, maxOperands: Infinity } as const;
@@ -40,8 +43,17 @@ export const COMMANDS = {
       ...recordFlags,
       reporter: choice("NAME", "report format", REPORTERS, "text"),
       profile: maybeChoice("P", "the rule profile, overriding each scenario's (default: the scenario's, else rfc-v2)", PROFILES),
+      ...colourFlags,
     },
-    more: EXIT_CODES,
+    more: more(
+      [
+        "dmabuf-map run scenarios/vf-bar-to-pf-iov.json           the readable report",
+        "dmabuf-map run scenarios/ --json --entries              one JSON record per file, with every entry",
+        "dmabuf-map run my.json --json --state | jq .steps[3]     the state after step 3",
+        "dmabuf-map run scenarios/ --reporter junit > junit.xml  for CI",
+      ],
+      "0 every expectation held, 1 an expectation failed, 2 invalid input or usage\n(with several files: 2 if any is invalid, else 1 if any failed).",
+    ),
   },
   compare: {
     summary: "Run scenarios under several rule profiles and show the steps whose outcome differs.\nA directory means every *.json in it; - reads standard input.",
@@ -50,21 +62,35 @@ export const COMMANDS = {
       profiles: subset("LIST", "comma-separated profiles to compare", PROFILES),
       json: flag('print one record per file: {"name","profiles","steps":[{"i","op","differs","outcomes"}]}'),
     },
-    more: "Exit codes (like diff): 0 no step differs, 1 a step differs, 2 invalid input or usage.\n",
+    more: more(
+      [
+        "dmabuf-map compare scenarios/revoke-twice-device-reset.json     the steps where rfc-v2 and mainline differ",
+        "dmabuf-map compare scenarios/ --profiles rfc-v2,mainline --json  one JSON record per file",
+      ],
+      "0 no step differs, 1 a step differs, 2 invalid input or usage (like diff).",
+    ),
   },
   validate: {
-    summary: "Check scenarios' shape and names; every problem with its JSON path.\nA directory means every *.json in it; - reads standard input.",
+    summary: "Check scenarios' shape and names; every problem with file:line:col and its JSON path.\nA directory means every *.json in it; - reads standard input.",
     ...files,
     options: {
       json: flag('print problems as JSON {"problems":[{"path","code","message"}],"more":n}'),
       reporter: choice("NAME", "report format", REPORTERS, "text"),
     },
-    more: EXIT_CODES,
+    more: more(
+      ["dmabuf-map validate my.json                    problems and notes on stdout", "dmabuf-map validate scenarios/ | grep steps    findings are data: pipe them", "cat my.json | dmabuf-map validate - --json     one JSON line per file"],
+      "0 every file is valid, 2 a file is invalid or unreadable, or usage.",
+    ),
   },
-  schema: { summary: "Print the scenario JSON Schema.", options: {} },
+  schema: {
+    summary: "Print the scenario JSON Schema.",
+    options: {},
+    more: more(["dmabuf-map schema > scenario.schema.json    point a scenario's $schema at it for editor help"], "0 printed, 2 usage."),
+  },
   demo: {
     summary: "Run the built-in demo scenario (what `npm start` shows).",
-    options: { json: flag("print the JSON record instead of the report"), ...recordFlags },
+    options: { json: flag("print the JSON record instead of the report"), ...recordFlags, ...colourFlags },
+    more: more(["dmabuf-map demo", "dmabuf-map demo --json --entries"], "0 every expectation held, 1 an expectation failed, 2 usage."),
   },
   web: {
     summary: "Serve the explorer (from this package) on 127.0.0.1 until interrupted.",
@@ -72,19 +98,7 @@ export const COMMANDS = {
       port: int("N", "port to listen on (0 picks a free one)", 8080, 0, 65535),
       open: flag("open the page in the desktop's browser"),
     },
-  },
-  bench: {
-    summary: "Benchmarks: the wasm core against TypeScript (bigint and typed arrays) and native C.",
-    options: {
-      quick: flag("fewer sizes and samples (about a minute)"),
-      json: flag("print the results as JSON on stdout (the table goes to stderr)"),
-      suite: subset("LIST", "comma-separated suites to run", BENCH_SUITES),
-      out: text("FILE.svg", "also write the per-entry cost plot"),
-      input: text("FILE", "benchmark the list operations on your own entries instead: little-endian u64 addr,len pairs, or JSON [[addr,len],...]; checked against the reference first"),
-      browser: flag("also run the ops suite in headless Chromium (wasm-chromium beside wasm; needs playwright-core and Chromium)"),
-      "max-n": count("N", "largest list of the sweep suite, 1e3 to 1e8", 1e7, 1e3, 1e8),
-      clock: choice("NAME", "what timings count: cpu (CPU time of the process; steadier on a shared machine) or wall", ["cpu", "wall"], "cpu"),
-    },
+    more: more(["dmabuf-map web                 then open http://127.0.0.1:8080", "dmabuf-map web --port 0       a free port, printed on stderr"], "0 stopped by a signal, 2 usage or the port is busy."),
   },
   fuzz: {
     summary: "Random operation sequences over random topologies, with invariant checks after every step.",
@@ -93,7 +107,7 @@ export const COMMANDS = {
       ops: int("N", "number of operations", 10_000, 1, 100_000_000),
       json: flag("print the report as JSON"),
     },
-    more: "Exit codes: 0 every invariant held, 1 a violation (shrunk to a scenario), 2 usage.\n",
+    more: more(["dmabuf-map fuzz --seed 7 --ops 100000", "dmabuf-map fuzz --json | jq .coverage"], "0 every invariant held, 1 a violation (shrunk to a scenario), 2 usage."),
   },
 } as const satisfies Record<string, CommandSpec>;
 
@@ -107,6 +121,11 @@ export type Command = { [K in CommandName]: CommandOf<K> }[CommandName] | { comm
 
 const PROG = "dmabuf-map";
 
+/** Commands that are not part of the shipped CLI, and where they are. */
+const ELSEWHERE: Record<string, string> = {
+  bench: "the benchmarks are a development entry, not part of the installed command: in a checkout of the repository, run npm run bench -- --help",
+};
+
 const isCommand = (s: string): s is CommandName => Object.hasOwn(COMMANDS, s);
 
 /** Parse a whole command line (the words after `dmabuf-map`). */
@@ -115,10 +134,14 @@ export function parseCli(argv: readonly string[]): Command {
   if (first === undefined || first === "--help" || first === "-h") return { command: "help" };
   if (first === "--version" || first === "-v") return { command: "version" };
   if (first === "help") {
-    if (rest[0] !== undefined && !isCommand(rest[0])) throw new UsageError(`unknown command "${rest[0]}"`);
+    if (rest[0] !== undefined && !isCommand(rest[0])) throw new UsageError(`unknown command "${rest[0]}"${didYouMean(rest[0], Object.keys(COMMANDS))}`);
     return rest[0] ? { command: "help", topic: rest[0] } : { command: "help" };
   }
-  if (!isCommand(first)) throw new UsageError(first.startsWith("-") ? `unknown option ${first}` : `unknown command "${first}"`);
+  if (!isCommand(first)) {
+    if (Object.hasOwn(ELSEWHERE, first)) throw new UsageError(ELSEWHERE[first]!);
+    if (first.startsWith("-")) throw new UsageError(`unknown option ${first}${didYouMean(first, ["--help", "--version"], (f) => f)}`);
+    throw new UsageError(`unknown command "${first}"${didYouMean(first, Object.keys(COMMANDS))}`);
+  }
   return parseSubcommand(first, rest) as Command;
 }
 
@@ -142,9 +165,16 @@ Usage: ${PROG} COMMAND [options]
 Commands:
 ${rows.map(([l, r]) => `  ${l!.padEnd(w)}  ${r}`).join("\n")}
 
-${PROG} COMMAND --help shows a command's options and their defaults.
+${PROG} COMMAND --help shows a command's options, defaults, examples and exit codes.
 ${PROG} --version prints the version.
 
-${EXIT_CODES}Colour only on a TTY, never with NO_COLOR.
+Examples:
+  ${PROG} demo                                     the built-in scenario
+  ${PROG} run scenarios/vf-bar-to-pf-iov.json      a shipped scenario
+  ${PROG} validate my.json                         check your own
+
+Exit codes: 0 success, 1 an expectation failed (or a fuzz violation), 2 invalid input or usage.
+Data goes to stdout, logs to stderr. Colour on a TTY, with FORCE_COLOR or --color;
+never with NO_COLOR or --no-color.
 `;
 }

@@ -4,11 +4,11 @@
  * in the usual JSON shape, wasm and C checked against each other in the child.
  */
 import { describe, expect, it } from "vitest";
-import { cli } from "../cli/spawn.js";
+import { bench } from "../cli/spawn.js";
 
 describe("bench --suite sweep", () => {
   it("runs each n in its own process and reports that process's peak RSS beside the list's bytes", () => {
-    const r = cli(["bench", "--suite", "sweep", "--quick", "--max-n", "1e4", "--json"]);
+    const r = bench(["--suite", "sweep", "--quick", "--max-n", "1e4", "--json"]);
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/sweep n = 1,000 \(own process\)/);
