@@ -185,117 +185,119 @@ export function listCoalesce(hdr: usize): i32 {
   return OK;
 }
 
-/** Splits every entry so no piece exceeds maxSeg bytes or crosses a (mask + 1) boundary. */
-export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
-  if (maxSeg == 0 || ((mask + 1) & mask) != 0) return invalid(U64_MAX, R_ARG);
-  let n = countOf(hdr);
-  let src = entriesOf(hdr);
-  let end = src + <usize>n * ENTRY;
-  let noMask = mask == U64_MAX;
-  // pass 1: validate and count pieces (the loop is unswitched on noMask by hand)
-  // (validity is folded into the counting pass; the first bad entry is looked up after;
-  // `most` ORs the per-entry counts, at most their sum: the sum cannot wrap while each is
-  // at most LIST_MAX, and one above it is more pieces than a list holds)
+// listSplit's parts are @inline: each is called once per call, and inlined the module
+// stays as small as when they were one function (the browser bundle has a budget).
+
+/** What the counting passes of listSplit return when an entry is bad or the pieces are
+ *  more than a list holds (never a real count: that is at most LIST_MAX). */
+const SPLIT_FAIL: u64 = U64_MAX;
+
+/**
+ * The pieces of a split without a boundary mask, or SPLIT_FAIL. Validity is folded
+ * into the count: `most` ORs the per-entry counts, at most their sum (the sum cannot
+ * wrap while each is at most LIST_MAX, and one above it is more pieces than a list holds).
+ */
+// @ts-ignore: decorator
+@inline function splitCountNoMask(src: usize, n: u32, end: usize, maxSeg: u64, K: v128): u64 {
+  // two entries per step in v128 lanes: is any entry bad (l - 1 > ~a, or l == 0) or
+  // longer than maxSeg (l - 1 > maxSeg - 1, which l == 0 is too)? If none, each entry
+  // is one piece.
+  let ms = i64x2.splat((maxSeg - 1) ^ 0x8000_0000_0000_0000);
+  let slow = i64x2.splat(0);
+  for (let p = src, q: usize = 16, stop = src + ((<usize>n >> 1) << 5); ; q = 0, stop = end) {
+    for (; p < stop; p += 32) {
+      let e0 = v128.load(p), e1 = v128.load(p + q);
+      let x = i64x2.add(v128.shuffle<i64>(e0, e1, 1, 3), K);
+      slow = v128.or(slow, v128.or(i64x2.gt_s(x, v128.xor(v128.shuffle<i64>(e0, e1, 0, 2), K)), i64x2.gt_s(x, ms)));
+    }
+    if (p >= end) break; // else n is odd: once more with the last entry in both lanes
+  }
+  if (!v128.any_true(slow)) return <u64>n; // (n == 0 too: no pieces)
   let pieces: u64 = 0;
   let most: u64 = 0;
   let bad = false;
-  // unsigned compares in v128 lanes are signed ones of values with the top bit flipped:
-  // (l - 1) ^ 2^63 = l + K and ~a ^ 2^63 = a ^ K for K = 2^63 - 1
-  let K = i64x2.splat(0x7FFF_FFFF_FFFF_FFFF);
-  if (noMask) {
-    // two entries per step in v128 lanes: is any entry bad (l - 1 > ~a, or l == 0) or
-    // longer than maxSeg (l - 1 > maxSeg - 1, which l == 0 is too)? If none, each entry
-    // is one piece.
-    let ms = i64x2.splat((maxSeg - 1) ^ 0x8000_0000_0000_0000);
-    let slow = i64x2.splat(0);
-    for (let p = src, q: usize = 16, stop = src + ((<usize>n >> 1) << 5); ; q = 0, stop = end) {
-      for (; p < stop; p += 32) {
-        let e0 = v128.load(p), e1 = v128.load(p + q);
-        let x = i64x2.add(v128.shuffle<i64>(e0, e1, 1, 3), K);
-        slow = v128.or(slow, v128.or(i64x2.gt_s(x, v128.xor(v128.shuffle<i64>(e0, e1, 0, 2), K)), i64x2.gt_s(x, ms)));
-      }
-      if (p >= end) break; // else n is odd: once more with the last entry in both lanes
-    }
-    if (!v128.any_true(slow)) pieces = <u64>n;
+  for (let p = src; p < end; p += ENTRY) {
+    let a = load<u64>(p);
+    let l = load<u64>(p, 8);
+    bad |= (l - 1 > ~a) | (l == 0);
+    let c = l <= maxSeg ? 1 : (l - 1) / maxSeg + 1;
+    most |= c;
+    pieces += c;
   }
-  if (noMask && !pieces) {
-    for (let p = src; p < end; p += ENTRY) {
-      let a = load<u64>(p);
-      let l = load<u64>(p, 8);
-      bad |= (l - 1 > ~a) | (l == 0);
-      let c = l <= maxSeg ? 1 : (l - 1) / maxSeg + 1;
-      most |= c;
-      pieces += c;
+  return bad || most > <u64>LIST_MAX ? SPLIT_FAIL : pieces;
+}
+
+/**
+ * The pieces of a split whose pieces end only at (mask + 1) boundaries (maxSeg > mask),
+ * or SPLIT_FAIL: one per window an entry touches (garbage for a bad entry, which fails
+ * the call); two entries per step in v128 lanes.
+ */
+// @ts-ignore: decorator
+@inline function splitCountWindows(src: usize, n: u32, end: usize, mask: u64, K: v128): u64 {
+  let sh = <i32>ctz(mask + 1);
+  let vmask = i64x2.splat(mask);
+  let vnot = i64x2.splat(~mask);
+  let vp0 = i64x2.splat(0);
+  let vp = vp0, vbad = vp, vmost = vp, w = vp;
+  for (let p = src, q: usize = 16, stop = src + ((<usize>n >> 1) << 5); ; q = 0, stop = end) {
+    for (; p < stop; p += 32) {
+      let e0 = v128.load(p), e1 = v128.load(p + q);
+      let a = v128.shuffle<i64>(e0, e1, 0, 2);
+      let l = v128.shuffle<i64>(e0, e1, 1, 3);
+      // windows - 1 = ((a & mask) + (l - 1)) >> sh, with (a & mask) - 1 = (a | ~mask) + mask
+      w = i64x2.shr_u(i64x2.add(v128.or(a, vnot), i64x2.add(l, vmask)), sh);
+      vp = i64x2.add(vp, w);
+      vmost = v128.or(vmost, w);
+      // bad: l - 1 > ~a or l == 0
+      vbad = v128.or(vbad, v128.or(i64x2.gt_s(i64x2.add(l, K), v128.xor(a, K)), i64x2.eq(l, vp0)));
     }
-  } else if (!noMask && maxSeg > mask) {
-    // pieces end only at (mask + 1) boundaries: one per window an entry touches (garbage
-    // for a bad entry, which fails the call below); two entries per step in v128 lanes
-    let sh = <i32>ctz(mask + 1);
-    let vmask = i64x2.splat(mask);
-    let vnot = i64x2.splat(~mask);
-    let vp0 = i64x2.splat(0);
-    let vp = vp0, vbad = vp, vmost = vp, w = vp;
-    for (let p = src, q: usize = 16, stop = src + ((<usize>n >> 1) << 5); ; q = 0, stop = end) {
-      for (; p < stop; p += 32) {
-        let e0 = v128.load(p), e1 = v128.load(p + q);
-        let a = v128.shuffle<i64>(e0, e1, 0, 2);
-        let l = v128.shuffle<i64>(e0, e1, 1, 3);
-        // windows - 1 = ((a & mask) + (l - 1)) >> sh, with (a & mask) - 1 = (a | ~mask) + mask
-        w = i64x2.shr_u(i64x2.add(v128.or(a, vnot), i64x2.add(l, vmask)), sh);
-        vp = i64x2.add(vp, w);
-        vmost = v128.or(vmost, w);
-        // bad: l - 1 > ~a or l == 0
-        vbad = v128.or(vbad, v128.or(i64x2.gt_s(i64x2.add(l, K), v128.xor(a, K)), i64x2.eq(l, vp0)));
-      }
-      if (p >= end) break; // else n is odd: once more with the last entry in both lanes
+    if (p >= end) break; // else n is odd: once more with the last entry in both lanes
+  }
+  let pieces = <u64>i64x2.extract_lane(vp, 0) + <u64>i64x2.extract_lane(vp, 1) + <u64>n - (n & 1 ? <u64>i64x2.extract_lane(w, 0) : 0);
+  let most = (<u64>i64x2.extract_lane(vmost, 0) | <u64>i64x2.extract_lane(vmost, 1)) + 1;
+  return v128.any_true(vbad) || most > <u64>LIST_MAX ? SPLIT_FAIL : pieces;
+}
+
+/** The pieces of a split with a mask and maxSeg <= mask, or SPLIT_FAIL: entry by entry. */
+// @ts-ignore: decorator
+@inline function splitCountMasked(src: usize, end: usize, maxSeg: u64, mask: u64): u64 {
+  let pieces: u64 = 0;
+  for (let p = src; p < end; p += ENTRY) {
+    let a = load<u64>(p);
+    let l = load<u64>(p, 8);
+    if (l - 1 > ~a || l == 0) return SPLIT_FAIL;
+    if (l <= maxSeg && (a & mask) + (l - 1) <= mask) {
+      pieces++;
+      continue;
     }
-    pieces = <u64>i64x2.extract_lane(vp, 0) + <u64>i64x2.extract_lane(vp, 1) + <u64>n - (n & 1 ? <u64>i64x2.extract_lane(w, 0) : 0);
-    most = (<u64>i64x2.extract_lane(vmost, 0) | <u64>i64x2.extract_lane(vmost, 1)) + 1;
-    bad = v128.any_true(vbad);
-  } else if (!noMask) {
-    for (let p = src; p < end; p += ENTRY) {
-      let a = load<u64>(p);
-      let l = load<u64>(p, 8);
-      if (l - 1 > ~a || l == 0) return firstFault(src, n);
-      if (l <= maxSeg && (a & mask) + (l - 1) <= mask) {
-        pieces++;
-        continue;
-      }
-      // at least ceil(l / maxSeg) pieces: more than a list holds would take ages to count
-      if ((l - 1) / maxSeg >= <u64>LIST_MAX) { most = U64_MAX; break; }
-      while (l) {
-        let seg = l < maxSeg ? l : maxSeg;
-        let room = mask - (a & mask) + 1;
-        if (seg > room) seg = room;
-        a += seg;
-        l -= seg;
-        pieces++;
-      }
-      if (pieces > <u64>LIST_MAX) { most = U64_MAX; break; }
+    // at least ceil(l / maxSeg) pieces: more than a list holds would take ages to count
+    if ((l - 1) / maxSeg >= <u64>LIST_MAX) return SPLIT_FAIL;
+    while (l) {
+      let seg = l < maxSeg ? l : maxSeg;
+      let room = mask - (a & mask) + 1;
+      if (seg > room) seg = room;
+      a += seg;
+      l -= seg;
+      pieces++;
     }
+    if (pieces > <u64>LIST_MAX) return SPLIT_FAIL;
   }
-  // EINVAL at the first bad entry if there is one, else ENOMEM for too many pieces
-  if (bad || most > <u64>LIST_MAX) {
-    let st = firstFault(src, n);
-    return st ? st : ENOMEM;
-  }
-  let out = listCreate(pieces);
-  if (!out) return ENOMEM;
-  let d = entriesOf(out);
-  if (pieces == <u64>n) {
-    // nothing to cut: the pieces are the entries
-    memory.copy(d, src, <usize>n * ENTRY);
-    made = out;
-    return OK;
-  }
-  // pass 2: emit
+  return pieces;
+}
+
+/**
+ * Writes the pieces of the valid entries [src, end) from d. Pieces end only at window
+ * (mask + 1) boundaries when maxSeg > mask: an entry touching c <= 3 windows is written
+ * without a branch on c: a middle window at d + 16, then its last piece at d + 16 (c - 1),
+ * then its first piece at d (so each overwrites what c does not keep); a piece written
+ * past the entry's own is overwritten by the next entry's, which exists (the last entry
+ * takes the general loop).
+ */
+// @ts-ignore: decorator
+@inline function splitEmit(src: usize, end: usize, d: usize, maxSeg: u64, mask: u64): void {
+  let noMask = mask == U64_MAX;
   let p = src;
   if (!noMask && maxSeg > mask) {
-    // pieces end only at window (mask + 1) boundaries: an entry touching c <= 3 windows
-    // is written without a branch on c: a middle window at d + 16, then its last piece
-    // at d + 16 (c - 1), then its first piece at d (so each overwrites what c does not
-    // keep); a piece written past the entry's own is overwritten by the next entry's,
-    // which exists (the last entry takes the loop below)
     let sh = ctz(mask + 1);
     let w = mask + 1;
     for (let stop = end - ENTRY; p < stop; p += ENTRY) {
@@ -338,6 +340,32 @@ export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
       l -= seg;
     }
   }
+}
+
+/** Splits every entry so no piece exceeds maxSeg bytes or crosses a (mask + 1) boundary:
+ *  pass 1 validates and counts the pieces (one of three counts), pass 2 writes them. */
+export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
+  if (maxSeg == 0 || ((mask + 1) & mask) != 0) return invalid(U64_MAX, R_ARG);
+  let n = countOf(hdr);
+  let src = entriesOf(hdr);
+  let bytes = <usize>n * ENTRY;
+  let end = src + bytes;
+  // unsigned compares in v128 lanes are signed ones of values with the top bit flipped:
+  // (l - 1) ^ 2^63 = l + K and ~a ^ 2^63 = a ^ K for K = 2^63 - 1
+  let K = i64x2.splat(0x7FFF_FFFF_FFFF_FFFF);
+  let pieces = mask == U64_MAX ? splitCountNoMask(src, n, end, maxSeg, K)
+    : maxSeg > mask ? splitCountWindows(src, n, end, mask, K) : splitCountMasked(src, end, maxSeg, mask);
+  // EINVAL at the first bad entry if there is one, else ENOMEM for too many pieces
+  if (pieces == SPLIT_FAIL) {
+    let st = firstFault(src, n);
+    return st ? st : ENOMEM;
+  }
+  let out = listCreate(pieces);
+  if (!out) return ENOMEM;
+  let d = entriesOf(out);
+  // nothing to cut: the pieces are the entries
+  if (pieces == <u64>n) memory.copy(d, src, bytes);
+  else splitEmit(src, end, d, maxSeg, mask);
   made = out;
   return OK;
 }
@@ -613,12 +641,26 @@ export function listCheckDisjoint(hdr: usize): i32 {
  * sorted (O(m log m)) and entries that go backwards take a binary search.
  */
 export function listFirstOutside(hdr: usize, within: usize, delta: u64): i32 {
-  let n = <usize>countOf(hdr);
   let m = <usize>countOf(within);
   // the union as sorted, merged [first, last] records
   let iv = alloc(max<usize>(m << 4, 16));
   if (!iv) return ENOMEM;
-  let w = entriesOf(within);
+  let u = unionRecords(iv, entriesOf(within), m);
+  let bad = firstOutsideOf(entriesOf(hdr), <usize>countOf(hdr), iv, u, delta);
+  free(iv);
+  setOut(0, bad);
+  return OK;
+}
+
+// listFirstOutside's two passes are @inline: one call site each, once per call.
+
+/**
+ * Writes the union of the m entries at w into iv as sorted [first, last] records,
+ * touching and overlapping ones merged (len 0 covers nothing; one past 2^64 - 1 covers
+ * up to it); returns how many.
+ */
+// @ts-ignore: decorator
+@inline function unionRecords(iv: usize, w: usize, m: usize): usize {
   let k: usize = 0;
   let sorted = true;
   for (let i: usize = 0; i < m; i++) {
@@ -646,9 +688,14 @@ export function listFirstOutside(hdr: usize, within: usize, delta: u64): i32 {
       u++;
     }
   }
-  // walk the entries: j = the last record starting at or before s (u when none)
-  let p = entriesOf(hdr);
-  let bad = U64_MAX;
+  return u;
+}
+
+/** The index of the first of the n entries at p that, shifted back by delta, is not inside
+ *  the u records at iv (unionRecords), or U64_MAX. */
+// @ts-ignore: decorator
+@inline function firstOutsideOf(p: usize, n: usize, iv: usize, u: usize, delta: u64): u64 {
+  // j = the last record starting at or before s (u when none)
   let j: usize = u;
   let prev: u64 = 0;
   for (let i: usize = 0; i < n; i++) {
@@ -672,9 +719,7 @@ export function listFirstOutside(hdr: usize, within: usize, delta: u64): i32 {
       let last = load<u64>(iv + (j << 4), 8);
       inside = l ? s <= last && l - 1 <= last - s : s == 0 || s - 1 <= last;
     }
-    if (!inside) { bad = <u64>i; break; }
+    if (!inside) return <u64>i;
   }
-  free(iv);
-  setOut(0, bad);
-  return OK;
+  return U64_MAX;
 }

@@ -137,6 +137,41 @@ export function pages_to_list(buf: u32, n: u32, pageShift: u32, offset: u64, siz
   store<u64>(sg, len, 24); // dma_length u32 and the pad word
 }
 
+// sgt_append_pages's last step is @inline (one call site: the module stays as small).
+
+/**
+ * The last step of an append, which cannot fail: the records move to `fresh` if there
+ * is one, the open entry grows if the pages continued it, the new entries (list tmp)
+ * follow the `count` old ones, and the header takes the count and the flags.
+ */
+// @ts-ignore: decorator
+@inline function appendCommit(c: usize, header: usize, data: usize, fresh: usize, count: u32, tmp: usize, pageShift: u32, leftPages: u32): void {
+  let recs = fresh ? fresh : data;
+  if (fresh) {
+    if (c) free(data);
+    store<u32>(header, <u32>fresh);
+  }
+  if (c && merged) {
+    let last = recs + <usize>(count - 1) * SG_STRIDE;
+    store<u32>(last, <u32>prvLen, 12);
+    store<u64>(last, prvLen, 24);
+  }
+  let t = entriesOf(tmp);
+  for (let k: u32 = 0; k < chunks; k++) {
+    let p = t + (<usize>k << 4);
+    putSg(recs + <usize>(count + k) * SG_STRIDE, load<u64>(p), load<u64>(p, 8), pageShift);
+  }
+  listDestroy(tmp);
+  let nents = count + chunks;
+  store<u32>(header, nents, 4);
+  store<u32>(header, nents, 8);
+  store<u32>(header, PG_FROM_PAGES | (leftPages ? PG_OPEN : 0) | pageShift, 12);
+  if (!leftPages) {
+    let last = recs + <usize>(nents - 1) * SG_STRIDE;
+    store<u64>(last, load<u64>(last) | SG_END);
+  }
+}
+
 /**
  * sg_alloc_append_table_from_pages(): h = 0 starts a table (sg_alloc_table_from_pages_
  * segment() when leftPages = 0); otherwise the pages are appended to sgt h, which must
@@ -192,7 +227,6 @@ export function sgt_append_pages(h: u32, buf: u32, n: u32, pageShift: u32, offse
     if (c) memory.copy(fresh, data, <usize>count * SG_STRIDE);
   }
   // the list of new entries goes straight into the records' tail, then is spread out
-  let recs = fresh ? fresh : data;
   let tmp = listCreate(chunks);
   if (!tmp) {
     free(fresh);
@@ -210,29 +244,6 @@ export function sgt_append_pages(h: u32, buf: u32, n: u32, pageShift: u32, offse
       return ENOMEM;
     }
   }
-  // from here on nothing can fail
-  if (fresh) {
-    if (c) free(data);
-    store<u32>(header, <u32>fresh);
-  }
-  if (c && merged) {
-    let last = recs + <usize>(count - 1) * SG_STRIDE;
-    store<u32>(last, <u32>prvLen, 12);
-    store<u64>(last, prvLen, 24);
-  }
-  let t = entriesOf(tmp);
-  for (let k: u32 = 0; k < chunks; k++) {
-    let p = t + (<usize>k << 4);
-    putSg(recs + <usize>(count + k) * SG_STRIDE, load<u64>(p), load<u64>(p, 8), pageShift);
-  }
-  listDestroy(tmp);
-  let nents = <u32>total;
-  store<u32>(header, nents, 4);
-  store<u32>(header, nents, 8);
-  store<u32>(header, PG_FROM_PAGES | (leftPages ? PG_OPEN : 0) | pageShift, 12);
-  if (!leftPages) {
-    let last = recs + <usize>(nents - 1) * SG_STRIDE;
-    store<u64>(last, load<u64>(last) | SG_END);
-  }
+  appendCommit(c, header, data, fresh, count, tmp, pageShift, leftPages);
   return handle;
 }

@@ -23,8 +23,16 @@ export async function runBenchCli(cmd: BenchArgs): Promise<number> {
   await init();
   // Chromium has no CPU clock: a run with --browser times everything in wall time
   const clock = cmd.clock === "cpu" && !cmd.browser ? CPU : WALL;
-  const native = Native.build(log);
-  const cfg: Config = { quick: cmd.quick, native, log, clock, maxN: cmd["max-n"], peakRss, isolate: (n) => isolated(n, cfg) };
+  // C is compiled when a suite first needs it, so a bad --input is refused before that
+  let built: { native: Native | undefined } | undefined;
+  const cfg: Config = {
+    quick: cmd.quick,
+    get native() {
+      built ??= { native: Native.build(log) };
+      return built.native;
+    },
+    log, clock, maxN: cmd["max-n"], peakRss, isolate: (n) => isolated(n, cfg),
+  };
   const results: Result[] = [];
   const t0 = performance.now();
   // --input replaces the suites; --browser runs the ops suite's wasm in Node, then the
@@ -45,7 +53,7 @@ export async function runBenchCli(cmd: BenchArgs): Promise<number> {
     arch: arch(),
     cpu: cpus()[0]?.model ?? "unknown",
     cores: cpus().length,
-    cc: native?.cc ?? null,
+    cc: built?.native?.cc ?? null,
     quick: cmd.quick,
     clock: clock.name,
     seconds: Math.round((performance.now() - t0) / 100) / 10,

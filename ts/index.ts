@@ -22,7 +22,7 @@ export { hex, hex16, U64_MAX, UINT_MAX, PAGE } from "./core/u64.js";
 // The dma-buf model and scenarios (no Node built-ins: this entry runs in browsers too).
 export { DmaBufModel } from "./model/model.js";
 export type { ExportArgs, AttachArgs, MapArgs, ModelOptions } from "./model/model.js";
-export { Topology } from "./model/topology.js";
+export { Topology, P2P_PATHS } from "./model/topology.js";
 export type { Device, Bar, HostBridge, Switch, P2PPath, TopologySpec, DeviceSpec } from "./model/topology.js";
 export type { DmaBufOps, InterconnectOps, AttachmentView, BufferView, MapProduct, AddressSpace, ExporterFactory, ExporterFlags, BackingKind } from "./model/ops.js";
 export { PROFILE_NAMES, PROFILE_ROWS, DEFAULT_PROFILE, profileRules } from "./model/profiles.js";

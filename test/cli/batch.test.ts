@@ -34,6 +34,8 @@ describe("many files at once", () => {
     const r = cli(["run", tmp]);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/scenario move-notify[^]*PASSED[^]*FAILED/);
+    // with several files and --json, a failed expectation's line on stderr names its file
+    expect(cli(["run", tmp, "--json"]).err).toMatch(/^[^\n]*b-failing\.json: step 3 \(map m0\): expected nelms = 3, got 2$/m);
     expect(r.err).toMatch(/c-invalid\.json: invalid scenario: 1 problem\(s\)\n[^\n]*c-invalid\.json:1:\d+: steps\[0\]\.attachment: attachment "nope"/);
     expect(r.err).toMatch(/run: 3 file\(s\), 1 passed, 1 failed, 1 invalid\n$/);
     expect(cli(["run", join(tmp, "a-ok.json"), failing]).code).toBe(1);

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { DmaBufModel, type AttachArgs, type ExportArgs } from "../../ts/model/model.js";
 import { vfioExporter } from "../../ts/exporters/vfio.js";
+import { systemHeapExporter } from "../../ts/exporters/heap.js";
 import { DmaBufError } from "../../ts/core/errors.js";
 import { core } from "../helpers.js";
 import { world, fails, SYSTEM } from "./world.js";
@@ -44,6 +45,17 @@ describe("arguments are checked like the scenario schema", () => {
     m.dispose();
   });
 
+  it("a map without as is named #<i>, i the index of the call among the model's steps, as in a scenario", () => {
+    const m = new DmaBufModel(core(), { devices: { cpu: {}, nic: { iommu: { base: 0x10000n, size: 0x100000n } } } });
+    m.export({ buffer: "b", exporter: "cpu", size: 0x1000n, backing: { kind: "system", ranges: [{ addr: 0x1000n, len: 0x1000n }] }, ops: systemHeapExporter() });
+    m.attach({ buffer: "b", importer: "nic", as: "a" });
+    expect(() => m.detach("nope")).toThrow(DmaBufError); // a refused step counts too
+    m.map({ attachment: "a" });
+    expect(m.mappingEntries("#3", 4)).toEqual([{ addr: 0x10000n, len: 0x1000n }]);
+    m.unmap("#3");
+    m.dispose();
+  });
+
   it("attach, map and the name-only steps", () => {
     const m = world();
     m.export(EXPORT);
@@ -59,7 +71,7 @@ describe("arguments are checked like the scenario schema", () => {
     attach({ buffer: "b", importer: "cpu", as: "a", ops: { moveNotify() {}, interconnects: [{ name: "zz" }] } }, ["ops", "interconnects", 0], /not a registered interconnect/);
     attach({ buffer: "b", importer: "cpu", as: "a", ops: { moveNotify() {}, interconnects: ["sgt"] } }, ["ops", "interconnects", 0], /must be a match \{name\}/);
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
-    einval(m, () => m.map({ attachment: "a" } as never), ["as"], /map: as must be a name/);
+    einval(m, () => m.map({ attachment: "a", as: 42 } as never), ["as"], /map: as must be a name/);
     einval(m, () => m.map({ attachment: "a", as: "m", container: "sgl" } as never), ["container"], /container must be one of sgt, physvec, mapping, ranges, xarray/);
     einval(m, () => m.detach(""), ["attachment"], /attachment cannot be empty/);
     einval(m, () => m.unmap(42 as never), ["mapping"], /mapping must be a name/);

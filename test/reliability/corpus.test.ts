@@ -1,6 +1,7 @@
-// Every file of test/bad-inputs/ through the CLI: a clear error (exit 2, the path or rule,
-// no stack trace) or a correct run, never a hang or a crash. Plus two generated giants.
-import { describe, expect, it } from "vitest";
+// Every file of test/bad-inputs/ through the CLI in one run: a clear error (the path or
+// rule, no stack trace) or a correct run, never a hang or a crash. Each file in a process
+// of its own, with its own exit code: corpus.slow.test.ts. The giants: giants.slow.test.ts.
+import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cli } from "../cli/spawn.js";
@@ -18,17 +19,31 @@ describe("bad-input corpus", () => {
     expect(files.sort()).toEqual(Object.keys(expected).sort());
   });
 
-  it.each(Object.entries(expected))("%s", (file, want) => {
-    const r = run(["run", fileURLToPath(new URL(file, dir)), "--json"]);
-    expect(r.signal).toBeNull();
-    expect({ code: r.code, err: r.err }).toMatchObject({ code: want.exit });
-    expect(r.err).not.toMatch(/\n\s+at .*:\d+:\d+/); // no stack trace
-    if (want.stderr) expect(r.err).toMatch(new RegExp(want.stderr));
+  // one CLI run over every file (its JSON line and its stderr lines name the file);
+  // each file in a process of its own is corpus.slow.test.ts
+  const files = Object.keys(expected).map((f) => fileURLToPath(new URL(f, dir)));
+  let all: ReturnType<typeof cli>;
+  let lines: { file?: string; valid?: boolean; problems?: unknown[]; passed?: boolean }[];
+  beforeAll(() => {
+    all = cli(["run", ...files, "--json"], undefined, { timeout: 600_000, maxBuffer: 1 << 28 });
+    lines = all.out.trim().split("\n").map((l) => JSON.parse(l));
+  });
+
+  it("one run over every file: no crash, no stack trace, a line per file, exit 2 since some are invalid", () => {
+    expect(all.signal).toBeNull();
+    expect(all.code).toBe(2);
+    expect(all.err).not.toMatch(/\n\s+at .*:\d+:\d+/);
+    expect(lines).toHaveLength(files.length);
+  });
+
+  it.each(Object.entries(expected).map(([f, want], k) => [f, want, k] as const))("%s", (file, want, k) => {
+    const line = lines[k]!;
     if (want.exit === 2) {
-      const j = JSON.parse(r.out); // run --json prints the problems as JSON
-      expect(j.valid).toBe(false);
-      expect(j.problems.length).toBeGreaterThan(0);
-    }
-    else expect(JSON.parse(r.out).passed).toBe(want.exit === 0);
+      expect(line).toMatchObject({ file: files[k], valid: false });
+      expect(line.problems!.length).toBeGreaterThan(0);
+    } else expect(line.passed).toBe(want.exit === 0);
+    // this file's stderr lines: with several files, each starts with its name (or names it, for an unreadable file)
+    const own = all.err.split("\n").filter((l) => l.startsWith(files[k]!) || l.startsWith(`dmabuf-map: ${files[k]}:`)).join("\n");
+    if (want.stderr) expect(own).toMatch(new RegExp(want.stderr));
   });
 });

@@ -163,9 +163,14 @@ export function checkRunFlags(f: RunFlags): void {
   useColour(f);
 }
 
-/** Run one valid scenario and print it; returns "passed" or "failed". The record and the report are streamed. */
-export async function runOne(file: string, scenario: Scenario, core: Core, flags: RunFlags, reporter?: Reporter): Promise<"passed" | "failed"> {
-  if (!reporter) return (await printRun(scenario, core, { ...flags, ...(useColour(flags) && !flags.json ? { style: ansi } : {}) }, toStdout, err)) ? "passed" : "failed";
+/**
+ * Run one valid scenario and print it; returns "passed" or "failed". The record and the
+ * report are streamed. With several files (`named`), each line on stderr starts with its
+ * file's name, as problem lines do.
+ */
+export async function runOne(file: string, scenario: Scenario, core: Core, flags: RunFlags, reporter?: Reporter, named = false): Promise<"passed" | "failed"> {
+  const log = named ? (s: string) => err(`${label(file)}: ${s}`) : err;
+  if (!reporter) return (await printRun(scenario, core, { ...flags, ...(useColour(flags) && !flags.json ? { style: ansi } : {}) }, toStdout, log)) ? "passed" : "failed";
   const report = runScenario(scenario, core, { previews: 0, ...(flags.profile ? { profile: flags.profile } : {}) });
   const status = report.output.passed ? "passed" : "failed";
   emit({ file, status, scenario, report }, false, reporter, false);
@@ -197,7 +202,7 @@ export async function runFiles(cmd: CommandOf<"run"> | CommandOf<"validate">, ge
   for (const file of files) {
     const o = await load(file);
     let status = o.status;
-    if (o.status === "valid" && cmd.command === "run") status = await runOne(file, o.scenario, await getCore(), cmd, reporter);
+    if (o.status === "valid" && cmd.command === "run") status = await runOne(file, o.scenario, await getCore(), cmd, reporter, files.length > 1);
     else emit(o, cmd.json, reporter, cmd.command === "validate");
     counts.set(status, (counts.get(status) ?? 0) + 1);
   }

@@ -1,11 +1,10 @@
 import { Core, getCore, wasm } from "./loader.js";
-import { CoreObject } from "./handle.js";
-import { RangeList, checkStatus } from "./range-list.js";
-import { chunksOf, forEachChunkBatch, summaryOf, type ChunkSummary } from "./chunks.js";
+import { EntrySource, type EntryCalls } from "./source.js";
+import { RangeList } from "./range-list.js";
 import { DmaBufError } from "./errors.js";
 import { U64_MAX, UINT_MAX } from "./u64.js";
 import { CONTAINER_KINDS, CONTAINER_KIND, LAYOUT, STATUS } from "./abi.js";
-import { u64Arg, countArg, fnArg, instanceArg, oneOfArg, optionsArg } from "./args.js";
+import { u64Arg, countArg, instanceArg, oneOfArg, optionsArg } from "./args.js";
 import { appendPagesStatus, type AppendOptions } from "./pages.js";
 
 /** The five mapping designs of the RFC v2 discussion (the core's registered container kinds). */
@@ -29,6 +28,12 @@ export interface ContainerOptions {
 
 const freeContainer = (c: Core, h: number) => void wasm(c).ct_free(h);
 
+/** A container's own core calls (the rest are shared with lists: EntrySource). */
+const CONTAINER_CALLS: EntryCalls = {
+  hash: "ct_hash",
+  lookup: "ct_lookup",
+};
+
 /** A physvec provider, `{owner: u32 device id, busOffset: u64}`; EINVAL or ERANGE naming the field otherwise. */
 export function providerArg(v: unknown, what: string, name: string): { owner: number; busOffset: bigint } {
   const p = optionsArg<{ owner: unknown; busOffset: unknown }>(v, what, name);
@@ -51,12 +56,17 @@ function buildArgs(what: string, opts: unknown): [maxSeg: bigint, mask: bigint, 
  * (see assembly/containers/). A container is representation only: the entries read
  * back are the list it was built from (sgt splits entries over UINT_MAX).
  */
-export class Container extends CoreObject {
+export class Container extends EntrySource {
   readonly kind: ContainerKind;
 
   private constructor(core: Core, h: number, kind: ContainerKind) {
     super(core, h, `${kind} container`, freeContainer);
     this.kind = kind;
+  }
+
+  /** @internal */
+  protected get calls(): EntryCalls {
+    return CONTAINER_CALLS;
   }
 
   /** Builds a container of `kind` from a list of valid entries (EINVAL names a bad one). */
@@ -67,7 +77,7 @@ export class Container extends CoreObject {
     const args = buildArgs(what, opts);
     const c = l.core;
     const st = wasm(c).ct_from_list(CONTAINER_KIND[kind].kind, l.handle, ...args);
-    return new Container(c, checkStatus(c, st, `${kind} container`), kind);
+    return new Container(c, c.check(st, `${kind} container`, "entry"), kind);
   }
 
   /**
@@ -78,7 +88,7 @@ export class Container extends CoreObject {
   static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions = {}, core?: Core): Container {
     const what = "Container.fromPages";
     const c = core === undefined ? getCore() : instanceArg(core, Core, what, "core");
-    return new Container(c, checkStatus(c, appendPagesStatus(c, what, 0, pfns, opts), what), "sgt");
+    return new Container(c, c.check(appendPagesStatus(c, what, 0, pfns, opts), what, "entry"), "sgt");
   }
 
   /**
@@ -93,7 +103,7 @@ export class Container extends CoreObject {
     const st = appendPagesStatus(this.core, what, this.handle, pfns, opts);
     // the arguments were checked above the core: an argument EINVAL now is the table's state
     if (st === STATUS.EINVAL && this.core.out(0) === U64_MAX) throw closed();
-    checkStatus(this.core, st, what);
+    this.core.check(st, what, "entry");
   }
 
   /** An empty xarray, for xaStore / xaLoad / xaErase at arbitrary indices. */
@@ -106,12 +116,6 @@ export class Container extends CoreObject {
   get count(): number {
     this.core.check(wasm(this.core).ct_count(this.handle), "count");
     return Number(this.core.out(0));
-  }
-
-  /** Bytes it occupies in the core: headers, arrays or nodes, allocator block headers. */
-  bytes(): bigint {
-    this.core.check(wasm(this.core).ct_bytes(this.handle), "bytes");
-    return this.core.out(0);
   }
 
   /** The entries read back, as a new list. */
@@ -153,46 +157,6 @@ export class Container extends CoreObject {
     if (flags & LAYOUT.HDR_PROVIDER) return { provider: { owner: Number(c.out(1)), busOffset: c.out(0) } };
     if (flags & LAYOUT.HDR_DATA) return { data: c.out(0) };
     return {};
-  }
-
-  /** FNV-1a 64 of the entries read back (the same for every kind). */
-  hash(): bigint {
-    this.core.check(wasm(this.core).ct_hash(this.handle), "hash");
-    return this.core.out(0);
-  }
-
-  /** Entry ordinal and intra offset of byte `offset`: a linear walk, as in sg_table. */
-  lookup(offset: bigint): { index: number; offset: bigint } {
-    u64Arg(offset, "lookup", "offset");
-    this.core.check(wasm(this.core).ct_lookup(this.handle, offset), "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
-    return { index: Number(this.core.out(0)), offset: this.core.out(1) };
-  }
-
-  /** Chunks of at most k bytes (0n: whole entries), in order. */
-  chunks(k: bigint = 0n): IterableIterator<[bigint, bigint]> {
-    u64Arg(k, "chunks", "k");
-    return chunksOf(this.core, this.handle, k);
-  }
-
-  /**
-   * The chunks chunks(k) would yield, reduced inside the core in one call, with no
-   * chunk crossing into JS: the number of chunks, their bytes and the XOR of their
-   * addresses (k = 0n: whole entries; entries of len 0 give no chunk). For a driver or
-   * test that needs how many descriptors a list takes at a given segment size, how many
-   * bytes they carry, and a checksum to compare two walks by. O(n) for k = 0n or a power
-   * of two (the XOR of a run of chunks has a closed form), one step per chunk for any
-   * other k. EOVERFLOW when the bytes pass 2^64 - 1.
-   */
-  chunkSummary(k: bigint): ChunkSummary {
-    u64Arg(k, "chunkSummary", "k");
-    return summaryOf(this.core, this.handle, k);
-  }
-
-  /** The fast path of chunks(): fn gets each batch as addr, len words over wasm memory (valid during the call). */
-  chunkBatches(k: bigint, fn: (words: BigUint64Array) => void): void {
-    u64Arg(k, "chunkBatches", "k");
-    fnArg(fn, "chunkBatches", "fn");
-    forEachChunkBatch(this.core, this.handle, k, fn);
   }
 
   #xa(op: string): number {

@@ -68,3 +68,10 @@ export class DmaBufError extends Error {
 export function codeOf(status: number): ErrorCode {
   return BY_NUMBER.get(-status) ?? "EFAULT";
 }
+
+/**
+ * How a failed core call's message ends: a text per code, or "entry" for the calls
+ * that check entries (list builders and operations, container builders), whose EINVAL
+ * names the entry and the rule it broke.
+ */
+export type StatusDetail = ((code: ErrorCode) => string) | "entry";

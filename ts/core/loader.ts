@@ -1,6 +1,7 @@
 import { WASM_BASE64 } from "./wasm-bytes.js";
-import { DmaBufError, codeOf, type ErrorCode } from "./errors.js";
-import { LAYOUT, type CoreExports } from "./abi.js";
+import { DmaBufError, codeOf, reasonText, type StatusDetail } from "./errors.js";
+import { U64_MAX } from "./u64.js";
+import { LAYOUT, REASON, type CoreExports } from "./abi.js";
 import { countArg, optionsArg } from "./args.js";
 
 // The WebAssembly types the public API names, declared structurally: the DOM lib
@@ -129,11 +130,22 @@ export class Core {
     return Number(this.out(0));
   }
 
-  /** @internal Returns a non-negative status; throws DmaBufError for a negative one. */
-  check(status: number, what: string, detail?: (code: ErrorCode) => string): number {
+  /**
+   * @internal The one decoder of core statuses: returns a non-negative status and
+   * throws DmaBufError "<what>: <detail>" for a negative one. `detail` words the
+   * message by code (default: the code itself). With "entry" (the calls that check
+   * entries: list builders and operations, container builders), an EINVAL reads OUT:
+   * OUT[0] the entry (U64_MAX: an argument, not an entry), OUT[1] the rule it broke
+   * (REASON), for an overlap OUT[2] the other entry; the error's path is the entry.
+   */
+  check(status: number, what: string, detail?: StatusDetail): number {
     if (status >= 0) return status;
     const code = codeOf(status);
-    throw new DmaBufError(code, `${what}: ${detail ? detail(code) : code}`);
+    if (detail !== "entry" || code !== "EINVAL") throw new DmaBufError(code, `${what}: ${typeof detail === "function" ? detail(code) : code}`);
+    const index = this.out(0);
+    const reason = Number(this.out(1));
+    const entry = index !== U64_MAX;
+    throw new DmaBufError(code, `${what}: ${reason === REASON.OVERLAP ? `entries ${this.out(2)} and ${index} overlap` : `${entry ? `entry ${index}` : "argument"}: ${reasonText(reason)}`}`, entry ? [Number(index)] : []);
   }
 
   /** Pages of linear memory (64 KiB each). Memory only grows. */

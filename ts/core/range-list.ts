@@ -1,11 +1,11 @@
 import { Core, getCore, wasm, sameCore } from "./loader.js";
-import { CoreObject } from "./handle.js";
-import { DmaBufError, reasonText, type ErrorCode } from "./errors.js";
-import { LAYOUT, REASON, STATUS } from "./abi.js";
+import { EntrySource, type EntryCalls } from "./source.js";
+import { DmaBufError } from "./errors.js";
+import { LAYOUT } from "./abi.js";
 import { U64_MAX } from "./u64.js";
-import { chunksOf, forEachChunkBatch, summaryOf, sumOverflow, type ChunkSummary } from "./chunks.js";
+import { sumOverflow } from "./chunks.js";
 import { pagesToListStatus, type PageOptions } from "./pages.js";
-import { u64Arg, deltaArg, countArg, u64LikeArg, wordsArg, fnArg, instanceArg } from "./args.js";
+import { u64Arg, deltaArg, countArg, u64LikeArg, wordsArg, instanceArg } from "./args.js";
 
 /** One range: `len` bytes from `addr`. */
 export interface Entry {
@@ -18,24 +18,14 @@ export type EntryLike = Entry | { addr: bigint | number; len: bigint | number } 
 
 const freeList = (c: Core, h: number) => void wasm(c).list_free(h);
 
+/** A list's own core calls (the rest are shared with containers: EntrySource). */
+const LIST_CALLS: EntryCalls = {
+  hash: "list_hash",
+  lookup: "list_lookup",
+};
+
 /** Most entries in one list (the core's LIST_MAX). */
 export const MAX_ENTRIES: number = LAYOUT.LIST_MAX;
-
-/**
- * Returns a non-negative core status. The core's EINVAL becomes a DmaBufError naming the
- * entry (OUT[0]) and the rule it broke (OUT[1]; for overlaps OUT[2] is the other entry);
- * every other code goes through core.check.
- */
-export function checkStatus(core: Core, status: number, what: string, detail?: (code: ErrorCode) => string): number {
-  if (status === STATUS.EINVAL) {
-    const index = core.out(0);
-    const reason = Number(core.out(1));
-    if (reason === REASON.OVERLAP) throw new DmaBufError("EINVAL", `${what}: entries ${core.out(2)} and ${index} overlap`, [Number(index)]);
-    const where = index === U64_MAX ? "argument" : `entry ${index}`;
-    throw new DmaBufError("EINVAL", `${what}: ${where}: ${reasonText(reason)}`, index === U64_MAX ? [] : [Number(index)]);
-  }
-  return core.check(status, what, detail);
-}
 
 /** The core to use: the given one (checked) or the shared one. */
 function coreArg(core: unknown, what: string): Core {
@@ -47,14 +37,19 @@ function coreArg(core: unknown, what: string): Core {
  * the core, one call per list; results are new lists. Read entries with view() (zero
  * copy) or entries() (a copy). Call dispose() when done.
  */
-export class RangeList extends CoreObject {
+export class RangeList extends EntrySource {
   private constructor(core: Core, h: number) {
     super(core, h, "RangeList", freeList);
   }
 
+  /** @internal */
+  protected get calls(): EntryCalls {
+    return LIST_CALLS;
+  }
+
   /** Wraps a handle the core just issued (status checked). */
   static adopt(core: Core, status: number, what: string): RangeList {
-    return new RangeList(core, checkStatus(core, status, what));
+    return new RangeList(core, core.check(status, what, "entry"));
   }
 
   /** A list with room for n entries (at most MAX_ENTRIES), all zero; fill it through view(), then touch(). */
@@ -143,7 +138,7 @@ export class RangeList extends CoreObject {
   /** Throws EINVAL naming the first entry with len 0, a wrap, or (align > 0) misalignment. */
   validate(align: bigint = 0n): void {
     u64Arg(align, "validate", "align");
-    checkStatus(this.core, wasm(this.core).list_validate(this.handle, align), "validate");
+    this.core.check(wasm(this.core).list_validate(this.handle, align), "validate", "entry");
   }
 
   /** Sum of len; EOVERFLOW past 2^64 - 1. */
@@ -154,13 +149,13 @@ export class RangeList extends CoreObject {
 
   /** Lowest addr and highest last byte. */
   bounds(): { lo: bigint; hi: bigint } {
-    checkStatus(this.core, wasm(this.core).list_bounds(this.handle), "bounds");
+    this.core.check(wasm(this.core).list_bounds(this.handle), "bounds", "entry");
     return { lo: this.core.out(0), hi: this.core.out(1) };
   }
 
   /** Throws EINVAL naming two entries that share a byte. */
   checkDisjoint(): void {
-    checkStatus(this.core, wasm(this.core).list_check_disjoint(this.handle), "checkDisjoint");
+    this.core.check(wasm(this.core).list_check_disjoint(this.handle), "checkDisjoint", "entry");
   }
 
   /**
@@ -205,13 +200,6 @@ export class RangeList extends CoreObject {
     return RangeList.adopt(this.core, wasm(this.core).list_translate(this.handle, d), "translate");
   }
 
-  /** The entry holding byte `offset` (a byte offset into the list, not an address) and the offset inside it. O(log n). */
-  lookup(offset: bigint): { index: number; offset: bigint } {
-    u64Arg(offset, "lookup", "offset");
-    checkStatus(this.core, wasm(this.core).list_lookup(this.handle, offset), "lookup", (c) => (c === "ERANGE" ? `offset ${offset} is past the end` : c));
-    return { index: Number(this.core.out(0)), offset: this.core.out(1) };
-  }
-
   /**
    * lookup() for many offsets in one call: interleaved index, intra-offset words (two per
    * offset), in a new array, or written into `into` (at least two words per offset; the
@@ -231,7 +219,7 @@ export class RangeList extends CoreObject {
     try {
       const outH = c.scratch(n * 16);
       new BigUint64Array(c.memory.buffer, c.ptr(x.buf_ptr(inH), what), n).set(offsets);
-      checkStatus(c, x.list_lookup_many(h, inH, n, outH), what, (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
+      c.check(x.list_lookup_many(h, inH, n, outH), what, (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
       const view = new BigUint64Array(c.memory.buffer, c.scratchPtr(), n * 2);
       if (!into) return view.slice();
       into.set(view);
@@ -239,45 +227,6 @@ export class RangeList extends CoreObject {
     } finally {
       x.buf_free(inH);
     }
-  }
-
-  /** FNV-1a 64 over addr then len of each entry (8 little-endian bytes each). */
-  hash(): bigint {
-    this.core.check(wasm(this.core).list_hash(this.handle), "hash");
-    return this.core.out(0);
-  }
-
-  /** Chunks of at most k bytes (0n: whole entries), fetched from the core in batches. */
-  chunks(k: bigint = 0n): IterableIterator<[bigint, bigint]> {
-    u64Arg(k, "chunks", "k");
-    return chunksOf(this.core, this.handle, k);
-  }
-
-  /**
-   * The chunks chunks(k) would yield, reduced inside the core in one call, with no
-   * chunk crossing into JS: the number of chunks, their bytes and the XOR of their
-   * addresses (k = 0n: whole entries; entries of len 0 give no chunk). For a driver or
-   * test that needs how many descriptors a list takes at a given segment size, how many
-   * bytes they carry, and a checksum to compare two walks by. O(n) for k = 0n or a power
-   * of two (the XOR of a run of chunks has a closed form), one step per chunk for any
-   * other k. EOVERFLOW when the bytes pass 2^64 - 1.
-   */
-  chunkSummary(k: bigint): ChunkSummary {
-    u64Arg(k, "chunkSummary", "k");
-    return summaryOf(this.core, this.handle, k);
-  }
-
-  /** The fast path of chunks(): fn gets each batch as addr, len words over wasm memory (valid during the call). */
-  chunkBatches(k: bigint, fn: (words: BigUint64Array) => void): void {
-    u64Arg(k, "chunkBatches", "k");
-    fnArg(fn, "chunkBatches", "fn");
-    forEachChunkBatch(this.core, this.handle, k, fn);
-  }
-
-  /** Bytes the list occupies in the core (entries, headers, cached prefix sums). */
-  bytes(): bigint {
-    this.core.check(wasm(this.core).ct_bytes(this.handle), "bytes");
-    return this.core.out(0);
   }
 
   /** The handle of `list` for an operation of `core`: EXDEV if it belongs to another core. */

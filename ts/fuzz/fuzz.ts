@@ -28,9 +28,9 @@ import type { TopologySpec } from "../model/topology.js";
 import type { TraceRecord } from "../model/trace.js";
 import { executeStep } from "../scenario/runner.js";
 import type { Step } from "../scenario/schema.js";
-import { mappingName } from "../scenario/ops.js";
+import { mappingName, rowOf, type NameUse } from "../scenario/ops.js";
+import { ARGUMENT_ROW, LifecycleRef, pinCount, ROWS, type Entry, type RefBuffer, type RefOutcome } from "../reference/lifecycle.js";
 import { DEFAULT_PROFILE, PROFILE_NAMES } from "../model/profiles.js";
-import { ARGUMENT_ROW, LifecycleRef, pinCount, ROWS, type Entry, type RefOutcome } from "../reference/lifecycle.js";
 import { optionsFault, topologyFault } from "../reference/arguments.js";
 import { StateReader } from "../model/state.js";
 import { Rng, randomTopology, nextSteps, type Pools } from "./generate.js";
@@ -183,7 +183,14 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
     if (show(gr[k]) !== show(wr[k])) return `${st.op} result ${k} = ${show(gr[k])}; the reference says ${show(wr[k])}`;
   }
   if (show(rec.notifications) !== show(want.notified)) return `${st.op} delivered move_notify to ${show(rec.notifications)}; the reference says ${show(want.notified)}`;
-  if (st.op === "map" && rec.ok) {
+  return rec.ok ? (SAME_PRODUCT[st.op] as SameProduct<Step["op"]> | undefined)?.(model, ref, st, i) : undefined;
+}
+
+type SameProduct<O extends Step["op"]> = (model: DmaBufModel, ref: LifecycleRef, st: Extract<Step, { op: O }>, i: number) => string | undefined;
+
+/** What a successful step made, compared with the reference's record, one row per op that makes something beyond its result. */
+const SAME_PRODUCT: { [O in Step["op"]]?: SameProduct<O> } = {
+  map: (model, ref, st, i) => {
     const name = mappingName(st, i);
     const rm = ref.mappings.get(name)!;
     const entries = model.mappingEntries(name, Infinity);
@@ -191,9 +198,9 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
     const m = model.mappings.get(name)!;
     const provider = m.container.kind === "physvec" ? m.container.header().provider : undefined;
     if (show(provider) !== show(rm.provider)) return `map ${name} provider ${show(provider)}; the reference says ${show(rm.provider)}`;
-  }
-  return undefined;
-}
+    return undefined;
+  },
+};
 
 /**
  * A refused step's message names its operation and subject, then the reason; EPROTO
@@ -255,87 +262,158 @@ interface EpochResult {
 
 const bump = (o: Record<string, number>, k: string) => void (o[k] = (o[k] ?? 0) + 1);
 
+interface EpochOptions {
+  steps?: Step[];
+  generate?: Rng;
+  hostile?: Hostility | undefined;
+  budget: number;
+  epoch: number;
+  base: number;
+  progress?: () => void;
+}
+
+/** What the reference said before a step ran, for the checks after it. */
+interface Before {
+  /** The buffer the step acts on (directly, or through its attachment). */
+  buffer: RefBuffer | undefined;
+  revoked: boolean | undefined;
+  pins: number;
+}
+
+type StepOf<O extends Step["op"]> = Extract<Step, { op: O }>;
+type OkCheck<O extends Step["op"]> = (e: Epoch, st: StepOf<O>, i: number, before: Before) => void;
+
 /**
- * Runs `steps` (or, when `generate` is given, steps it generates up to `budget`) on a
- * fresh model and reference, comparing and checking after each, then tears down and
- * checks for leaks.
+ * The invariants an op must keep when it succeeds, one row per op that has any (the
+ * other ops are covered by the reference and state comparisons alone).
  */
-function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; hostile?: Hostility | undefined; budget: number; epoch: number; base: number; progress?: () => void }): EpochResult {
-  const { core } = ctx;
-  const before = core.usage();
-  const h = opts.hostile;
-  const model = ctx.model(core, topo, h ? hostileExporter(vfioExporter, h) : vfioExporter);
-  const ref = new LifecycleRef(topo, h && { exporter: h.exporter, at: h.at });
-  const out: EpochResult = { steps: [], generated: 0, violations: [], errors: new Map(), leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {} } };
-  const violate = (invariant: string, message: string) => out.violations.push({ op: opts.base + out.steps.length - 1, epoch: opts.epoch, invariant, message });
-  const runOne = (st: Step, counted: boolean) => {
-    out.steps.push(st);
-    const i = out.steps.length - 1;
-    const fp = fingerprint(model);
-    const rb = "buffer" in st && st.op !== "export" ? ref.buffers.get(st.buffer)
-      : "attachment" in st ? ref.attachments.get(st.attachment)?.buffer : undefined;
-    const revokedBefore = rb?.revoked;
-    const pinsBefore = rb ? pinCount(rb) : 0;
-    const ra = st.op === "map" ? ref.attachments.get(st.attachment) : undefined;
-    const mapKey = ra && `${ra.buffer.kind === "mmio" ? ref.path(ra.buffer.exporter, ra.importer) : "system"} ${ra.ic} ${st.op === "map" ? (st.container ?? { sgt: "sgt", physvec: "physvec", iov: "ranges" }[ra.ic]) : ""}`;
+const AFTER_OK: { [O in Step["op"]]?: OkCheck<O> } = {
+  map: (e, st, i, before) => {
+    const name = mappingName(st, i);
+    if (before.revoked) e.violate("revoked-buffer-mapped", `map ${name} succeeded on revoked ${before.buffer!.name}`);
+    const outside = checkPlacement(e.model, e.ref, name, e.model.mappingEntries(name, Infinity));
+    if (outside) e.violate("mapping-outside-backing", outside);
+    e.iova(e.ref.mappings.get(name)!.att.importer);
+  },
+  unmap: (e, st) => e.iova(e.ref.mappings.get(st.mapping)!.att.importer),
+  detach: (e, st) => e.iova(e.ref.attachments.get(st.attachment)!.importer),
+  move: (e, st, _i, before) => {
+    if (before.pins) e.violate("pinned-buffer-moved", `move of ${st.buffer} succeeded with ${before.pins} pin(s)`);
+  },
+};
+
+/** The interconnect's default container when a map step names none. */
+const DEFAULT_CONTAINER: Record<string, string> = { sgt: "sgt", physvec: "physvec", iov: "ranges" };
+/** The rows after which a map step reached the address rules (coverage.maps). */
+const MAP_REACHED = ["ok", "L13", "L14", "C2"];
+
+/**
+ * One epoch: a fresh model under test and reference on one topology, the steps run on
+ * both (checked after each), then teardown and the leak checks.
+ */
+class Epoch {
+  readonly model: DmaBufModel;
+  readonly ref: LifecycleRef;
+  readonly out: EpochResult = {
+    steps: [], generated: 0, violations: [], errors: new Map(),
+    leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {} },
+  };
+  private readonly usage: ReturnType<Core["usage"]>;
+
+  constructor(private readonly ctx: Ctx, private readonly topo: Topo, private readonly opts: EpochOptions) {
+    const h = opts.hostile;
+    this.usage = ctx.core.usage();
+    this.model = ctx.model(ctx.core, topo, h ? hostileExporter(vfioExporter, h) : vfioExporter);
+    this.ref = new LifecycleRef(topo, h && { exporter: h.exporter, at: h.at });
+  }
+
+  /** Records a violation at the last step run. */
+  violate(invariant: string, message: string): void {
+    this.out.violations.push({ op: this.opts.base + this.out.steps.length - 1, epoch: this.opts.epoch, invariant, message });
+  }
+
+  /** Checks a device's IOVA accounting (checkIova). */
+  iova(device: string): void {
+    const bad = checkIova(this.model, this.ref, device);
+    if (bad) this.violate("iova-accounting", bad);
+  }
+
+  /** The first violation ends the epoch: after a difference the two states part ways. */
+  get going(): boolean {
+    return !this.out.violations.length;
+  }
+
+  /** Runs one step on both, compares, and checks the invariants; `counted` steps count in the coverage. */
+  runOne(st: Step, counted: boolean): void {
+    const { model, ref } = this;
+    this.out.steps.push(st);
+    const i = this.out.steps.length - 1;
+    const before = this.before(st);
+    const mapKey = this.mapKey(st);
     const want = ref.step(st, i);
-    let ok = true;
-    let path: unknown;
-    try {
-      executeStep(model, st, i);
-    } catch (e) {
-      if (!(e instanceof DmaBufError)) throw e;
-      ok = false;
-      path = e.path;
-      out.errors.set(e.code, (out.errors.get(e.code) ?? 0) + 1);
-      const after = fingerprint(model);
-      if (after !== fp) violate("failed-step-changed-state", `${st.op} failed with ${e.code} but changed state:\n  before ${fp}\n  after  ${after}`);
-    }
-    if (counted) {
-      bump(out.coverage.outcomes, `${st.op} ${want.code ?? "ok"}`);
-      if (want.row !== "ok") bump(out.coverage.rows, want.row);
-      if (h && (want.row === "C1" || want.row === "C2")) bump(out.coverage.faults, faultName(h));
-      if (mapKey && ["ok", "L13", "L14", "C2"].includes(want.row)) bump(out.coverage.maps, mapKey);
-    }
+    const { ok, path } = this.execute(st, i);
+    if (counted) this.count(st, want, mapKey);
     const rec = model.trace[model.trace.length - 1]!;
     const diff = compare(model, ref, st, i, rec, path, want);
-    // a refused step changed nothing (checked above), so the state needs comparing only after one that succeeded
+    // a refused step changed nothing (checked in execute), so the state needs comparing only after one that succeeded
     const state = diff || !ok ? undefined : stateDiff(JSON.stringify(new StateReader(model).read()), JSON.stringify(ref.state()));
-    if (diff) violate("reference", diff);
-    else if (state) violate("state", `after ${st.op}, the state ${state}`);
-    else if (!ok && !namesOpAndReason(st.op, rec.error, rec.message, want.row === ARGUMENT_ROW ? want.path : undefined)) {
-      const shape = want.row === ARGUMENT_ROW ? `${st.op}[ <subject>]: ${want.path!.join(".")} <reason>` : `${rec.error === "EPROTO" ? "exporter" : st.op} <subject>: <reason>`;
-      violate("error-message", `${st.op} failed with ${rec.error}, but its message ${show(rec.message)} is not "${shape}"`);
-    } else if (ok) {
-      switch (st.op) {
-        case "map": {
-          const name = mappingName(st, i);
-          if (revokedBefore) violate("revoked-buffer-mapped", `map ${name} succeeded on revoked ${rb!.name}`);
-          const outside = checkPlacement(model, ref, name, model.mappingEntries(name, Infinity));
-          if (outside) violate("mapping-outside-backing", outside);
-          const iova = checkIova(model, ref, ref.mappings.get(name)!.att.importer);
-          if (iova) violate("iova-accounting", iova);
-          break;
-        }
-        case "unmap":
-        case "detach": {
-          const device = st.op === "unmap" ? ref.mappings.get(st.mapping)!.att.importer : ref.attachments.get(st.attachment)!.importer;
-          const bad = checkIova(model, ref, device);
-          if (bad) violate("iova-accounting", bad);
-          break;
-        }
-        case "move":
-          if (pinsBefore) violate("pinned-buffer-moved", `move of ${st.buffer} succeeded with ${pinsBefore} pin(s)`);
-          break;
-      }
+    if (diff) this.violate("reference", diff);
+    else if (state) this.violate("state", `after ${st.op}, the state ${state}`);
+    else if (!ok) this.checkMessage(st, rec, want);
+    else (AFTER_OK[st.op] as OkCheck<Step["op"]> | undefined)?.(this, st, i, before);
+    const extra = this.ctx.extra?.(model, st, ok);
+    if (extra) this.violate("extra", extra);
+  }
+
+  private before(st: Step): Before {
+    const { ref } = this;
+    const buffer = "buffer" in st && st.op !== "export" ? ref.buffers.get(st.buffer)
+      : "attachment" in st ? ref.attachments.get(st.attachment)?.buffer : undefined;
+    return { buffer, revoked: buffer?.revoked, pins: buffer ? pinCount(buffer) : 0 };
+  }
+
+  /** "path interconnect container" of a map step (coverage.maps), before it runs. */
+  private mapKey(st: Step): string | undefined {
+    const ra = st.op === "map" ? this.ref.attachments.get(st.attachment) : undefined;
+    if (!ra || st.op !== "map") return undefined;
+    return `${ra.buffer.kind === "mmio" ? this.ref.path(ra.buffer.exporter, ra.importer) : "system"} ${ra.ic} ${st.container ?? DEFAULT_CONTAINER[ra.ic]}`;
+  }
+
+  /** Runs the step on the model; a refused step must leave the model's fingerprint as it was. */
+  private execute(st: Step, i: number): { ok: boolean; path?: unknown } {
+    const fp = fingerprint(this.model);
+    try {
+      executeStep(this.model, st, i);
+      return { ok: true };
+    } catch (e) {
+      if (!(e instanceof DmaBufError)) throw e;
+      this.out.errors.set(e.code, (this.out.errors.get(e.code) ?? 0) + 1);
+      const after = fingerprint(this.model);
+      if (after !== fp) this.violate("failed-step-changed-state", `${st.op} failed with ${e.code} but changed state:\n  before ${fp}\n  after  ${after}`);
+      return { ok: false, path: e.path };
     }
-    const extra = ctx.extra?.(model, st, ok);
-    if (extra) violate("extra", extra);
-  };
-  // the first violation ends the epoch: after a difference the two states part ways
-  const go = () => !out.violations.length;
-  if (opts.steps) for (const st of opts.steps) if (go()) runOne(st, false);
-  if (opts.generate) {
+  }
+
+  private count(st: Step, want: RefOutcome, mapKey: string | undefined): void {
+    const { coverage } = this.out;
+    const h = this.opts.hostile;
+    bump(coverage.outcomes, `${st.op} ${want.code ?? "ok"}`);
+    if (want.row !== "ok") bump(coverage.rows, want.row);
+    if (h && (want.row === "C1" || want.row === "C2")) bump(coverage.faults, faultName(h));
+    if (mapKey && MAP_REACHED.includes(want.row)) bump(coverage.maps, mapKey);
+  }
+
+  /** A refused step's message has the documented shape (namesOpAndReason). */
+  private checkMessage(st: Step, rec: TraceRecord, want: RefOutcome): void {
+    const argument = want.row === ARGUMENT_ROW ? want.path : undefined;
+    if (namesOpAndReason(st.op, rec.error, rec.message, argument)) return;
+    const shape = argument ? `${st.op}[ <subject>]: ${argument.join(".")} <reason>` : `${rec.error === "EPROTO" ? "exporter" : st.op} <subject>: <reason>`;
+    this.violate("error-message", `${st.op} failed with ${rec.error}, but its message ${show(rec.message)} is not "${shape}"`);
+  }
+
+  /** Generated steps (malformed now and then) up to the budget. */
+  generate(rng: Rng): void {
+    const { ref } = this;
     const pools: Pools = { buffers: [], attachments: [], mappings: [] };
     const counter = { n: 0 };
     const live = {
@@ -344,37 +422,52 @@ function runEpoch(ctx: Ctx, topo: Topo, opts: { steps?: Step[]; generate?: Rng; 
       mapping: (n: string) => ref.mappings.get(n)?.unmapped === false,
     };
     let queue: Step[] = [];
-    while (out.generated < opts.budget && go()) {
-      if (!queue.length) queue = malform(opts.generate, nextSteps(opts.generate, topo.devices, pools, counter, live));
+    while (this.out.generated < this.opts.budget && this.going) {
+      if (!queue.length) queue = malform(rng, nextSteps(rng, this.topo.devices, pools, counter, live));
       const st = queue.shift();
       if (!st) continue;
-      runOne(st, true);
-      out.generated++;
-      opts.progress?.();
+      this.runOne(st, true);
+      this.out.generated++;
+      this.opts.progress?.();
     }
   }
-  if (go()) for (const st of teardown(ref)) if (go()) runOne(st, false);
-  const clean = go();
-  const endOp = opts.base + out.steps.length;
-  const leftovers = [...ref.buffers.values()].filter((b) => !b.closed).map((b) => b.name);
-  if (clean && leftovers.length) out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "teardown", message: `buffers still open after teardown: ${leftovers.join(", ")}` });
-  for (const [d, a] of model.topology.iova) {
-    if (clean && !a.pristine()) {
-      out.leaks.iova++;
-      out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "leak", message: `IOVA space of ${d} is not back to one free extent: ${show(a.stats())}` });
+
+  /** Tears down, disposes the model and checks that everything came back. */
+  finish(): EpochResult {
+    if (this.going) for (const st of teardown(this.ref)) if (this.going) this.runOne(st, false);
+    const clean = this.going;
+    const { out, model, opts } = this;
+    const end = (invariant: string, message: string) => out.violations.push({ op: opts.base + out.steps.length, epoch: opts.epoch, invariant, message });
+    const leftovers = [...this.ref.buffers.values()].filter((b) => !b.closed).map((b) => b.name);
+    if (clean && leftovers.length) end("teardown", `buffers still open after teardown: ${leftovers.join(", ")}`);
+    for (const [d, a] of model.topology.iova) {
+      if (clean && !a.pristine()) {
+        out.leaks.iova++;
+        end("leak", `IOVA space of ${d} is not back to one free extent: ${show(a.stats())}`);
+      }
     }
+    model.dispose();
+    const misuse = clean && out.steps.length ? afterDispose(model, out.steps) : undefined;
+    if (misuse) end("disposed", misuse);
+    const after = this.ctx.core.usage();
+    out.leaks.heapBytes = Number(after.bytes - this.usage.bytes);
+    out.leaks.heapBlocks = after.blocks - this.usage.blocks;
+    out.leaks.handles = after.handles - this.usage.handles;
+    if (clean && (out.leaks.heapBytes || out.leaks.heapBlocks || out.leaks.handles)) end("leak", `wasm heap not back to its baseline: ${JSON.stringify(out.leaks)}`);
+    return out;
   }
-  model.dispose();
-  const misuse = clean && out.steps.length ? afterDispose(model, out.steps) : undefined;
-  if (misuse) out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "disposed", message: misuse });
-  const after = core.usage();
-  out.leaks.heapBytes = Number(after.bytes - before.bytes);
-  out.leaks.heapBlocks = after.blocks - before.blocks;
-  out.leaks.handles = after.handles - before.handles;
-  if (clean && (out.leaks.heapBytes || out.leaks.heapBlocks || out.leaks.handles)) {
-    out.violations.push({ op: endOp, epoch: opts.epoch, invariant: "leak", message: `wasm heap not back to its baseline: ${JSON.stringify(out.leaks)}` });
-  }
-  return out;
+}
+
+/**
+ * Runs `steps` (or, when `generate` is given, steps it generates up to `budget`) on a
+ * fresh model and reference, comparing and checking after each, then tears down and
+ * checks for leaks.
+ */
+function runEpoch(ctx: Ctx, topo: Topo, opts: EpochOptions): EpochResult {
+  const e = new Epoch(ctx, topo, opts);
+  if (opts.steps) for (const st of opts.steps) if (e.going) e.runOne(st, false);
+  if (opts.generate) e.generate(opts.generate);
+  return e.finish();
 }
 
 /**
@@ -401,16 +494,18 @@ function afterDispose(model: DmaBufModel, steps: readonly Step[]): string | unde
   return model.trace.length === traced ? undefined : "a step after dispose() left a trace record";
 }
 
-/** Keeps only steps whose references were declared by an earlier kept step. */
+/**
+ * Keeps only steps whose references were declared by an earlier kept step: the names
+ * each field needs or declares come from the step's row (ts/scenario/ops.ts).
+ */
 function repair(steps: Step[]): Step[] {
-  const names = new Set<string>();
+  const names = new Set<unknown>();
   const out: Step[] = [];
   for (const st of steps) {
-    const refs = [("buffer" in st && st.op !== "export") ? st.buffer : undefined, "attachment" in st ? st.attachment : undefined, "mapping" in st ? st.mapping : undefined];
-    if (refs.some((r) => r !== undefined && !names.has(r))) continue;
-    if (st.op === "export") names.add(st.buffer);
-    if (st.op === "attach") names.add(st.as);
-    if (st.op === "map") names.add(st.as!);
+    const uses = Object.entries(rowOf(st.op)?.names ?? {}) as [string, NameUse][];
+    const fields = st as unknown as Record<string, unknown>;
+    if (uses.some(([k, u]) => "needs" in u && u.needs !== "device" && k in st && !names.has(fields[k]))) continue;
+    for (const [k, u] of uses) if ("declares" in u) names.add(fields[k]);
     out.push(st);
   }
   return out;

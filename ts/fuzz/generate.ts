@@ -72,7 +72,25 @@ export interface Pools {
   mappings: { name: string; attachment: Pools["attachments"][number] }[];
 }
 
-function backing(r: Rng, devices: Devices, exporter: string, size: bigint, mmioChance = 0.6): Extract<Step, { op: "export" }>["backing"] {
+type Backing = Extract<Step, { op: "export" }>["backing"];
+type Range = Backing["ranges"][number];
+
+/**
+ * Bad backings, to exercise EINVAL (docs/rules.md#buffers), each breaking a good one in
+ * place: unaligned, overlapping, empty, the wrong sum, no ranges, ranges that cover all
+ * 2^64 bytes, mmio outside a BAR.
+ */
+const BAD_BACKINGS: ((b: { kind: Backing["kind"]; ranges: Range[] }) => void)[] = [
+  ({ ranges }) => void (ranges[0]!.addr += 0x800n),
+  ({ ranges }) => void ranges.push({ ...ranges[0]! }),
+  ({ ranges }) => void (ranges[0]!.len = 0n),
+  ({ ranges }) => void (ranges[0]!.len += PAGE),
+  ({ ranges }) => void (ranges.length = 0),
+  ({ ranges }) => void ranges.splice(0, ranges.length, { addr: 0n, len: 1n << 63n }, { addr: 1n << 63n, len: 1n << 63n }),
+  (b) => void (b.kind = "mmio"),
+];
+
+function backing(r: Rng, devices: Devices, exporter: string, size: bigint, mmioChance = 0.6): Backing {
   const bar = devices[exporter]!.bars?.[0];
   const mmio = bar && r.chance(mmioChance);
   const pages = Number(size / PAGE);
@@ -90,21 +108,10 @@ function backing(r: Rng, devices: Devices, exporter: string, size: bigint, mmioC
     at += e.len + BigInt(r.int(3)) * PAGE;
     return e;
   });
-  let kind: "mmio" | "system" = mmio ? "mmio" : "system";
-  if (r.chance(0.05)) {
-    // a bad backing, to exercise EINVAL (docs/rules.md#buffers): unaligned, overlapping,
-    // empty, the wrong sum, no ranges, ranges that cover all 2^64 bytes, mmio outside a BAR
-    const k = r.int(7);
-    if (k === 0) ranges[0]!.addr += 0x800n;
-    else if (k === 1) ranges.push({ ...ranges[0]! });
-    else if (k === 2) ranges[0]!.len = 0n;
-    else if (k === 3) ranges[0]!.len += PAGE;
-    else if (k === 4) ranges.length = 0;
-    else if (k === 5) ranges.splice(0, ranges.length, { addr: 0n, len: 1n << 63n }, { addr: 1n << 63n, len: 1n << 63n });
-    else kind = "mmio";
-  }
+  const out: Backing = { kind: mmio ? "mmio" : "system", ranges };
+  if (r.chance(0.05)) BAD_BACKINGS[r.int(BAD_BACKINGS.length)]!(out);
   if (r.chance(0.3)) ranges.reverse();
-  return { kind, ranges };
+  return out;
 }
 
 /**

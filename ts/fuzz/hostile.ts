@@ -8,29 +8,114 @@
 import { RangeList } from "../core/range-list.js";
 import type { DmaBufOps, ExporterFactory, InterconnectOps, MapProduct } from "../model/ops.js";
 
+/** The real product's entries made into another list by `f`; the real entries are disposed. */
+function remake(p: MapProduct, f: (list: RangeList) => RangeList): MapProduct {
+  const list = p.entries instanceof RangeList ? p.entries : p.entries.toList();
+  const made = f(list);
+  if (list !== p.entries) list.dispose();
+  p.entries.dispose();
+  return { ...p, entries: made };
+}
+
+/** Gives back what a real map took (its release, its entries), for breaks that lose them. */
+function giveBack(p: MapProduct): void {
+  p.release();
+  p.entries.dispose();
+}
+
 /**
- * Breaks of a map product: fewer bytes than the buffer, entries shifted past where
- * they may lie, an unknown space, a wrong (or needless) barNumber, a bad provider, an
- * iova product without regions, no release(), entries that are a plain array, no
- * product at all, a TypeError. Each breaks every product, whatever its space.
+ * Breaks of a map product, one row each: the product of a real map, broken; what the
+ * real one took is given back where the break loses it. Fewer bytes than the buffer,
+ * entries shifted past where they may lie, an unknown space, a wrong (or needless)
+ * barNumber, a bad provider, an iova product without regions, no release(), entries
+ * that are a plain array, no product at all, a TypeError. Each breaks every product,
+ * whatever its space.
  */
-export const MAP_FAULTS = ["short", "shifted", "space", "bar", "provider", "regions", "no-release", "array", "null", "throw"] as const;
+const MAP_BREAKS = {
+  short: (p) => remake(p, (l) => l.slice(0n, l.total() - 1n)),
+  // past the highest byte it may use: the backing, its bus or BAR image, or its IOVA regions
+  shifted: (p) => remake(p, (l) => l.translate(l.total())),
+  space: (p) => ({ ...p, space: "dram" as MapProduct["space"] }),
+  bar: (p) => ({ ...p, barNumber: (p.barNumber ?? -1) + 1 }),
+  provider: (p) => ({ ...p, provider: { owner: -1, busOffset: 0n } }),
+  regions: (p) => ({ ...p, space: "iova", regions: [] }),
+  "no-release": (p) => {
+    giveBack(p);
+    const { release: _, ...rest } = p;
+    return { ...rest, entries: RangeList.from([], p.entries.core) } as unknown as MapProduct;
+  },
+  array: (p) => {
+    giveBack(p);
+    return { ...p, entries: [] as unknown as RangeList, release: () => {} };
+  },
+  null: (p) => {
+    giveBack(p);
+    return null as unknown as MapProduct;
+  },
+  throw: (p) => {
+    giveBack(p);
+    throw new TypeError("hostile exporter: map crashed");
+  },
+} satisfies Record<string, (p: MapProduct) => MapProduct>;
+
+/** What a table break sees: a copy of the real ops to break, the real ops, their interconnects and a well-formed physvec table. */
+interface TableBreak {
+  out: Record<string, unknown>;
+  ops: DmaBufOps;
+  ics: unknown[];
+  physvec: { name: string; supportsInterconnects: () => boolean; map: DmaBufOps["mapDmaBuf"] };
+}
+
 /**
- * Breaks of the ops table: no release, pin without unpin or unpin without pin, a dynamic
- * exporter without either, a misspelt op, no name, a map or an optional op that is not a
+ * Breaks of the ops table, one row each (a row that returns a value returns it as the
+ * whole table): no release, pin without unpin or unpin without pin, a dynamic exporter
+ * without either, a misspelt op, no name, a map or an optional op that is not a
  * function, a non-boolean dynamic, no table at all, and interconnect tables that are not
  * a list, hold a non-object, offer sgt, offer an unregistered name or one twice, lack
  * supportsInterconnects, lack map (with no common mapInterconnect), have an unmap that
  * is not a function, or a misspelt op.
  */
-export const EXPORT_FAULTS = [
-  "no-release", "pin-without-unpin", "unpin-without-pin", "dynamic-without-pin", "misspelt-op", "no-name",
-  "map-not-function", "op-not-function", "dynamic-not-boolean", "null",
-  "ics-not-array", "ic-not-object", "ic-sgt", "ic-unregistered", "ic-twice", "ic-no-supports", "ic-no-map",
-  "ic-unmap-not-function", "ic-misspelt-op",
-] as const;
-type MapFault = (typeof MAP_FAULTS)[number];
-type ExportFault = (typeof EXPORT_FAULTS)[number];
+const TABLE_BREAKS = {
+  "no-release": ({ out }) => void delete out.release,
+  "pin-without-unpin": ({ out }) => {
+    out.pin = () => {};
+    delete out.unpin;
+  },
+  "unpin-without-pin": ({ out }) => {
+    out.unpin = () => {};
+    delete out.pin;
+  },
+  "dynamic-without-pin": ({ out }) => {
+    out.dynamic = true;
+    delete out.pin;
+    delete out.unpin;
+  },
+  "misspelt-op": ({ out, ops }) => void (out.unmapDmabuf = ops.unmapDmaBuf),
+  "no-name": ({ out }) => void (out.name = ""),
+  "map-not-function": ({ out }) => void (out.mapDmaBuf = "mapDmaBuf"),
+  "op-not-function": ({ out }) => void (out.attach = "attach"),
+  "dynamic-not-boolean": ({ out }) => void (out.dynamic = 1),
+  null: () => null,
+  "ics-not-array": ({ out, physvec }) => void (out.interconnects = { physvec }),
+  "ic-not-object": ({ out, ics }) => void (out.interconnects = [...ics, "physvec"]),
+  "ic-sgt": ({ out, ics, physvec }) => void (out.interconnects = [...ics, { ...physvec, name: "sgt" }]),
+  "ic-unregistered": ({ out, ics, physvec }) => void (out.interconnects = [...ics, { ...physvec, name: "nvlink" }]),
+  "ic-twice": ({ out, ics, physvec }) => void (out.interconnects = [...ics, physvec, physvec]),
+  "ic-no-supports": ({ out, ops }) => void (out.interconnects = [{ name: "physvec", map: ops.mapDmaBuf }]),
+  "ic-no-map": ({ out }) => {
+    delete out.mapInterconnect;
+    out.interconnects = [{ name: "physvec", supportsInterconnects: () => true }];
+  },
+  "ic-unmap-not-function": ({ out, physvec }) => void (out.interconnects = [{ ...physvec, unmap: true }]),
+  "ic-misspelt-op": ({ out, physvec }) => void (out.interconnects = [{ ...physvec, unMap: () => {} }]),
+} satisfies Record<string, (t: TableBreak) => void | null>;
+
+type MapFault = keyof typeof MAP_BREAKS;
+type ExportFault = keyof typeof TABLE_BREAKS;
+/** The map products' faults, in table order. */
+export const MAP_FAULTS = Object.keys(MAP_BREAKS) as MapFault[];
+/** The ops tables' faults, in table order. */
+export const EXPORT_FAULTS = Object.keys(TABLE_BREAKS) as ExportFault[];
 
 /** Where a fault breaks the contract and how: two lists share names ("null", "no-release"), so `at` tells them apart. */
 export type Fault = { at: "map"; fault: MapFault } | { at: "export"; fault: ExportFault };
@@ -47,53 +132,8 @@ export type Hostility = { exporter: string } & Fault;
 /** "map null", "export no-release": a fault's name in coverage reports and messages. */
 export const faultName = (f: Fault): string => `${f.at} ${f.fault}`;
 
-/** The real product's entries made into another list by `f`; the real entries are disposed. */
-function remake(p: MapProduct, f: (list: RangeList) => RangeList): MapProduct {
-  const list = p.entries instanceof RangeList ? p.entries : p.entries.toList();
-  const made = f(list);
-  if (list !== p.entries) list.dispose();
-  p.entries.dispose();
-  return { ...p, entries: made };
-}
-
-/** The product of a real map, broken by `fault`; what the real one took is given back where the break loses it. */
-function broken(p: MapProduct, fault: MapFault): MapProduct {
-  const giveBack = () => {
-    p.release();
-    p.entries.dispose();
-  };
-  switch (fault) {
-    case "short":
-      return remake(p, (l) => l.slice(0n, l.total() - 1n));
-    case "shifted": // past the highest byte it may use: the backing, its bus or BAR image, or its IOVA regions
-      return remake(p, (l) => l.translate(l.total()));
-    case "space":
-      return { ...p, space: "dram" as MapProduct["space"] };
-    case "bar":
-      return { ...p, barNumber: (p.barNumber ?? -1) + 1 };
-    case "provider":
-      return { ...p, provider: { owner: -1, busOffset: 0n } };
-    case "regions":
-      return { ...p, space: "iova", regions: [] };
-    case "no-release": {
-      giveBack();
-      const { release: _, ...rest } = p;
-      return { ...rest, entries: RangeList.from([], p.entries.core) } as unknown as MapProduct;
-    }
-    case "array":
-      giveBack();
-      return { ...p, entries: [] as unknown as RangeList, release: () => {} };
-    case "null":
-      giveBack();
-      return null as unknown as MapProduct;
-    case "throw":
-      giveBack();
-      throw new TypeError("hostile exporter: map crashed");
-  }
-}
-
 function breakMaps(ops: DmaBufOps, fault: MapFault): DmaBufOps {
-  const wrap = <A extends unknown[]>(map: (...a: A) => MapProduct) => (...a: A) => broken(map(...a), fault);
+  const wrap = <A extends unknown[]>(map: (...a: A) => MapProduct) => (...a: A) => MAP_BREAKS[fault](map(...a));
   return {
     ...ops,
     mapDmaBuf: wrap(ops.mapDmaBuf.bind(ops)),
@@ -104,72 +144,9 @@ function breakMaps(ops: DmaBufOps, fault: MapFault): DmaBufOps {
 
 function breakTable(ops: DmaBufOps, fault: ExportFault): DmaBufOps {
   const out = { ...ops } as Record<string, unknown>;
-  const ics = [...(ops.interconnects ?? [])] as unknown[];
   const physvec = { name: "physvec", supportsInterconnects: () => true, map: ops.mapDmaBuf };
-  switch (fault) {
-    case "map-not-function":
-      out.mapDmaBuf = "mapDmaBuf";
-      break;
-    case "dynamic-not-boolean":
-      out.dynamic = 1;
-      break;
-    case "null":
-      return null as unknown as DmaBufOps;
-    case "ics-not-array":
-      out.interconnects = { physvec };
-      break;
-    case "ic-not-object":
-      out.interconnects = [...ics, "physvec"];
-      break;
-    case "ic-no-map":
-      delete out.mapInterconnect;
-      out.interconnects = [{ name: "physvec", supportsInterconnects: () => true }];
-      break;
-    case "ic-sgt":
-      out.interconnects = [...ics, { ...physvec, name: "sgt" }];
-      break;
-    case "ic-unregistered":
-      out.interconnects = [...ics, { ...physvec, name: "nvlink" }];
-      break;
-    case "ic-twice":
-      out.interconnects = [...ics, physvec, physvec];
-      break;
-    case "ic-no-supports":
-      out.interconnects = [{ name: "physvec", map: ops.mapDmaBuf }];
-      break;
-    case "ic-unmap-not-function":
-      out.interconnects = [{ ...physvec, unmap: true }];
-      break;
-    case "ic-misspelt-op":
-      out.interconnects = [{ ...physvec, unMap: () => {} }];
-      break;
-    case "no-release":
-      delete out.release;
-      break;
-    case "pin-without-unpin":
-      out.pin = () => {};
-      delete out.unpin;
-      break;
-    case "unpin-without-pin":
-      out.unpin = () => {};
-      delete out.pin;
-      break;
-    case "dynamic-without-pin":
-      out.dynamic = true;
-      delete out.pin;
-      delete out.unpin;
-      break;
-    case "op-not-function":
-      out.attach = "attach";
-      break;
-    case "misspelt-op":
-      out.unmapDmabuf = ops.unmapDmaBuf;
-      break;
-    case "no-name":
-      out.name = "";
-      break;
-  }
-  return out as unknown as DmaBufOps;
+  const whole = TABLE_BREAKS[fault]({ out, ops, ics: [...(ops.interconnects ?? [])], physvec });
+  return (whole === undefined ? out : whole) as unknown as DmaBufOps;
 }
 
 /** `base`, except that the buffers of `h.exporter` get ops that break the contract with `h.fault`. */

@@ -96,126 +96,144 @@ interface Frame {
 }
 
 /**
- * Parses JSON text (a leading byte order mark is skipped). Syntax errors stop the parse
- * and are the only problem; the other problems are collected into `problems` and the
- * value is still built (the later of two equal keys wins, as in JSON.parse).
+ * A JSON text being read: `i` is the position, `stack` the containers being filled (the
+ * path of a problem is their keys). Containers are kept on the stack rather than in
+ * recursion, so nesting depth costs no call stack.
  */
-export function parseJson(input: string, problems: Problems): { value: unknown } | undefined {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  let i = 0;
-  const stack: Frame[] = [];
-  const path = () => stack.map((f) => f.key);
-  const fail = (what: string): never => {
-    throw new Syntax(`malformed JSON: ${what} at ${position(text, Math.min(i, text.length))}`);
-  };
-  const found = () => (i >= text.length ? "the end of the input" : JSON.stringify(text[i]));
-  const ws = () => {
+class JsonReader {
+  i = 0;
+  readonly stack: Frame[] = [];
+  readonly path = () => this.stack.map((f) => f.key);
+
+  constructor(readonly text: string, readonly problems: Problems) {}
+
+  fail(what: string): never {
+    throw new Syntax(`malformed JSON: ${what} at ${position(this.text, Math.min(this.i, this.text.length))}`);
+  }
+
+  found(): string {
+    return this.i >= this.text.length ? "the end of the input" : JSON.stringify(this.text[this.i]);
+  }
+
+  ws(): void {
+    const text = this.text;
+    let i = this.i;
     for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; c = text.charCodeAt(++i));
-  };
-  const string = (): string => {
-    const start = ++i; // past the opening quote
+    this.i = i;
+  }
+
+  string(): string {
+    const text = this.text;
+    const start = ++this.i; // past the opening quote
     let out = "";
     let from = start;
     for (;;) {
-      const c = text.charCodeAt(i);
+      const c = text.charCodeAt(this.i);
       if (c === 34) break;
-      if (c !== c) fail("unterminated string");
-      if (c < 0x20) fail(`control character U+${c.toString(16).padStart(4, "0")} in a string (write it as \\u${c.toString(16).padStart(4, "0")})`);
+      if (c !== c) this.fail("unterminated string");
+      if (c < 0x20) this.fail(`control character U+${c.toString(16).padStart(4, "0")} in a string (write it as \\u${c.toString(16).padStart(4, "0")})`);
       if (c !== 92) {
-        i++;
+        this.i++;
         continue;
       }
-      out += text.slice(from, i);
-      const simple = ESCAPES.get(text[i + 1]!);
-      if (simple !== undefined) {
-        out += simple;
-        i += 2;
-      } else if (text[i + 1] === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
-        out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
-        i += 6;
-      } else {
-        i++;
-        fail(`bad escape ${JSON.stringify(text.slice(i - 1, i + 5))} in a string`);
-      }
-      from = i;
+      out += text.slice(from, this.i) + this.escape();
+      from = this.i;
     }
-    out += text.slice(from, i++);
+    out += text.slice(from, this.i++);
     return out;
-  };
-  const checkText = (s: string) => {
-    if (!isWellFormed(s)) problems.add(path, "lone_surrogate", "a string holds a lone surrogate (half of a UTF-16 pair), which is not text");
-  };
-  const number = (): number => {
-    const start = i;
-    if (text[i] === "-") i++;
-    const digits = () => {
-      const s = i;
-      while (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-      return i - s;
-    };
-    const lead = text[i];
-    if (!digits()) fail(`expected a value but found ${found()}`);
-    if (lead === "0" && i - start > (text[start] === "-" ? 2 : 1)) fail("a number cannot have leading zeros");
-    if (text[i] === "." && (i++, !digits())) fail("expected digits after the decimal point");
-    if (text[i] === "e" || text[i] === "E") {
-      i++;
-      if (text[i] === "+" || text[i] === "-") i++;
-      if (!digits()) fail("expected digits in the exponent");
+  }
+
+  /** The escape at `i` (a backslash), read past. */
+  private escape(): string {
+    const { text, i } = this;
+    const simple = ESCAPES.get(text[i + 1]!);
+    if (simple !== undefined) {
+      this.i += 2;
+      return simple;
     }
-    if (i - start > LIMITS.numberLength) problems.add(path, "too_long", `a number literal has at most ${LIMITS.numberLength} characters`);
-    return Number(text.slice(start, i));
-  };
-  const word = (w: string, v: unknown) => {
-    if (text.startsWith(w, i)) {
-      i += w.length;
-      return v;
+    if (text[i + 1] === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+      this.i += 6;
+      return String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
     }
-    return fail(`expected a value but found ${found()}`);
-  };
+    this.i++;
+    return this.fail(`bad escape ${JSON.stringify(text.slice(i, i + 6))} in a string`);
+  }
+
+  checkText(s: string): void {
+    if (!isWellFormed(s)) this.problems.add(this.path, "lone_surrogate", "a string holds a lone surrogate (half of a UTF-16 pair), which is not text");
+  }
+
+  private digits(): number {
+    const text = this.text;
+    const s = this.i;
+    while (text.charCodeAt(this.i) >= 48 && text.charCodeAt(this.i) <= 57) this.i++;
+    return this.i - s;
+  }
+
+  number(): number {
+    const text = this.text;
+    const start = this.i;
+    if (text[this.i] === "-") this.i++;
+    const lead = text[this.i];
+    if (!this.digits()) this.fail(`expected a value but found ${this.found()}`);
+    if (lead === "0" && this.i - start > (text[start] === "-" ? 2 : 1)) this.fail("a number cannot have leading zeros");
+    if (text[this.i] === "." && (this.i++, !this.digits())) this.fail("expected digits after the decimal point");
+    if (text[this.i] === "e" || text[this.i] === "E") {
+      this.i++;
+      if (text[this.i] === "+" || text[this.i] === "-") this.i++;
+      if (!this.digits()) this.fail("expected digits in the exponent");
+    }
+    if (this.i - start > LIMITS.numberLength) this.problems.add(this.path, "too_long", `a number literal has at most ${LIMITS.numberLength} characters`);
+    return Number(text.slice(start, this.i));
+  }
+
+  word(w: string, v: unknown): unknown {
+    if (!this.text.startsWith(w, this.i)) return this.fail(`expected a value but found ${this.found()}`);
+    this.i += w.length;
+    return v;
+  }
+
   /** Reads a scalar, or opens a container (returned as the new frame's value). */
-  const value = (): unknown => {
-    ws();
-    switch (text[i]) {
-      case "{":
-      case "[": {
-        const open = text[i++];
-        ws();
-        const frame: Frame = { value: open === "{" ? {} : [], key: 0 };
-        stack.push(frame);
-        if (open === "{" && text[i] !== "}") frame.key = key(frame);
-        return frame;
-      }
-      case '"': {
-        const s = string();
-        checkText(s);
-        return s;
-      }
-      case "t":
-        return word("true", true);
-      case "f":
-        return word("false", false);
-      case "n":
-        return word("null", null);
-      default:
-        return number();
+  value(): unknown {
+    this.ws();
+    const c = this.text[this.i];
+    if (c === "{" || c === "[") return this.open(c);
+    if (c === '"') {
+      const s = this.string();
+      this.checkText(s);
+      return s;
     }
-  };
-  const key = (frame: Frame): string => {
-    ws();
-    if (text[i] !== '"') fail(`expected a property name in double quotes but found ${found()}`);
-    const k = string();
+    const w = WORDS.get(c!);
+    return w ? this.word(w[0], w[1]) : this.number();
+  }
+
+  private open(c: "{" | "["): Frame {
+    this.i++;
+    this.ws();
+    const frame: Frame = { value: c === "{" ? {} : [], key: 0 };
+    this.stack.push(frame);
+    if (c === "{" && this.text[this.i] !== "}") frame.key = this.key(frame);
+    return frame;
+  }
+
+  key(frame: Frame): string {
+    this.ws();
+    if (this.text[this.i] !== '"') this.fail(`expected a property name in double quotes but found ${this.found()}`);
+    const k = this.string();
     frame.key = k;
-    checkText(k);
-    ws();
-    if (text[i] !== ":") fail(`expected ':' after a property name but found ${found()}`);
-    i++;
+    this.checkText(k);
+    this.ws();
+    if (this.text[this.i] !== ":") this.fail(`expected ':' after a property name but found ${this.found()}`);
+    this.i++;
     if (Object.hasOwn(frame.value, k)) {
-      problems.add(path, "duplicate_key", `key ${JSON.stringify(k)} appears twice in the same object`);
+      this.problems.add(this.path, "duplicate_key", `key ${JSON.stringify(k)} appears twice in the same object`);
     }
     return k;
-  };
+  }
+
   /** Stores a finished value into the top frame (or as the root), closing the frames that end with it. */
-  const store = (v: unknown, root: { value?: unknown }) => {
+  store(v: unknown, root: { value?: unknown }): void {
+    const stack = this.stack;
     for (;;) {
       const top = stack[stack.length - 1];
       if (!top) {
@@ -224,41 +242,59 @@ export function parseJson(input: string, problems: Problems): { value: unknown }
       }
       if (Array.isArray(top.value)) top.value.push(v);
       else setOwn(top.value, top.key as string, v);
-      ws();
-      const c = text[i];
+      this.ws();
+      const c = this.text[this.i];
       const close = Array.isArray(top.value) ? "]" : "}";
       if (c === ",") {
-        i++;
+        this.i++;
         if (Array.isArray(top.value)) top.key = top.value.length;
-        else top.key = key(top);
+        else top.key = this.key(top);
         return;
       }
-      if (c !== close) fail(`expected ',' or '${close}' but found ${found()}`);
-      i++;
+      if (c !== close) this.fail(`expected ',' or '${close}' but found ${this.found()}`);
+      this.i++;
       stack.pop();
       v = top.value;
     }
-  };
-  try {
+  }
+
+  /** The whole text's value (Syntax when it is not JSON). */
+  read(): unknown {
+    const stack = this.stack;
     const root: { value?: unknown } = {};
     for (;;) {
-      let v = value();
+      let v = this.value();
       // an empty container closes at once
       while (v && typeof v === "object" && stack[stack.length - 1] === v) {
         const f = v as Frame;
         const close = Array.isArray(f.value) ? "]" : "}";
-        if (text[i] !== close) break;
-        i++;
+        if (this.text[this.i] !== close) break;
+        this.i++;
         stack.pop();
         v = f.value;
       }
       if (v && typeof v === "object" && stack[stack.length - 1] === v) continue; // a non-empty container: read its first child
-      store(v, root);
+      this.store(v, root);
       if (!stack.length) break;
     }
-    ws();
-    if (i < text.length) fail(`unexpected ${found()} after the end of the JSON value`);
-    return { value: root.value };
+    this.ws();
+    if (this.i < this.text.length) this.fail(`unexpected ${this.found()} after the end of the JSON value`);
+    return root.value;
+  }
+}
+
+/** The literal words and their values, by first character. */
+const WORDS = new Map<string, [string, unknown]>([["t", ["true", true]], ["f", ["false", false]], ["n", ["null", null]]]);
+
+/**
+ * Parses JSON text (a leading byte order mark is skipped). Syntax errors stop the parse
+ * and are the only problem; the other problems are collected into `problems` and the
+ * value is still built (the later of two equal keys wins, as in JSON.parse).
+ */
+export function parseJson(input: string, problems: Problems): { value: unknown } | undefined {
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  try {
+    return { value: new JsonReader(text, problems).read() };
   } catch (e) {
     if (!(e instanceof Syntax)) throw e;
     problems.add([], "invalid_json", e.message);
