@@ -152,6 +152,7 @@ describe("row 4: vfio refuses importers that are not revocable, and has no pin o
     fails(m, "ENODEV", () => m.attach({ buffer: "b", importer: "peer", as: "y", dynamic: true, peer2peer: true }));
     // a pinned importer of a revoked buffer: vfio's ENODEV in mainline; rfc-v2 refuses the importer itself first
     fails(m, p === "mainline" ? "ENODEV" : "EINVAL", () => m.attach({ buffer: "b", importer: "peer", as: "y", dynamic: true, revocable: false, peer2peer: true }));
+    if (p === "mainline") expect(m.trace.at(-1)!.message).toBe("attach y: buffer b is revoked");
   });
 
   it.each(BOTH)("%s: pin of an mmio buffer that is not pinnable", (p) => {
@@ -204,6 +205,16 @@ describe("row 5: revoke waits for unmaps", () => {
     m.map({ attachment: "s", as: "sm" });
     if (p === "mainline") fails(m, "EDEADLK", () => m.revoke("b"));
     else expect(m.revoke("b")).toEqual({ notified: ["d"], stale: ["sm"] });
+  });
+
+  it("mainline: the EDEADLK message names the remaining mappings in map order, whatever their attachment", () => {
+    const m = modelOf("mainline");
+    m.export({ buffer: "b", exporter: "cpu", size: 0x1000n, backing: { kind: "system", ranges: [{ addr: 0x8000_0000n, len: 0x1000n }] }, dynamic: true });
+    m.attach({ buffer: "b", importer: "sys", as: "s1" });
+    m.attach({ buffer: "b", importer: "host", as: "s2" });
+    for (let i = 0; i < 8; i++) m.map({ attachment: i % 2 ? "s2" : "s1", as: `m${i}` });
+    fails(m, "EDEADLK", () => m.revoke("b"));
+    expect(m.trace.at(-1)!.message).toBe("revoke b: the revoke would wait forever: mapping(s) m0, m1, m2, m3, m4, m5, m6, m7 would stay mapped (their importers do not unmap on invalidate)");
   });
 
   it("mainline: the EDEADLK message lists the first 8 mappings and counts the rest", () => {

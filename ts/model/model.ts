@@ -151,7 +151,7 @@ export class DmaBufModel extends ModelWorld {
           const [opName, call] = this.mapOp(a);
           product = this.callLocked(b, opName, call);
           list = this.callLocked(b, opName, () => checkProduct(this.core, product, b, a.device, `exporter ${b.ops.name} (${opName} of ${b.name} for ${a.name})`));
-          if (range) list = sliceOf(list, range, product);
+          if (range) list = sliceOf(list, range);
         } catch (e) {
           if (pinOnMap) this.callLocked(b, "unpin", () => b.ops.unpin!(a));
           throw e;

@@ -7,7 +7,6 @@ import { DmaBufError } from "../core/errors.js";
 import type { RangeList } from "../core/range-list.js";
 import type { Buffer } from "./buffer.js";
 import type { Mapping } from "./attachment.js";
-import type { MapProduct } from "./ops.js";
 
 /** How many names an EDEADLK message lists before "and N more". */
 const LISTED = 8;
@@ -28,13 +27,14 @@ export function requireAllUnmapped(b: Buffer, what: string): void {
   throw new DmaBufError("EDEADLK", `${what}: the revoke would wait forever: mapping(s) ${names} would stay mapped (their importers do not unmap on invalidate)`);
 }
 
-/** Row 8: the entries of `list` covering exactly [offset, offset + length); disposes `list` (and releases the product if slicing fails). */
-export function sliceOf(list: RangeList, range: { offset: bigint; length: bigint }, product: MapProduct): RangeList {
+/**
+ * Row 8: the entries of `list` covering exactly [offset, offset + length); disposes
+ * `list`. It cannot fail: checkProduct made sure the entries cover the buffer, and the
+ * model checked that the range lies inside it.
+ */
+export function sliceOf(list: RangeList, range: { offset: bigint; length: bigint }): RangeList {
   try {
     return list.slice(range.offset, range.length);
-  } catch (e) {
-    product.release();
-    throw e;
   } finally {
     list.dispose();
   }

@@ -162,7 +162,7 @@ const RULES = Object.fromEntries(
 ) as unknown as Record<ProfileName, ProfileRules>;
 
 /** Whether `v` names a profile. */
-export const isProfileName = (v: unknown): v is ProfileName => typeof v === "string" && (PROFILE_NAMES as readonly string[]).includes(v);
+export const isProfileName = (v: unknown): v is ProfileName => (PROFILE_NAMES as readonly unknown[]).includes(v);
 
 /** The rules of profile `p`. */
 export function profileRules(p: ProfileName): ProfileRules {
