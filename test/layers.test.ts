@@ -18,10 +18,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   "ts/exporters": ["ts/core", "ts/model"],
   "ts/scenario": ["ts/core", "ts/model", "ts/exporters"],
   "ts/fuzz": ["ts/core", "ts/reference", "ts/model", "ts/exporters", "ts/scenario", "ts/util"],
-  "ts/index.ts": ["ts/core", "ts/reference", "ts/model", "ts/exporters", "ts/scenario"],
+  "ts/bridges": ["ts/core", "ts/model", "ts/exporters", "ts/scenario"],
+  "ts/index.ts": ["ts/core", "ts/reference", "ts/model", "ts/exporters", "ts/scenario", "ts/bridges"],
   bench: ["ts/core", "ts/reference", "ts/model", "ts/exporters", "ts/scenario", "ts/util", "ts/index.ts"],
-  "ts/cli": ["ts/core", "ts/model", "ts/exporters", "ts/scenario", "ts/util", "ts/fuzz"],
-  web: ["ts/core", "ts/model", "ts/exporters", "ts/scenario", "ts/index.ts"],
+  "ts/cli": ["ts/core", "ts/model", "ts/exporters", "ts/scenario", "ts/util", "ts/fuzz", "ts/bridges"],
+  web: ["ts/core", "ts/model", "ts/exporters", "ts/scenario", "ts/bridges", "ts/index.ts"],
 };
 
 /** The layer a repo-relative file belongs to. */

@@ -51,3 +51,11 @@ export type { CompareRecord, CompareStep, ComparedStep } from "./scenario/compar
 export type { Style } from "./scenario/report.js";
 export { DEMO_SCENARIO } from "./scenario/demo.js";
 export { fnv1a64Bytes, fnv1a64Text } from "./core/hash.js";
+
+// Bridges to a running kernel (docs/kernel.md): the state as debugfs bufinfo, a scenario from an ftrace capture.
+export { bufinfo, bufinfoEntries, bufinfoEntriesOfState, formatBufinfo, scenarioBufinfo, BUFINFO_FLAGS, BUFINFO_MODE } from "./bridges/bufinfo.js";
+export type { BufinfoEntry, BufinfoRun } from "./bridges/bufinfo.js";
+export { importTrace, scenarioText, TraceImportError, SYNTHETIC_BASE } from "./bridges/trace.js";
+export type { ImportedScenario, ImportedStep, ImportStats, TraceImport, ImportOptions } from "./bridges/trace.js";
+export { parseTraceLine, MalformedLine, DMA_BUF_EVENTS, EVENT_CLASS, MAX_LINE, formatOf } from "./bridges/ftrace.js";
+export type { TraceLine, EventFields, DmaBufEvent, EventClass } from "./bridges/ftrace.js";

@@ -12,6 +12,7 @@ import {
 import { escapeControls } from "../ts/scenario/report.js";
 import type { ModelState, Pair } from "../ts/model/state.js";
 import type { StepDetail } from "../ts/scenario/runner.js";
+import { mountBridges, showBufinfo } from "./bridges.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const editor = $<HTMLTextAreaElement>("editor");
@@ -62,7 +63,7 @@ let view: View | undefined;
 /** Past this many steps the page keeps no per-step state (the CLI's `run --json --state` streams it). */
 const STATE_MAX = 5000;
 
-const RESULT_IDS = ["summary", "timeline-label", "steps-body", "state", "paths", "topology", "mappings", "iova", "json-output"];
+const RESULT_IDS = ["summary", "timeline-label", "steps-body", "state", "paths", "topology", "mappings", "iova", "json-output", "bufinfo-output"];
 
 /** Nothing stale is ever shown: every result area is emptied before anything else. */
 function clearResults(): void {
@@ -195,6 +196,7 @@ function select(i: number): void {
     rec.ok ? el("span", { className: "ok" }, "ok") : el("span", { className: "bad" }, rec.error!));
   for (const row of $("steps-body").querySelectorAll<HTMLElement>("tr")) row.classList.toggle("current", row.dataset.step === String(view.step));
   const now = view.full[view.step]!.state;
+  showBufinfo(now);
   if (!now) {
     for (const id of ["state", "paths", "mappings", "iova"]) $(id).replaceChildren(el("p", { className: "none" }, `More than ${STATE_MAX} steps: the page shows no per-step state; dmabuf-map run FILE --json --state streams it.`));
     return updateHash();
@@ -514,6 +516,7 @@ async function main(): Promise<void> {
     $("results").classList.toggle("outdated", !!view && view.text !== editor.value);
   });
   document.addEventListener("keydown", keys);
+  mountBridges(editor, $("run"));
   clearResults();
   if (!(await fromHash())) await load("demo");
   document.body.dataset.ready = "true";

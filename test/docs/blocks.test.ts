@@ -63,7 +63,7 @@ describe("code blocks of the README and docs", () => {
     for (const c of cmds.flatMap((l) => l.split("&&").map((x) => x.trim()))) {
       const run = /^npm run ([\w:-]+)/.exec(c);
       const npm = /^npm (install|start|test|ci)\b/.exec(c);
-      const bin = /^(?:npx )?dmabuf-map (\w+)/.exec(c);
+      const bin = /^(?:npx )?dmabuf-map ([\w-]+)/.exec(c);
       expect(!!(run || npm || bin), `${c}: a command this test cannot check`).toBe(true);
       if (run) expect(Object.keys(pkg.scripts), c).toContain(run[1]);
       if (npm?.[1] === "start" || npm?.[1] === "test") expect(Object.keys(pkg.scripts), c).toContain(npm[1]);

@@ -16,6 +16,7 @@ import { helpText, parseCli, type Command } from "../util/commands.js";
 import { guardOutput } from "./io.js";
 import { checkRunFlags, runFiles, runOne } from "./scenarios.js";
 import { escapeControls } from "../scenario/report.js";
+import { runBufinfoCli, runImportTraceCli, wantsBufinfo } from "./bridges.js";
 
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
@@ -47,11 +48,14 @@ async function main(cmd: Command): Promise<number> {
       return 0;
     case "validate":
     case "run":
+      if (cmd.command === "run" && wantsBufinfo(cmd)) return runBufinfoCli(cmd, core);
       return runFiles(cmd, core);
     case "compare": {
       const { runCompare } = await import("./compare.js");
       return runCompare(cmd, core);
     }
+    case "import-trace":
+      return runImportTraceCli(cmd);
     case "demo":
       checkRunFlags(cmd);
       return (await runOne("demo", parseScenario(DEMO_SCENARIO), await core(), cmd)) === "passed" ? 0 : 1;

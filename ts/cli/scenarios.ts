@@ -53,7 +53,7 @@ interface Note {
 /** Positions of an invalid file's problems and notes of a valid one, for the readable output. */
 const extras = new WeakMap<Outcome, { at?: (Position | undefined)[]; notes?: Note[] }>();
 
-/** Reads and validates one file: its scenario, or the problems. */
+/** Reads and validates one file: its outcome (valid with the scenario, or invalid with its problems). */
 export async function load(file: string): Promise<Outcome> {
   let bytes: Uint8Array | undefined;
   try {

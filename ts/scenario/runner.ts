@@ -47,6 +47,11 @@ export interface RunOptions {
    * readable only until the generator moves on (streaming writers, runSteps only).
    */
   lazy?: boolean;
+  /**
+   * Called after each step with the model and the step's index, before the step's
+   * outcome is yielded: read the model's state there (`bufinfo` does); do not change it.
+   */
+  inspect?: (model: DmaBufModel, i: number) => void;
 }
 
 /** One step as it ran: its output record and what a report shows besides. */
@@ -175,6 +180,7 @@ export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {})
       }
       if (st.op === "attach" && rec.ok) Object.assign(d, reader.attachment(st.as));
       if (opts.state) out.state = reader.read(opts.lazy);
+      opts.inspect?.(model, i);
       yield { record: out, detail: d };
     }
   } finally {

@@ -3,7 +3,7 @@
  * every `--help` text come. The benchmarks are a development entry (`npm run bench`,
  * bench/args.ts) and are not part of the shipped command.
  */
-import { choice, flag, formatHelp, int, maybeChoice, parseCommand, subset, UsageError, type CommandSpec, type Values } from "./args.js";
+import { choice, flag, formatHelp, int, maybeChoice, parseCommand, subset, text, UsageError, type CommandSpec, type Values } from "./args.js";
 import { didYouMean } from "../core/nearest.js";
 
 /**
@@ -26,6 +26,12 @@ const recordFlags = {
   all: flag("readable report: every entry of every mapping, not only the first 4"),
 };
 
+/** `run --bufinfo`: the state as /sys/kernel/debug/dma_buf/bufinfo (docs/kernel.md). */
+const bufinfoFlags = {
+  bufinfo: flag("print only the state after the last step, as /sys/kernel/debug/dma_buf/bufinfo prints it (one FILE; the whole scenario runs, the exit code is run's)"),
+  "bufinfo-at": text("N", "with --bufinfo (implied): the state after step N (0 is the first step) instead"),
+};
+
 /** Colour of the readable report: --color and --no-color win over the environment (NO_COLOR always means none). */
 const colourFlags = {
   color: flag("colour the report even when stdout is no TTY (as FORCE_COLOR does)"),
@@ -44,6 +50,7 @@ export const COMMANDS = {
       reporter: choice("NAME", "report format", REPORTERS, "text"),
       profile: maybeChoice("P", "the rule profile, overriding each scenario's (default: the scenario's, else rfc-v2)", PROFILES),
       ...colourFlags,
+      ...bufinfoFlags,
     },
     more: more(
       [
@@ -51,6 +58,9 @@ export const COMMANDS = {
         "dmabuf-map run scenarios/ --json --entries              one JSON record per file, with every entry",
         "dmabuf-map run my.json --json --state | jq .steps[3]     the state after step 3",
         "dmabuf-map run scenarios/ --reporter junit > junit.xml  for CI",
+        "dmabuf-map run --bufinfo my.json > model.txt            the state as debugfs bufinfo, to diff with",
+        "  sudo cat /sys/kernel/debug/dma_buf/bufinfo | diff model.txt -",
+        "dmabuf-map run --bufinfo-at 3 my.json                   the bufinfo after step 3",
       ],
       "0 every expectation held, 1 an expectation failed, 2 invalid input or usage\n(with several files: 2 if any is invalid, else 1 if any failed).",
     ),
@@ -86,6 +96,25 @@ export const COMMANDS = {
     summary: "Print the scenario JSON Schema.",
     options: {},
     more: more(["dmabuf-map schema > scenario.schema.json    point a scenario's $schema at it for editor help"], "0 printed, 2 usage."),
+  },
+  "import-trace": {
+    summary:
+      "Turn an ftrace capture of the dma_buf events into a scenario (printed on stdout).\nFILE is the text of trace, trace_pipe or trace-cmd report; - reads standard input.\nComments, blank lines, other events and lost-event markers are skipped and counted on\nstderr; every default for what a trace cannot tell is in the scenario's description.",
+    operands: "FILE|-",
+    minOperands: 1,
+    maxOperands: 1,
+    options: {
+      name: text("NAME", "the scenario's name (default: FILE's name without its extension, or imported-trace)"),
+    },
+    more: more(
+      [
+        "dmabuf-map import-trace app.trace > app.json && dmabuf-map run app.json",
+        "dmabuf-map run --bufinfo app.json            the state at the trace's end, as debugfs bufinfo",
+        "sudo cat /sys/kernel/tracing/trace | dmabuf-map import-trace - > now.json",
+        "  (capture first: sudo trace-cmd record -e dma_buf my-app && trace-cmd report > app.trace)",
+      ],
+      "0 the scenario was printed, 2 a malformed line, a line that contradicts\nthe ones before it (both with the line number), no dma_buf event, or usage.",
+    ),
   },
   demo: {
     summary: "Run the built-in demo scenario (what `npm start` shows).",
