@@ -18,7 +18,7 @@ const files = [
   "test/layers.test.ts", "test/core/cores.test.ts", "test/exporters/fourth-interconnect.test.ts",
   "test/model/topology-validation.test.ts", "test/model/step-arguments.test.ts", "test/model/map-products.test.ts",
   "test/model/export-refusals.test.ts", "test/model/callbacks.test.ts", "test/model/notify.test.ts", "test/model/refusal-messages.test.ts", "test/model/inspection-and-cleanup.test.ts", "test/model/address.test.ts", "test/model/failure-paths.test.ts", "test/core/seam.test.ts",
-  "test/model/api.test.ts", "test/oracle/reference.test.ts", "test/oracle/arguments.test.ts", "test/model/rules.test.ts", "test/scenario/golden.test.ts", "test/output/print.test.ts",
+  "test/model/api.test.ts", "test/model/profiles.test.ts", "test/scenario/profiles.test.ts", "test/oracle/reference.test.ts", "test/oracle/arguments.test.ts", "test/model/rules.test.ts", "test/scenario/golden.test.ts", "test/output/print.test.ts",
   "test/core/cursor.test.ts", "test/core/ops.property.test.ts", "test/exporters/contract.test.ts", "test/exporters/map-product-contract.test.ts", "test/scenario/ops.test.ts",
   "test/core/iova.test.ts", "test/output/entries.test.ts", "test/exporters/same-scenario.test.ts",
   "test/scenario/scenarios.test.ts", "test/scenario/json.test.ts", "test/scenario/bad-inputs.test.ts",

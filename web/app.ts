@@ -7,7 +7,7 @@
  */
 import {
   parseScenarioText, ScenarioError, formatPath, DEMO_SCENARIO, hex,
-  type Scenario, type RunOutput, type StepRecord,
+  type Scenario, type RunOutput, type StepRecord, type ProfileName,
 } from "../ts/index.js";
 import { escapeControls } from "../ts/scenario/report.js";
 import type { ModelState, Pair } from "../ts/model/state.js";
@@ -20,6 +20,8 @@ const editor = $<HTMLTextAreaElement>("editor");
 const pick = $<HTMLSelectElement>("pick");
 const status = $<HTMLSpanElement>("status");
 const slider = $<HTMLInputElement>("timeline");
+/** The rule profile picked over the scenario's (docs/rules.md#profiles); "" keeps the scenario's. */
+const profilePick = $<HTMLSelectElement>("profile");
 
 const RULES = "/docs/rules.md";
 const KERNEL_DOCS = "https://docs.kernel.org/driver-api/dma-buf.html";
@@ -107,7 +109,7 @@ async function run(step?: number): Promise<void> {
   const text = editor.value;
   setStatus("running…", "");
   document.body.dataset.run = "running";
-  const r = await runInWorker(text, STATE_MAX);
+  const r = await runInWorker(text, STATE_MAX, (profilePick.value || undefined) as ProfileName | undefined);
   if (editor.value !== text) return; // edited meanwhile: this run's results would be stale
   if (!r.ok) {
     setStatus("stopped" in r ? r.message : `run failed: ${t(r.message)}`, "bad");
@@ -505,6 +507,7 @@ async function main(): Promise<void> {
   pick.addEventListener("change", () => void load(pick.value));
   $("validate").addEventListener("click", () => void validate());
   $("run").addEventListener("click", () => void run());
+  profilePick.addEventListener("change", () => view && void run(view.step));
   $("prev").addEventListener("click", () => view && select(view.step - 1));
   $("next").addEventListener("click", () => view && select(view.step + 1));
   slider.addEventListener("input", () => select(Number(slider.value)));

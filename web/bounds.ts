@@ -7,7 +7,7 @@
  *   and a Cancel button: past either the worker is terminated and the page says so;
  * - maps whose entries add up to more than ENTRIES_MAX are summarised, not drawn (each mapping draws at most its first 2,048 entries anyway).
  */
-import type { RunOutput, StepRecord } from "../ts/index.js";
+import type { ProfileName, RunOutput, StepRecord } from "../ts/index.js";
 import type { StepDetail } from "../ts/scenario/runner.js";
 
 /** Most characters a link's text inflates to (4 MiB; the shipped scenarios are a few KB). */
@@ -21,6 +21,8 @@ export interface RunRequest {
   text: string;
   stateMax: number;
   entriesMax: number;
+  /** The rule profile picked over the scenario's; absent keeps the scenario's (docs/rules.md#profiles). */
+  profile?: ProfileName;
 }
 export type RunReply =
   | { ok: true; output: RunOutput; full: StepRecord[]; details: StepDetail[]; entries: number; drawn: boolean }
@@ -94,7 +96,7 @@ export function stop(why: string): void {
 }
 
 /** Runs `text` in a worker (the idle one, or a new one); resolves with its reply, or stopped at the budget or on Cancel. A run under way is stopped first. */
-export function runInWorker(text: string, stateMax: number, budget = RUN_BUDGET_MS): Promise<RunOutcome> {
+export function runInWorker(text: string, stateMax: number, profile?: ProfileName, budget = RUN_BUDGET_MS): Promise<RunOutcome> {
   stop("replaced by a new run");
   const button = cancelButton();
   return new Promise((resolve) => {
@@ -120,6 +122,6 @@ export function runInWorker(text: string, stateMax: number, budget = RUN_BUDGET_
       if (worker === w) stop(`the run failed: ${e.message}`);
     };
     button.hidden = false;
-    w.postMessage({ text, stateMax, entriesMax: ENTRIES_MAX } satisfies RunRequest);
+    w.postMessage({ text, stateMax, entriesMax: ENTRIES_MAX, ...(profile ? { profile } : {}) } satisfies RunRequest);
   });
 }

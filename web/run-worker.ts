@@ -13,12 +13,13 @@ const core = initSync();
 function answer(req: RunRequest): RunReply {
   try {
     const s = parseScenarioText(req.text);
-    const plain = runScenario(s, core, { previews: 0 });
+    const profile = req.profile ? { profile: req.profile } : {};
+    const plain = runScenario(s, core, { previews: 0, ...profile });
     let entries = 0;
     for (const r of plain.output.steps) if (r.op === "map" && r.result && "nelms" in r.result) entries += r.result.nelms;
     const big = s.steps.length > req.stateMax;
     const draw = !big && entries <= req.entriesMax;
-    const full = runScenario(s, core, { entries: draw, state: !big });
+    const full = runScenario(s, core, { entries: draw, state: !big, ...profile });
     return { ok: true, output: plain.output, full: full.output.steps, details: full.details, entries, drawn: draw };
   } catch (e) {
     return { ok: false, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };

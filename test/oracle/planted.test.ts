@@ -126,7 +126,31 @@ class BusOffsetNegated extends DmaBufModel {
   }
 }
 
+/** Mainline's idempotent revoke (docs/rules.md#profiles row 1) forgotten: a revoked buffer is revoked and notified again. */
+class RevokeTwiceNotifies extends DmaBufModel {
+  override revoke(buffer: string): NotifyResult {
+    const b = this.buffers.get(buffer);
+    const was = b !== undefined && !b.closed && b.revoked;
+    if (was) b.revoked = false;
+    try {
+      return super.revoke(buffer);
+    } catch (e) {
+      if (was) b.revoked = true;
+      throw e;
+    }
+  }
+}
+
+/** The scenario's profile ignored: every epoch runs the RFC's rules, whatever the reference's profile table says. */
+class ProfileIgnored extends DmaBufModel {
+  constructor(core: Core, topo: TopologySpec, opts: ModelOptions) {
+    super(core, topo, { ...opts, profile: "rfc-v2" });
+  }
+}
+
 const BUGS: [string, new (core: Core, topo: TopologySpec, opts: ModelOptions) => DmaBufModel][] = [
+  ["mainline's second revoke notifying again", RevokeTwiceNotifies],
+  ["the profile ignored", ProfileIgnored],
   ["the lock rule removed", NoLockRule],
   ["revoke not setting revoked", RevokeKeepsAccess],
   ["ACS redirect ignored", AcsIgnored],

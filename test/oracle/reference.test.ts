@@ -60,8 +60,8 @@ describe("the lifecycle reference", () => {
   const mmio = (len: bigint) => ({ kind: "mmio" as const, ranges: [{ addr: 0x10_0000_0000n, len }] });
 
   /** Runs steps and returns the last outcome (the earlier ones must succeed). */
-  function last(steps: RefStep[], broken?: LifecycleRef["broken"]): RefOutcome {
-    const ref = new LifecycleRef(topo, broken);
+  function last(steps: RefStep[], broken?: LifecycleRef["broken"], profile?: string, world: RefTopology = topo): RefOutcome {
+    const ref = new LifecycleRef({ ...world, profile }, broken);
     let o: RefOutcome | undefined;
     steps.forEach((st, i) => {
       if (o && o.code) throw new Error(`step ${i - 1} failed with ${o.code} (${o.row})`);
@@ -74,13 +74,18 @@ describe("the lifecycle reference", () => {
   const lock = (holder = "pf"): RefStep => ({ op: "lock", buffer: "b", holder });
   const map: RefStep = { op: "map", attachment: "a", as: "m" };
 
-  const cases: [string, RefStep[], LifecycleRef["broken"]?][] = [
+  // a 16 EiB BAR, for mainline's u32 entry count (row P6)
+  const huge: RefTopology = { ...topo, devices: { ...topo.devices, vf: { ...topo.devices.vf!, bars: [{ index: 2, cpu: 0n, bus: 0n, size: 0xffff_ffff_0000_0000n }] } } };
+  const ML = "mainline";
+  const cases: [string, RefStep[], LifecycleRef["broken"]?, string?, RefTopology?][] = [
     ["L1", [exp(), { op: "close", buffer: "b" }, { op: "revoke", buffer: "b" }]],
     ["A2", [exp(), att(), { op: "map", attachment: "a", as: "b" }]],
+    ["P3", [exp(), att({ revocable: false })]],
     ["C1", [exp()], { exporter: "vf", at: "export" }],
     ["L2", [exp({ size: 0x3000n })]],
     ["L3", [exp({ backing: mmio(0x2000n) }), att({ peer2peer: false })]],
     ["L4", [exp(), { op: "revoke", buffer: "b" }, att()]],
+    ["P4", [exp({ backing: mmio(0x2000n) }), att({ revocable: false })], undefined, ML],
     ["L5", [exp(), att({ dynamic: false })]],
     ["L6", [exp(), att({ interconnects: ["physvec"], allowIc: true })]],
     ["L7", [exp(), lock(), lock()]],
@@ -88,9 +93,12 @@ describe("the lifecycle reference", () => {
     ["L9", [exp(), lock("far"), { op: "unlock", buffer: "b", holder: "pf" }]],
     ["L10", [exp(), att(), map]],
     ["L10b", [exp(), att({ dynamic: false, peer2peer: false }), lock("far"), map]],
+    ["P8", [exp({ backing: mmio(0x2000n), interconnects: ["physvec"] }), att({ interconnects: ["physvec"], allowIc: true }), lock(), { ...map, range: { offset: 0x1000n, length: 0x2000n } } as RefStep], undefined, ML],
     ["L11", [exp({ pinnable: false }), att({ dynamic: false, peer2peer: false }), map]],
     ["L12", [exp(), att(), { op: "revoke", buffer: "b" }, lock(), map]],
     ["L13", [exp({ backing: mmio(0x2000n) }), att({ importer: "far" }), lock("far"), map]],
+    ["P7", [exp({ interconnects: ["physvec"], backing: { kind: "mmio", ranges: [{ addr: 0x10_0000_0000n, len: 0x1000n }, { addr: 0x10_0000_2000n, len: 0x1000n }] } }), att({ interconnects: ["physvec"], allowIc: true }), lock(), map], undefined, ML],
+    ["P6", [exp({ size: 0xffff_ffff_0000_0000n, backing: { kind: "mmio", ranges: [{ addr: 0n, len: 0xffff_ffff_0000_0000n }] } }), att(), lock(), map], undefined, ML, huge],
     ["L14", [exp({ size: 0x10000n, backing: sys(0x10000n) }), att(), lock(), map]],
     ["C2", [exp(), att(), lock(), map], { exporter: "vf", at: "map" }],
     ["L15", [exp({ backing: mmio(0x2000n), interconnects: ["iov"] }), att({ interconnects: ["iov"], allowIc: true }), lock(), map, { op: "unmap", mapping: "m" }]],
@@ -101,6 +109,7 @@ describe("the lifecycle reference", () => {
     ["L20", [exp(), { op: "move", buffer: "b", backing: sys(0x1000n) }]],
     ["L21", [exp(), att(), lock(), { op: "pin", attachment: "a" }, { op: "unlock", buffer: "b", holder: "pf" }, { op: "move", buffer: "b", backing: sys(0x2000n) }]],
     ["L22", [exp(), lock(), { op: "restore", buffer: "b" }]],
+    ["P5", [exp(), att({ unmapOnInvalidate: false }), lock(), map, { op: "unlock", buffer: "b", holder: "pf" }, { op: "revoke", buffer: "b" }], undefined, ML],
     ["L23", [exp(), att(), lock(), { op: "pin", attachment: "a" }, { op: "detach", attachment: "a" }]],
     ["L24", [exp(), att(), { op: "close", buffer: "b" }]],
   ];
@@ -109,8 +118,8 @@ describe("the lifecycle reference", () => {
     expect(cases.map(([row]) => row)).toEqual(ROWS.map((r) => r.id));
   });
 
-  it.each(cases)("row %s decides its step with its code", (row, steps, broken) => {
-    const o = last(steps, broken);
+  it.each(cases)("row %s decides its step with its code", (row, steps, broken, profile, world) => {
+    const o = last(steps, broken, profile, world);
     expect(o.row).toBe(row);
     expect(o.code).toBe(ROWS.find((r) => r.id === row)!.code);
     expect(o.result).toBeUndefined();

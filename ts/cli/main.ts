@@ -62,6 +62,10 @@ async function main(cmd: Command): Promise<number> {
     case "run":
       if (cmd.command === "run" && wantsBufinfo(cmd)) return runBufinfoCli(cmd, core);
       return runFiles(cmd, core);
+    case "compare": {
+      const { runCompare } = await import("./compare.js");
+      return runCompare(cmd, core);
+    }
     case "import-trace":
       return runImportTraceCli(cmd);
     case "demo":

@@ -73,7 +73,7 @@ export async function load(file: string): Promise<Outcome> {
 const label = (file: string) => (file === "-" ? "(stdin)" : escapeControls(file));
 
 /** Streamed output: waits for "drain" when the pipe is full, so memory stays bounded. */
-function toStdout(s: string): void | Promise<void> {
+export function toStdout(s: string): void | Promise<void> {
   if (process.stdout.write(s)) return;
   return new Promise((ok) => {
     const done = () => {
@@ -154,7 +154,7 @@ function emit(o: Outcome, json: boolean, reporter: Reporter | undefined, validat
 }
 
 /** What `run` and `demo` print: `--json` (with `--entries`, `--state`) or the report (with `--all`). */
-export type RunFlags = Pick<PrintOptions, "json" | "entries" | "state" | "all"> & ColourFlags;
+export type RunFlags = Pick<PrintOptions, "json" | "entries" | "state" | "all" | "profile"> & ColourFlags;
 
 /** `--entries` and `--state` belong to the record, `--all` to the report. */
 export function checkRunFlags(f: RunFlags): void {
@@ -171,7 +171,7 @@ export function checkRunFlags(f: RunFlags): void {
 export async function runOne(file: string, scenario: Scenario, core: Core, flags: RunFlags, reporter?: Reporter, named = false): Promise<"passed" | "failed"> {
   const log = named ? (s: string) => err(`${label(file)}: ${s}`) : err;
   if (!reporter) return (await printRun(scenario, core, { ...flags, ...(useColour(flags) && !flags.json ? { style: ansi } : {}) }, toStdout, log)) ? "passed" : "failed";
-  const report = runScenario(scenario, core, { previews: 0 });
+  const report = runScenario(scenario, core, { previews: 0, ...(flags.profile ? { profile: flags.profile } : {}) });
   const status = report.output.passed ? "passed" : "failed";
   emit({ file, status, scenario, report }, false, reporter, false);
   return status;
@@ -181,17 +181,21 @@ export async function runOne(file: string, scenario: Scenario, core: Core, flags
  * `run` or `validate` over every file of `cmd.operands`; `getCore` is called only when a
  * scenario needs running.
  */
-export async function runFiles(cmd: CommandOf<"run"> | CommandOf<"validate">, getCore: () => Promise<Core>): Promise<number> {
-  if (cmd.json && cmd.reporter !== "text") throw new UsageError(`--json and --reporter ${cmd.reporter} cannot be combined`);
-  if (cmd.command === "run") checkRunFlags(cmd);
-  if (cmd.operands.filter((f) => f === "-").length > 1) throw new UsageError("standard input (-) can be read only once");
-  let files: string[];
+/** The files the operands name (a directory: its *.json; - once at most); a bad operand is a usage error. */
+export function operandFiles(operands: string[]): string[] {
+  if (operands.filter((f) => f === "-").length > 1) throw new UsageError("standard input (-) can be read only once");
   try {
-    files = expandOperands(cmd.operands);
+    return expandOperands(operands);
   } catch (e) {
     if (e instanceof InputError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+export async function runFiles(cmd: CommandOf<"run"> | CommandOf<"validate">, getCore: () => Promise<Core>): Promise<number> {
+  if (cmd.json && cmd.reporter !== "text") throw new UsageError(`--json and --reporter ${cmd.reporter} cannot be combined`);
+  if (cmd.command === "run") checkRunFlags(cmd);
+  const files = operandFiles(cmd.operands);
   const reporter: Reporter | undefined = cmd.reporter === "junit" ? junit(cmd.command) : cmd.reporter === "tap" ? tap() : undefined;
   const counts = new Map<Outcome["status"], number>();
   if (reporter) out(reporter.start(files.length));

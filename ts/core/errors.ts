@@ -24,7 +24,7 @@ export type ErrorCode = keyof typeof ERRNO;
 
 /** Codes a scenario step may report: those of the lifecycle table (docs/rules.md#lifecycle). */
 export const MODEL_CODES = [
-  "ENOENT", "EINVAL", "EOPNOTSUPP", "ENODEV", "EALREADY", "EBUSY", "EPERM", "ENOMEM",
+  "ENOENT", "EINVAL", "EOPNOTSUPP", "ENODEV", "EALREADY", "EBUSY", "EPERM", "ENOMEM", "EDEADLK",
 ] as const satisfies readonly ErrorCode[];
 
 const BY_NUMBER = new Map<number, ErrorCode>(

@@ -11,19 +11,20 @@ import { Container } from "../core/container.js";
 import type { RangeList } from "../core/range-list.js";
 import type { AttachmentView, ExporterFactory, InterconnectOps, MapProduct } from "../model/ops.js";
 import type { Topology } from "../model/topology.js";
-import { iovMap, physvecMap, sgtMap } from "../model/address.js";
-import { acceptsIov, acceptsPhysvec, attachPci, offered, pinOps } from "./pci.js";
+import type { ProfileRules } from "../model/profiles.js";
+import { iovMap, sgtMap } from "../model/address.js";
+import { acceptsIov, acceptsPhysvec, attachPci, mapPhysvec, mmioSplit, offered, pinOps } from "./pci.js";
 
 /** The interconnect-specific halves of the common map. */
-const SPECIFIC: Record<string, (a: AttachmentView) => MapProduct> = {
-  physvec: (a) => physvecMap(a.buffer),
+const specific = (rules: ProfileRules): Record<string, (a: AttachmentView) => MapProduct> => ({
+  physvec: mapPhysvec(rules),
   iov: (a) => iovMap(a.buffer),
-};
+});
 
-const TABLE: Record<string, InterconnectOps> = {
-  physvec: { name: "physvec", supportsInterconnects: acceptsPhysvec, unmap: () => {} },
-  iov: { name: "iov", supportsInterconnects: acceptsIov },
-};
+const table = (rules: ProfileRules): Record<string, InterconnectOps> => ({
+  physvec: { name: "physvec", supportsInterconnects: acceptsPhysvec(rules), unmap: () => {} },
+  iov: { name: "iov", supportsInterconnects: acceptsIov(rules) },
+});
 
 /** Stores a product's entries into a fresh xarray, entry i at index i. */
 function intoXarray(p: MapProduct, dma: Topology): MapProduct {
@@ -43,17 +44,20 @@ function intoXarray(p: MapProduct, dma: Topology): MapProduct {
 }
 
 /** The RFC v2-shaped exporter factory: one mapInterconnect, entries returned in an xarray. */
-export const rfcV2Exporter: ExporterFactory = (args) => ({
-  name: "rfc-v2",
-  dynamic: args.dynamic,
-  attach: attachPci,
-  ...pinOps(args),
-  mapDmaBuf: (a, dma) => intoXarray(sgtMap(dma, a.buffer, a.device), dma),
-  unmapDmaBuf() {},
-  mapInterconnect(a, interconnect, dma) {
-    if (!Object.hasOwn(SPECIFIC, interconnect)) throw new DmaBufError("EINVAL", `map ${a.name}: the rfc-v2 exporter cannot map ${interconnect}`);
-    return intoXarray(SPECIFIC[interconnect]!(a), dma);
-  },
-  release() {},
-  interconnects: offered(TABLE, args, "rfc-v2"),
-});
+export const rfcV2Exporter: ExporterFactory = (args) => {
+  const maps = specific(args.rules);
+  return {
+    name: "rfc-v2",
+    dynamic: args.dynamic,
+    attach: attachPci(args.rules),
+    ...pinOps(args),
+    mapDmaBuf: (a, dma) => intoXarray(sgtMap(dma, a.buffer, a.device, mmioSplit(args.rules)), dma),
+    unmapDmaBuf() {},
+    mapInterconnect(a, interconnect, dma) {
+      if (!Object.hasOwn(maps, interconnect)) throw new DmaBufError("EINVAL", `map ${a.name}: the rfc-v2 exporter cannot map ${interconnect}`);
+      return intoXarray(maps[interconnect]!(a), dma);
+    },
+    release() {},
+    interconnects: offered(table(args.rules), args, "rfc-v2"),
+  };
+};

@@ -8,22 +8,24 @@
  * scenario may move a buffer between kinds. Written against the public interface only.
  */
 import type { ExporterFactory, InterconnectOps } from "../model/ops.js";
-import { iovMap, physvecMap, sgtMap } from "../model/address.js";
-import { acceptsIov, acceptsPhysvec, attachPci, offered, pinOps } from "./pci.js";
+import type { ProfileRules } from "../model/profiles.js";
+import { iovMap, sgtMap } from "../model/address.js";
+import { acceptsIov, acceptsPhysvec, attachPci, mapPhysvec, mmioSplit, offered, pinOps } from "./pci.js";
 
-const INTERCONNECT_OPS: Record<string, InterconnectOps> = {
-  physvec: { name: "physvec", supportsInterconnects: acceptsPhysvec, map: (a) => physvecMap(a.buffer), unmap: () => {} },
-  iov: { name: "iov", supportsInterconnects: acceptsIov, map: (a) => iovMap(a.buffer) },
-};
+/** The interconnect ops under a profile's rules (docs/rules.md#profiles rows 7 and 8). */
+const interconnectOps = (rules: ProfileRules): Record<string, InterconnectOps> => ({
+  physvec: { name: "physvec", supportsInterconnects: acceptsPhysvec(rules), map: mapPhysvec(rules), unmap: () => {} },
+  iov: { name: "iov", supportsInterconnects: acceptsIov(rules), map: (a) => iovMap(a.buffer) },
+});
 
 /** The vfio-pci-like exporter factory (sgt, physvec, iov); the scenario runner's default for `export` steps. */
 export const vfioExporter: ExporterFactory = (args) => ({
   name: "vfio-pci",
   dynamic: args.dynamic,
-  attach: attachPci,
+  attach: attachPci(args.rules),
   ...pinOps(args),
-  mapDmaBuf: (a, dma) => sgtMap(dma, a.buffer, a.device),
+  mapDmaBuf: (a, dma) => sgtMap(dma, a.buffer, a.device, mmioSplit(args.rules)),
   unmapDmaBuf() {},
   release() {},
-  interconnects: offered(INTERCONNECT_OPS, args, "vfio-pci"),
+  interconnects: offered(interconnectOps(args.rules), args, "vfio-pci"),
 });

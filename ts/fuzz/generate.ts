@@ -8,6 +8,7 @@ import type { Scenario, Step } from "../scenario/schema.js";
 import type { Ops } from "../scenario/ops.js";
 import type { InterconnectName } from "../model/interconnects.js";
 import { CONTAINER_KINDS } from "../core/container.js";
+import { DEFAULT_PROFILE, type ProfileName } from "../model/profiles.js";
 
 /** mulberry32: small, fast, the same everywhere. */
 export class Rng {
@@ -35,7 +36,8 @@ export class Rng {
 
 type Devices = Scenario["devices"];
 
-export function randomTopology(r: Rng): Pick<Scenario, "hostBridges" | "switches" | "devices"> {
+/** A random topology under rule profile `profile` (docs/rules.md#profiles; the fuzzer gives each profile every third epoch). */
+export function randomTopology(r: Rng, profile: ProfileName = DEFAULT_PROFILE): Pick<Scenario, "hostBridges" | "switches" | "devices" | "profile"> {
   const hostBridges = { rc0: { p2p: r.chance(0.7) }, rc1: { p2p: r.chance(0.5) } };
   const switches = { sw0: { acsRedirect: r.chance(0.4) }, sw1: { acsRedirect: r.chance(0.4) } };
   const devices: Devices = {};
@@ -59,7 +61,8 @@ export function randomTopology(r: Rng): Pick<Scenario, "hostBridges" | "switches
     devices.d0 = { ...devices.d0!, root, ...(sw !== undefined ? { switch: sw } : {}) };
     if (sw === undefined) delete devices.d0.switch;
   }
-  return { hostBridges, switches, devices };
+  // model and reference both read the epoch's profile from the topology
+  return { hostBridges, switches, devices, profile };
 }
 
 /** Names the generator tracks: declared ones, and which are known to be live. */
@@ -109,6 +112,31 @@ function backing(r: Rng, devices: Devices, exporter: string, size: bigint, mmioC
   if (r.chance(0.05)) BAD_BACKINGS[r.int(BAD_BACKINGS.length)]!(out);
   if (r.chance(0.3)) ranges.reverse();
   return out;
+}
+
+/**
+ * The importer kind of a flag-form attach (docs/rules.md#profiles rows 3 and 5): now
+ * and then a pinned importer with ops (revocable: false), an explicit
+ * unmapOnInvalidate, or a combination the argument rules refuse.
+ */
+function importerKind(r: Rng, dynamic: boolean): { revocable?: boolean; unmapOnInvalidate?: boolean } {
+  if (r.chance(0.02)) return r.chance(0.5) ? { revocable: true } : { unmapOnInvalidate: r.chance(0.5) }; // refused when not dynamic
+  if (!dynamic) return {};
+  if (r.chance(0.15)) return { revocable: false };
+  return r.chance(0.3) ? { unmapOnInvalidate: r.chance(0.5) } : {};
+}
+
+/** A sub-range of a buffer of `size` bytes: mostly inside it and page aligned, sometimes empty, unaligned or past the end (row 8). */
+function subRange(r: Rng, size: bigint): { offset: bigint; length: bigint } {
+  const pages = size / PAGE;
+  const offset = BigInt(r.int(Number(pages))) * PAGE;
+  const length = BigInt(1 + r.int(Number(pages - offset / PAGE))) * PAGE;
+  const k = r.int(10);
+  if (k === 0) return { offset, length: 0n };
+  if (k === 1) return { offset: offset + 0x800n, length };
+  if (k === 2) return { offset, length: length + PAGE };
+  if (k === 3) return { offset: size, length: PAGE };
+  return { offset, length };
 }
 
 /** Whether a name is live, as the fuzzer's reference knows it. */
@@ -182,7 +210,7 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       pools.attachments.push({ name: as, buffer: b, importer, dynamic });
       const k = r.int(20);
       const wanted: InterconnectName[] = k < 7 ? ["sgt"] : k < 15 ? ["physvec", "sgt"] : [r.pick(["iov", "physvec", "sgt"] as const), r.pick(["physvec", "sgt"] as const)];
-      return [{ op: "attach", buffer: b, importer, as, dynamic, peer2peer: r.chance(0.7) ? dynamic : !dynamic, allowIc: r.chance(0.8), interconnects: wanted }];
+      return [{ op: "attach", buffer: b, importer, as, dynamic, peer2peer: r.chance(0.7) ? dynamic : !dynamic, allowIc: r.chance(0.8), interconnects: wanted, ...importerKind(r, dynamic) }];
     },
   },
   map: {
@@ -194,6 +222,7 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       pools.mappings.push({ name: as, attachment: a });
       const step: Step = { op: "map", attachment: a.name, as };
       if (r.chance(0.8)) step.container = r.pick(CONTAINER_KINDS);
+      if (r.chance(0.15)) step.range = subRange(r, pools.buffers.find((b) => b.name === a.buffer)?.size ?? PAGE);
       return locked(a, step);
     },
   },

@@ -51,8 +51,35 @@ function oneRegion(topo: Topology, buf: BufferView, dev: Device): { segs: RangeL
   }
 }
 
-/** sgt map (map_dma_buf / dma_buf_phys_vec_to_sgt) of `buf` for importer `dev`. */
-export function sgtMap(topo: Topology, buf: BufferView, dev: Device): MapProduct {
+/**
+ * How an mmio map is split (docs/rules.md#profiles row 6): the largest entry
+ * (MAX_SG_ENT_SZ; UINT_MAX in the RFC) and the largest entry count (u32 in mainline's
+ * calc_sg_nents; none in the RFC).
+ */
+export interface MmioSplit {
+  maxSegment: bigint;
+  maxEntries?: bigint | undefined;
+}
+
+const RFC_SPLIT: MmioSplit = { maxSegment: UINT_MAX };
+
+/** calc_sg_nents(): EINVAL when `lens` cut at `max` give more than `limit` entries. */
+function checkEntryCount(buf: BufferView, lens: Iterable<bigint>, split: MmioSplit): void {
+  const limit = split.maxEntries;
+  if (limit === undefined) return;
+  let n = 0n;
+  for (const len of lens) n += (len + split.maxSegment - 1n) / split.maxSegment;
+  if (n > limit) throw new DmaBufError("EINVAL", `map ${buf.name}: ${n} sgt entries of at most 0x${split.maxSegment.toString(16)} bytes overflow the u32 entry count`);
+}
+
+/** The lengths of a range list's entries. */
+function* lengths(ranges: RangeList): IterableIterator<bigint> {
+  const w = ranges.view();
+  for (let i = 1; i < w.length; i += 2) yield w[i]!;
+}
+
+/** sgt map (map_dma_buf / dma_buf_phys_vec_to_sgt) of `buf` for importer `dev`; `mmio` is the split of an mmio backing. */
+export function sgtMap(topo: Topology, buf: BufferView, dev: Device, mmio: MmioSplit = RFC_SPLIT): MapProduct {
   const { ranges, kind, bar } = buf.backing;
   if (kind === "system") {
     if (dev.iommu) {
@@ -62,22 +89,35 @@ export function sgtMap(topo: Topology, buf: BufferView, dev: Device): MapProduct
     return finish(ranges.translate(0n), "cpu-phys", dev.maxSegmentSize, dev.segBoundaryMask, noRelease);
   }
   const path = topo.p2pPath(buf.exporter, dev);
+  const max = mmio.maxSegment;
   switch (path) {
     case "BUS_ADDR":
-      return finish(ranges.translate(u64(bar!.bus - bar!.cpu)), "bus", UINT_MAX, undefined, noRelease);
+      checkEntryCount(buf, lengths(ranges), mmio);
+      return finish(ranges.translate(u64(bar!.bus - bar!.cpu)), "bus", max, undefined, noRelease);
     case "THRU_HOST_BRIDGE": {
-      if (!dev.iommu) return finish(ranges.translate(0n), "cpu-phys", UINT_MAX, undefined, noRelease);
+      if (!dev.iommu) {
+        checkEntryCount(buf, lengths(ranges), mmio);
+        return finish(ranges.translate(0n), "cpu-phys", max, undefined, noRelease);
+      }
       try {
         const r = oneRegion(topo, buf, dev);
-        return finish(r.segs, "iova", UINT_MAX, undefined, r.release, r.regions);
+        try {
+          checkEntryCount(buf, [buf.size], mmio);
+        } catch (e) {
+          r.segs.dispose();
+          r.release();
+          throw e;
+        }
+        return finish(r.segs, "iova", max, undefined, r.release, r.regions);
       }
       catch (e) {
         if ((e as DmaBufError).code !== "ENOMEM") throw e;
       }
       // no hole for the whole buffer: each range gets its own region (dma_map_phys)
+      checkEntryCount(buf, lengths(ranges), mmio);
       const iova = topo.iova.get(dev.name)!;
       const list = iovaFor(buf, dev, "for the buffer, nor for each range", () => iova.mapEach(ranges));
-      return finish(list.translate(0n), "iova", UINT_MAX, undefined, () => {
+      return finish(list.translate(0n), "iova", max, undefined, () => {
         iova.unmapEach(list);
         list.dispose();
       }, list.entries());

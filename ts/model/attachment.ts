@@ -40,14 +40,23 @@ export class Attachment implements AttachmentView {
     public interconnect: string,
     /** Its exporter ops; null for sgt (the buffer's mapDmaBuf / unmapDmaBuf). */
     public icOps: InterconnectOps | null,
+    /** The profile's default of unmapOnInvalidate for revocable importers. */
+    unmapByDefault: boolean,
   ) {
-    this.dynamic = typeof importerOps.moveNotify === "function";
+    const callback = typeof (importerOps.invalidateMappings ?? importerOps.moveNotify) === "function";
+    this.revocable = callback && importerOps.revocable !== false;
+    this.dynamic = callback || importerOps.revocable === false;
     this.peer2peer = importerOps.allowPeer2peer ?? false;
     this.allowIc = importerOps.supportsInterconnects ?? false;
+    this.unmapOnInvalidate = this.revocable && (importerOps.unmapOnInvalidate ?? unmapByDefault);
   }
 
-  /** Has move_notify (fixed at attach, like the kernel's importer_ops). */
+  /** Attached with ops (dma_buf_dynamic_attach): has an invalidate callback or is a pinned importer (fixed at attach). */
   readonly dynamic: boolean;
+  /** dma_buf_attach_revocable(): has the callback and gives its mappings back when invalidated. */
+  readonly revocable: boolean;
+  /** Its callback unmaps every live mapping it holds before returning. */
+  readonly unmapOnInvalidate: boolean;
   readonly peer2peer: boolean;
   readonly allowIc: boolean;
 
@@ -55,9 +64,10 @@ export class Attachment implements AttachmentView {
     return this.device.name;
   }
 
-  /** Calls the importer's move_notify (only for a dynamic attachment); a thenable it returns is EPROTO (ops are synchronous). */
+  /** Calls the importer's invalidate_mappings (move_notify), only for a revocable attachment; a thenable it returns is EPROTO (ops are synchronous). */
   moveNotify(): void {
-    notThenable(`moveNotify of ${this.name}`, this.importerOps.moveNotify!(this.name));
+    const ops = this.importerOps;
+    notThenable(`moveNotify of ${this.name}`, ops.invalidateMappings ? ops.invalidateMappings(this.name) : ops.moveNotify!(this.name));
   }
 
   /** Live mappings in map order (an array: for inspection). */

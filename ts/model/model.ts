@@ -8,151 +8,25 @@
  * O(log n) in the number of objects, except what a step reports (a notify lists every
  * attachment) and the entries of a map.
  */
-import type { Core } from "../core/loader.js";
 import { DmaBufError } from "../core/errors.js";
-import { Container, type ContainerKind } from "../core/container.js";
+import { hex, PAGE } from "../core/u64.js";
+import { Container } from "../core/container.js";
 import type { RangeList } from "../core/range-list.js";
-import { Topology, type TopologySpec, type Device } from "./topology.js";
 import { Buffer, makeBacking } from "./buffer.js";
-import { Attachment, Mapping, type AttachedBuffer } from "./attachment.js";
-import { BUILTIN_INTERCONNECTS, negotiate, type InterconnectDef } from "./interconnects.js";
-import { checkOps, type BackingSpec, type DmaBufOps, type ExporterFactory, type MapProduct } from "./ops.js";
-import { importerFromFlags, type ImporterFlags, type ImporterOps } from "./importer.js";
+import { Attachment, Mapping } from "./attachment.js";
+import { negotiate } from "./interconnects.js";
+import { checkOps, type BackingSpec, type MapProduct } from "./ops.js";
 import { checkProduct } from "./contract.js";
-import { notThenable } from "./untrusted.js";
-import { readModelOptions } from "./options.js";
-import { bad, checkBacking, checkBool, checkContainer, checkInterconnects, checkName, checkObject, checkU64, isObject } from "./args.js";
-import type { AttachResult, CallbackError, MapResult, NotifyResult, Op, StepResult, TraceRecord } from "./trace.js";
+import { attachArgs, exportArgs, exporterOps, lockArgs, mapArgs, moveArgs, stepName, type AttachArgs, type ExportArgs, type MapArgs } from "./api-args.js";
+import { refusedIn } from "./calls.js";
+import { ModelWorld } from "./world.js";
+import { requireAllUnmapped, sliceOf } from "./profile-rules.js";
+import type { AttachResult, MapResult, NotifyResult } from "./trace.js";
 
-/** Options of `new DmaBufModel(core, topology, opts)`: the exporter factory and the interconnects it knows. */
-export interface ModelOptions {
-  /** Builds the exporter ops of an export given in the flag form (no `ops`); the scenario layer passes one. */
-  exporter?: ExporterFactory;
-  /** The interconnects this model knows (default: sgt, physvec, iov). Must include sgt. */
-  interconnects?: readonly InterconnectDef[];
-}
-
-/** Arguments of DmaBufModel.export: the buffer's name, exporter device, size in bytes, backing and ops or flags. */
-export interface ExportArgs {
-  buffer: string;
-  exporter: string;
-  size: bigint;
-  backing: BackingSpec;
-  /** The exporter's ops; without them the model's `exporter` factory builds them from the flags below. */
-  ops?: DmaBufOps;
-  dynamic?: boolean;
-  pinnable?: boolean;
-  interconnects?: readonly string[];
-}
-
-export interface AttachArgs extends ImporterFlags {
-  buffer: string;
-  importer: string;
-  as: string;
-  /** The importer's ops (struct dma_buf_attach_ops); instead of the flags. */
-  ops?: ImporterOps;
-}
-
-/**
- * Arguments of DmaBufModel.map: the attachment to map, the new mapping's name (default
- * "#<i>", i the index of the call among the model's steps, as in scenarios) and the
- * container kind (default: the interconnect's).
- */
-export interface MapArgs {
-  attachment: string;
-  as?: string;
-  container?: ContainerKind;
-}
-
-const EXPORT_KEYS = ["buffer", "exporter", "size", "backing", "ops", "dynamic", "pinnable", "interconnects"] as const;
-const ATTACH_KEYS = ["buffer", "importer", "as", "ops", "dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify"] as const;
-const IMPORTER_KEYS = ["moveNotify", "allowPeer2peer", "supportsInterconnects", "interconnects"] as const;
-
-/** Runs user code: a DmaBufError is a refusal and passes; anything else thrown is EPROTO naming `who`, kept as `cause`. */
-function userCode<T>(who: string, fn: () => T): T {
-  try {
-    return notThenable(who, fn());
-  } catch (e) {
-    if (e instanceof DmaBufError) throw e;
-    const err = new DmaBufError("EPROTO", `${who} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    Object.defineProperty(err, "cause", { value: e });
-    throw err;
-  }
-}
-
-/** Runs an op that another step calls (the pin of a map): a refusal's message names that step first. */
-function refusedIn<T>(what: string, call: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof DmaBufError) throw new DmaBufError(e.code, `${what}: ${call} was refused: ${e.message}`, e.path);
-    throw e;
-  }
-}
+export type { AttachArgs, ExportArgs, MapArgs, ModelOptions } from "./api-args.js";
 
 /** The dma-buf core model: buffers, attachments and mappings on a topology; each op appends a TraceRecord. The scenario runner drives it. */
-export class DmaBufModel {
-  readonly topology: Topology;
-  readonly buffers = new Map<string, Buffer>();
-  readonly attachments = new Map<string, Attachment>();
-  readonly mappings = new Map<string, Mapping>();
-  readonly trace: TraceRecord[] = [];
-  /** Registered interconnects by name. */
-  readonly interconnects: ReadonlyMap<string, InterconnectDef>;
-  private readonly exporterFactory: ExporterFactory | undefined;
-  private seq = 0;
-  /** Steps run so far (succeeded or refused): a map without `as` is named "#<steps>". */
-  private steps = 0;
-  // Stryker disable next-line ArrayDeclaration: run() replaces it before any step can use it
-  private delivered: string[] = [];
-  // Stryker disable next-line ArrayDeclaration: run() replaces it before any step can use it
-  private callbackErrors: CallbackError[] = [];
-  /** The step running now (a call while set is a re-entrant call: EDEADLK). */
-  private busy: Op | undefined;
-  private disposed = false;
-
-  constructor(readonly core: Core, topology: TopologySpec, options: ModelOptions = {}) {
-    const opts = readModelOptions(options, BUILTIN_INTERCONNECTS);
-    this.interconnects = opts.interconnects;
-    this.exporterFactory = opts.exporter;
-    this.topology = new Topology(core, topology);
-  }
-
-  // ---- name resolution (row L1) ----
-
-  private liveBuffer(name: string, what: string): Buffer {
-    const b = this.buffers.get(name);
-    if (!b) throw new DmaBufError("ENOENT", `${what}: no buffer named "${name}"`);
-    if (b.closed) throw new DmaBufError("ENOENT", `${what}: buffer ${name} is closed`);
-    return b;
-  }
-
-  private liveAttachment(name: string, what: string): Attachment {
-    const a = this.attachments.get(name);
-    if (!a) throw new DmaBufError("ENOENT", `${what}: no attachment named "${name}"`);
-    if (a.detached) throw new DmaBufError("ENOENT", `${what}: attachment ${name} was detached`);
-    this.liveBuffer(a.buffer.name, what);
-    return a;
-  }
-
-  private liveMapping(name: string, what: string): Mapping {
-    const m = this.mappings.get(name);
-    if (!m) throw new DmaBufError("ENOENT", `${what}: no mapping named "${name}"`);
-    if (m.unmapped) throw new DmaBufError("ENOENT", `${what}: mapping ${name} was ${m.attachment.detached ? "released by detach" : "unmapped"}`);
-    return m;
-  }
-
-  /** Names are unique across buffers, attachments and mappings, as in scenarios. */
-  private requireFreeName(name: string, what: string): void {
-    if (this.buffers.has(name) || this.attachments.has(name) || this.mappings.has(name)) throw new DmaBufError("EINVAL", `${what}: the name "${name}" is already used`);
-  }
-
-  private device(name: string, what: string): Device {
-    const d = this.topology.devices.get(name);
-    if (!d) throw new DmaBufError("ENOENT", `${what}: no device named "${name}"`);
-    return d;
-  }
-
+export class DmaBufModel extends ModelWorld {
   /** The lock rule for map, unmap, pin, unpin (row L10; EBUSY for static importers). */
   private requireLock(a: Attachment, what: string): void {
     const holder = a.buffer.lock.holder;
@@ -173,59 +47,19 @@ export class DmaBufModel {
     if (!b.dynamic) throw new DmaBufError("EOPNOTSUPP", `${what}: exporter of ${b.name} is not dynamic (no move_notify support)`);
   }
 
-  // ---- calling user code (docs/rules.md#ops-contract) ----
-
-  /**
-   * Runs `fn` with the resv lock held by `holder` when nobody holds it (a static
-   * importer's _unlocked call, or the exporter around move_notify), then gives it back.
-   */
-  private holding<T>(b: AttachedBuffer, holder: string, fn: () => T): T {
-    if (b.lock.holder !== undefined) return fn();
-    b.lock.holder = holder;
-    try {
-      return fn();
-    } finally {
-      b.lock.holder = undefined;
-    }
-  }
-
-  /**
-   * Calls exporter op `op` of `b`, asserting the documented lock state first. A
-   * DmaBufError is the exporter refusing; anything else it throws is EPROTO.
-   */
-  private callOp<T>(b: AttachedBuffer, op: string, locked: boolean, fn: () => T): T {
-    // Stryker disable next-line ConditionalExpression,StringLiteral: an internal assertion no step can reach (every locked call holds the lock)
-    if (locked && b.lock.holder === undefined) throw new DmaBufError("EFAULT", `internal error: exporter op ${op} of ${b.name} called without the resv lock`);
-    return userCode(`exporter ${b.ops.name} of ${b.name}: ${op}`, fn);
-  }
-
-  // ---- running a step ----
-
-  private run<R extends StepResult | undefined>(op: Op, fn: () => R): R {
-    if (this.disposed) throw new DmaBufError("EBADF", `${op}: the model was disposed`);
-    if (this.busy) throw new DmaBufError("EDEADLK", `${op}: called from inside a callback of the running ${this.busy} step (refused, nothing changed)`);
-    this.busy = op;
-    this.delivered = [];
-    this.callbackErrors = [];
-    try {
-      const result = fn();
-      const rec: TraceRecord = { op, ok: true, notifications: this.delivered };
-      if (result) rec.result = result;
-      if (this.callbackErrors.length) rec.callbackErrors = this.callbackErrors;
-      this.trace.push(rec);
-      return result;
-    } catch (e) {
-      if (!(e instanceof DmaBufError)) throw e;
-      this.trace.push({ op, ok: false, error: e.code, message: e.message, notifications: [] });
-      throw e;
-    } finally {
-      this.busy = undefined;
-      this.steps++;
-    }
-  }
-
-  private inspect(what: string): void {
-    if (this.disposed) throw new DmaBufError("EBADF", `${what}: the model was disposed`);
+  /** A map's `range` (docs/rules.md#profiles row 8): EINVAL unless the profile has sub-range maps, the map is physvec, and it lies page aligned inside the buffer. */
+  private subRange(a: Attachment, range: MapArgs["range"], what: string): MapArgs["range"] {
+    if (range === undefined) return undefined;
+    const fail = (msg: string): never => {
+      throw new DmaBufError("EINVAL", `${what}: range ${msg}`, ["range"]);
+    };
+    if (!this.rules.subRangeMap) fail(`is refused in profile ${this.profile} (sub-range maps are iommufd's, in mainline)`);
+    if (a.interconnect !== "physvec") fail(`is only for physvec maps (${a.name} negotiated ${a.interconnect})`);
+    const { offset, length } = range;
+    const size = a.buffer.size;
+    if (!length || offset % PAGE || length % PAGE) fail("offset and length must be page aligned, and length not 0");
+    if (offset >= size || length > size - offset) fail(`[${hex(offset)}, +${hex(length)}) is not inside the buffer's ${hex(size)} bytes`);
+    return range;
   }
 
   // ---- steps ----
@@ -233,26 +67,10 @@ export class DmaBufModel {
   /** dma_buf_export(): creates buffer `buffer` backed by `backing`, with the given (or factory-built) ops. */
   export(args: ExportArgs): void {
     this.run("export", () => {
-      const o = checkObject("export", args, EXPORT_KEYS);
-      const name = checkName("export", o.buffer, ["buffer"]);
-      const what = `export ${name}`;
-      checkName(what, o.exporter, ["exporter"]);
-      checkU64(what, o.size, ["size"]);
-      checkBacking(what, o.backing, ["backing"]);
-      checkBool(what, o.dynamic, ["dynamic"]);
-      checkBool(what, o.pinnable, ["pinnable"]);
-      checkInterconnects(what, o.interconnects, ["interconnects"], this.interconnects, false);
+      const { name, what } = exportArgs(args, this.interconnects);
       this.requireFreeName(name, what);
       const dev = this.device(args.exporter, what);
-      let ops: unknown = args.ops;
-      if (ops !== undefined) {
-        for (const k of ["dynamic", "pinnable", "interconnects"] as const) if (args[k] !== undefined) bad(what, [k], "cannot be given with ops (the ops decide it)");
-      } else {
-        if (!this.exporterFactory) bad(what, ["ops"], "is missing (pass exporter ops, or construct the model with an exporter factory)");
-        const factory = this.exporterFactory;
-        const flags = { buffer: name, exporter: dev.name, dynamic: args.dynamic ?? false, pinnable: args.pinnable ?? true, interconnects: [...new Set(args.interconnects ?? [])] };
-        ops = userCode(`export ${name}: the exporter factory`, () => factory(flags));
-      }
+      const ops = exporterOps(args, what, name, dev.name, this.exporterFactory, this.rules);
       const table = checkOps(ops, name, this.interconnects);
       const backing = makeBacking(this.core, dev, args.size, args.backing, what);
       this.buffers.set(name, new Buffer(name, dev, args.size, backing, table));
@@ -260,55 +78,24 @@ export class DmaBufModel {
     });
   }
 
-  /** The importer ops of attach args (EINVAL names a bad one). */
-  private importerOps(what: string, o: Record<string, unknown>): ImporterOps {
-    if (o.ops === undefined) {
-      checkBool(what, o.dynamic, ["dynamic"]);
-      checkBool(what, o.peer2peer, ["peer2peer"]);
-      checkBool(what, o.allowIc, ["allowIc"]);
-      checkInterconnects(what, o.interconnects, ["interconnects"], this.interconnects, true);
-      if (o.moveNotify !== undefined) {
-        if (typeof o.moveNotify !== "function") bad(what, ["moveNotify"], "must be a function");
-        if (o.dynamic !== true) bad(what, ["moveNotify"], "is given, so the importer is dynamic: say dynamic: true (or pass importer ops)");
-      }
-      return importerFromFlags(o as ImporterFlags);
-    }
-    for (const k of ["dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify"]) if (o[k] !== undefined) bad(what, [k], "cannot be given with ops (the importer ops decide it)");
-    const ops = checkObject(what, o.ops, IMPORTER_KEYS, ["ops"]);
-    if (ops.moveNotify !== undefined && typeof ops.moveNotify !== "function") bad(what, ["ops", "moveNotify"], "must be a function");
-    checkBool(what, ops.allowPeer2peer, ["ops", "allowPeer2peer"]);
-    checkBool(what, ops.supportsInterconnects, ["ops", "supportsInterconnects"]);
-    if (ops.interconnects !== undefined) {
-      if (!Array.isArray(ops.interconnects)) bad(what, ["ops", "interconnects"], "must be an array of {name}");
-      const list = ops.interconnects as unknown[];
-      list.forEach((m, i) => isObject(m) || bad(what, ["ops", "interconnects", i], "must be a match {name}"));
-      checkInterconnects(what, list.map((m) => (m as { name: unknown }).name), ["ops", "interconnects"], this.interconnects, true);
-    }
-    return o.ops as ImporterOps;
-  }
-
   /** dma_buf_attach() / dma_buf_dynamic_attach() with interconnect negotiation. */
   attach(args: AttachArgs): AttachResult {
     return this.run("attach", () => {
-      const o = checkObject("attach", args, ATTACH_KEYS);
-      const name = checkName("attach", o.as, ["as"]);
-      const what = `attach ${name}`;
-      checkName(what, o.buffer, ["buffer"]);
-      checkName(what, o.importer, ["importer"]);
-      const imp = this.importerOps(what, o);
+      const { name, what, ops: imp } = attachArgs(args, this.interconnects);
       const b = this.liveBuffer(args.buffer, what);
       this.requireFreeName(name, what);
       const dev = this.device(args.importer, what);
       // Stryker disable next-line StringLiteral: negotiation overwrites the interconnect before anything reads it; a failed attach drops the attachment
-      const a = new Attachment(name, b, dev, imp, this.topology.p2pPath(b.exporter, dev), "sgt", null);
-      this.callOp(b, "attach", false, () => b.ops.attach?.(a));
+      const a = new Attachment(name, b, dev, imp, this.topology.p2pPath(b.exporter, dev), "sgt", null, this.rules.unmapOnInvalidate);
+      if (a.dynamic && !a.revocable && !this.rules.pinnedImporters) throw new DmaBufError("EINVAL", `${what}: an importer with ops but no invalidate callback (revocable: false) is refused in profile ${this.profile} (the WARN_ON of dma_buf_dynamic_attach)`);
+      this.callOp(b, "attach", () => b.ops.attach?.(a));
       if (b.revoked) throw new DmaBufError("ENODEV", `${what}: buffer ${b.name} is revoked`);
       const matches = imp.interconnects ?? [{ name: "sgt" }];
       const nonSgt = matches.some((m) => m.name !== "sgt");
       if (!a.dynamic && a.peer2peer) throw new DmaBufError("EINVAL", `${what}: peer2peer needs a dynamic importer (one with move_notify)`);
       if (!a.dynamic && nonSgt) throw new DmaBufError("EINVAL", `${what}: interconnects other than sgt need a dynamic importer`);
       if (nonSgt && !a.allowIc) throw new DmaBufError("EINVAL", `${what}: interconnects other than sgt need allowIc`);
-      const ic = this.callOp(b, "supportsInterconnects", false, () => negotiate(b.ops, a, matches));
+      const ic = this.callOp(b, "supportsInterconnects", () => negotiate(b.ops, a, matches));
       if (!ic) throw new DmaBufError("EOPNOTSUPP", `${what}: ${b.name} supports none of ${matches.map((m) => m.name).join(", ")} for ${dev.name}`);
       a.interconnect = ic.name;
       a.icOps = ic.ops;
@@ -321,13 +108,13 @@ export class DmaBufModel {
   /** dma_buf_detach(): releases mappings that have no unmap; EBUSY while others or pins are live. */
   detach(name: string): void {
     this.run("detach", () => {
-      const what = `detach ${checkName("detach", name, ["attachment"])}`;
+      const what = stepName("detach", name, "attachment");
       const a = this.liveAttachment(name, what);
       let blocking = 0;
       for (const m of a.live) if (m.hasUnmap) blocking++;
       if (blocking || a.pins) throw new DmaBufError("EBUSY", `${what}: ${blocking} live mapping(s) and ${a.pins} pin(s) remain`);
       const b = a.buffer;
-      this.callOp(b, "detach", false, () => b.ops.detach?.(a));
+      this.callOp(b, "detach", () => b.ops.detach?.(a));
       for (const m of a.live) this.release(m);
       a.live.clear();
       a.detached = true;
@@ -348,32 +135,25 @@ export class DmaBufModel {
   /** dma_buf_map_attachment() (or its interconnect variant). */
   map(args: MapArgs): MapResult {
     return this.run("map", () => {
-      const o = checkObject("map", args, ["attachment", "as", "container"]);
-      // like a scenario's map without `as`: "#<i>", i the index of this call among the model's steps
-      const name = o.as === undefined ? `#${this.steps}` : checkName("map", o.as, ["as"]);
-      const what = `map ${name}`;
-      checkName(what, o.attachment, ["attachment"]);
-      checkContainer(what, o.container, ["container"]);
+      const { name, what } = mapArgs(args, this.steps);
       const a = this.liveAttachment(args.attachment, what);
       this.requireFreeName(name, what);
       const b = a.buffer;
       this.requireLock(a, what);
+      const range = this.subRange(a, args.range, what);
       return this.holding(b, a.importer, () => {
         const pinOnMap = !a.dynamic && b.dynamic;
-        // Stryker disable next-line BooleanLiteral: every locked call runs inside holding() or after requireLock, so the lock assertion passes either way
-        if (pinOnMap) this.callOp(b, "pin", true, () => refusedIn(what, "the pin on map", () => b.ops.pin!(a)));
+        if (pinOnMap) this.callLocked(b, "pin", () => refusedIn(what, "the pin on map", () => b.ops.pin!(a)));
         let list: RangeList;
         let product: MapProduct;
         try {
           if (b.revoked) throw new DmaBufError("ENODEV", `map ${b.name}: buffer is revoked`);
           const [opName, call] = this.mapOp(a);
-          // Stryker disable next-line BooleanLiteral: every locked call runs inside holding() or after requireLock, so the lock assertion passes either way
-          product = this.callOp(b, opName, true, call);
-          // Stryker disable next-line BooleanLiteral: every locked call runs inside holding() or after requireLock, so the lock assertion passes either way
-          list = this.callOp(b, opName, true, () => checkProduct(this.core, product, b, a.device, `exporter ${b.ops.name} (${opName} of ${b.name} for ${a.name})`));
+          product = this.callLocked(b, opName, call);
+          list = this.callLocked(b, opName, () => checkProduct(this.core, product, b, a.device, `exporter ${b.ops.name} (${opName} of ${b.name} for ${a.name})`));
+          if (range) list = sliceOf(list, range);
         } catch (e) {
-          // Stryker disable next-line BooleanLiteral: every locked call runs inside holding() or after requireLock, so the lock assertion passes either way
-          if (pinOnMap) this.callOp(b, "unpin", true, () => b.ops.unpin!(a));
+          if (pinOnMap) this.callLocked(b, "unpin", () => b.ops.unpin!(a));
           throw e;
         }
         const kind = args.container ?? this.interconnects.get(a.interconnect)!.defaultContainer;
@@ -384,8 +164,7 @@ export class DmaBufModel {
           container = Container.fromList(kind, list, product.provider ? { provider: product.provider } : {});
         } catch (e) {
           product.release();
-          // Stryker disable next-line BooleanLiteral: every locked call runs inside holding() or after requireLock, so the lock assertion passes either way
-          if (pinOnMap) this.callOp(b, "unpin", true, () => b.ops.unpin!(a));
+          if (pinOnMap) this.callLocked(b, "unpin", () => b.ops.unpin!(a));
           throw e;
         } finally {
           list.dispose();
@@ -401,21 +180,10 @@ export class DmaBufModel {
     });
   }
 
-  /** Releases a mapping; a product release() that throws is recorded like a callback's error (the mapping is gone either way). */
-  private release(m: Mapping): void {
-    try {
-      notThenable(`the release() of ${m.name}'s map product`, m.product.release());
-    } catch (error) {
-      this.callbackErrors.push({ attachment: m.attachment.name, error });
-    }
-    m.container.dispose();
-    m.unmapped = true;
-  }
-
   /** dma_buf_unmap_attachment(). */
   unmap(name: string): void {
     this.run("unmap", () => {
-      const what = `unmap ${checkName("unmap", name, ["mapping"])}`;
+      const what = stepName("unmap", name, "mapping");
       const m = this.liveMapping(name, what);
       const a = m.attachment;
       const b = a.buffer;
@@ -424,12 +192,9 @@ export class DmaBufModel {
       if (!m.hasUnmap) throw new DmaBufError("EOPNOTSUPP", `${what}: ${m.interconnect} mappings have no unmap (released by detach)`);
       this.holding(b, a.importer, () => {
         const ic = a.icOps;
-        // Stryker disable BooleanLiteral: every locked call runs inside holding() or after requireLock, so the lock assertion passes either way
-        if (ic) this.callOp(b, `${ic.name} unmap`, true, () => ic.unmap!(a, m.product));
-        else this.callOp(b, "unmapDmaBuf", true, () => b.ops.unmapDmaBuf(a, m.product));
-        // Stryker restore BooleanLiteral
-        // Stryker disable next-line BooleanLiteral: every locked call runs inside holding() or after requireLock, so the lock assertion passes either way
-        if (m.pinnedOnMap) this.callOp(b, "unpin", true, () => b.ops.unpin!(a));
+        if (ic) this.callLocked(b, `${ic.name} unmap`, () => ic.unmap!(a, m.product));
+        else this.callLocked(b, "unmapDmaBuf", () => b.ops.unmapDmaBuf(a, m.product));
+        if (m.pinnedOnMap) this.callLocked(b, "unpin", () => b.ops.unpin!(a));
         // the ops ran: now the core's state changes, which cannot fail
         this.release(m);
         if (m.pinnedOnMap) b.pins--;
@@ -442,13 +207,12 @@ export class DmaBufModel {
   /** dma_buf_pin(): pins nest; an exporter without pin has nothing to pin but counts it. */
   pin(name: string): void {
     this.run("pin", () => {
-      const what = `pin ${checkName("pin", name, ["attachment"])}`;
+      const what = stepName("pin", name, "attachment");
       const a = this.liveAttachment(name, what);
       if (!a.dynamic) throw new DmaBufError("EINVAL", `${what}: static importer ${a.importer} cannot pin (only dynamic importers do)`);
       this.requireLock(a, what);
       const b = a.buffer;
-      // Stryker disable next-line BooleanLiteral: every locked call runs inside holding() or after requireLock, so the lock assertion passes either way
-      if (b.ops.pin) this.callOp(b, "pin", true, () => b.ops.pin!(a));
+      if (b.ops.pin) this.callLocked(b, "pin", () => b.ops.pin!(a));
       a.pins++;
       b.pins++;
       return undefined;
@@ -458,13 +222,12 @@ export class DmaBufModel {
   /** dma_buf_unpin(). */
   unpin(name: string): void {
     this.run("unpin", () => {
-      const what = `unpin ${checkName("unpin", name, ["attachment"])}`;
+      const what = stepName("unpin", name, "attachment");
       const a = this.liveAttachment(name, what);
       if (a.dynamic) this.requireLock(a, what);
       if (!a.pins) throw new DmaBufError("EINVAL", `${what}: ${name} holds no pin`);
       const b = a.buffer;
-      // Stryker disable next-line BooleanLiteral: every locked call runs inside holding() or after requireLock, so the lock assertion passes either way
-      if (b.ops.unpin) this.holding(b, a.importer, () => this.callOp(b, "unpin", true, () => b.ops.unpin!(a)));
+      if (b.ops.unpin) this.holding(b, a.importer, () => this.callLocked(b, "unpin", () => b.ops.unpin!(a)));
       a.pins--;
       b.pins--;
       return undefined;
@@ -474,8 +237,7 @@ export class DmaBufModel {
   /** dma_resv_lock() as a trylock by `holder`. */
   lock(buffer: string, holder: string): void {
     this.run("lock", () => {
-      const what = `lock ${checkName("lock", buffer, ["buffer"])}`;
-      checkName(what, holder, ["holder"]);
+      const what = lockArgs("lock", buffer, holder);
       const b = this.liveBuffer(buffer, what);
       this.device(holder, what);
       b.lock.lock(holder, what);
@@ -486,8 +248,7 @@ export class DmaBufModel {
   /** dma_resv_unlock(). */
   unlock(buffer: string, holder: string): void {
     this.run("unlock", () => {
-      const what = `unlock ${checkName("unlock", buffer, ["buffer"])}`;
-      checkName(what, holder, ["holder"]);
+      const what = lockArgs("unlock", buffer, holder);
       const b = this.liveBuffer(buffer, what);
       b.lock.unlock(holder, what);
       return undefined;
@@ -495,18 +256,24 @@ export class DmaBufModel {
   }
 
   /**
-   * Delivers move_notify to every dynamic importer's attachment, newest first, with the
-   * lock held; a callback that throws is recorded and the others still run
-   * (docs/rules.md#callbacks).
+   * Delivers invalidate_mappings (move_notify) to every revocable importer's attachment,
+   * newest first, with the lock held; a callback that throws is recorded and the others
+   * still run (docs/rules.md#callbacks). `markStale` picks the mappings that go stale;
+   * those of an importer that unmaps on invalidate are unmapped in its notification.
    */
-  private notify(b: Buffer, markStale: (m: Mapping) => boolean): NotifyResult {
+  private notify(b: Buffer, markStale?: (m: Mapping) => boolean): NotifyResult {
     const notified: Attachment[] = [];
     const stale: Mapping[] = [];
+    const unmapped: Mapping[] = [];
     for (const a of b.eachAttachment()) {
-      if (a.dynamic) notified.push(a);
-      for (const m of a.live) if (!m.stale && markStale(m)) stale.push(m);
+      if (a.revocable) notified.push(a);
+      for (const m of a.live) {
+        if (a.unmapOnInvalidate && m.hasUnmap) unmapped.push(m);
+        else if (markStale && !m.stale && markStale(m)) stale.push(m);
+      }
     }
     stale.sort((x, y) => x.seq - y.seq);
+    unmapped.sort((x, y) => x.seq - y.seq);
     for (const m of stale) m.stale = true;
     this.holding(b, b.exporter.name, () => {
       for (const a of notified) {
@@ -516,18 +283,33 @@ export class DmaBufModel {
         } catch (error) {
           this.callbackErrors.push({ attachment: a.name, error });
         }
+        if (a.unmapOnInvalidate) for (const m of unmapped) if (m.attachment === a) this.unmapInNotify(m);
       }
     });
     const r: NotifyResult = { notified: notified.map((a) => a.name), stale: stale.map((m) => m.name) };
+    if (unmapped.length) r.unmapped = unmapped.map((m) => m.name);
     if (this.callbackErrors.length) r.callbackErrors = this.callbackErrors;
     return r;
+  }
+
+  /** The unmap an importer's invalidate callback makes: the exporter's unmap (a throw is recorded), then the mapping is gone. */
+  private unmapInNotify(m: Mapping): void {
+    const a = m.attachment;
+    const ic = a.icOps;
+    try {
+      if (ic) ic.unmap!(a, m.product);
+      else a.buffer.ops.unmapDmaBuf(a, m.product);
+    } catch (error) {
+      this.callbackErrors.push({ attachment: a.name, error });
+    }
+    this.release(m);
+    a.live.delete(m);
   }
 
   /** The exporter moves the buffer to new backing memory (move_notify to dynamic importers). */
   move(buffer: string, backing: BackingSpec): NotifyResult {
     return this.run("move", () => {
-      const what = `move ${checkName("move", buffer, ["buffer"])}`;
-      checkBacking(what, backing, ["backing"]);
+      const what = moveArgs(buffer, backing);
       const b = this.liveBuffer(buffer, what);
       this.requireDynamicExporter(b, what);
       const next = makeBacking(this.core, b.exporter, b.size, backing, what);
@@ -539,98 +321,53 @@ export class DmaBufModel {
       }
       b.backing.ranges.dispose();
       b.backing = next;
-      return this.notify(b, (m) => m.attachment.dynamic);
+      return this.notify(b, (m) => m.attachment.revocable);
     });
   }
 
-  /** Revokes access (like a vfio-pci device reset): ignores pins, all mappings go stale. */
+  /**
+   * Revokes access (like a vfio-pci device reset): ignores pins; every mapping but a
+   * pinned importer's goes stale, or is unmapped by an importer that unmaps on
+   * invalidate. Profile rows: idempotent, waits for unmaps (EDEADLK).
+   */
   revoke(buffer: string): NotifyResult {
     return this.run("revoke", () => {
-      const what = `revoke ${checkName("revoke", buffer, ["buffer"])}`;
+      const what = stepName("revoke", buffer, "buffer");
       const b = this.liveBuffer(buffer, what);
       this.requireDynamicExporter(b, what);
       this.requireNoImporterLock(b, what);
+      if (b.revoked && this.rules.revokeIdempotent) return { notified: [], stale: [] };
+      if (this.rules.revokeWaitsForUnmaps) requireAllUnmapped(b, what);
       b.revoked = true;
-      return this.notify(b, () => true);
+      return this.notify(b, (m) => m.attachment.revocable || !m.attachment.dynamic);
     });
   }
 
   /** Undoes revoke, notifying dynamic importers again; a no-op when not revoked. */
   restore(buffer: string): NotifyResult {
     return this.run("restore", () => {
-      const what = `restore ${checkName("restore", buffer, ["buffer"])}`;
+      const what = stepName("restore", buffer, "buffer");
       const b = this.liveBuffer(buffer, what);
       this.requireDynamicExporter(b, what);
       this.requireNoImporterLock(b, what);
       if (!b.revoked) return { notified: [], stale: [] };
+      if (!this.rules.restoreNotifiesFirst) b.revoked = false;
+      const r = this.notify(b);
       b.revoked = false;
-      // Stryker disable next-line ArrowFunction,BooleanLiteral: revoke left every live mapping stale and none can be made while revoked, so markStale is never called here
-      return this.notify(b, () => false);
+      return r;
     });
   }
 
   /** The last reference goes away; EBUSY while attachments remain. The model frees the backing. */
   close(buffer: string): void {
     this.run("close", () => {
-      const what = `close ${checkName("close", buffer, ["buffer"])}`;
+      const what = stepName("close", buffer, "buffer");
       const b = this.liveBuffer(buffer, what);
       if (b.attachmentCount) throw new DmaBufError("EBUSY", `${what}: ${b.attachmentCount} attachment(s) remain`);
-      this.callOp(b, "release", false, () => b.ops.release(b));
+      this.callOp(b, "release", () => b.ops.release(b));
       b.backing.ranges.dispose();
       b.closed = true;
       return undefined;
     });
-  }
-
-  // ---- inspection ----
-
-  /** The live mapping `name`'s entries (first `max`), for reports. */
-  mappingEntries(name: string, max: number): { addr: bigint; len: bigint }[] {
-    this.inspect("mappingEntries");
-    const m = this.mappings.get(name);
-    if (!m || m.unmapped) return [];
-    const out: { addr: bigint; len: bigint }[] = [];
-    for (const [addr, len] of m.container.chunks()) {
-      if (out.length >= max) break;
-      out.push({ addr, len });
-    }
-    return out;
-  }
-
-  /** A plain description of all state, to prove a failed step changed nothing. */
-  snapshot(): unknown {
-    this.inspect("snapshot");
-    const hex = (v: bigint) => v.toString(16);
-    const usage = this.core.usage();
-    return {
-      buffers: [...this.buffers.values()].map((b) => ({
-        name: b.name,
-        closed: b.closed,
-        revoked: b.revoked,
-        holder: b.lock.holder ?? null,
-        backing: b.closed ? null : { kind: b.backing.kind, hash: hex(b.backing.ranges.hash()), bar: b.backing.bar?.index ?? null },
-        attachments: b.attachments.map((a) => a.name),
-        pins: b.closed ? 0 : b.pins,
-      })),
-      attachments: [...this.attachments.values()].map((a) => ({ name: a.name, detached: a.detached, pins: a.pins, mappings: a.mappings.map((m) => m.name) })),
-      mappings: [...this.mappings.values()].map((m) => ({ name: m.name, unmapped: m.unmapped, stale: m.stale })),
-      iova: [...this.topology.iova.entries()].map(([d, a]) => {
-        const st = a.stats();
-        return { d, ...st, free: hex(st.free), largest: hex(st.largest) };
-      }),
-      core: { ...usage, bytes: hex(usage.bytes) },
-    };
-  }
-
-  /** Frees every core object the model holds (mappings, backings, IOVA spaces). Calling it again does nothing. */
-  dispose(): void {
-    // Stryker disable next-line ConditionalExpression: a second pass finds every mapping unmapped and frees only what is already freed (dispose twice is harmless)
-    if (this.disposed) return;
-    if (this.busy) throw new DmaBufError("EDEADLK", `dispose: called from inside a callback of the running ${this.busy} step (refused, nothing changed)`);
-    this.disposed = true;
-    for (const m of this.mappings.values()) if (!m.unmapped) this.release(m);
-    // Stryker disable next-line ConditionalExpression: close already freed the backing, and disposing a range list twice is harmless
-    for (const b of this.buffers.values()) if (!b.closed) b.backing.ranges.dispose();
-    this.topology.dispose();
   }
 }

@@ -16,6 +16,7 @@ import { isAsyncFunction, ownData, ownKeys, readFields } from "./untrusted.js";
 function fnField(o: object, k: string): boolean {
   return typeof (o as Record<string, unknown>)[k] === "function";
 }
+import type { ProfileRules } from "./profiles.js";
 
 /** What a buffer's backing memory is: "system" RAM pages or "mmio" (a device BAR). */
 export type BackingKind = "system" | "mmio";
@@ -56,8 +57,10 @@ export interface AttachmentView {
   readonly importer: string;
   readonly device: Device;
   readonly buffer: BufferView;
-  /** The importer registered move_notify. */
+  /** The importer attached with ops (registered invalidate_mappings / move_notify, or is a pinned importer with ops). */
   readonly dynamic: boolean;
+  /** dma_buf_attach_revocable(): the importer gives its mappings back when invalidated. */
+  readonly revocable: boolean;
   /** The importer allows peer-to-peer (attach->peer2peer). */
   readonly peer2peer: boolean;
   /** The importer supports interconnects other than sgt. */
@@ -174,7 +177,18 @@ export interface DmaBufOps {
 }
 
 /** Builds exporter ops for the flag form of export (the scenario form); see ModelOptions. */
-export type ExporterFactory = (args: { buffer: string; exporter: string; dynamic: boolean; pinnable: boolean; interconnects: readonly string[] }) => DmaBufOps;
+export type ExporterFactory = (args: ExporterFlags) => DmaBufOps;
+
+/** What an exporter factory is given: the export's flags, and the rules of the model's profile (docs/rules.md#profiles). */
+export interface ExporterFlags {
+  buffer: string;
+  exporter: string;
+  dynamic: boolean;
+  pinnable: boolean;
+  interconnects: readonly string[];
+  /** The model's profile's rules: a built-in exporter follows the kernel that profile names. */
+  rules: ProfileRules;
+}
 
 const OP_FIELDS = ["name", "dynamic", "attach", "detach", "pin", "unpin", "mapDmaBuf", "unmapDmaBuf", "release", "interconnects", "mapInterconnect"];
 const IC_FIELDS = ["name", "supportsInterconnects", "map", "unmap"];

@@ -9,17 +9,24 @@ import type { InterconnectDef } from "./interconnects.js";
 import { bad, checkContainer, checkName, isObject } from "./args.js";
 import { ownData, ownKeys, type Refuse } from "./untrusted.js";
 
+/** The options a model takes. */
+const MODEL_KEYS = ["exporter", "interconnects", "profile"];
+
 /** The most interconnects a model registers. */
 export const MAX_INTERCONNECTS = 64;
 
 const refuseAt = (path: (string | number)[]): Refuse => (k, msg) => bad("model", k === undefined ? path : [...path, k], msg);
 
-/** The options' exporter factory and interconnect registry; EINVAL naming the option otherwise. */
-export function readModelOptions(options: unknown, builtin: readonly InterconnectDef[]): { exporter: ExporterFactory | undefined; interconnects: ReadonlyMap<string, InterconnectDef> } {
+/** The options' exporter factory, interconnect registry and profile (checked by the caller); EINVAL naming the option otherwise. */
+export function readModelOptions(
+  options: unknown,
+  builtin: readonly InterconnectDef[],
+): { exporter: ExporterFactory | undefined; interconnects: ReadonlyMap<string, InterconnectDef>; profile: unknown } {
   if (!isObject(options)) bad("model", ["options"], "must be an object");
   const top = refuseAt([]);
-  for (const k of ownKeys(options, top)) if (k !== "exporter" && k !== "interconnects") bad("model", [k], "is not a known option (exporter, interconnects)");
+  for (const k of ownKeys(options, top)) if (!MODEL_KEYS.includes(k)) bad("model", [k], `is not a known option (${MODEL_KEYS.join(", ")})`);
   const exporter = ownData(options, "exporter", top);
+  const profile = ownData(options, "profile", top);
   const defs = ownData(options, "interconnects", top) ?? builtin;
   if (!Array.isArray(defs)) bad("model", ["interconnects"], "must be an array of {name, defaultContainer}");
   const n = ownData(defs, "length", refuseAt(["interconnects"])) as number;
@@ -39,5 +46,5 @@ export function readModelOptions(options: unknown, builtin: readonly Interconnec
   }
   if (!reg.has("sgt")) bad("model", ["interconnects"], "must include sgt");
   if (exporter !== undefined && typeof exporter !== "function") bad("model", ["exporter"], "must be a function");
-  return { exporter: exporter as ExporterFactory | undefined, interconnects: reg };
+  return { exporter: exporter as ExporterFactory | undefined, interconnects: reg, profile };
 }

@@ -70,6 +70,11 @@ export interface TopologySpec {
   hostBridges?: Named<{ p2p?: boolean }>;
   switches?: Named<{ acsRedirect?: boolean }>;
   devices: Named<DeviceSpec>;
+  /**
+   * The rule profile when the model's options name none (a scenario passed as the
+   * topology carries its own `profile`); docs/rules.md#profiles.
+   */
+  profile?: string;
 }
 
 /** The own entries of a record (Object.entries keeps "__proto__" keys), or of a Map. */

@@ -26,6 +26,11 @@ export interface NotifyResult {
   notified: string[];
   /** Mappings that became stale in this step, in the order they were mapped. */
   stale: string[];
+  /**
+   * Mappings that importers unmapped inside their notification (unmapOnInvalidate), in
+   * the order they were mapped; absent when none (docs/rules.md#profiles row 5).
+   */
+  unmapped?: string[];
   /** The move_notify callbacks that threw, in call order (absent when none did). docs/rules.md#callbacks */
   callbackErrors?: CallbackError[];
 }

@@ -43,6 +43,12 @@ const optionalName: Check = (v, at) => (v === undefined ? undefined : name(v, at
 const u64: Check = (v, at) => (isU64(v) ? undefined : einval(at));
 const flag: Check = (v, at) => (isFlag(v) ? undefined : einval(at));
 const container: Check = (v, at) => (v === undefined || CONTAINERS.includes(v as string) ? undefined : einval(at));
+/** A map's `range`: absent, or `{offset, length}` u64s (whether the profile allows it is a lifecycle row). */
+const subRange: Check = (v, at) => {
+  if (v === undefined) return undefined;
+  if (!isRecord(v)) return einval(at);
+  return unknownKey(v, ["offset", "length"], at) ?? u64(v.offset, [...at, "offset"], []) ?? u64(v.length, [...at, "length"], []);
+};
 
 /** A list of registered interconnect names; `nonEmpty` for an importer's list. */
 const interconnectList = (nonEmpty: boolean): Check => (v, at, registered) => {
@@ -71,7 +77,17 @@ const backing: Check = (v, at) => {
   return undefined;
 };
 
-const IMPORTER_FLAGS = ["dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify"];
+const IMPORTER_FLAGS = ["dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify", "revocable", "unmapOnInvalidate", "invalidateMappings"];
+
+/**
+ * The invalidate callback under its two names (docs/rules.md#profiles row 3): each
+ * given one must be a function, and not both may be given (the path names moveNotify).
+ */
+function callbackFault(o: Record<string, unknown>, at: ArgPath): { fault?: ArgFault; given: boolean } {
+  for (const k of ["invalidateMappings", "moveNotify"]) if (o[k] !== undefined && typeof o[k] !== "function") return { fault: einval([...at, k]), given: true };
+  if (o.invalidateMappings !== undefined && o.moveNotify !== undefined) return { fault: einval([...at, "moveNotify"]), given: true };
+  return { given: o.invalidateMappings !== undefined || o.moveNotify !== undefined };
+}
 
 /**
  * An attach's importer: the flag form (`dynamic`, `peer2peer`, `allowIc`,
@@ -81,20 +97,30 @@ const IMPORTER_FLAGS = ["dynamic", "peer2peer", "allowIc", "interconnects", "mov
  */
 function importerFault(step: Record<string, unknown>, registered: readonly string[]): ArgFault | undefined {
   if (step.ops === undefined) {
-    for (const [k, check] of [["dynamic", flag], ["peer2peer", flag], ["allowIc", flag], ["interconnects", interconnectList(true)]] as const) {
+    const checks = [["dynamic", flag], ["peer2peer", flag], ["allowIc", flag], ["revocable", flag], ["unmapOnInvalidate", flag], ["interconnects", interconnectList(true)]] as const;
+    for (const [k, check] of checks) {
       const bad = check(step[k], [k], registered);
       if (bad) return bad;
     }
-    const cb = step.moveNotify;
-    return cb !== undefined && (typeof cb !== "function" || step.dynamic !== true) ? einval(["moveNotify"]) : undefined;
+    const cb = callbackFault(step, []);
+    if (cb.fault) return cb.fault;
+    if (cb.given && step.dynamic !== true) return einval([step.invalidateMappings !== undefined ? "invalidateMappings" : "moveNotify"]);
+    if (step.revocable === true && step.dynamic !== true) return einval(["revocable"]);
+    const revocable = step.dynamic === true && step.revocable !== false;
+    return step.unmapOnInvalidate !== undefined && !revocable ? einval(["unmapOnInvalidate"]) : undefined;
   }
   const given = IMPORTER_FLAGS.find((k) => step[k] !== undefined);
   if (given) return einval([given]);
   const ops = step.ops;
   if (!isRecord(ops)) return einval(["ops"]);
-  const bad = unknownKey(ops, ["moveNotify", "allowPeer2peer", "supportsInterconnects", "interconnects"], ["ops"]) ??
-    (ops.moveNotify === undefined || typeof ops.moveNotify === "function" ? undefined : einval(["ops", "moveNotify"])) ??
-    flag(ops.allowPeer2peer, ["ops", "allowPeer2peer"], []) ?? flag(ops.supportsInterconnects, ["ops", "supportsInterconnects"], []);
+  const known = ["moveNotify", "invalidateMappings", "revocable", "unmapOnInvalidate", "allowPeer2peer", "supportsInterconnects", "interconnects"];
+  const extra = unknownKey(ops, known, ["ops"]);
+  if (extra) return extra;
+  const cb = callbackFault(ops, ["ops"]);
+  const kind = cb.fault ?? flag(ops.revocable, ["ops", "revocable"], []) ?? flag(ops.unmapOnInvalidate, ["ops", "unmapOnInvalidate"], []) ??
+    (ops.revocable === true && !cb.given ? einval(["ops", "revocable"]) : undefined) ??
+    (ops.unmapOnInvalidate !== undefined && (!cb.given || ops.revocable === false) ? einval(["ops", "unmapOnInvalidate"]) : undefined);
+  const bad = kind ?? flag(ops.allowPeer2peer, ["ops", "allowPeer2peer"], []) ?? flag(ops.supportsInterconnects, ["ops", "supportsInterconnects"], []);
   if (bad || ops.interconnects === undefined) return bad;
   const list = ops.interconnects;
   if (!Array.isArray(list)) return einval(["ops", "interconnects"]);
@@ -113,7 +139,7 @@ const ARGUMENTS: Record<string, { object: boolean; keys?: string[]; fields: [str
     fields: [["buffer", name], ["exporter", name], ["size", u64], ["backing", backing], ["dynamic", flag], ["pinnable", flag], ["interconnects", interconnectList(false)]],
   },
   attach: { object: true, keys: ["ops", ...IMPORTER_FLAGS], fields: [["as", name], ["buffer", name], ["importer", name]], rest: importerFault },
-  map: { object: false, fields: [["as", mapName], ["attachment", name], ["container", container]] },
+  map: { object: false, fields: [["as", mapName], ["attachment", name], ["container", container], ["range", subRange]] },
   unmap: { object: false, fields: [["mapping", name]] },
   detach: { object: false, fields: [["attachment", name]] },
   pin: { object: false, fields: [["attachment", name]] },

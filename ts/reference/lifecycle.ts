@@ -15,13 +15,14 @@
 import { split, translate, hash } from "./ops.js";
 import { RefIova } from "./iova.js";
 import { argumentFault, type ArgPath } from "./arguments.js";
+import { REF_PROFILES, type RefRules } from "./profiles.js";
 
 const M = 0xffff_ffff_ffff_ffffn;
 const UINT_MAX = 0xffff_ffffn;
 const PAGE = 4096n;
 
 export type Entry = { addr: bigint; len: bigint };
-export type Code = "ENOENT" | "EINVAL" | "EOPNOTSUPP" | "ENODEV" | "EALREADY" | "EBUSY" | "EPERM" | "ENOMEM" | "EPROTO";
+export type Code = "ENOENT" | "EINVAL" | "EOPNOTSUPP" | "ENODEV" | "EALREADY" | "EBUSY" | "EPERM" | "ENOMEM" | "EPROTO" | "EDEADLK";
 export type Ic = "sgt" | "physvec" | "iov";
 export type Kind = "sgt" | "physvec" | "mapping" | "ranges" | "xarray";
 export type Path = "BUS_ADDR" | "THRU_HOST_BRIDGE" | "NOT_SUPPORTED";
@@ -29,6 +30,8 @@ export type Space = "bus" | "iova" | "cpu-phys" | "bar-offset";
 
 export interface RefBar { index: number; cpu: bigint; bus: bigint; size: bigint }
 export interface RefTopology {
+  /** The rule profile (docs/rules.md#profiles); default rfc-v2. */
+  profile?: string | undefined;
   hostBridges?: Record<string, { p2p?: boolean | undefined }> | undefined;
   switches?: Record<string, { acsRedirect?: boolean | undefined }> | undefined;
   devices: Record<string, {
@@ -41,9 +44,9 @@ export interface RefBacking { kind: "system" | "mmio"; ranges: readonly Entry[] 
 /** A scenario step as the reference reads it (the scenario format's Step fits it). */
 export type RefStep =
   | { op: "export"; buffer: string; exporter: string; size: bigint; backing: RefBacking; dynamic?: boolean | undefined; pinnable?: boolean | undefined; interconnects?: Ic[] | undefined }
-  | { op: "attach"; buffer: string; importer: string; as: string; dynamic?: boolean | undefined; peer2peer?: boolean | undefined; allowIc?: boolean | undefined; interconnects?: Ic[] | undefined; moveNotify?: (attachment: string) => void }
+  | { op: "attach"; buffer: string; importer: string; as: string; dynamic?: boolean | undefined; revocable?: boolean | undefined; unmapOnInvalidate?: boolean | undefined; peer2peer?: boolean | undefined; allowIc?: boolean | undefined; interconnects?: Ic[] | undefined; moveNotify?: (attachment: string) => void; invalidateMappings?: (attachment: string) => void }
   | { op: "detach" | "pin" | "unpin"; attachment: string }
-  | { op: "map"; attachment: string; as?: string | undefined; container?: Kind | undefined }
+  | { op: "map"; attachment: string; as?: string | undefined; container?: Kind | undefined; range?: { offset: bigint; length: bigint } | undefined }
   | { op: "unmap"; mapping: string }
   | { op: "lock" | "unlock"; buffer: string; holder: string }
   | { op: "move"; buffer: string; backing: RefBacking }
@@ -58,6 +61,10 @@ export interface RefBuffer {
 }
 export interface RefAttachment {
   name: string; buffer: RefBuffer; importer: string; dynamic: boolean; ic: Ic; pins: number; detached: boolean;
+  /** Gives its mappings back when invalidated (a dynamic importer, unless `revocable: false`: a pinned importer with ops). */
+  revocable: boolean;
+  /** Its callback unmaps its mappings (docs/rules.md#profiles row 5). */
+  unmapOnInvalidate: boolean;
   /** The importer's own move_notify callback, when it gave one (user code: the reference calls it too). */
   moveNotify: ((attachment: string) => void) | undefined;
   /** Live mappings in map order. */
@@ -79,7 +86,7 @@ export interface RefMapping {
 export type RefResult =
   | { interconnect: Ic }
   | { interconnect: Ic; container: Kind; nelms: number; bytes: bigint; hash: bigint; barNumber?: number }
-  | { notified: string[]; stale: string[]; callbackErrors?: { attachment: string; error: unknown }[] };
+  | { notified: string[]; stale: string[]; unmapped?: string[]; callbackErrors?: { attachment: string; error: unknown }[] };
 
 export interface RefOutcome {
   /** The row that decided the step ("ok" when none applied). */
@@ -136,10 +143,12 @@ export function backingFault(bars: readonly RefBar[], size: bigint, spec: RefBac
 export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; when: (c: Ctx) => boolean; path?: (c: Ctx) => ArgPath }[] = [
   { id: "L1", ops: ALL_BUT_EXPORT, code: "ENOENT", when: (c) => !c.b || c.b.closed || ("attachment" in c.st && (!c.a || c.a.detached)) || ("mapping" in c.st && (!c.m || c.m.unmapped)) },
   { id: "A2", ops: ["export", "attach", "map"], code: "EINVAL", when: (c) => c.r.named(newName(c)) },
+  { id: "P3", ops: ["attach"], code: "EINVAL", when: (c) => { const x = attachArgs(c); return x.dynamic && !x.revocable && !c.r.rules.pinnedWithOps; } },
   { id: "C1", ops: ["export"], code: "EINVAL", when: (c) => c.r.broken?.at === "export" && (c.st as Extract<RefStep, { op: "export" }>).exporter === c.r.broken.exporter, path: () => ["ops"] },
   { id: "L2", ops: ["export"], code: "EINVAL", when: (c) => !!exportFault(c).fault, path: (c) => exportFault(c).path! },
   { id: "L3", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && !attachArgs(c).peer2peer },
   { id: "L4", ops: ["attach"], code: "ENODEV", when: (c) => c.b!.revoked },
+  { id: "P4", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && c.r.rules.vfioRevocableOnly && !attachArgs(c).revocable },
   { id: "L5", ops: ["attach"], code: "EINVAL", when: (c) => { const x = attachArgs(c); return (!x.dynamic && (x.peer2peer || x.nonSgt)) || (x.nonSgt && !x.allowIc); } },
   { id: "L6", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => negotiate(c) === undefined },
   { id: "L7", ops: ["lock"], code: "EALREADY", when: (c) => c.b!.holder === holderOf(c) },
@@ -147,19 +156,23 @@ export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; whe
   { id: "L9", ops: ["unlock"], code: "EPERM", when: (c) => c.b!.holder !== holderOf(c) },
   { id: "L10", ops: ["map", "unmap", "pin", "unpin"], code: "EPERM", when: (c) => attOf(c).dynamic && c.b!.holder !== attOf(c).importer },
   { id: "L10b", ops: ["map", "unmap"], code: "EBUSY", when: (c) => !attOf(c).dynamic && c.b!.holder !== undefined && c.b!.holder !== attOf(c).importer },
-  { id: "L11", ops: ["map"], code: "EOPNOTSUPP", when: (c) => !c.a!.dynamic && c.b!.dynamic && !c.b!.pinnable },
+  { id: "P8", ops: ["map"], code: "EINVAL", when: (c) => rangeFault(c as Live<"a" | "b">), path: () => ["range"] },
+  { id: "L11", ops: ["map"], code: "EOPNOTSUPP", when: (c) => !c.a!.dynamic && c.b!.dynamic && refusesPin(c.r, c.b!) },
   { id: "L12", ops: ["map"], code: "ENODEV", when: (c) => c.b!.revoked },
   { id: "L13", ops: ["map"], code: "EINVAL", when: (c) => (c.a!.ic === "sgt" && c.b!.kind === "mmio" && c.r.path(c.b!.exporter, c.a!.importer) === "NOT_SUPPORTED") || (c.a!.ic === "iov" && c.b!.kind !== "mmio") },
+  { id: "P7", ops: ["map"], code: "EOPNOTSUPP", when: (c) => c.a!.ic === "physvec" && c.r.rules.physvecOneMmioRange && (c.b!.kind !== "mmio" || c.b!.ranges.length !== 1) },
+  { id: "P6", ops: ["map"], code: "EINVAL", when: (c) => tooManyEntries(c as Live<"a" | "b">) },
   { id: "L14", ops: ["map"], code: "ENOMEM", when: (c) => plan(c as Live<"a" | "b">) === undefined },
   { id: "C2", ops: ["map"], code: "EPROTO", when: (c) => c.r.broken?.at === "map" && c.b!.exporter === c.r.broken.exporter },
   { id: "L15", ops: ["unmap"], code: "EOPNOTSUPP", when: (c) => c.m!.ic === "iov" },
   { id: "L16", ops: ["pin"], code: "EINVAL", when: (c) => !c.a!.dynamic },
-  { id: "L17", ops: ["pin"], code: "EOPNOTSUPP", when: (c) => !c.b!.pinnable },
+  { id: "L17", ops: ["pin"], code: "EOPNOTSUPP", when: (c) => refusesPin(c.r, c.b!) },
   { id: "L18", ops: ["unpin"], code: "EINVAL", when: (c) => c.a!.pins === 0 },
   { id: "L19", ops: ["move", "revoke", "restore"], code: "EOPNOTSUPP", when: (c) => !c.b!.dynamic },
   { id: "L20", ops: ["move"], code: "EINVAL", when: (c) => !!moveFault(c).fault, path: (c) => moveFault(c).path! },
   { id: "L21", ops: ["move"], code: "EBUSY", when: (c) => pinCount(c.b!) > 0 },
   { id: "L22", ops: ["move", "revoke", "restore"], code: "EBUSY", when: (c) => c.b!.holder !== undefined && c.b!.holder !== c.b!.exporter },
+  { id: "P5", ops: ["revoke"], code: "EDEADLK", when: (c) => c.r.rules.waitForUnmaps && !(c.b!.revoked && c.r.rules.idempotentRevoke) && c.b!.atts.some((a) => a.maps.some((m) => !(a.unmapOnInvalidate && m.ic !== "iov"))) },
   { id: "L23", ops: ["detach"], code: "EBUSY", when: (c) => c.a!.pins > 0 || c.a!.maps.some((m) => m.ic !== "iov") },
   { id: "L24", ops: ["close"], code: "EBUSY", when: (c) => c.b!.atts.length > 0 },
 ];
@@ -172,7 +185,44 @@ const newName = (c: Ctx) => (c.st.op === "export" ? c.st.buffer : c.st.op === "a
 function attachArgs(c: Ctx) {
   const st = c.st as Extract<RefStep, { op: "attach" }>;
   const asked = st.interconnects ?? ["sgt"];
-  return { dynamic: !!st.dynamic, peer2peer: !!st.peer2peer, allowIc: !!st.allowIc, asked, nonSgt: asked.some((n) => n !== "sgt") };
+  const revocable = !!st.dynamic && st.revocable !== false;
+  const unmaps = revocable && (st.unmapOnInvalidate ?? c.r.rules.unmapOnInvalidateDefault);
+  return { dynamic: !!st.dynamic, revocable, unmaps, peer2peer: !!st.peer2peer, allowIc: !!st.allowIc, asked, nonSgt: asked.some((n) => n !== "sgt") };
+}
+
+/** Whether pinning `b` is refused: it is not pinnable, unless it is mmio under a vfio without a pin op (row 4). */
+const refusesPin = (r: LifecycleRef, b: RefBuffer) => !b.pinnable && !(r.rules.vfioRevocableOnly && b.kind === "mmio");
+
+/** Row 8: a map's range is refused (rfc-v2, not physvec, empty, unaligned, or not inside the buffer). */
+function rangeFault(c: Live<"a" | "b">): boolean {
+  const g = (c.st as Extract<RefStep, { op: "map" }>).range;
+  if (!g) return false;
+  if (!c.r.rules.subRanges || c.a.ic !== "physvec") return true;
+  return g.length === 0n || g.offset % PAGE !== 0n || g.length % PAGE !== 0n || g.offset >= c.b.size || g.offset + g.length > c.b.size;
+}
+
+/** Row 6: an mmio sgt map whose entries (at mmioEntryMax each) outnumber mmioNentsMax; with an IOMMU, counted over the whole buffer when one region fits it. */
+function tooManyEntries(c: Live<"a" | "b">): boolean {
+  const { a, b, r } = c;
+  const max = r.rules.mmioNentsMax;
+  if (max === undefined || a.ic !== "sgt" || b.kind !== "mmio" || r.path(b.exporter, a.importer) === "NOT_SUPPORTED") return false;
+  const per = (len: bigint) => (len + r.rules.mmioEntryMax - 1n) / r.rules.mmioEntryMax;
+  const space = r.path(b.exporter, a.importer) === "THRU_HOST_BRIDGE" ? r.iova.get(a.importer) : undefined;
+  if (space && space.free.some((x) => x.len >= b.size)) return per(b.size) > max;
+  return b.ranges.reduce((n, e) => n + per(e.len), 0n) > max;
+}
+
+/** The entries covering bytes [offset, offset + length) of `es`. */
+function sliceEntries(es: readonly Entry[], offset: bigint, length: bigint): Entry[] {
+  const out: Entry[] = [];
+  let at = 0n;
+  for (const e of es) {
+    const lo = offset > at ? offset : at;
+    const hi = offset + length < at + e.len ? offset + length : at + e.len;
+    if (lo < hi) out.push({ addr: e.addr + (lo - at), len: hi - lo });
+    at += e.len;
+  }
+  return out;
 }
 const holderOf = (c: Ctx) => (c.st as { holder: string }).holder;
 const attOf = (c: Ctx) => c.a ?? c.m!.att;
@@ -188,8 +238,8 @@ function negotiate(c: Ctx): Ic | undefined {
   const st = c.st as Extract<RefStep, { op: "attach" }>;
   const accepts: Record<Ic, () => boolean> = {
     sgt: () => true,
-    physvec: () => !!st.dynamic,
-    iov: () => c.r.devices[b.exporter]!.pf === st.importer && b.kind === "mmio",
+    physvec: () => !!st.dynamic && (!c.r.rules.physvecOneMmioRange || b.kind === "mmio"),
+    iov: () => c.r.rules.hasIov && c.r.devices[b.exporter]!.pf === st.importer && b.kind === "mmio",
   };
   return attachArgs(c).asked.find((n) => b.offers.includes(n) && accepts[n]());
 }
@@ -212,14 +262,16 @@ function plan(c: Live<"a" | "b">): Plan | undefined {
     const at = alloc(b.size);
     return at === undefined ? undefined : done([{ addr: at, len: b.size }], "iova", maxSeg, mask, [{ addr: at, len: b.size }]);
   };
+  const seg = r.rules.mmioEntryMax;
   if (a.ic === "physvec") {
-    return { entries: b.ranges, space: "cpu-phys", regions: [], iova, ...(b.bar ? { provider: { owner: r.ids[b.exporter]!, busOffset: (b.bar.bus - b.bar.cpu) & M } } : {}) };
+    const g = (c.st as Extract<RefStep, { op: "map" }>).range;
+    return { entries: g ? sliceEntries(b.ranges, g.offset, g.length) : b.ranges, space: "cpu-phys", regions: [], iova, ...(b.bar ? { provider: { owner: r.ids[b.exporter]!, busOffset: (b.bar.bus - b.bar.cpu) & M } } : {}) };
   }
   if (a.ic === "iov") return { entries: translate(b.ranges, -b.bar!.cpu), space: "bar-offset", regions: [], iova, barNumber: b.bar!.index };
   if (b.kind === "system") return dev.iommu ? oneRegion(dev.maxSeg, dev.mask) : done(b.ranges, "cpu-phys", dev.maxSeg, dev.mask);
-  if (r.path(b.exporter, a.importer) === "BUS_ADDR") return done(translate(b.ranges, b.bar!.bus - b.bar!.cpu), "bus", UINT_MAX, M);
-  if (!dev.iommu) return done(b.ranges, "cpu-phys", UINT_MAX, M);
-  const whole = oneRegion(UINT_MAX, M);
+  if (r.path(b.exporter, a.importer) === "BUS_ADDR") return done(translate(b.ranges, b.bar!.bus - b.bar!.cpu), "bus", seg, M);
+  if (!dev.iommu) return done(b.ranges, "cpu-phys", seg, M);
+  const whole = oneRegion(seg, M);
   if (whole) return whole;
   const each: Entry[] = [];
   for (const e of b.ranges) {
@@ -227,23 +279,33 @@ function plan(c: Live<"a" | "b">): Plan | undefined {
     if (at === undefined) return undefined;
     each.push({ addr: at, len: e.len });
   }
-  return done(each, "iova", UINT_MAX, M, each);
+  return done(each, "iova", seg, M, each);
 }
 
-/** Marks mappings stale and notifies (docs/rules.md#notifications); a callback that throws is recorded (#callbacks). */
-function notify(b: RefBuffer, staleIf: (m: RefMapping) => boolean): Extract<RefResult, { notified: string[] }> {
-  const dynamic = b.atts.filter((a) => a.dynamic).reverse();
-  const stale = b.atts.flatMap((a) => a.maps).filter((m) => !m.stale && staleIf(m)).sort((x, y) => x.seq - y.seq);
+/**
+ * Notifies revocable importers, newest first (docs/rules.md#notifications): the
+ * mappings of importers that unmap on invalidate are unmapped (row 5), the others
+ * matching `staleIf` go stale; a callback that throws is recorded (#callbacks).
+ */
+function notify(r: LifecycleRef, b: RefBuffer, staleIf?: (m: RefMapping) => boolean): Extract<RefResult, { notified: string[] }> {
+  const told = b.atts.filter((a) => a.revocable).reverse();
+  const all = b.atts.flatMap((a) => a.maps).sort((x, y) => x.seq - y.seq);
+  const unmapped = all.filter((m) => m.att.unmapOnInvalidate && m.ic !== "iov");
+  const stale = all.filter((m) => !unmapped.includes(m) && !m.stale && !!staleIf?.(m));
   for (const m of stale) m.stale = true;
   const callbackErrors: { attachment: string; error: unknown }[] = [];
-  for (const a of dynamic) {
+  for (const a of told) {
     try {
       a.moveNotify?.(a.name);
     } catch (error) {
       callbackErrors.push({ attachment: a.name, error });
     }
   }
-  return { notified: dynamic.map((a) => a.name), stale: stale.map((m) => m.name), ...(callbackErrors.length ? { callbackErrors } : {}) };
+  for (const m of unmapped) {
+    release(r, m);
+    m.att.maps.splice(m.att.maps.indexOf(m), 1);
+  }
+  return { notified: told.map((a) => a.name), stale: stale.map((m) => m.name), ...(unmapped.length ? { unmapped: unmapped.map((m) => m.name) } : {}), ...(callbackErrors.length ? { callbackErrors } : {}) };
 }
 
 /** Gives back a mapping's IOVA regions. */
@@ -265,7 +327,11 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
   },
   attach: (c, st) => {
     const ic = negotiate(c)!;
-    const a: RefAttachment = { name: st.as, buffer: c.b, importer: st.importer, dynamic: !!st.dynamic, ic, pins: 0, detached: false, maps: [], moveNotify: st.moveNotify };
+    const x = attachArgs(c);
+    const a: RefAttachment = {
+      name: st.as, buffer: c.b, importer: st.importer, dynamic: x.dynamic, revocable: x.revocable, unmapOnInvalidate: x.unmaps, ic, pins: 0, detached: false, maps: [],
+      moveNotify: st.invalidateMappings ?? st.moveNotify,
+    };
     c.b.atts.push(a);
     c.r.attachments.set(a.name, a);
     return { interconnect: ic };
@@ -306,16 +372,19 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
     c.b.kind = st.backing.kind;
     c.b.ranges = st.backing.ranges.map((e) => ({ ...e }));
     c.b.bar = backingFault(c.r.devices[c.b.exporter]!.bars, c.b.size, st.backing).bar;
-    return notify(c.b, (m) => m.att.dynamic);
+    return notify(c.r, c.b, (m) => m.att.revocable);
   },
   revoke: (c) => {
+    if (c.b.revoked && c.r.rules.idempotentRevoke) return { notified: [], stale: [] };
     c.b.revoked = true;
-    return notify(c.b, () => true);
+    return notify(c.r, c.b, (m) => m.att.revocable || !m.att.dynamic);
   },
   restore: (c) => {
     if (!c.b.revoked) return { notified: [], stale: [] };
+    if (!c.r.rules.clearRevokedLast) c.b.revoked = false;
+    const result = notify(c.r, c.b);
     c.b.revoked = false;
-    return notify(c.b, () => false);
+    return result;
   },
   close: (c) => void (c.b.closed = true),
 };
@@ -325,12 +394,19 @@ const BUILTIN: readonly Ic[] = ["sgt", "physvec", "iov"];
 /** The row of a step refused for a malformed argument (docs/rules.md#api-arguments). */
 export const ARGUMENT_ROW = "A1";
 
-interface ImporterOps { moveNotify?: (attachment: string) => void; allowPeer2peer?: boolean; supportsInterconnects?: boolean; interconnects?: { name: Ic }[] }
+interface ImporterOps {
+  moveNotify?: (attachment: string) => void; invalidateMappings?: (attachment: string) => void; revocable?: boolean; unmapOnInvalidate?: boolean;
+  allowPeer2peer?: boolean; supportsInterconnects?: boolean; interconnects?: { name: Ic }[];
+}
 
-/** An attach given importer ops, as the flags they mean: dynamic ⇔ moveNotify, peer2peer, allowIc, interconnects. */
+/** An attach given importer ops, as the flags they mean: dynamic ⇔ a callback or revocable: false; peer2peer, allowIc, interconnects. */
 function flagsOf(st: RefStep & { op: "attach"; ops: ImporterOps }): RefStep {
   const { ops, ...rest } = st;
-  return { ...rest, dynamic: ops.moveNotify !== undefined, moveNotify: ops.moveNotify, peer2peer: ops.allowPeer2peer, allowIc: ops.supportsInterconnects, interconnects: ops.interconnects?.map((m) => m.name) };
+  const cb = ops.invalidateMappings ?? ops.moveNotify;
+  return {
+    ...rest, dynamic: cb !== undefined || ops.revocable === false, revocable: ops.revocable, unmapOnInvalidate: ops.unmapOnInvalidate, moveNotify: cb,
+    peer2peer: ops.allowPeer2peer, allowIc: ops.supportsInterconnects, interconnects: ops.interconnects?.map((m) => m.name),
+  };
 }
 
 /** Backing ranges given as `{addr, len}` objects or as a BigUint64Array of addr, len pairs. */
@@ -353,12 +429,15 @@ export class LifecycleRef {
   readonly attachments = new Map<string, RefAttachment>();
   readonly mappings = new Map<string, RefMapping>();
   seq = 0;
+  /** The profile's rules (its own table, ./profiles.ts). */
+  readonly rules: RefRules;
 
   /**
    * @param broken an exporter device whose ops break the contract (docs/rules.md#ops-contract):
    *   at `export` (its ops table: EINVAL, row C1) or at `map` (its products: EPROTO, row C2).
    */
   constructor(readonly topo: RefTopology, readonly broken?: { exporter: string; at: "export" | "map" }) {
+    this.rules = REF_PROFILES[topo.profile ?? "rfc-v2"]!;
     Object.entries(topo.devices).forEach(([name, d], id) => {
       this.ids[name] = id;
       this.devices[name] = { pf: d.pf, root: d.root, switch: d.switch, bars: d.bars ?? [], iommu: d.iommu, maxSeg: d.maxSegmentSize ?? UINT_MAX, mask: d.segBoundaryMask ?? M };

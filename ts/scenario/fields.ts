@@ -9,6 +9,7 @@ import * as z from "zod/mini";
 import { MODEL_CODES } from "../core/errors.js";
 import { CONTAINER_KINDS } from "../core/container.js";
 import { INTERCONNECTS } from "../model/interconnects.js";
+import { PROFILE_NAMES } from "../model/profiles.js";
 import { ADDRESS_SPACES } from "../model/ops.js";
 import { P2P_PATHS } from "../model/topology.js";
 import { U64_MAX } from "../core/u64.js";
@@ -148,6 +149,14 @@ export const device = describe(
 );
 
 export const interconnect = z.enum(INTERCONNECTS);
+/** A rule profile's name (docs/rules.md#profiles). */
+export const profile = z.enum(PROFILE_NAMES);
+
+/** A map's sub-range (iommufd's IOMMU_IOAS_MAP_FILE start and length). */
+export const subRange = describe(
+  z.strictObject({ offset: u64Field("first byte of the slice, page aligned"), length: u64Field("bytes in the slice, page aligned, not 0") }),
+  "{offset, length}: the slice of a physvec map covering exactly those bytes (profiles with sub-range maps: mainline)",
+);
 export const container = z.enum(CONTAINER_KINDS);
 const code = z.enum(MODEL_CODES);
 const names = (description: string) => optional(z.array(name), description);
@@ -163,6 +172,7 @@ export const expectation = describe(
     barNumber: optional(index("map of an mmio buffer: the BAR of the exporter"), "map of an mmio buffer: the BAR of the exporter"),
     notified: names("move, revoke, restore: the attachments notified, newest first"),
     stale: names("move, revoke, restore: the mappings that became stale, in map order"),
+    unmapped: names("move, revoke, restore: the mappings importers unmapped inside their notification (unmapOnInvalidate), in map order"),
     path: optional(
       z.enum([...P2P_PATHS, "none"]),
       'attach: the P2P path from the exporter\'s device to the importer\'s, as the report prints it ("none": the backing is system memory)',

@@ -11,7 +11,7 @@ import { hex, hex16 } from "../core/u64.js";
 import type { DmaBufModel } from "../model/model.js";
 import type { AttachResult, MapResult, NotifyResult, Op, StepResult } from "../model/trace.js";
 import type { PairList, Space, StateReader } from "../model/state.js";
-import { backing, container, describe, flag, interconnect, nameOf, optional, u64 } from "./fields.js";
+import { backing, container, describe, flag, interconnect, nameOf, optional, subRange, u64 } from "./fields.js";
 
 /** The objects a step refers to by name. Devices are declared in `devices`, the rest by steps. */
 export type NameKind = "device" | "buffer" | "attachment" | "mapping";
@@ -35,6 +35,8 @@ export interface Row<S extends Shape = Shape, R extends StepResult | void = Step
   run(model: DmaBufModel, step: StepFields<S>, i: number): R;
   /** The `result` object of the step's JSON record, in the documented key order. */
   json?: (result: Exclude<R, void>) => J;
+  /** A rule between the step's fields that validation checks: the field at fault and why, or undefined. */
+  refine?: (step: StepFields<S>) => { field: keyof S & string; message: string } | undefined;
   /**
    * What else `expect` may state about a successful step beyond its result (attach: the
    * P2P path; map: the address space and the entries), read from the model's state after
@@ -70,15 +72,30 @@ function mapJson(r: MapResult) {
   if (r.barNumber !== undefined) out.barNumber = r.barNumber;
   return out;
 }
-const notifyJson = (r: NotifyResult) => ({ notified: r.notified, stale: r.stale });
+function notifyJson(r: NotifyResult) {
+  const out: { notified: string[]; stale: string[]; unmapped?: string[] } = { notified: r.notified, stale: r.stale };
+  if (r.unmapped) out.unmapped = r.unmapped;
+  return out;
+}
+
+/** attach's rules between fields (every profile): revocable needs dynamic; unmapOnInvalidate needs a revocable importer. */
+function importerKind(st: { dynamic?: boolean | undefined; revocable?: boolean | undefined; unmapOnInvalidate?: boolean | undefined }) {
+  if (st.revocable === true && st.dynamic !== true) return { field: "revocable" as const, message: "revocable: true needs dynamic: true (only an importer with ops can be revoked)" };
+  if (st.unmapOnInvalidate !== undefined && !(st.dynamic === true && st.revocable !== false)) {
+    return { field: "unmapOnInvalidate" as const, message: "unmapOnInvalidate is only for revocable importers (dynamic, and revocable not false)" };
+  }
+  return undefined;
+}
 
 /** Rows whose only field names an attachment, or a buffer. */
 const onAttachment = (run: (model: DmaBufModel, attachment: string) => void) =>
   row({ shape: { attachment }, subject: "attachment", names: { attachment: needsAttachment }, run: (m, st) => run(m, st.attachment) });
 const onBuffer = (run: (model: DmaBufModel, buffer: string) => void) =>
   row({ shape: { buffer }, subject: "buffer", names: { buffer: needsBuffer }, run: (m, st) => run(m, st.buffer) });
+/** A notifying step's result has `unmapped` only when it is not empty: `expect.unmapped: []` states that none was. */
+const noneUnmapped = { unmapped: () => [] };
 const notifying = (run: (model: DmaBufModel, buffer: string) => NotifyResult) =>
-  row({ shape: { buffer }, subject: "buffer", names: { buffer: needsBuffer }, run: (m, st) => run(m, st.buffer), json: notifyJson });
+  row({ shape: { buffer }, subject: "buffer", names: { buffer: needsBuffer }, run: (m, st) => run(m, st.buffer), json: notifyJson, observe: noneUnmapped });
 const lockRow = (run: (model: DmaBufModel, buffer: string, holder: string) => void) =>
   row({
     shape: { buffer, holder: nameOf("the device taking or releasing the lock (a key of devices)") },
@@ -115,6 +132,8 @@ export const OPS = {
       importer: nameOf("the importing device (a key of devices)"),
       as: nameOf("the new attachment's name"),
       dynamic: flag("the importer has move_notify (a dynamic importer); default false"),
+      revocable: flag("false: a pinned importer with ops (RDMA without ODP; profiles with pinned importers: mainline); default: the value of dynamic"),
+      unmapOnInvalidate: flag("the importer's invalidate callback unmaps its mappings before returning (revocable importers only); default false in rfc-v2, true in mainline"),
       peer2peer: flag("the importer accepts peer-to-peer (MMIO) addresses; default false"),
       allowIc: flag("the importer allows interconnects other than sgt; default false"),
       interconnects: optional(z.array(interconnect).check(z.minLength(1)), 'interconnects the importer asks for, in order of preference; default ["sgt"]'),
@@ -123,6 +142,7 @@ export const OPS = {
     names: { buffer: needsBuffer, importer: needsDevice, as: { declares: "attachment" } },
     run: (m, st) => m.attach(st),
     json: attachJson,
+    refine: importerKind,
     observe: { path: (r, st) => r.attachment(st.as).path ?? "none" },
   }),
   detach: onAttachment((m, a) => m.detach(a)),
@@ -133,11 +153,12 @@ export const OPS = {
       attachment,
       as: optional(nameOf("the new mapping's name"), 'the new mapping\'s name; default "#<step index>"'),
       container: optional(container, "the container kind; default: sgt for sgt, physvec for physvec, ranges for iov"),
+      range: optional(subRange, "a physvec map's slice {offset, length} (mainline: iommufd's IOMMU_IOAS_MAP_FILE); rfc-v2 refuses it (EINVAL)"),
     },
     subject: "as",
     defaultName: (i) => mappingName({}, i),
     names: { attachment: needsAttachment, as: { declares: "mapping" } },
-    run: (m, st, i) => m.map({ attachment: st.attachment, as: mappingName(st, i), ...(st.container ? { container: st.container } : {}) }),
+    run: (m, st, i) => m.map({ attachment: st.attachment, as: mappingName(st, i), ...(st.container ? { container: st.container } : {}), ...(st.range ? { range: st.range } : {}) }),
     json: mapJson,
     observe: {
       space: (r, st, i) => r.space(mappingName(st, i)),
@@ -159,6 +180,7 @@ export const OPS = {
     pageAligned: RANGES_ALIGNED,
     run: (m, st) => m.move(st.buffer, st.backing),
     json: notifyJson,
+    observe: noneUnmapped,
   }),
   revoke: notifying((m, b) => m.revoke(b)),
   restore: notifying((m, b) => m.restore(b)),

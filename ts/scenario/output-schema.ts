@@ -8,6 +8,7 @@ import { MODEL_CODES } from "../core/errors.js";
 import { CONTAINER_KINDS } from "../core/container.js";
 import { INTERCONNECTS } from "../model/interconnects.js";
 import { SPACES } from "../model/state.js";
+import { PROFILE_NAMES } from "../model/profiles.js";
 
 const OPS = ["export", "attach", "detach", "map", "unmap", "pin", "unpin", "lock", "unlock", "move", "revoke", "restore", "close"] as const;
 const PATHS = ["BUS_ADDR", "THRU_HOST_BRIDGE", "NOT_SUPPORTED"] as const;
@@ -35,6 +36,7 @@ const notifyResult = z
   .strictObject({
     notified: z.array(name).meta({ description: "attachments that got move_notify, newest first" }),
     stale: z.array(name).meta({ description: "mappings that became stale in this step, in map order" }),
+    unmapped: z.array(name).optional().meta({ description: "mappings importers unmapped inside their notification (unmapOnInvalidate), in map order; only when any" }),
   })
   .meta({ id: "notifyResult", description: "move, revoke, restore" });
 
@@ -96,6 +98,7 @@ export const stepRecordSchema = z
 export const runOutputSchema = z
   .strictObject({
     name: z.string(),
+    profile: z.enum(PROFILE_NAMES).optional().meta({ description: "the rule profile, only when the scenario or --profile named one" }),
     passed: z.boolean().meta({ description: "false when any expectation failed" }),
     steps: z.array(stepRecordSchema),
     traceHash: hash.meta({ description: "FNV-1a 64 of the UTF-8 bytes of the steps array exactly as printed" }),

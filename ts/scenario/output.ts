@@ -9,7 +9,7 @@ import { hex } from "../core/u64.js";
 import { DmaBufError } from "../core/errors.js";
 import { Pairs } from "../model/state.js";
 import type { Scenario } from "./schema.js";
-import { runSteps, type RunOptions, type StepOutcome } from "./runner.js";
+import { profileOf, runSteps, type RunOptions, type StepOutcome } from "./runner.js";
 
 /** FNV-1a 64, fed in pieces (the same value as fnv1a64Bytes over their concatenation). */
 export class Fnv64 {
@@ -190,7 +190,8 @@ export async function writeRunJson(scenario: Scenario, core: Core, write: Sink, 
     passed = false;
     for (const f of o.detail.failures) opts.onFailure?.(o, f);
   });
-  await write(`{"name":${JSON.stringify(scenario.name)},"passed":${passed},"steps":`);
+  const profile = profileOf(scenario, opts);
+  await write(`{"name":${JSON.stringify(scenario.name)},${profile ? `"profile":${JSON.stringify(profile)},` : ""}"passed":${passed},"steps":`);
   if (kept) {
     for (const s of kept) await write(s);
     await write(trailer);

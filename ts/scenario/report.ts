@@ -8,7 +8,8 @@ import { hex } from "../core/u64.js";
 import { Pairs, pushPairs, type PairList } from "../model/state.js";
 import type { Scenario } from "./schema.js";
 import type { Core } from "../core/loader.js";
-import { runSteps, type RunReport, type StepOutcome } from "./runner.js";
+import { profileOf, runSteps, type RunReport, type StepOutcome } from "./runner.js";
+import type { ProfileName } from "../model/profiles.js";
 import { Chunker, Queue, TraceHasher, writeRunJson, type Sink } from "./output.js";
 
 /** How formatReport colours its text: plain (default) or ansi. */
@@ -52,8 +53,9 @@ export function escapeControls(s: string): string {
 const PAD = " ".repeat(33);
 
 /** The first line: the scenario, its steps and devices. */
-function reportHeader(scenario: Scenario, style: Style = plain): string {
-  return style.bold(`scenario ${escapeControls(scenario.name)}`) + style.dim(` (${counted(scenario.steps.length, "step")}, ${counted(Object.keys(scenario.devices).length, "device")})`);
+function reportHeader(scenario: Scenario, style: Style = plain, profile?: ProfileName): string {
+  const p = profile ? `, profile ${profile}` : "";
+  return style.bold(`scenario ${escapeControls(scenario.name)}`) + style.dim(` (${counted(scenario.steps.length, "step")}, ${counted(Object.keys(scenario.devices).length, "device")}${p})`);
 }
 
 /** "1 entry", "2 entries": a count with its noun. */
@@ -91,6 +93,7 @@ function reportStep(scenario: Scenario, { record: rec, detail: d }: StepOutcome,
   } else if (rec.result && "notified" in rec.result) {
     const r = rec.result;
     tail = `${style.ok("ok")}  notified [${escapeControls(r.notified.join(", "))}]  stale [${escapeControls(r.stale.join(", "))}]`;
+    if (r.unmapped) tail += `  unmapped [${escapeControls(r.unmapped.join(", "))}]`;
   } else if (rec.result) {
     tail = `${style.ok("ok")}  interconnect ${rec.result.interconnect}, importer ${escapeControls(d.importer ?? "?")}, path ${d.path ?? "none (system memory)"}`;
   } else {
@@ -107,7 +110,7 @@ function reportStep(scenario: Scenario, { record: rec, detail: d }: StepOutcome,
 export function formatReport(scenario: Scenario, report: RunReport, style: Style = plain): string {
   const lines: string[] = [];
   const { output, details } = report;
-  lines.push(reportHeader(scenario, style));
+  lines.push(reportHeader(scenario, style, output.profile));
   output.steps.forEach((record, i) => reportStep(scenario, { record, detail: details[i]! }, (s) => lines.push(s), style));
   lines.push(reportFooter(output.passed, details.filter((d) => d.failures.length).length, output.traceHash, style));
   return lines.join("\n") + "\n";
@@ -122,6 +125,8 @@ export interface PrintOptions {
   state?: boolean;
   /** Report: every entry of every mapping (else the first 4). */
   all?: boolean;
+  /** The rule profile, overriding the scenario's. */
+  profile?: ProfileName | undefined;
   style?: Style;
 }
 
@@ -135,6 +140,7 @@ export async function printRun(scenario: Scenario, core: Core, opts: PrintOption
     return writeRunJson(scenario, core, out, {
       entries: !!opts.entries,
       state: !!opts.state,
+      ...(opts.profile ? { profile: opts.profile } : {}),
       onFailure: ({ record, detail }, f) => err(`step ${record.i} (${record.op} ${escapeControls(detail.subject)}): ${escapeControls(f)}\n`),
     });
   }
@@ -142,10 +148,11 @@ export async function printRun(scenario: Scenario, core: Core, opts: PrintOption
   const queue = new Queue();
   const text = new Chunker(queue.push);
   const line = (s: string) => text.push(s + "\n");
-  line(reportHeader(scenario, style));
+  const profile = profileOf(scenario, opts);
+  line(reportHeader(scenario, style, profile));
   const hash = new TraceHasher();
   let failed = 0;
-  for (const o of runSteps(scenario, core, { previews: 4, allEntries: !!opts.all, lazy: true })) {
+  for (const o of runSteps(scenario, core, { previews: 4, allEntries: !!opts.all, lazy: true, ...(profile ? { profile } : {}) })) {
     hash.add(o.record);
     if (o.detail.failures.length) failed++;
     reportStep(scenario, o, line, style);

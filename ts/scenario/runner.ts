@@ -12,6 +12,7 @@ import { vfioExporter } from "../exporters/vfio.js";
 import type { Op, StepResult, TraceRecord } from "../model/trace.js";
 import { StateReader, type ModelState, type PairList, type Space } from "../model/state.js";
 import type { P2PPath } from "../model/topology.js";
+import type { ProfileName } from "../model/profiles.js";
 import type { Expectation, Scenario, Step } from "./schema.js";
 import { mappingName, rowOf, unknownOp, type JsonResult, type Row } from "./ops.js";
 import { checkOps, formatPath, scenarioHintsOf, type Hint } from "./validate.js";
@@ -39,6 +40,8 @@ export interface RunOptions {
   entries?: boolean;
   /** Add `state` to every step record. */
   state?: boolean;
+  /** The rule profile, overriding the scenario's `profile` (docs/rules.md#profiles). */
+  profile?: ProfileName;
   /**
    * Address lists as Pairs read on demand rather than arrays: each record is then
    * readable only until the generator moves on (streaming writers, runSteps only).
@@ -60,6 +63,8 @@ export interface StepOutcome {
 /** The `--json` output. */
 export interface RunOutput {
   name: string;
+  /** The profile the scenario ran under: only when the scenario or the caller named one (docs/output.md). */
+  profile?: ProfileName;
   passed: boolean;
   steps: StepRecord[];
   traceHash: string;
@@ -138,7 +143,8 @@ export function checkExpect(exp: Expectation | undefined, rec: TraceRecord, obse
  */
 export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {}): Generator<StepOutcome, void, undefined> {
   checkOps(scenario.steps);
-  const model = new DmaBufModel(core, scenario, { exporter: vfioExporter });
+  const profile = profileOf(scenario, opts);
+  const model = new DmaBufModel(core, scenario, { exporter: vfioExporter, ...(profile ? { profile } : {}) });
   const reader = new StateReader(model);
   const hints = scenarioHintsOf(scenario);
   /** Names whose declaring step failed: "step 0 failed with EINVAL". */
@@ -213,5 +219,11 @@ export function runScenario(scenario: Scenario, core: Core, opts: Omit<RunOption
     if (detail.failures.length) passed = false;
   }
   const traceHash = hex16(fnv1a64Text(core, JSON.stringify(steps)));
-  return { output: { name: scenario.name, passed, steps, traceHash }, details };
+  const profile = profileOf(scenario, opts);
+  return { output: { name: scenario.name, ...(profile ? { profile } : {}), passed, steps, traceHash }, details };
+}
+
+/** The profile a run follows when one was named: the caller's, else the scenario's; undefined means the default, unnamed. */
+export function profileOf(scenario: Scenario, opts: { profile?: ProfileName | undefined }): ProfileName | undefined {
+  return opts.profile ?? scenario.profile;
 }

@@ -7,7 +7,7 @@
 import * as z from "zod/mini";
 import type { Op } from "../model/trace.js";
 import { OPS, OP_NAMES, unknownOp, type Ops } from "./ops.js";
-import { describe, device, expectation, hostBridge, name, optional, pciSwitch, LIMITS } from "./fields.js";
+import { describe, device, expectation, hostBridge, name, optional, pciSwitch, profile, LIMITS } from "./fields.js";
 
 export { LIMITS } from "./fields.js";
 
@@ -22,13 +22,21 @@ export type Expectation = z.output<typeof expectation>;
 export const stepSchema = describe(
   z.discriminatedUnion(
     "op",
-    OP_NAMES.map((op) =>
-      z.strictObject({
+    OP_NAMES.map((op) => {
+      const step = z.strictObject({
         op: describe(z.literal(op), "the step"),
         ...OPS[op].shape,
         expect: optional(expectation, "what the step must give; none: it must succeed"),
-      }),
-    ) as unknown as [z.ZodMiniObject<{ op: z.ZodMiniLiteral<Op> }>],
+      });
+      const refine = (OPS[op] as { refine?: (st: Record<string, unknown>) => { field: string; message: string } | undefined }).refine;
+      if (!refine) return step;
+      return step.check(
+        z.superRefine((st, ctx) => {
+          const p = refine(st as Record<string, unknown>);
+          if (p) ctx.issues.push({ code: "custom", path: [p.field], message: p.message, input: st });
+        }),
+      );
+    }) as unknown as [z.ZodMiniObject<{ op: z.ZodMiniLiteral<Op> }>],
     { error: (iss) => (iss.code === "invalid_union" ? unknownOp((iss.input as { op?: unknown })?.op) : undefined) },
   ),
   "one step of the dma-buf lifecycle, chosen by op",
@@ -40,6 +48,7 @@ export const scenarioFields = {
   $schema: optional(z.string(), "the JSON Schema this file follows (editors use it)"),
   name: describe(z.string().check(z.minLength(1), z.maxLength(LIMITS.nameLength)), `the scenario's name, printed in reports (at most ${LIMITS.nameLength} characters, like every name)`),
   description: optional(z.string(), "what the scenario shows"),
+  profile: optional(profile, 'the rule profile: "rfc-v2" (default), "mainline" or "mapping-types" (docs/rules.md#profiles); `run --profile` overrides it'),
 };
 
 /** The zod schema of a scenario file (topology and steps); parseScenario validates against it. */

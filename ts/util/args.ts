@@ -92,6 +92,19 @@ export function choice<const C extends string>(metavar: string, description: str
   };
 }
 
+/** One of a fixed set of words, or undefined when absent (the default is decided elsewhere). */
+export function maybeChoice<const C extends string>(metavar: string, description: string, values: readonly C[]): Option<C | undefined> {
+  return {
+    kind: "string",
+    metavar,
+    description: `${description}: ${values.join(", ")}`,
+    parse(raw, f) {
+      if (raw === undefined || (values as readonly string[]).includes(raw)) return raw as C | undefined;
+      throw new UsageError(`${f} takes one of ${values.join(", ")}, not "${raw}"`);
+    },
+  };
+}
+
 /** A comma-separated subset of a fixed set of words; when absent, all of them (or none, with `absent` "none"). */
 export function subset<const C extends string>(metavar: string, description: string, values: readonly C[], absent: "all" | "none" = "all"): Option<C[]> {
   return {

@@ -3,8 +3,14 @@
  * every `--help` text come. The benchmarks are a development entry (`npm run bench`,
  * bench/args.ts) and are not part of the shipped command.
  */
-import { choice, flag, formatHelp, int, parseCommand, text, UsageError, type CommandSpec, type Values } from "./args.js";
+import { choice, flag, formatHelp, int, maybeChoice, parseCommand, subset, text, UsageError, type CommandSpec, type Values } from "./args.js";
 import { didYouMean } from "../core/nearest.js";
+
+/**
+ * The rule profiles (docs/rules.md#profiles). ts/util sits below the model, so the
+ * names are repeated here; test/cli/compare.test.ts checks they equal PROFILE_NAMES.
+ */
+export const PROFILES = ["rfc-v2", "mainline", "mapping-types"] as const;
 
 /** Output formats of `run` and `validate` for CI systems. */
 export const REPORTERS = ["text", "junit", "tap"] as const;
@@ -42,6 +48,7 @@ export const COMMANDS = {
       json: flag("print each scenario's JSON record (one line per file, streamed)"),
       ...recordFlags,
       reporter: choice("NAME", "report format", REPORTERS, "text"),
+      profile: maybeChoice("P", "the rule profile, overriding each scenario's (default: the scenario's, else rfc-v2)", PROFILES),
       ...colourFlags,
       ...bufinfoFlags,
     },
@@ -56,6 +63,21 @@ export const COMMANDS = {
         "dmabuf-map run --bufinfo-at 3 my.json                   the bufinfo after step 3",
       ],
       "0 every expectation held, 1 an expectation failed, 2 invalid input or usage\n(with several files: 2 if any is invalid, else 1 if any failed).",
+    ),
+  },
+  compare: {
+    summary: "Run scenarios under several rule profiles and show the steps whose outcome differs.\nA directory means every *.json in it; - reads standard input.",
+    ...files,
+    options: {
+      profiles: subset("LIST", "comma-separated profiles to compare", PROFILES),
+      json: flag('print one record per file: {"name","profiles","steps":[{"i","op","differs","outcomes"}]}'),
+    },
+    more: more(
+      [
+        "dmabuf-map compare scenarios/revoke-twice-device-reset.json     the steps where rfc-v2 and mainline differ",
+        "dmabuf-map compare scenarios/ --profiles rfc-v2,mainline --json  one JSON record per file",
+      ],
+      "0 no step differs, 1 a step differs, 2 invalid input or usage (like diff).",
     ),
   },
   validate: {
