@@ -10,7 +10,6 @@ import { getCore } from "../ts/core/loader.js";
 import type { Result } from "./stats.js";
 import { CHROMIUM_ARGS, findEngine } from "./engines.js";
 
-
 /** The n of the ops suite. */
 export const OPS_N = 1_000_000;
 

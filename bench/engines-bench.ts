@@ -82,7 +82,8 @@ export async function enginesBench(cfg: Config, asked: readonly BenchEngine[], r
       const i = (round + k) % engines.length;
       cfg.log(`round ${round + 1}/${rounds}: ops on ${engines[i]}…`);
       const got = await runners[i]!();
-      for (const op of LIST_OPS) if (got.checks[op] !== want[op]) throw new Error(`${engines[i]} ${op} computed ${got.checks[op]}, Node ${want[op]}: the runs disagree`);
+      for (const op of LIST_OPS)
+        if (got.checks[op] !== want[op]) throw new Error(`${engines[i]} ${op} computed ${got.checks[op]}, Node ${want[op]}: the runs disagree`);
       versions[i] = got.userAgent;
       times[i]!.push(Object.fromEntries(got.results.map((r) => [r.op, r.p50Ns])));
     }
@@ -106,13 +107,19 @@ export function enginesTable(rep: EnginesReport): string {
   const rows = [["op", "node ns/entry", ...others.map((e) => `${e.engine}/node [range]`)]];
   for (const op of LIST_OPS) {
     const ns = median(node.ops[op]!.p50Ns) / rep.n;
-    rows.push([op, ns.toFixed(2), ...others.map((e) => {
-      const o = e.ops[op]!;
-      return `${o.median.toFixed(2)}× [${o.min.toFixed(2)}–${o.max.toFixed(2)}]`;
-    })]);
+    rows.push([
+      op,
+      ns.toFixed(2),
+      ...others.map((e) => {
+        const o = e.ops[op]!;
+        return `${o.median.toFixed(2)}× [${o.min.toFixed(2)}–${o.max.toFixed(2)}]`;
+      }),
+    ]);
   }
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r, i) => r.map((x, c) => (c ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ") + (i === 0 ? "\n" + w.map((n) => "-".repeat(n)).join("  ") : ""));
+  const lines = rows.map(
+    (r, i) => r.map((x, c) => (c ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ") + (i === 0 ? "\n" + w.map((n) => "-".repeat(n)).join("  ") : ""),
+  );
   const who = rep.engines.map((e) => `  ${e.engine} (${e.vm}): ${e.version}`);
   return `${lines.join("\n")}\n\nn = ${rep.n.toLocaleString("en-US")}, ${rep.rounds} round(s), wall time, ratio = engine p50 / Node p50 in the same round\n${who.join("\n")}\n`;
 }

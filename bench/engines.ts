@@ -52,8 +52,14 @@ export const INSTALL_HINT: Record<EngineName, string> = {
 
 /** Headless Chromium on a closed network, as root (the browser tests use the same). */
 export const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
 ];
 
 /** A blank page in a headless browser, with a script loaded into it. */
@@ -95,7 +101,12 @@ export async function openPage(engine: BrowserEngine, script: string): Promise<E
   const { default: puppeteer } = await import("puppeteer-core");
   // Firefox rounds performance.now() to 1 ms by default (fingerprinting defence): the
   // benchmarks time sub-millisecond ops, so the page gets the full-precision clock
-  const browser = await puppeteer.launch({ browser: "firefox", executablePath: exe, headless: true, extraPrefsFirefox: { "privacy.reduceTimerPrecision": false } });
+  const browser = await puppeteer.launch({
+    browser: "firefox",
+    executablePath: exe,
+    headless: true,
+    extraPrefsFirefox: { "privacy.reduceTimerPrecision": false },
+  });
   const page = await browser.newPage();
   await page.addScriptTag({ content: script });
   return { version: await browser.version(), run: (fn, arg) => page.evaluate(fn as never, arg) as never, close: () => browser.close() };

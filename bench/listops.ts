@@ -11,7 +11,6 @@ import { makeList, makeOffsets } from "./inputs.js";
 import type { Impl, Result } from "./stats.js";
 import type { Native } from "./native.js";
 
-
 /**
  * Two implementations computed different results: a bug of this package, never of the
  * input. A DmaBufError, so the CLI prints one line and exits 2 (no stack trace).
@@ -50,7 +49,13 @@ export const fmtN = (n: number) => (n >= 1e4 && Number.isInteger(Math.log10(n)) 
 /** Times sync tasks with tinybench, one task at a time (each named on stderr as it
  *  starts); loops `inner` times per sample for tiny operations. */
 export async function timeTasks(
-  suite: string, impl: Impl, n: number, tasks: Record<string, () => void>, cfg: Config, heavy = false, inner = 1,
+  suite: string,
+  impl: Impl,
+  n: number,
+  tasks: Record<string, () => void>,
+  cfg: Config,
+  heavy = false,
+  inner = 1,
 ): Promise<Result[]> {
   const out: Result[] = [];
   for (const [op, fn] of Object.entries(tasks)) {

@@ -33,7 +33,11 @@ export async function runBenchCli(cmd: BenchArgs): Promise<number> {
       built ??= { native: Native.build(log) };
       return built.native;
     },
-    log, clock, maxN: cmd["max-n"], peakRss, isolate: (n) => isolated(n, cfg),
+    log,
+    clock,
+    maxN: cmd["max-n"],
+    peakRss,
+    isolate: (n) => isolated(n, cfg),
   };
   // --engines: the ops suite on each engine, in wall time (a page has no CPU clock), no C
   if (cmd.engines.length) return enginesCli(cmd, { quick: cmd.quick, native: undefined, log, clock: WALL, maxN: cmd["max-n"] });
@@ -44,9 +48,16 @@ export async function runBenchCli(cmd: BenchArgs): Promise<number> {
   const runs: [string, () => Promise<Result[]>][] = cmd.input
     ? [["input", () => inputSuite(cfg, cmd.input!)]]
     : cmd.browser
-      ? [["ops (wasm in Node)", () => opsWasmSuite(cfg)], ["ops in Chromium", () => browserOps(cfg)]]
+      ? [
+          ["ops (wasm in Node)", () => opsWasmSuite(cfg)],
+          ["ops in Chromium", () => browserOps(cfg)],
+        ]
       : cmd.suite.map((s) => [s, () => SUITES[s](cfg)]);
-  const progress = new Progress(runs.map(([name]) => name), cmd.quick, log);
+  const progress = new Progress(
+    runs.map(([name]) => name),
+    cmd.quick,
+    log,
+  );
   log(`clock: ${clock.name} time`);
   for (const [name, run] of runs) results.push(...(await progress.run(name, run)));
   progress.save();
@@ -82,7 +93,15 @@ async function enginesCli(cmd: BenchArgs, cfg: Config): Promise<number> {
   const t0 = performance.now();
   const rep = await enginesBench(cfg, cmd.engines, cmd.rounds);
   const text = enginesTable(rep);
-  const env = { platform: platform(), arch: arch(), cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, loadavg: loadavg().map((x) => Math.round(x * 100) / 100), seconds: Math.round((performance.now() - t0) / 100) / 10, date: new Date().toISOString() };
+  const env = {
+    platform: platform(),
+    arch: arch(),
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    date: new Date().toISOString(),
+  };
   if (cmd.json) {
     process.stdout.write(JSON.stringify({ ...rep, env }, null, 2) + "\n");
     process.stderr.write(text);

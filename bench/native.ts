@@ -15,7 +15,10 @@ export interface NativeRun {
 }
 
 export class Native {
-  private constructor(readonly bin: string, readonly cc: string) {}
+  private constructor(
+    readonly bin: string,
+    readonly cc: string,
+  ) {}
 
   /** The reference already built at `bin` (by build() in a parent process). */
   static at(bin: string, cc: string): Native {

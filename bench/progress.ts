@@ -40,7 +40,9 @@ export class Progress {
   /** The line printed before suite `name` (the next one) starts. */
   line(name: string): string {
     const left = this.suites.slice(this.#done).map((s) => this.#known[key(s, this.quick)]);
-    const eta = left.every((x) => typeof x === "number") ? `about ${span(left.reduce((a, b) => a! + b!, 0)!)} left (as the last run here)` : "no estimate before a first run of these suites here";
+    const eta = left.every((x) => typeof x === "number")
+      ? `about ${span(left.reduce((a, b) => a! + b!, 0)!)} left (as the last run here)`
+      : "no estimate before a first run of these suites here";
     return `[${this.#done + 1} of ${this.suites.length}] suite ${name}${this.quick ? " (quick)" : ""}: ${eta}`;
   }
 

@@ -34,6 +34,6 @@ export function summarize(samplesNs: number[]): { p50Ns: number; p99Ns: number; 
   const s = [...samplesNs].sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
   const sd = s.length > 1 ? Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / (s.length - 1)) : 0;
-  const rme = mean ? ((1.96 * sd) / Math.sqrt(s.length)) / mean * 100 : 0;
+  const rme = mean ? ((1.96 * sd) / Math.sqrt(s.length) / mean) * 100 : 0;
   return { p50Ns: quantile(s, 0.5), p99Ns: quantile(s, 0.99), rme };
 }

@@ -3,21 +3,42 @@
  * results of wasm, ts-typed and native C are checked against each other before timing.
  */
 import { getCore, wasm, type Core } from "../ts/core/loader.js";
-import { RangeList, type Entry } from "../ts/core/range-list.js";
+import type { Entry } from "../ts/core/range-list.js";
 import { Container, CONTAINER_KINDS } from "../ts/core/container.js";
 import { DmaBufModel } from "../ts/model/model.js";
 import { systemHeapExporter } from "../ts/exporters/heap.js";
 import * as ref from "../ts/reference/ops.js";
 import { RefIova } from "../ts/reference/iova.js";
 import * as typed from "./ts-typed.js";
-import { makeList, makeOffsets, makePages } from "./inputs.js";
-import { SEED, hex16, fmtN, timeTasks, listHash, summaryCheck, seededList, wasmOps, LIST_OPS, LARGE_OPS, disagree, type Config, type ListOp } from "./listops.js";
+import { makeOffsets, makePages } from "./inputs.js";
+import {
+  SEED,
+  hex16,
+  fmtN,
+  timeTasks,
+  listHash,
+  summaryCheck,
+  seededList,
+  wasmOps,
+  LIST_OPS,
+  LARGE_OPS,
+  disagree,
+  type Config,
+  type ListOp,
+} from "./listops.js";
 import { summarize, type Impl, type Result } from "./stats.js";
 export { WALL, type Clock, type Config } from "./listops.js";
-import type { Native } from "./native.js";
 import { loadInput } from "./input.js";
 
-function nativeResult(cfg: Config, suite: string, op: string, n: number, reps: number, expectCheck?: string, source: string = String(SEED)): Result | undefined {
+function nativeResult(
+  cfg: Config,
+  suite: string,
+  op: string,
+  n: number,
+  reps: number,
+  expectCheck?: string,
+  source: string = String(SEED),
+): Result | undefined {
   if (!cfg.native) return undefined;
   cfg.log(`  ${suite} · native-c · ${op} · n = ${fmtN(n)}`);
   const run = cfg.native.run(op, n, reps, source, cfg.clock.name);
@@ -30,7 +51,9 @@ function nativeResult(cfg: Config, suite: string, op: string, n: number, reps: n
 export function bigintSummary(es: readonly Entry[], k: bigint): { count: bigint; bytes: bigint; xor: bigint } {
   const s = BigInt(k.toString(2).length - 1);
   const upTo = (n: bigint) => [n, 1n, n + 1n, 0n][Number(n & 3n)]!;
-  let count = 0n, bytes = 0n, xor = 0n;
+  let count = 0n,
+    bytes = 0n,
+    xor = 0n;
   for (const { addr, len } of es) {
     bytes += len;
     const m = len ? ((len - 1n) >> s) + 1n : 0n;
@@ -92,21 +115,32 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
         split: hex16(typed.hash(typed.split(s, 0x10000, -1))),
         "split-mask": hex16(typed.hash(typed.split(s, 0xffff_ffff, 0x7fff))),
         slice: hex16(typed.hash(typed.slice(s, Number(total / 4n), Number(total / 2n)))),
-        lookup: hex16(listHash(BigUint64Array.from(typed.lookupMany(s, offs), (x) => BigInt(x)), core)),
+        lookup: hex16(
+          listHash(
+            BigUint64Array.from(typed.lookupMany(s, offs), (x) => BigInt(x)),
+            core,
+          ),
+        ),
         "iterate-js": hex16(typed.iterate(s, 4096)),
         hash: hex16(typed.hash(s)),
       };
       for (const op of ops) if (op in got && got[op] !== checks[op]) disagree(`ts-typed ${op} disagrees with wasm (${got[op]} vs ${checks[op]})`);
       out.push(
-        ...(await timeTasks(suite, "ts-typed", n, {
-          coalesce: () => void typed.coalesce(s),
-          split: () => void typed.split(s, 0x10000, -1),
-          "split-mask": () => void typed.split(s, 0xffff_ffff, 0x7fff),
-          slice: () => void typed.slice(s, Number(total / 4n), Number(total / 2n)),
-          lookup: () => void typed.lookupMany(s, offs),
-          "iterate-js": () => void typed.iterate(s, 4096),
-          hash: () => void typed.hash(s),
-        }, cfg)),
+        ...(await timeTasks(
+          suite,
+          "ts-typed",
+          n,
+          {
+            coalesce: () => void typed.coalesce(s),
+            split: () => void typed.split(s, 0x10000, -1),
+            "split-mask": () => void typed.split(s, 0xffff_ffff, 0x7fff),
+            slice: () => void typed.slice(s, Number(total / 4n), Number(total / 2n)),
+            lookup: () => void typed.lookupMany(s, offs),
+            "iterate-js": () => void typed.iterate(s, 4096),
+            hash: () => void typed.hash(s),
+          },
+          cfg,
+        )),
       );
     }
     if (impls.includes("ts-bigint")) {
@@ -115,16 +149,23 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
       if (hex16(ref.hash(ref.coalesce(es))) !== checks.coalesce) disagree("ts-bigint coalesce disagrees with wasm");
       if (hex16(summaryCheck(bigintSummary(es, 4096n), core)) !== checks.iterate) disagree("ts-bigint iterate disagrees with wasm");
       out.push(
-        ...(await timeTasks(suite, "ts-bigint", n, {
-          coalesce: () => void ref.coalesce(es),
-          split: () => void ref.split(es, 0x10000n),
-          "split-mask": () => void ref.split(es, 0xffff_ffffn, 0x7fffn),
-          slice: () => void ref.slice(es, total / 4n, total / 2n),
-          lookup: () => void ref.lookupMany(es, offs),
-          iterate: () => void bigintSummary(es, 4096n),
-          "iterate-js": () => void ref.chunks(es, 4096n),
-          hash: () => void ref.hash(es),
-        }, cfg, true)),
+        ...(await timeTasks(
+          suite,
+          "ts-bigint",
+          n,
+          {
+            coalesce: () => void ref.coalesce(es),
+            split: () => void ref.split(es, 0x10000n),
+            "split-mask": () => void ref.split(es, 0xffff_ffffn, 0x7fffn),
+            slice: () => void ref.slice(es, total / 4n, total / 2n),
+            lookup: () => void ref.lookupMany(es, offs),
+            iterate: () => void bigintSummary(es, 4096n),
+            "iterate-js": () => void ref.chunks(es, 4096n),
+            hash: () => void ref.hash(es),
+          },
+          cfg,
+          true,
+        )),
       );
     }
     if (impls.includes("native-c")) {
@@ -199,13 +240,20 @@ export async function pipelineSuite(cfg: Config): Promise<Result[]> {
   const words = makePages(n);
   const core = getCore();
   const out: Result[] = [];
-  for (const [op, iommu] of [["map-pipeline", true], ["map-pipeline-direct", false]] as const) {
-    const model = new DmaBufModel(core, {
-      devices: {
-        cpu: {},
-        dev: { maxSegmentSize: 0x10000n, segBoundaryMask: 0xffff_ffffn, ...(iommu ? { iommu: { base: 0x1_0000_0000n, size: 0x1_0000_0000n } } : {}) },
+  for (const [op, iommu] of [
+    ["map-pipeline", true],
+    ["map-pipeline-direct", false],
+  ] as const) {
+    const model = new DmaBufModel(
+      core,
+      {
+        devices: {
+          cpu: {},
+          dev: { maxSegmentSize: 0x10000n, segBoundaryMask: 0xffff_ffffn, ...(iommu ? { iommu: { base: 0x1_0000_0000n, size: 0x1_0000_0000n } } : {}) },
+        },
       },
-    }, { exporter: systemHeapExporter });
+      { exporter: systemHeapExporter },
+    );
     let k = 0;
     const once = () => {
       const b = `b${k++}`;
@@ -264,11 +312,19 @@ async function modelSteps(cfg: Config): Promise<Result[]> {
 export async function callSuite(cfg: Config): Promise<Result[]> {
   const noop = wasm(getCore()).noop;
   const calls = 1_000_000;
-  const rs = await timeTasks("call", "wasm", 1, {
-    call: () => {
-      for (let i = 0; i < calls; i++) noop();
+  const rs = await timeTasks(
+    "call",
+    "wasm",
+    1,
+    {
+      call: () => {
+        for (let i = 0; i < calls; i++) noop();
+      },
     },
-  }, cfg, false, calls);
+    cfg,
+    false,
+    calls,
+  );
   return rs;
 }
 
@@ -284,13 +340,31 @@ export async function containersSuite(cfg: Config): Promise<Result[]> {
     const ct = Container.fromList(kind, list);
     const next = CONTAINER_KINDS[(i + 1) % CONTAINER_KINDS.length]!;
     const bytesPerEntry = Number(ct.bytes()) / n;
-    const rs = await timeTasks("containers", "wasm", n, {
-      [`${kind}:build`]: () => Container.fromList(kind, list).dispose(),
-      [`${kind}:iterate`]: () => ct.chunkBatches(0n, () => {}),
-      [`${kind}:convert`]: () => ct.convert(next).dispose(),
-      [`${kind}:hash`]: () => void ct.hash(),
-    }, cfg);
-    const lk = await timeTasks("containers", "wasm", n, { [`${kind}:lookup`]: () => { for (const p of probes) ct.lookup(p); } }, cfg, false, probes.length);
+    const rs = await timeTasks(
+      "containers",
+      "wasm",
+      n,
+      {
+        [`${kind}:build`]: () => Container.fromList(kind, list).dispose(),
+        [`${kind}:iterate`]: () => ct.chunkBatches(0n, () => {}),
+        [`${kind}:convert`]: () => ct.convert(next).dispose(),
+        [`${kind}:hash`]: () => void ct.hash(),
+      },
+      cfg,
+    );
+    const lk = await timeTasks(
+      "containers",
+      "wasm",
+      n,
+      {
+        [`${kind}:lookup`]: () => {
+          for (const p of probes) ct.lookup(p);
+        },
+      },
+      cfg,
+      false,
+      probes.length,
+    );
     for (const r of [...rs, ...lk]) out.push({ ...r, bytesPerEntry });
     ct.dispose();
   }

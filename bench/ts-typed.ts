@@ -27,21 +27,33 @@ export function coalesce(s: Uint32Array): Uint32Array {
   const out = new Uint32Array(s.length);
   if (n === 0) return out;
   let m = 0;
-  let raLo = s[0]!, raHi = s[1]!, rl = s[2]!;
+  let raLo = s[0]!,
+    raHi = s[1]!,
+    rl = s[2]!;
   for (let i = 1; i < n; i++) {
-    const aLo = s[4 * i]!, aHi = s[4 * i + 1]!, l = s[4 * i + 2]!;
+    const aLo = s[4 * i]!,
+      aHi = s[4 * i + 1]!,
+      l = s[4 * i + 2]!;
     const x = raLo + rl;
     const eLo = x >>> 0;
     const eHi = raHi + Math.floor(x / TWO32);
     if (eLo === aLo && eHi === aHi && eHi < TWO32) {
       rl += l;
     } else {
-      out[4 * m] = raLo; out[4 * m + 1] = raHi; out[4 * m + 2] = rl >>> 0; out[4 * m + 3] = Math.floor(rl / TWO32);
+      out[4 * m] = raLo;
+      out[4 * m + 1] = raHi;
+      out[4 * m + 2] = rl >>> 0;
+      out[4 * m + 3] = Math.floor(rl / TWO32);
       m++;
-      raLo = aLo; raHi = aHi; rl = l;
+      raLo = aLo;
+      raHi = aHi;
+      rl = l;
     }
   }
-  out[4 * m] = raLo; out[4 * m + 1] = raHi; out[4 * m + 2] = rl >>> 0; out[4 * m + 3] = Math.floor(rl / TWO32);
+  out[4 * m] = raLo;
+  out[4 * m + 1] = raHi;
+  out[4 * m + 2] = rl >>> 0;
+  out[4 * m + 3] = Math.floor(rl / TWO32);
   return out.slice(0, 4 * (m + 1));
 }
 
@@ -53,7 +65,8 @@ export function split(s: Uint32Array, maxSeg: number, mask: number): Uint32Array
   const span = mask + 1;
   let pieces = 0;
   for (let i = 0; i < n; i++) {
-    let aLo = s[4 * i]!, l = s[4 * i + 2]!;
+    let aLo = s[4 * i]!,
+      l = s[4 * i + 2]!;
     if (!valid(s[4 * i + 1]!, aLo, l)) throw new Error(`entry ${i} invalid`);
     if (l <= maxSeg && (noMask || (aLo % span) + l - 1 <= mask)) pieces++;
     else if (noMask) pieces += Math.floor((l - 1) / maxSeg) + 1;
@@ -70,9 +83,14 @@ export function split(s: Uint32Array, maxSeg: number, mask: number): Uint32Array
   const out = new Uint32Array(4 * pieces);
   let p = 0;
   for (let i = 0; i < n; i++) {
-    let aLo = s[4 * i]!, aHi = s[4 * i + 1]!, l = s[4 * i + 2]!;
+    let aLo = s[4 * i]!,
+      aHi = s[4 * i + 1]!,
+      l = s[4 * i + 2]!;
     if (l <= maxSeg && (noMask || (aLo % span) + l - 1 <= mask)) {
-      out[p] = aLo; out[p + 1] = aHi; out[p + 2] = l; p += 4;
+      out[p] = aLo;
+      out[p + 1] = aHi;
+      out[p + 2] = l;
+      p += 4;
       continue;
     }
     while (l) {
@@ -81,7 +99,10 @@ export function split(s: Uint32Array, maxSeg: number, mask: number): Uint32Array
         const room = span - (aLo % span);
         if (seg > room) seg = room;
       }
-      out[p] = aLo; out[p + 1] = aHi; out[p + 2] = seg; p += 4;
+      out[p] = aLo;
+      out[p + 1] = aHi;
+      out[p + 2] = seg;
+      p += 4;
       const x = aLo + seg;
       aLo = x >>> 0;
       if (x >= TWO32) aHi = (aHi + 1) >>> 0;
@@ -110,7 +131,8 @@ function prefix(s: Uint32Array): Float64Array {
 }
 
 function find(pre: Float64Array, off: number): number {
-  let lo = 0, hi = pre.length - 1;
+  let lo = 0,
+    hi = pre.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (pre[mid]! > off) hi = mid;
@@ -150,7 +172,8 @@ export function slice(s: Uint32Array, off: number, len: number): Uint32Array {
 
 /** FNV-1a 64 of (addr, len) words, on 32-bit halves: h * prime = h * 0x1b3 + (h << 40). */
 export function hash(s: Uint32Array): bigint {
-  let lo = 0x84222325, hi = 0xcbf29ce4;
+  let lo = 0x84222325,
+    hi = 0xcbf29ce4;
   for (let w = 0; w < s.length; w += 2) {
     // one u64 (lo word s[w], hi word s[w + 1]) as 8 little-endian bytes
     for (let half = 0; half < 2; half++) {
@@ -175,7 +198,9 @@ export function hash(s: Uint32Array): bigint {
 export function iterate(s: Uint32Array, k: number): bigint {
   const BATCH = 4096;
   const batch = new Uint32Array(4 * BATCH);
-  let count = 0, x = 0, n = 0;
+  let count = 0,
+    x = 0,
+    n = 0;
   const consume = () => {
     let y = x;
     for (let i = 0, end = 4 * n; i < end; i += 4) y ^= batch[i]!;
@@ -184,7 +209,9 @@ export function iterate(s: Uint32Array, k: number): bigint {
     n = 0;
   };
   for (let i = 0; i < s.length; i += 4) {
-    const aLo = s[i]!, aHi = s[i + 1]!, l = s[i + 2]!;
+    const aLo = s[i]!,
+      aHi = s[i + 1]!,
+      l = s[i + 2]!;
     for (let off = 0; off < l; off += k) {
       const p = 4 * n;
       const lo = aLo + off;

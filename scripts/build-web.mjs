@@ -3,7 +3,16 @@
 // package serves them without an import map or a node_modules path.
 import { build } from "esbuild";
 
-const common = { bundle: true, format: "esm", platform: "browser", target: "es2022", sourcemap: true, minify: true, legalComments: "none", logLevel: "warning" };
+const common = {
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  sourcemap: true,
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+};
 await build({ ...common, entryPoints: ["web/app.ts"], outfile: "dist/web/explorer.js" });
 // the explorer's runs happen in a worker (web/bounds.ts): its own bundle, with the core inside
 await build({ ...common, entryPoints: ["web/run-worker.ts"], outfile: "dist/web/run-worker.js" });

@@ -18,13 +18,17 @@ const V = {
   "slice of all: memory.copy of n entries": () => list.slice(0n, total).dispose(),
   "slice one entry": () => list.slice(total / 2n, 1n).dispose(),
   "allocate n/2 entries, dispose": () => RangeList.allocate(n / 2, core).dispose(),
-  "coalesce": () => list.coalesce().dispose(),
+  coalesce: () => list.coalesce().dispose(),
 };
 const out = {};
 for (const [k, f] of Object.entries(V)) {
   for (let i = 0; i < 5; i++) f();
   const s = [];
-  for (let i = 0; i < 40; i++) { const t = performance.now(); f(); s.push(performance.now() - t); }
+  for (let i = 0; i < 40; i++) {
+    const t = performance.now();
+    f();
+    s.push(performance.now() - t);
+  }
   s.sort((a, b) => a - b);
   out[k] = { min: s[0], p50: s[20] };
 }

@@ -49,7 +49,9 @@ function against(data, suite, impl, base, title) {
     const b = data.results.find((r) => r.suite === suite && r.impl === base && r.op === a.op && r.n === a.n);
     if (!b) continue;
     const ratio = a.p50Ns / b.p50Ns;
-    lines.push(`| ${a.op} | ${a.n.toLocaleString("en-US")} | ${time(a.p50Ns)} ${pct(a.rme)} | ${time(b.p50Ns)} ${pct(b.rme)} | ${ratio.toFixed(2)}× | ${verdict(ratio, a.rme, b.rme)} |`);
+    lines.push(
+      `| ${a.op} | ${a.n.toLocaleString("en-US")} | ${time(a.p50Ns)} ${pct(a.rme)} | ${time(b.p50Ns)} ${pct(b.rme)} | ${ratio.toFixed(2)}× | ${verdict(ratio, a.rme, b.rme)} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -71,7 +73,10 @@ function sweep(data) {
   const rss = ns.map((n) => at("wasm", "coalesce", n)).filter((r) => r?.peakRssBytes);
   if (rss.length) {
     lines.push("", "| n (wasm, one process per n) | list bytes | peak RSS | peak RSS / list |", "|---:|---:|---:|---:|");
-    for (const r of rss) lines.push(`| 10^${Math.log10(r.n)} | ${(r.listBytes / 1e6).toFixed(1)} MB | ${(r.peakRssBytes / 1e6).toFixed(0)} MB | ${(r.peakRssBytes / r.listBytes).toFixed(2)}× |`);
+    for (const r of rss)
+      lines.push(
+        `| 10^${Math.log10(r.n)} | ${(r.listBytes / 1e6).toFixed(1)} MB | ${(r.peakRssBytes / 1e6).toFixed(0)} MB | ${(r.peakRssBytes / r.listBytes).toFixed(2)}× |`,
+      );
   }
   return lines.join("\n");
 }
@@ -87,7 +92,11 @@ export function generate() {
     parts.push(against(latest, "ops", "ts-typed", "wasm", "op"));
     parts.push(against(latest, "pipeline", "wasm", "native-c", "pipeline"));
   }
-  if (browser) parts.push(`### The same wasm in Chromium (\`bench/results/browser.json\`)\n\n${envLine(browser.env)}.`, against(browser, "ops", "wasm-chromium", "wasm", "op"));
+  if (browser)
+    parts.push(
+      `### The same wasm in Chromium (\`bench/results/browser.json\`)\n\n${envLine(browser.env)}.`,
+      against(browser, "ops", "wasm-chromium", "wasm", "op"),
+    );
   if (big) parts.push(`### The sweep to 10^8 entries (\`bench/results/sweep-1e8.json\`)\n\n${envLine(big.env)}.`, sweep(big));
   return parts.filter(Boolean).join("\n\n");
 }

@@ -21,10 +21,14 @@ export function block(rep) {
   const [node, ...others] = rep.engines;
   const ops = Object.keys(node.ops);
   const head = ["op (n = 10^6)", "Node ns/entry (median)", ...others.map((e) => `${e.engine} / Node: median [min–max]`)];
-  const rows = ops.map((op) => [op, (median(node.ops[op].p50Ns) / rep.n).toFixed(2), ...others.map((e) => {
-    const o = e.ops[op];
-    return `${o.median.toFixed(2)}× [${o.min.toFixed(2)}–${o.max.toFixed(2)}]`;
-  })]);
+  const rows = ops.map((op) => [
+    op,
+    (median(node.ops[op].p50Ns) / rep.n).toFixed(2),
+    ...others.map((e) => {
+      const o = e.ops[op];
+      return `${o.median.toFixed(2)}× [${o.min.toFixed(2)}–${o.max.toFixed(2)}]`;
+    }),
+  ]);
   const line = (cells) => `| ${cells.join(" | ")} |`;
   const env = rep.env;
   return [

@@ -26,8 +26,13 @@ const MAX_LINES = 80;
 const ALLOWED: Record<string, string> = {};
 
 const FUNCTIONS = new Set<SyntaxKind>([
-  SyntaxKind.FunctionDeclaration, SyntaxKind.FunctionExpression, SyntaxKind.ArrowFunction, SyntaxKind.MethodDeclaration,
-  SyntaxKind.Constructor, SyntaxKind.GetAccessor, SyntaxKind.SetAccessor,
+  SyntaxKind.FunctionDeclaration,
+  SyntaxKind.FunctionExpression,
+  SyntaxKind.ArrowFunction,
+  SyntaxKind.MethodDeclaration,
+  SyntaxKind.Constructor,
+  SyntaxKind.GetAccessor,
+  SyntaxKind.SetAccessor,
 ]);
 
 interface Fn {
@@ -112,10 +117,16 @@ describe("house rules", () => {
     const dir = mkdtempSync(join(tmpdir(), "dmabuf-house-fixture-"));
     try {
       const body = Array.from({ length: MAX_LINES - 1 }, (_, k) => `  x += ${k};`).join("\n");
-      writeFileSync(join(dir, "fixture.ts"), `/** a doc\n * comment */\nexport function long(x: number): number {\n${body}\n}\nconst short = () => {\n  return 1;\n};\n`);
+      writeFileSync(
+        join(dir, "fixture.ts"),
+        `/** a doc\n * comment */\nexport function long(x: number): number {\n${body}\n}\nconst short = () => {\n  return 1;\n};\n`,
+      );
       const sf = [...parse([join(dir, "*.ts")]).values()].find((s) => s.fileName.endsWith("fixture.ts"))!;
       const got = functionsOf(sf, "fixture.ts").map((f) => [f.where, f.line, f.lines]);
-      expect(got).toEqual([["fixture.ts long", 3, MAX_LINES + 1], ["fixture.ts short", MAX_LINES + 4, 3]]);
+      expect(got).toEqual([
+        ["fixture.ts long", 3, MAX_LINES + 1],
+        ["fixture.ts short", MAX_LINES + 4, 3],
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -42,7 +42,10 @@ function graph(): Map<string, string[]> {
   for (const file of ["ts", "bench", "web"].flatMap(sources)) {
     const src = readFileSync(join(root, file), "utf8");
     const specs = [...src.matchAll(/(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"/g), ...src.matchAll(/import\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]!);
-    g.set(file, specs.filter((s) => s.startsWith(".")).map((s) => relative(root, resolve(dirname(join(root, file)), s.replace(/\.js$/, ".ts")))));
+    g.set(
+      file,
+      specs.filter((s) => s.startsWith(".")).map((s) => relative(root, resolve(dirname(join(root, file)), s.replace(/\.js$/, ".ts")))),
+    );
   }
   return g;
 }

@@ -14,26 +14,35 @@ const log = join(dir, "events.txt");
 const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
 
 const spec = (lines: string[]) =>
-  [`import { appendFileSync } from "node:fs";`, `import { it } from "vitest";`, `const log = (e) => appendFileSync(${JSON.stringify(log)}, e + "\\n");`, ...lines].join("\n");
+  [
+    `import { appendFileSync } from "node:fs";`,
+    `import { it } from "vitest";`,
+    `const log = (e) => appendFileSync(${JSON.stringify(log)}, e + "\\n");`,
+    ...lines,
+  ].join("\n");
 
 function run(bail: number): { status: number | null; events: string[] } {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "a.spec.mjs"), spec([
-    `it("a1 fails", () => { log("a1"); throw new Error("killed"); });`,
-    `it("a2", () => { log("a2"); });`,
-  ]));
+  writeFileSync(join(dir, "a.spec.mjs"), spec([`it("a1 fails", () => { log("a1"); throw new Error("killed"); });`, `it("a2", () => { log("a2"); });`]));
   writeFileSync(join(dir, "b.spec.mjs"), spec([`log("b imported");`, `it("b1", () => { log("b1"); });`]));
-  writeFileSync(join(dir, "vitest.config.mjs"), [
-    `import { defineConfig } from "vitest/config";`,
-    `import { BaseSequencer } from "vitest/node";`,
-    `class ByName extends BaseSequencer { async sort(s) { return [...s].sort((x, y) => (x.moduleId < y.moduleId ? -1 : 1)); } }`,
-    `export default defineConfig({ test: { include: ["*.spec.mjs"], runner: ${JSON.stringify(join(root, "test", "mutate-runner.ts"))},`,
-    `  passWithNoTests: true, isolate: false, maxWorkers: 1, sequence: { sequencer: ByName } } });`,
-  ].join("\n"));
+  writeFileSync(
+    join(dir, "vitest.config.mjs"),
+    [
+      `import { defineConfig } from "vitest/config";`,
+      `import { BaseSequencer } from "vitest/node";`,
+      `class ByName extends BaseSequencer { async sort(s) { return [...s].sort((x, y) => (x.moduleId < y.moduleId ? -1 : 1)); } }`,
+      `export default defineConfig({ test: { include: ["*.spec.mjs"], runner: ${JSON.stringify(join(root, "test", "mutate-runner.ts"))},`,
+      `  passWithNoTests: true, isolate: false, maxWorkers: 1, sequence: { sequencer: ByName } } });`,
+    ].join("\n"),
+  );
   const r = spawnSync(process.execPath, [vitest, "run", "--root", dir, "--bail", String(bail)], { cwd: dir, encoding: "utf8" });
   let events: string[] = [];
-  try { events = readFileSync(log, "utf8").trim().split("\n"); } catch { /* nothing logged */ }
+  try {
+    events = readFileSync(log, "utf8").trim().split("\n");
+  } catch {
+    /* nothing logged */
+  }
   return { status: r.status, events };
 }
 

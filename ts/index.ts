@@ -24,7 +24,17 @@ export { DmaBufModel } from "./model/model.js";
 export type { ExportArgs, AttachArgs, MapArgs, ModelOptions } from "./model/model.js";
 export { Topology, P2P_PATHS } from "./model/topology.js";
 export type { Device, Bar, HostBridge, Switch, P2PPath, TopologySpec, DeviceSpec } from "./model/topology.js";
-export type { DmaBufOps, InterconnectOps, AttachmentView, BufferView, MapProduct, AddressSpace, ExporterFactory, ExporterFlags, BackingKind } from "./model/ops.js";
+export type {
+  DmaBufOps,
+  InterconnectOps,
+  AttachmentView,
+  BufferView,
+  MapProduct,
+  AddressSpace,
+  ExporterFactory,
+  ExporterFlags,
+  BackingKind,
+} from "./model/ops.js";
 export { PROFILE_NAMES, PROFILE_ROWS, DEFAULT_PROFILE, profileRules } from "./model/profiles.js";
 export type { ProfileName, ProfileRules, ProfileRow } from "./model/profiles.js";
 export { checkOps, ADDRESS_SPACES } from "./model/ops.js";

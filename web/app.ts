@@ -6,8 +6,15 @@
  * and each IOMMU's used and free IOVA. Bundled by esbuild into dist/web/explorer.js.
  */
 import {
-  parseScenarioText, ScenarioError, formatPath, DEMO_SCENARIO, hex,
-  type Scenario, type RunOutput, type StepRecord, type ProfileName,
+  parseScenarioText,
+  ScenarioError,
+  formatPath,
+  DEMO_SCENARIO,
+  hex,
+  type Scenario,
+  type RunOutput,
+  type StepRecord,
+  type ProfileName,
 } from "../ts/index.js";
 import { escapeControls } from "../ts/scenario/report.js";
 import type { ModelState, Pair } from "../ts/model/state.js";
@@ -28,7 +35,11 @@ const KERNEL_DOCS = "https://docs.kernel.org/driver-api/dma-buf.html";
 const RFC_V2 = "https://lore.kernel.org/all/?q=s%3A%22RFC+v2%22+s%3A%22mapping+dmabufs+via+interconnects%22";
 
 type Kid = Node | string;
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { dataset?: Record<string, string> } = {}, ...kids: Kid[]): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> & { dataset?: Record<string, string> } = {},
+  ...kids: Kid[]
+): HTMLElementTagNameMap[K] {
   const { dataset, ...rest } = props;
   const e = Object.assign(document.createElement(tag), rest);
   if (dataset) Object.assign(e.dataset, dataset);
@@ -46,7 +57,13 @@ function setStatus(text: string, cls: "" | "ok" | "bad"): void {
 
 // ---- the run being shown ----
 
-interface MappingInfo { step: number; space: string; entries: Pair[]; interconnect: string; container: string }
+interface MappingInfo {
+  step: number;
+  space: string;
+  entries: Pair[];
+  interconnect: string;
+  container: string;
+}
 interface View {
   /** the editor's text this run came from */
   text: string;
@@ -80,8 +97,9 @@ function clearResults(): void {
 }
 
 function showProblems(err: ScenarioError | undefined): void {
-  $<HTMLUListElement>("problems").replaceChildren(...(err?.issues ?? []).map((i) =>
-    el("li", {}, el("code", {}, t(formatPath(i.path))), t(i.message), " ", link(`${RULES}#validation`, "rules"))));
+  $<HTMLUListElement>("problems").replaceChildren(
+    ...(err?.issues ?? []).map((i) => el("li", {}, el("code", {}, t(formatPath(i.path))), t(i.message), " ", link(`${RULES}#validation`, "rules"))),
+  );
 }
 
 /** Validates the editor's text; returns the scenario or shows every problem (and clears old results). */
@@ -120,7 +138,13 @@ async function run(step?: number): Promise<void> {
   r.full.forEach((rec, i) => {
     if (rec.op === "map" && rec.result && "entries" in rec.result) {
       const res = rec.result;
-      mappings.set(r.details[i]!.subject, { step: i, space: res.space!, entries: res.entries as Pair[], interconnect: res.interconnect, container: res.container });
+      mappings.set(r.details[i]!.subject, {
+        step: i,
+        space: res.space!,
+        entries: res.entries as Pair[],
+        interconnect: res.interconnect,
+        container: res.container,
+      });
     }
   });
   view = { text, scenario: s, output: r.output, full: r.full, details: r.details, mappings, step: 0, entries: r.entries, drawn: r.drawn };
@@ -134,7 +158,8 @@ async function run(step?: number): Promise<void> {
 // ---- static parts of a run ----
 
 function describe(r: NonNullable<StepRecord["result"]>, d: StepDetail): string {
-  if ("nelms" in r) return `${r.interconnect} → ${r.container}, ${d.space} addresses: ${r.nelms} entries, ${r.bytes} bytes, ${r.hash}${r.barNumber !== undefined ? `, BAR ${r.barNumber}` : ""}`;
+  if ("nelms" in r)
+    return `${r.interconnect} → ${r.container}, ${d.space} addresses: ${r.nelms} entries, ${r.bytes} bytes, ${r.hash}${r.barNumber !== undefined ? `, BAR ${r.barNumber}` : ""}`;
   if ("notified" in r) return `notified [${t(r.notified.join(", "))}]  stale [${t(r.stale.join(", "))}]`;
   return `interconnect ${r.interconnect}, importer ${t(d.importer ?? "")}, path ${d.path ?? "none (system memory)"}`;
 }
@@ -143,22 +168,41 @@ function showRun(v: View): void {
   const { output } = v;
   $("summary").replaceChildren(
     el("span", { className: output.passed ? "ok" : "bad" }, output.passed ? "PASSED" : "FAILED"),
-    ` ${t(output.name)}: ${output.steps.length} steps, traceHash `, el("code", {}, output.traceHash),
+    ` ${t(output.name)}: ${output.steps.length} steps, traceHash `,
+    el("code", {}, output.traceHash),
   );
   slider.max = String(Math.max(0, output.steps.length - 1));
   slider.disabled = output.steps.length === 0;
-  $("steps-body").replaceChildren(...output.steps.map((st, i) => {
-    const d = v.details[i]!;
-    const expected = !st.ok && v.scenario.steps[i]!.expect?.error === st.error;
-    const res = st.ok
-      ? el("span", { className: "ok" }, "ok")
-      : el("span", { className: expected ? "expected" : "bad" }, link(`${RULES}#lifecycle`, st.error!, `${st.error}: the lifecycle rule that refused this step`), expected ? " (expected)" : "");
-    const row = el("tr", { dataset: { step: String(i) } },
-      el("td", {}, String(st.i)), el("td", {}, st.op), el("td", { className: "mono" }, t(d.subject)), el("td", {}, res),
-      el("td", { className: "mono" }, st.result ? describe(st.result, d) : t(d.message ?? ""), ...d.failures.map((f) => el("div", { className: "fail" }, `✗ ${t(f)}`))));
-    row.addEventListener("click", () => select(i));
-    return row;
-  }));
+  $("steps-body").replaceChildren(
+    ...output.steps.map((st, i) => {
+      const d = v.details[i]!;
+      const expected = !st.ok && v.scenario.steps[i]!.expect?.error === st.error;
+      const res = st.ok
+        ? el("span", { className: "ok" }, "ok")
+        : el(
+            "span",
+            { className: expected ? "expected" : "bad" },
+            link(`${RULES}#lifecycle`, st.error!, `${st.error}: the lifecycle rule that refused this step`),
+            expected ? " (expected)" : "",
+          );
+      const row = el(
+        "tr",
+        { dataset: { step: String(i) } },
+        el("td", {}, String(st.i)),
+        el("td", {}, st.op),
+        el("td", { className: "mono" }, t(d.subject)),
+        el("td", {}, res),
+        el(
+          "td",
+          { className: "mono" },
+          st.result ? describe(st.result, d) : t(d.message ?? ""),
+          ...d.failures.map((f) => el("div", { className: "fail" }, `✗ ${t(f)}`)),
+        ),
+      );
+      row.addEventListener("click", () => select(i));
+      return row;
+    }),
+  );
   $("topology").replaceChildren(topology(v.scenario));
   $("json-output").textContent = JSON.stringify(output);
 }
@@ -167,10 +211,14 @@ type DeviceEntry = [string, Scenario["devices"][string]];
 
 function device([name, d]: DeviceEntry): HTMLElement {
   const badge = (s: string) => el("span", { className: "badge" }, s);
-  return el("li", { dataset: { node: name } }, el("strong", {}, t(name)),
+  return el(
+    "li",
+    { dataset: { node: name } },
+    el("strong", {}, t(name)),
     ...(d.pf ? [badge(`VF of ${t(d.pf)}`)] : []),
     ...(d.iommu ? [badge(`IOMMU ${hex(d.iommu.base)} +${hex(d.iommu.size)}`)] : []),
-    ...(d.bars ?? []).map((b) => badge(`BAR${b.index} cpu ${hex(b.cpu)} bus ${hex(b.bus)} +${hex(b.size)}`)));
+    ...(d.bars ?? []).map((b) => badge(`BAR${b.index} cpu ${hex(b.cpu)} bus ${hex(b.bus)} +${hex(b.size)}`)),
+  );
 }
 
 /** Host bridges, their switches, and the devices under each; nodes carry data-node for path highlighting. */
@@ -179,13 +227,33 @@ function topology(s: Scenario): HTMLElement {
   const list = (pred: (d: DeviceEntry[1]) => boolean) => el("ul", {}, ...devs.filter(([, d]) => pred(d)).map(device));
   const roots = Object.entries(s.hostBridges ?? {}).map(([rc, hb]) => {
     const switches = Object.entries(s.switches ?? {}).filter(([sw]) => devs.some(([, d]) => d.root === rc && d.switch === sw));
-    return el("li", { dataset: { node: rc } }, el("strong", {}, t(rc)), el("span", { className: "badge" }, hb.p2p ? "host bridge, p2p" : "host bridge, no p2p"),
-      el("ul", {}, ...switches.map(([sw, x]) =>
-        el("li", { dataset: { node: sw } }, el("strong", {}, t(sw)), el("span", { className: "badge" }, x.acsRedirect ? "switch, ACS redirect" : "switch"), list((d) => d.root === rc && d.switch === sw)))),
-      list((d) => d.root === rc && d.switch === undefined));
+    return el(
+      "li",
+      { dataset: { node: rc } },
+      el("strong", {}, t(rc)),
+      el("span", { className: "badge" }, hb.p2p ? "host bridge, p2p" : "host bridge, no p2p"),
+      el(
+        "ul",
+        {},
+        ...switches.map(([sw, x]) =>
+          el(
+            "li",
+            { dataset: { node: sw } },
+            el("strong", {}, t(sw)),
+            el("span", { className: "badge" }, x.acsRedirect ? "switch, ACS redirect" : "switch"),
+            list((d) => d.root === rc && d.switch === sw),
+          ),
+        ),
+      ),
+      list((d) => d.root === rc && d.switch === undefined),
+    );
   });
   const off = devs.filter(([, d]) => d.root === undefined);
-  return el("div", { className: "topo" }, el("ul", {}, ...roots, ...(off.length ? [el("li", {}, el("em", {}, "not on PCI"), el("ul", {}, ...off.map(device)))] : [])));
+  return el(
+    "div",
+    { className: "topo" },
+    el("ul", {}, ...roots, ...(off.length ? [el("li", {}, el("em", {}, "not on PCI"), el("ul", {}, ...off.map(device)))] : [])),
+  );
 }
 
 // ---- the stepper ----
@@ -196,20 +264,34 @@ function select(i: number): void {
   slider.value = String(view.step);
   const rec = view.output.steps[view.step]!;
   const d = view.details[view.step]!;
-  $("timeline-label").replaceChildren(`step ${view.step} of ${view.full.length - 1}: `, el("strong", {}, rec.op), ` ${t(d.subject)} → `,
-    rec.ok ? el("span", { className: "ok" }, "ok") : el("span", { className: "bad" }, rec.error!));
+  $("timeline-label").replaceChildren(
+    `step ${view.step} of ${view.full.length - 1}: `,
+    el("strong", {}, rec.op),
+    ` ${t(d.subject)} → `,
+    rec.ok ? el("span", { className: "ok" }, "ok") : el("span", { className: "bad" }, rec.error!),
+  );
   for (const row of $("steps-body").querySelectorAll<HTMLElement>("tr")) row.classList.toggle("current", row.dataset.step === String(view.step));
   const now = view.full[view.step]!.state;
   showBufinfo(now);
   if (!now) {
-    for (const id of ["state", "paths", "mappings", "iova"]) $(id).replaceChildren(el("p", { className: "none" }, `More than ${STATE_MAX} steps: the page shows no per-step state; dmabuf-map run FILE --json --state streams it.`));
+    for (const id of ["state", "paths", "mappings", "iova"])
+      $(id).replaceChildren(
+        el("p", { className: "none" }, `More than ${STATE_MAX} steps: the page shows no per-step state; dmabuf-map run FILE --json --state streams it.`),
+      );
     return updateHash();
   }
   const before = view.step > 0 ? view.full[view.step - 1]!.state : undefined;
   showState(now, before);
   showPaths(view.scenario, now);
   if (view.drawn) showMappings(view, now);
-  else $("mappings").replaceChildren(el("p", { className: "none" }, `The maps of this run hold ${view.entries.toLocaleString("en-US")} entries, more than the ${ENTRIES_MAX.toLocaleString("en-US")} the page keeps: ${now.mappings.length} mapping(s) at this step, listed in the state above; dmabuf-map run FILE --all prints every entry.`));
+  else
+    $("mappings").replaceChildren(
+      el(
+        "p",
+        { className: "none" },
+        `The maps of this run hold ${view.entries.toLocaleString("en-US")} entries, more than the ${ENTRIES_MAX.toLocaleString("en-US")} the page keeps: ${now.mappings.length} mapping(s) at this step, listed in the state above; dmabuf-map run FILE --all prints every entry.`,
+      ),
+    );
   showIova(now);
   updateHash();
 }
@@ -237,28 +319,49 @@ const keyOf = (kind: keyof ModelState, row: Record<string, unknown>) => String(k
 
 function showState(now: ModelState, before: ModelState | undefined): void {
   const kinds: (keyof ModelState)[] = ["buffers", "attachments", "mappings", "iova"];
-  $("state").replaceChildren(...kinds.map((kind) => {
-    const rows = now[kind] as unknown as Record<string, unknown>[];
-    const old = new Map(((before?.[kind] ?? []) as unknown as Record<string, unknown>[]).map((r) => [keyOf(kind, r), new Map(columns(kind, r))]));
-    const heads = rows.length ? columns(kind, rows[0]!).map(([k]) => k) : [];
-    const removed = [...old.keys()].filter((k) => !rows.some((r) => keyOf(kind, r) === k));
-    return el("section", { className: "state-kind", dataset: { kind } },
-      el("h3", {}, kind === "iova" ? "IOVA spaces" : kind, el("span", { className: "count" }, ` ${rows.length}`)),
-      rows.length
-        ? el("table", { className: "state-table" },
-            el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))),
-            el("tbody", {}, ...rows.map((r) => {
-              const prev = old.get(keyOf(kind, r));
-              const tr = el("tr", { className: before && !prev ? "added" : "", dataset: { key: keyOf(kind, r) } },
-                ...columns(kind, r).map(([k, v]) => el("td", {
-                  className: before && prev && JSON.stringify(prev.get(k)) !== JSON.stringify(v) ? "changed" : "",
-                  dataset: { field: k },
-                }, cellText(v))));
-              return tr;
-            })))
-        : el("p", { className: "none" }, "none"),
-      ...(removed.length ? [el("p", { className: "removed" }, `gone since step ${view!.step - 1}: ${removed.map(t).join(", ")}`)] : []));
-  }));
+  $("state").replaceChildren(
+    ...kinds.map((kind) => {
+      const rows = now[kind] as unknown as Record<string, unknown>[];
+      const old = new Map(((before?.[kind] ?? []) as unknown as Record<string, unknown>[]).map((r) => [keyOf(kind, r), new Map(columns(kind, r))]));
+      const heads = rows.length ? columns(kind, rows[0]!).map(([k]) => k) : [];
+      const removed = [...old.keys()].filter((k) => !rows.some((r) => keyOf(kind, r) === k));
+      return el(
+        "section",
+        { className: "state-kind", dataset: { kind } },
+        el("h3", {}, kind === "iova" ? "IOVA spaces" : kind, el("span", { className: "count" }, ` ${rows.length}`)),
+        rows.length
+          ? el(
+              "table",
+              { className: "state-table" },
+              el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))),
+              el(
+                "tbody",
+                {},
+                ...rows.map((r) => {
+                  const prev = old.get(keyOf(kind, r));
+                  const tr = el(
+                    "tr",
+                    { className: before && !prev ? "added" : "", dataset: { key: keyOf(kind, r) } },
+                    ...columns(kind, r).map(([k, v]) =>
+                      el(
+                        "td",
+                        {
+                          className: before && prev && JSON.stringify(prev.get(k)) !== JSON.stringify(v) ? "changed" : "",
+                          dataset: { field: k },
+                        },
+                        cellText(v),
+                      ),
+                    ),
+                  );
+                  return tr;
+                }),
+              ),
+            )
+          : el("p", { className: "none" }, "none"),
+        ...(removed.length ? [el("p", { className: "removed" }, `gone since step ${view!.step - 1}: ${removed.map(t).join(", ")}`)] : []),
+      );
+    }),
+  );
 }
 
 type Dev = Scenario["devices"][string] | undefined;
@@ -281,25 +384,38 @@ function hopsOf(path: string | null, importer: string, imp: Dev, exporter: strin
 /** importer → switch → host bridge → exporter, the hops of each attachment's P2P path. */
 function showPaths(s: Scenario, st: ModelState): void {
   const devOf = (n: string) => s.devices[n];
-  for (const n of $("topology").querySelectorAll<HTMLElement>("[data-node]")) n.classList.remove("on-path", "path-BUS_ADDR", "path-THRU_HOST_BRIDGE", "path-NOT_SUPPORTED");
+  for (const n of $("topology").querySelectorAll<HTMLElement>("[data-node]"))
+    n.classList.remove("on-path", "path-BUS_ADDR", "path-THRU_HOST_BRIDGE", "path-NOT_SUPPORTED");
   const live = st.attachments.filter((a) => !a.detached);
-  $("paths").replaceChildren(...(live.length ? live.map((a) => {
-    const buf = st.buffers.find((b) => b.name === a.buffer)!;
-    const imp = devOf(a.importer);
-    const exp = devOf(buf.exporter);
-    const { hops, cut } = hopsOf(a.path, a.importer, imp, buf.exporter, exp);
-    const label = a.path ?? "none (system memory)";
-    const row = el("li", { className: `path path-${a.path ?? "none"}`, dataset: { attachment: a.name } },
-      el("strong", {}, t(a.name)), " ",
-      ...hops.flatMap((h, i) => [...(i ? [el("span", { className: "arrow" }, i === cut ? " ✕ " : " → ")] : []), el("span", { className: "hop" }, t(h))]),
-      " ", el("span", { className: `path-label path-${a.path ?? "none"}` }, label));
-    const mark = (on: boolean) => {
-      for (const h of hops) $("topology").querySelector<HTMLElement>(`[data-node="${CSS.escape(h)}"]`)?.classList.toggle("on-path", on);
-    };
-    row.addEventListener("mouseenter", () => mark(true));
-    row.addEventListener("mouseleave", () => mark(false));
-    return row;
-  }) : [el("li", { className: "none" }, "no attachment at this step")]));
+  $("paths").replaceChildren(
+    ...(live.length
+      ? live.map((a) => {
+          const buf = st.buffers.find((b) => b.name === a.buffer)!;
+          const imp = devOf(a.importer);
+          const exp = devOf(buf.exporter);
+          const { hops, cut } = hopsOf(a.path, a.importer, imp, buf.exporter, exp);
+          const label = a.path ?? "none (system memory)";
+          const row = el(
+            "li",
+            { className: `path path-${a.path ?? "none"}`, dataset: { attachment: a.name } },
+            el("strong", {}, t(a.name)),
+            " ",
+            ...hops.flatMap((h, i) => [...(i ? [el("span", { className: "arrow" }, i === cut ? " ✕ " : " → ")] : []), el("span", { className: "hop" }, t(h))]),
+            " ",
+            el("span", { className: `path-label path-${a.path ?? "none"}` }, label),
+          );
+          const mark = (on: boolean) => {
+            for (const h of hops)
+              $("topology")
+                .querySelector<HTMLElement>(`[data-node="${CSS.escape(h)}"]`)
+                ?.classList.toggle("on-path", on);
+          };
+          row.addEventListener("mouseenter", () => mark(true));
+          row.addEventListener("mouseleave", () => mark(false));
+          return row;
+        })
+      : [el("li", { className: "none" }, "no attachment at this step")]),
+  );
 }
 
 // ---- mappings on a compressed axis ----
@@ -329,13 +445,14 @@ function axis(lists: Pair[][]): { x: (a: bigint) => number; width: number; gaps:
   const MIN = 36;
   const pts = new Set<bigint>();
   const spans: [bigint, bigint][] = [];
-  for (const l of lists) for (const [a, n] of l.slice(0, DRAW_MAX)) {
-    const s = BigInt(a);
-    const e = s + BigInt(n);
-    pts.add(s);
-    pts.add(e);
-    spans.push([s, e]);
-  }
+  for (const l of lists)
+    for (const [a, n] of l.slice(0, DRAW_MAX)) {
+      const s = BigInt(a);
+      const e = s + BigInt(n);
+      pts.add(s);
+      pts.add(e);
+      spans.push([s, e]);
+    }
   const sorted = [...pts].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
   const covered = (lo: bigint, hi: bigint) => spans.some(([s, e]) => s <= lo && hi <= e);
   const xs = new Map<bigint, number>();
@@ -361,38 +478,77 @@ function showMappings(v: View, st: ModelState): void {
   const bySpace = new Map<string, typeof st.mappings>();
   for (const m of st.mappings) bySpace.set(m.space, [...(bySpace.get(m.space) ?? []), m]);
   if (!bySpace.size) return void $("mappings").replaceChildren(el("p", { className: "none" }, "No mapping exists at this step."));
-  $("mappings").replaceChildren(...[...bySpace].map(([space, ms]) => {
-    const infos = ms.map((m) => ({ m, info: v.mappings.get(m.name)! }));
-    const ax = axis(infos.map(({ info }) => info.entries));
-    const LANE = 46;
-    const height = 26 + infos.length * LANE;
-    const svg = svgEl("svg", { width: ax.width, height, viewBox: `0 0 ${ax.width} ${height}`, role: "img", "aria-label": `${space} mappings` }) as SVGSVGElement;
-    for (const g of ax.gaps) {
-      svg.append(svgEl("path", { d: `M${g.x - 3} 14 l3 4 l-3 4 l3 4 l-3 4 l3 4`, class: "gap-mark" }));
-      svg.append(svgEl("text", { x: g.x, y: 10, class: "gap-label", "text-anchor": "middle" }, `+${hx(g.len)}`));
-    }
-    infos.forEach(({ m, info }, lane) => {
-      const y = 22 + lane * LANE;
-      svg.append(svgEl("text", { x: 8, y: y + 8, class: "lane-label" }, `${t(m.name)}${m.status === "stale" ? " (stale)" : ""}`));
-      info.entries.slice(0, DRAW_MAX).forEach(([a, n], i) => {
-        const s = BigInt(a);
-        const x0 = ax.x(s);
-        const x1 = ax.x(s + BigInt(n));
-        const r = svgEl("rect", { x: x0, y: y + 12, width: Math.max(2, x1 - x0 - 1), height: 14, class: `entry${m.status === "stale" ? " stale" : ""}`, "data-mapping": m.name, "data-index": i, fill: `hsl(${(i * 47) % 360} 60% 55%)` });
-        r.append(svgEl("title", {}, `${t(m.name)}[${i}]: ${a} +${n}`));
-        svg.append(r);
-        svg.append(svgEl("text", { x: x0 + 1, y: y + 37, class: "entry-label" }, a));
+  $("mappings").replaceChildren(
+    ...[...bySpace].map(([space, ms]) => {
+      const infos = ms.map((m) => ({ m, info: v.mappings.get(m.name)! }));
+      const ax = axis(infos.map(({ info }) => info.entries));
+      const LANE = 46;
+      const height = 26 + infos.length * LANE;
+      const svg = svgEl("svg", {
+        width: ax.width,
+        height,
+        viewBox: `0 0 ${ax.width} ${height}`,
+        role: "img",
+        "aria-label": `${space} mappings`,
+      }) as SVGSVGElement;
+      for (const g of ax.gaps) {
+        svg.append(svgEl("path", { d: `M${g.x - 3} 14 l3 4 l-3 4 l3 4 l-3 4 l3 4`, class: "gap-mark" }));
+        svg.append(svgEl("text", { x: g.x, y: 10, class: "gap-label", "text-anchor": "middle" }, `+${hx(g.len)}`));
+      }
+      infos.forEach(({ m, info }, lane) => {
+        const y = 22 + lane * LANE;
+        svg.append(svgEl("text", { x: 8, y: y + 8, class: "lane-label" }, `${t(m.name)}${m.status === "stale" ? " (stale)" : ""}`));
+        info.entries.slice(0, DRAW_MAX).forEach(([a, n], i) => {
+          const s = BigInt(a);
+          const x0 = ax.x(s);
+          const x1 = ax.x(s + BigInt(n));
+          const r = svgEl("rect", {
+            x: x0,
+            y: y + 12,
+            width: Math.max(2, x1 - x0 - 1),
+            height: 14,
+            class: `entry${m.status === "stale" ? " stale" : ""}`,
+            "data-mapping": m.name,
+            "data-index": i,
+            fill: `hsl(${(i * 47) % 360} 60% 55%)`,
+          });
+          r.append(svgEl("title", {}, `${t(m.name)}[${i}]: ${a} +${n}`));
+          svg.append(r);
+          svg.append(svgEl("text", { x: x0 + 1, y: y + 37, class: "entry-label" }, a));
+        });
       });
-    });
-    const tables = infos.map(({ m, info }) =>
-      el("details", { className: "entries", dataset: { mapping: m.name } },
-        el("summary", {}, `${t(m.name)}: ${info.entries.length} entries (${m.interconnect} → ${m.container}, ${m.bytes} bytes)${info.entries.length > DRAW_MAX ? `, first ${DRAW_MAX} drawn` : ""}`),
-        el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, "addr"), el("th", {}, "len"), el("th", {}, "last byte"))),
-          el("tbody", {}, ...info.entries.map(([a, n], i) => el("tr", {}, el("td", {}, String(i)), el("td", {}, a), el("td", {}, n), el("td", {}, hex(BigInt(a) + BigInt(n) - 1n))))))));
-    return el("section", { className: "space", dataset: { space } },
-      el("h3", {}, `${space} `, el("span", { className: "badge" }, SPACE_NOTE[space] ?? "")),
-      el("div", { className: "axis" }, svg), ...tables);
-  }));
+      const tables = infos.map(({ m, info }) =>
+        el(
+          "details",
+          { className: "entries", dataset: { mapping: m.name } },
+          el(
+            "summary",
+            {},
+            `${t(m.name)}: ${info.entries.length} entries (${m.interconnect} → ${m.container}, ${m.bytes} bytes)${info.entries.length > DRAW_MAX ? `, first ${DRAW_MAX} drawn` : ""}`,
+          ),
+          el(
+            "table",
+            {},
+            el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, "addr"), el("th", {}, "len"), el("th", {}, "last byte"))),
+            el(
+              "tbody",
+              {},
+              ...info.entries.map(([a, n], i) =>
+                el("tr", {}, el("td", {}, String(i)), el("td", {}, a), el("td", {}, n), el("td", {}, hex(BigInt(a) + BigInt(n) - 1n))),
+              ),
+            ),
+          ),
+        ),
+      );
+      return el(
+        "section",
+        { className: "space", dataset: { space } },
+        el("h3", {}, `${space} `, el("span", { className: "badge" }, SPACE_NOTE[space] ?? "")),
+        el("div", { className: "axis" }, svg),
+        ...tables,
+      );
+    }),
+  );
 }
 
 const SPACE_NOTE: Record<string, string> = {
@@ -404,21 +560,27 @@ const SPACE_NOTE: Record<string, string> = {
 
 function showIova(st: ModelState): void {
   if (!st.iova.length) return void $("iova").replaceChildren(el("p", { className: "none" }, "No device has an IOMMU."));
-  $("iova").replaceChildren(...st.iova.map((sp) => {
-    const base = BigInt(sp.base);
-    const size = BigInt(sp.size);
-    const W = 600;
-    const x = (a: bigint) => Number(((a - base) * 10000n) / size) / 10000 * W;
-    const svg = svgEl("svg", { width: W, height: 26, viewBox: `0 0 ${W} 26`, role: "img", "aria-label": `${sp.device} IOVA` });
-    svg.append(svgEl("rect", { x: 0, y: 4, width: W, height: 18, class: "iova-free" }));
-    for (const [a, n] of sp.regions) {
-      const r = svgEl("rect", { x: x(BigInt(a)), y: 4, width: Math.max(2, x(BigInt(a) + BigInt(n)) - x(BigInt(a))), height: 18, class: "iova-used" });
-      r.append(svgEl("title", {}, `${a} +${n}`));
-      svg.append(r);
-    }
-    return el("div", { className: "iova-space", dataset: { device: sp.device } },
-      el("div", {}, el("strong", {}, t(sp.device)), ` [${sp.base}, +${sp.size}): used ${sp.used}, free ${sp.free}, ${sp.regions.length} region(s)`), svg);
-  }));
+  $("iova").replaceChildren(
+    ...st.iova.map((sp) => {
+      const base = BigInt(sp.base);
+      const size = BigInt(sp.size);
+      const W = 600;
+      const x = (a: bigint) => (Number(((a - base) * 10000n) / size) / 10000) * W;
+      const svg = svgEl("svg", { width: W, height: 26, viewBox: `0 0 ${W} 26`, role: "img", "aria-label": `${sp.device} IOVA` });
+      svg.append(svgEl("rect", { x: 0, y: 4, width: W, height: 18, class: "iova-free" }));
+      for (const [a, n] of sp.regions) {
+        const r = svgEl("rect", { x: x(BigInt(a)), y: 4, width: Math.max(2, x(BigInt(a) + BigInt(n)) - x(BigInt(a))), height: 18, class: "iova-used" });
+        r.append(svgEl("title", {}, `${a} +${n}`));
+        svg.append(r);
+      }
+      return el(
+        "div",
+        { className: "iova-space", dataset: { device: sp.device } },
+        el("div", {}, el("strong", {}, t(sp.device)), ` [${sp.base}, +${sp.size}): used ${sp.used}, free ${sp.free}, ${sp.regions.length} region(s)`),
+        svg,
+      );
+    }),
+  );
 }
 
 // ---- scenarios, edits, URL, keys ----
@@ -429,7 +591,8 @@ const originals = new Map<string, string>();
 let current = "demo";
 
 async function original(name: string): Promise<string> {
-  if (!originals.has(name)) originals.set(name, name === "demo" ? JSON.stringify(DEMO_SCENARIO, null, 2) : await (await fetch(`/scenarios/${encodeURIComponent(name)}`)).text());
+  if (!originals.has(name))
+    originals.set(name, name === "demo" ? JSON.stringify(DEMO_SCENARIO, null, 2) : await (await fetch(`/scenarios/${encodeURIComponent(name)}`)).text());
   return originals.get(name)!;
 }
 
@@ -447,7 +610,11 @@ async function load(name: string, step?: number): Promise<void> {
   await run(step);
 }
 
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64 = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 async function pack(text: string): Promise<string> {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("deflate-raw"));
@@ -493,7 +660,14 @@ function keys(e: KeyboardEvent): void {
     return;
   }
   if (typing(e) || e.ctrlKey || e.metaKey || e.altKey || !view) return;
-  const moves: Record<string, number> = { ArrowLeft: view.step - 1, ArrowRight: view.step + 1, Home: 0, End: view.full.length - 1, PageUp: view.step - 10, PageDown: view.step + 10 };
+  const moves: Record<string, number> = {
+    ArrowLeft: view.step - 1,
+    ArrowRight: view.step + 1,
+    Home: 0,
+    End: view.full.length - 1,
+    PageUp: view.step - 10,
+    PageDown: view.step + 10,
+  };
   if (e.key in moves && !(e.target instanceof HTMLInputElement && e.target.type === "range")) {
     e.preventDefault();
     select(moves[e.key]!);

@@ -33,7 +33,11 @@ export type RunOutcome = RunReply | { ok: false; stopped: true; message: string 
 /** The link's deflated text, inflated up to LINK_TEXT_MAX characters; past it (or if it is no deflate data) an Error saying which. */
 export async function unpackCapped(b64: string, max = LINK_TEXT_MAX): Promise<string> {
   const bytes = Uint8Array.from(atob(b64.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw")).pipeThrough(new TextDecoderStream("utf-8", { fatal: true })).getReader();
+  const reader = new Blob([bytes])
+    .stream()
+    .pipeThrough(new DecompressionStream("deflate-raw"))
+    .pipeThrough(new TextDecoderStream("utf-8", { fatal: true }))
+    .getReader();
   let text = "";
   for (;;) {
     const { done, value } = await reader.read();

@@ -10,7 +10,11 @@ import type { ModelState } from "../ts/model/state.js";
 /** The panel and the box, once mounted. */
 let panel: { text: HTMLPreElement } | undefined;
 
-function make<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
+function make<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...kids: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...kids);
   return e;
@@ -18,7 +22,12 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTML
 
 /** The paste box: a trace in, the scenario into `editor` (then `run` is clicked), or the bad line. */
 function importBox(editor: HTMLTextAreaElement, run: HTMLElement): HTMLElement {
-  const input = make("textarea", { id: "trace-input", spellcheck: false, rows: 6, placeholder: "Paste ftrace text of the dma_buf events here (trace, trace_pipe or trace-cmd report)" });
+  const input = make("textarea", {
+    id: "trace-input",
+    spellcheck: false,
+    rows: 6,
+    placeholder: "Paste ftrace text of the dma_buf events here (trace, trace_pipe or trace-cmd report)",
+  });
   input.setAttribute("aria-label", "ftrace capture");
   Object.assign(input.style, { width: "100%", boxSizing: "border-box", fontFamily: "ui-monospace, Menlo, monospace", fontSize: "12px" });
   const note = make("p", { id: "trace-status", className: "none" });
@@ -63,5 +72,7 @@ export function mountBridges(editor: HTMLTextAreaElement, run: HTMLElement): voi
 /** Shows the bufinfo text of the selected step's state (undefined: the scenario is too long for per-step state). */
 export function showBufinfo(state: ModelState | undefined): void {
   if (!panel) return;
-  panel.text.textContent = state ? formatBufinfo(bufinfoEntriesOfState(state)) : "Too many steps for per-step state: dmabuf-map run --bufinfo-at N FILE prints it.";
+  panel.text.textContent = state
+    ? formatBufinfo(bufinfoEntriesOfState(state))
+    : "Too many steps for per-step state: dmabuf-map run --bufinfo-at N FILE prints it.";
 }

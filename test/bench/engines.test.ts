@@ -19,7 +19,9 @@ describe("bench --engines", () => {
 
   it("is in --help, with --rounds", () => {
     const r = bench(["--help"]);
-    expect(r.stdout).toMatch(/--engines LIST +instead of the suites: the ops suite on each engine in alternating rounds, as ratios to Node .*: node, bun, chromium, firefox\n/);
+    expect(r.stdout).toMatch(
+      /--engines LIST +instead of the suites: the ops suite on each engine in alternating rounds, as ratios to Node .*: node, bun, chromium, firefox\n/,
+    );
     expect(r.stdout).toMatch(/--rounds N +with --engines: rounds, each running every engine once \(default: 3\)\n/);
   });
 

@@ -37,7 +37,11 @@ describe("bench --input", () => {
     const r = bench(["--input", file("list.bin", binaryList()), "--quick", "--json"]);
     expect(r.err).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.out) as { results: { suite: string; impl: string; op: string; n: number; p50Ns: number }[]; ratios: unknown[]; env: { clock: string } };
+    const out = JSON.parse(r.out) as {
+      results: { suite: string; impl: string; op: string; n: number; p50Ns: number }[];
+      ratios: unknown[];
+      env: { clock: string };
+    };
     const wasm = out.results.filter((x) => x.impl === "wasm");
     expect(wasm.map((x) => x.op)).toEqual(OPS);
     for (const x of wasm) {
@@ -52,7 +56,21 @@ describe("bench --input", () => {
   });
 
   it("reads JSON [[addr, len], ...] with numbers and decimal or hex strings", () => {
-    const r = bench(["--input", file("list.json", JSON.stringify([[4096, 8192], ["0x3000", "4096"], ["18446744073709547520", 4096]])), "--quick", "--json", "--clock", "wall"]);
+    const r = bench([
+      "--input",
+      file(
+        "list.json",
+        JSON.stringify([
+          [4096, 8192],
+          ["0x3000", "4096"],
+          ["18446744073709547520", 4096],
+        ]),
+      ),
+      "--quick",
+      "--json",
+      "--clock",
+      "wall",
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as { results: { impl: string; n: number }[]; env: { clock: string } };
     expect(out.results.filter((x) => x.impl === "wasm").map((x) => x.n)).toEqual(OPS.map(() => 3));

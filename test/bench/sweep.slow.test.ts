@@ -13,7 +13,9 @@ describe("bench --suite sweep", () => {
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/sweep n = 1,000 \(own process\)/);
     expect(r.err).toMatch(/sweep n = 10\^4 \(own process\)/);
-    const out = JSON.parse(r.out) as { results: { suite: string; impl: string; op: string; n: number; listBytes?: number; peakRssBytes?: number; bytesPerEntry?: number }[] };
+    const out = JSON.parse(r.out) as {
+      results: { suite: string; impl: string; op: string; n: number; listBytes?: number; peakRssBytes?: number; bytesPerEntry?: number }[];
+    };
     const wasm = out.results.filter((x) => x.impl === "wasm");
     expect([...new Set(wasm.map((x) => x.n))]).toEqual([1000, 10000]);
     expect(wasm.map((x) => x.op).slice(0, 8)).toEqual(["coalesce", "split", "split-mask", "slice", "lookup", "iterate", "iterate-js", "hash"]);

@@ -97,7 +97,14 @@ describe("bufinfo", () => {
   });
 
   it("an empty state prints the header and zero totals", () => {
-    const one = parseScenario({ name: "x", devices: { d: {} }, steps: [{ op: "export", buffer: "b", exporter: "d", size: "0x1000", backing: sys("0x0", "0x1000") }, { op: "close", buffer: "b" }] });
+    const one = parseScenario({
+      name: "x",
+      devices: { d: {} },
+      steps: [
+        { op: "export", buffer: "b", exporter: "d", size: "0x1000", backing: sys("0x0", "0x1000") },
+        { op: "close", buffer: "b" },
+      ],
+    });
     expect(scenarioBufinfo(one, c).text).toBe(kernelText([]));
     expect(kernelText([])).toBe("\nDma-buf Objects:\nsize    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n\nTotal 0 objects, 0 bytes\n");
   });
@@ -131,7 +138,9 @@ describe("bufinfo", () => {
   });
 
   it("names with control characters are escaped, so the columns stay intact", () => {
-    expect(formatBufinfo([{ size: 4096n, count: 1, expName: "e\tx", ino: 1, name: "n\nm", devices: ["d\x1b"] }])).toContain("00004096\t00000002\t00080003\t00000001\te\\tx\t00000001\tn\\nm\n\tAttached Devices:\n\td\\e\n");
+    expect(formatBufinfo([{ size: 4096n, count: 1, expName: "e\tx", ino: 1, name: "n\nm", devices: ["d\x1b"] }])).toContain(
+      "00004096\t00000002\t00080003\t00000001\te\\tx\t00000001\tn\\nm\n\tAttached Devices:\n\td\\e\n",
+    );
   });
 
   it("bufinfoEntries reads the live model after any step", () => {
@@ -143,7 +152,8 @@ describe("bufinfo", () => {
   it("the text from a step's ModelState (the explorer's) is the text from the live model, at every step", () => {
     const fromModel: string[] = [];
     const fromState: string[] = [];
-    for (const { record } of runSteps(s, c, { state: true, inspect: (m) => fromModel.push(bufinfo(m)) })) fromState.push(formatBufinfo(bufinfoEntriesOfState(record.state!)));
+    for (const { record } of runSteps(s, c, { state: true, inspect: (m) => fromModel.push(bufinfo(m)) }))
+      fromState.push(formatBufinfo(bufinfoEntriesOfState(record.state!)));
     expect(fromState).toEqual(fromModel);
     expect(new Set(fromModel).size).toBeGreaterThan(5);
   });

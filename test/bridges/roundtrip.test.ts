@@ -97,11 +97,17 @@ describe("round trip: trace -> import-trace -> run --bufinfo", () => {
   it("through the command line: import-trace FILE | run --bufinfo -", () => {
     const imp = cli(["import-trace", capture("vm-vfio-bar-iommufd.trace").pathname]);
     expect(imp.code).toBe(0);
-    expect(imp.err).toMatch(/vm-vfio-bar-iommufd.trace: 15 lines, 14 dma_buf events -> 7 steps; skipped 0 comment or blank lines, 1 other events \(kvm_exit 1\)/);
+    expect(imp.err).toMatch(
+      /vm-vfio-bar-iommufd.trace: 15 lines, 14 dma_buf events -> 7 steps; skipped 0 comment or blank lines, 1 other events \(kvm_exit 1\)/,
+    );
     expect(JSON.parse(imp.out).name).toBe("vm-vfio-bar-iommufd");
     const run = cli(["run", "--bufinfo", "-"], imp.out);
     expect(run.code).toBe(0);
-    expect(readBufinfo(run.out).buffers.map((b) => [b.ino, b.devices])).toEqual([["42", ["iommu"]], ["41", []], ["40", ["iommu"]]]);
+    expect(readBufinfo(run.out).buffers.map((b) => [b.ino, b.devices])).toEqual([
+      ["42", ["iommu"]],
+      ["41", []],
+      ["40", ["iommu"]],
+    ]);
     const at = cli(["run", "--bufinfo-at", "1", "-"], imp.out);
     expect(readBufinfo(at.out).buffers.map((b) => [b.ino, b.devices])).toEqual([["40", ["iommu"]]]);
   });

@@ -30,7 +30,8 @@ export function ftrace(event: string, fields: string, x: Ctx = {}): string {
 }
 const base = (ino: number, size = 4096, exp = "system") => `exp_name=${exp} size=${size} ino=${ino}`;
 const fdf = (ino: number, fd = 5, size = 4096, exp = "system") => `${base(ino, size, exp)} fd=${fd}`;
-const att = (ino: number, ptr: string, dev: string, dyn = 0, size = 4096, exp = "system") => `${base(ino, size, exp)} attachment:${ptr} is_dynamic=${dyn} dev_name=${dev}`;
+const att = (ino: number, ptr: string, dev: string, dyn = 0, size = 4096, exp = "system") =>
+  `${base(ino, size, exp)} attachment:${ptr} is_dynamic=${dyn} dev_name=${dev}`;
 const E = {
   export: (ino: number, size?: number, exp?: string) => ftrace("dma_buf_export", base(ino, size, exp)),
   fd: (ino: number, size?: number) => ftrace("dma_buf_fd", fdf(ino, 7, size)),
@@ -67,7 +68,18 @@ const failure = (text: string): TraceImportError => {
 describe("the ftrace line", () => {
   it("parses with and without the irq-info column, with record-tgid, 4-column flags, counter clocks, trace-cmd spacing and CRLF", () => {
     const want = { kind: "event", event: "dma_buf_export", fields: { expName: "system", size: 4096n, ino: 3n } };
-    for (const x of [{}, { flags: null }, { tgid: 812 }, { tgid: 812, flags: null }, { flags: "d..2" }, { flags: "dNs1." }, { ts: "123456789012" }, { comm: "kworker/u8:2-ev" }, { comm: "CPU 0/KVM" }, { comm: "<...>" }])
+    for (const x of [
+      {},
+      { flags: null },
+      { tgid: 812 },
+      { tgid: 812, flags: null },
+      { flags: "d..2" },
+      { flags: "dNs1." },
+      { ts: "123456789012" },
+      { comm: "kworker/u8:2-ev" },
+      { comm: "CPU 0/KVM" },
+      { comm: "<...>" },
+    ])
       expect(parseTraceLine(ftrace("dma_buf_export", base(3), x))).toEqual(want);
     expect(parseTraceLine(ftrace("dma_buf_export", base(3)) + "\r")).toEqual(want);
     expect(parseTraceLine("          weston-1893  [000]  4312.106775: dma_buf_export:       exp_name=system size=4096 ino=3")).toEqual(want);
@@ -80,7 +92,9 @@ describe("the ftrace line", () => {
     expect(parseTraceLine(E.attach(4, P1, "0000:03:00.0", 1))).toMatchObject({ fields: { attachment: P1, isDynamic: true, devName: "0000:03:00.0" } });
     expect(parseTraceLine(E.attach(4, "00000000a1b2c3d4", "x"))).toMatchObject({ fields: { attachment: "00000000a1b2c3d4", isDynamic: false } });
     expect(parseTraceLine(E.attach(4, "0xA1B2", "my dev"))).toMatchObject({ fields: { attachment: "000000000000a1b2", devName: "my dev" } });
-    expect(parseTraceLine(ftrace("dma_buf_export", "exp_name=a size=1 b size=8192 ino=5"))).toMatchObject({ fields: { expName: "a size=1 b", size: 8192n, ino: 5n } });
+    expect(parseTraceLine(ftrace("dma_buf_export", "exp_name=a size=1 b size=8192 ino=5"))).toMatchObject({
+      fields: { expName: "a size=1 b", size: 8192n, ino: 5n },
+    });
   });
 
   it("tells comments, blank lines, lost-event markers and other events apart", () => {
@@ -119,7 +133,10 @@ describe("malformed lines: exit 2 with the line number", () => {
   it("lines that contradict the ones before them", () => {
     expect(failure([E.export(1), E.export(1)].join("\n")).reason).toMatch(/ino 1 is exported a second time/);
     expect(failure([E.export(1), E.put(1, 8192)].join("\n")).reason).toMatch(/ino 1 was exp_name=system size=4096, now exp_name=system size=8192/);
-    expect(failure([E.export(1), E.attach(1, P1, "gpu"), E.attach(1, P1, "gpu")].join("\n"))).toMatchObject({ line: 3, reason: expect.stringMatching(/attached again before its detach/) });
+    expect(failure([E.export(1), E.attach(1, P1, "gpu"), E.attach(1, P1, "gpu")].join("\n"))).toMatchObject({
+      line: 3,
+      reason: expect.stringMatching(/attached again before its detach/),
+    });
     expect(failure([E.export(1), E.export(2), E.attach(1, P1, "gpu"), E.detach(2, P1, "gpu")].join("\n")).reason).toMatch(/is gpu on ino1, not gpu on ino2/);
     expect(failure(["CPU:0 [LOST 3 EVENTS]", E.export(1), E.export(1)].join("\n")).reason).toMatch(/lost 3 events before this line/);
   });
@@ -132,7 +149,19 @@ describe("malformed lines: exit 2 with the line number", () => {
 
 describe("every event kind", () => {
   it("export, fd, mmap_internal, mmap, get, dynamic_attach (static and dynamic), detach, put", () => {
-    const s = imported([E.export(7, 8192), E.fd(7, 8192), E.mmapInternal(7), E.mmap(7), E.get(7, 8192), E.attach(7, P1, "gpu", 0, 8192), E.attach(7, P2, "iommu", 1, 8192), E.detach(7, P1, "gpu", 0, 8192), E.put(7, 8192)].map((l) => l.replace(/size=4096/g, "size=8192")));
+    const s = imported(
+      [
+        E.export(7, 8192),
+        E.fd(7, 8192),
+        E.mmapInternal(7),
+        E.mmap(7),
+        E.get(7, 8192),
+        E.attach(7, P1, "gpu", 0, 8192),
+        E.attach(7, P2, "iommu", 1, 8192),
+        E.detach(7, P1, "gpu", 0, 8192),
+        E.put(7, 8192),
+      ].map((l) => l.replace(/size=4096/g, "size=8192")),
+    );
     expect(s.steps).toEqual([
       { op: "export", buffer: "ino7", exporter: "system", size: "0x2000", backing: { kind: "system", ranges: [{ addr: "0x100000000", len: "0x2000" }] } },
       { op: "attach", buffer: "ino7", importer: "gpu", as: `att-${P1}` },
@@ -140,18 +169,44 @@ describe("every event kind", () => {
       { op: "detach", attachment: `att-${P1}` },
     ]);
     expect(Object.keys(s.devices)).toEqual(["system", "gpu", "iommu"]);
-    expect(s.stats.events).toEqual({ dma_buf_export: 1, dma_buf_fd: 1, dma_buf_get: 1, dma_buf_put: 1, dma_buf_mmap_internal: 1, dma_buf_mmap: 1, dma_buf_dynamic_attach: 2, dma_buf_detach: 1 });
+    expect(s.stats.events).toEqual({
+      dma_buf_export: 1,
+      dma_buf_fd: 1,
+      dma_buf_get: 1,
+      dma_buf_put: 1,
+      dma_buf_mmap_internal: 1,
+      dma_buf_mmap: 1,
+      dma_buf_dynamic_attach: 2,
+      dma_buf_detach: 1,
+    });
   });
 
   it("other events, comments, blank lines and lost events are counted and skipped; the description says so", () => {
-    const s = imported(["# tracer: nop", "#", "", ftrace("sched_switch", "x"), ftrace("sched_switch", "y"), ftrace("kvm_exit", "z"), "CPU:2 [LOST 4 EVENTS]", E.export(1)]);
+    const s = imported([
+      "# tracer: nop",
+      "#",
+      "",
+      ftrace("sched_switch", "x"),
+      ftrace("sched_switch", "y"),
+      ftrace("kvm_exit", "z"),
+      "CPU:2 [LOST 4 EVENTS]",
+      E.export(1),
+    ]);
     expect(s.stats).toMatchObject({ lines: 8, comments: 3, other: { sched_switch: 2, kvm_exit: 1 }, lost: 4 });
     expect(s.description).toMatch(/skipped 3 comment or blank lines and 3 other events; the ring buffer lost 4 events/);
   });
 
   it("writes every default in the description", () => {
     const s = imported([E.export(1, 5000)]);
-    for (const d of [/system memory of its traced size \(rounded up to 4096 bytes\)/, /from 0x100000000/, /exporters are not dynamic/, /not on PCI, have no IOMMU/, /static unless is_dynamic=1/, /no map, unmap, pin, unpin, move or revoke steps/, /dma_buf_get adds one, dma_buf_put drops one/])
+    for (const d of [
+      /system memory of its traced size \(rounded up to 4096 bytes\)/,
+      /from 0x100000000/,
+      /exporters are not dynamic/,
+      /not on PCI, have no IOMMU/,
+      /static unless is_dynamic=1/,
+      /no map, unmap, pin, unpin, move or revoke steps/,
+      /dma_buf_get adds one, dma_buf_put drops one/,
+    ])
       expect(s.description).toMatch(d);
     expect(s.description).toMatch(/ino1: size 5000 is not a multiple of 4096; the model's buffer has 8192/);
     expect(s.steps[0]).toMatchObject({ size: "0x2000" });
@@ -174,7 +229,12 @@ describe("reference counting", () => {
 
   it("a get keeps it alive; the last put closes it, right after that put", () => {
     expect(ops(imported([E.export(1), E.get(1), E.put(1), E.export(2)]))).toEqual(["export ino1", "export ino2"]);
-    expect(ops(imported([E.export(1), E.get(1), E.put(1), E.export(2), E.put(1), E.export(3)]))).toEqual(["export ino1", "export ino2", "close ino1", "export ino3"]);
+    expect(ops(imported([E.export(1), E.get(1), E.put(1), E.export(2), E.put(1), E.export(3)]))).toEqual([
+      "export ino1",
+      "export ino2",
+      "close ino1",
+      "export ino3",
+    ]);
   });
 
   it("fd and mmap take no reference", () => {
@@ -230,7 +290,17 @@ describe("size", () => {
     const out: string[] = ["# tracer: nop"];
     for (let k = 0; k < cycles; k++) {
       const ino = k + 1;
-      out.push(E.export(ino), E.fd(ino), E.get(ino), E.attach(ino, P1, "gpu"), E.attach(ino, P2, `dev${k % 7}`, 1), E.mmapInternal(ino), E.detach(ino, P1, "gpu"), E.detach(ino, P2, `dev${k % 7}`, 1), E.put(ino));
+      out.push(
+        E.export(ino),
+        E.fd(ino),
+        E.get(ino),
+        E.attach(ino, P1, "gpu"),
+        E.attach(ino, P2, `dev${k % 7}`, 1),
+        E.mmapInternal(ino),
+        E.detach(ino, P1, "gpu"),
+        E.detach(ino, P2, `dev${k % 7}`, 1),
+        E.put(ino),
+      );
       out.push(k % 2 ? E.put(ino) : ftrace("sched_switch", "prev_comm=a"));
     }
     return out.join("\n") + "\n";

@@ -59,7 +59,9 @@ describe.skipIf(!CHROMIUM)("explorer bridges in Chromium", () => {
     const before = await page.inputValue("#editor");
     await page.fill("#trace-input", "# tracer: nop\nnot a trace line\n");
     await page.click("#trace-import");
-    expect(await page.textContent("#trace-status")).toBe("Not imported: line 2: malformed: not an ftrace line (expected `task-pid [cpu] flags timestamp: event: fields`)");
+    expect(await page.textContent("#trace-status")).toBe(
+      "Not imported: line 2: malformed: not an ftrace line (expected `task-pid [cpu] flags timestamp: event: fields`)",
+    );
     expect(await page.inputValue("#editor")).toBe(before);
     expect(problems).toEqual([]);
   });

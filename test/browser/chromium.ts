@@ -13,13 +13,21 @@ export const IN_CI = process.env.CI === "true";
 
 if (!CHROMIUM && !IN_CI) {
   const line = "=".repeat(78);
-  console.warn(`\n${line}\n  BROWSER TESTS SKIPPED: no Chromium at $CHROMIUM_PATH or /usr/bin/chromium.\n  Install it (apt-get install -y chromium) or set CHROMIUM_PATH. Under CI=true they fail instead.\n${line}\n`);
+  console.warn(
+    `\n${line}\n  BROWSER TESTS SKIPPED: no Chromium at $CHROMIUM_PATH or /usr/bin/chromium.\n  Install it (apt-get install -y chromium) or set CHROMIUM_PATH. Under CI=true they fail instead.\n${line}\n`,
+  );
 }
 
 /** Flags for headless Chromium on a closed network, as root. */
 export const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
 ];
 
 /**

@@ -11,7 +11,9 @@ import { CHROMIUM, openExplorer, IN_CI } from "./chromium.js";
 
 const root = new URL("../../", import.meta.url);
 const bin = fileURLToPath(new URL("dist/ts/cli/main.js", root));
-const scenarios = readdirSync(new URL("scenarios/", root)).filter((f) => f.endsWith(".json")).sort();
+const scenarios = readdirSync(new URL("scenarios/", root))
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 const artifacts = fileURLToPath(new URL("test-artifacts/", root));
 
 describe("Chromium is available", () => {
@@ -77,14 +79,19 @@ describe.skipIf(!CHROMIUM)("explorer in Chromium", () => {
   });
 
   it("shows every validation problem next to its JSON path", async () => {
-    await page.fill("#editor", JSON.stringify({ name: "bad", devices: { d: { iommu: { base: "0xZZ", size: 1 } } }, steps: [{ op: "map", attachment: "ghost" }, { op: "warp" }] }));
+    await page.fill(
+      "#editor",
+      JSON.stringify({ name: "bad", devices: { d: { iommu: { base: "0xZZ", size: 1 } } }, steps: [{ op: "map", attachment: "ghost" }, { op: "warp" }] }),
+    );
     await page.click("#validate");
     const items = await page.locator("#problems li").allTextContents();
-    expect(items).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^devices\.d\.iommu\.base.*expected a u64/),
-      expect.stringMatching(/^steps\[0\]\.attachment.*"ghost" is not declared/),
-      expect.stringMatching(/^steps\[1\]\.op.*unknown op "warp"/),
-    ]));
+    expect(items).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^devices\.d\.iommu\.base.*expected a u64/),
+        expect.stringMatching(/^steps\[0\]\.attachment.*"ghost" is not declared/),
+        expect.stringMatching(/^steps\[1\]\.op.*unknown op "warp"/),
+      ]),
+    );
     expect(await page.textContent("#status")).toMatch(/invalid: \d+ problem/);
     await page.fill("#editor", "{ not json");
     await page.keyboard.press("Control+Shift+Enter");

@@ -37,7 +37,10 @@ describe.skipIf(!CHROMIUM)("dmabuf-map web from an installed tarball", () => {
 
   it("serves the bundled explorer, which runs the demo and a shipped scenario", async () => {
     const app = join(dir, "app");
-    server = spawn(process.execPath, [join(app, "node_modules", "dmabuf-map", "dist", "ts", "cli", "main.js"), "web", "--port", "0"], { cwd: app, stdio: ["ignore", "ignore", "pipe"] });
+    server = spawn(process.execPath, [join(app, "node_modules", "dmabuf-map", "dist", "ts", "cli", "main.js"), "web", "--port", "0"], {
+      cwd: app,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     const url = await new Promise<string>((ok, fail) => {
       let err = "";
       server!.stderr!.on("data", (d) => {

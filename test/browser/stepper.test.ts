@@ -13,14 +13,24 @@ import { CHROMIUM, openExplorer } from "./chromium.js";
 
 const root = new URL("../../", import.meta.url);
 const bin = fileURLToPath(new URL("dist/ts/cli/main.js", root));
-const scenarios = readdirSync(new URL("scenarios/", root)).filter((f) => f.endsWith(".json")).sort();
+const scenarios = readdirSync(new URL("scenarios/", root))
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 
 type Json = Record<string, unknown>;
-interface Rec { i: number; ok: boolean; error?: string; result?: Json & { entries?: [string, string][]; space?: string }; state: Record<string, Json[]> }
+interface Rec {
+  i: number;
+  ok: boolean;
+  error?: string;
+  result?: Json & { entries?: [string, string][]; space?: string };
+  state: Record<string, Json[]>;
+}
 
 /** The CLI's record with --entries --state. */
 function cliRecord(file: string): { steps: Rec[] } {
-  const r = spawnSync(process.execPath, [bin, "run", fileURLToPath(new URL(`scenarios/${file}`, root)), "--json", "--entries", "--state"], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [bin, "run", fileURLToPath(new URL(`scenarios/${file}`, root)), "--json", "--entries", "--state"], {
+    encoding: "utf8",
+  });
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout);
 }
@@ -86,7 +96,8 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
       const out: Record<string, Record<string, string>[]> = {};
       for (const sec of document.querySelectorAll<HTMLElement>("#state section[data-kind]")) {
         out[sec.dataset.kind!] = [...sec.querySelectorAll("tbody tr")].map((tr) =>
-          Object.fromEntries([...tr.querySelectorAll<HTMLElement>("td")].map((td) => [td.dataset.field!, td.textContent!])));
+          Object.fromEntries([...tr.querySelectorAll<HTMLElement>("td")].map((td) => [td.dataset.field!, td.textContent!])),
+        );
       }
       return out;
     }, i);
@@ -103,7 +114,8 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
     for (const s of rec.steps) {
       expect(await panelAt(s.i), `step ${s.i}`).toEqual(expectedPanel(s.state));
       const widths = await page.evaluate(() =>
-        [...document.querySelectorAll<SVGRectElement>("#mappings rect.entry")].map((r) => [r.dataset.mapping!, r.getBoundingClientRect().width] as const));
+        [...document.querySelectorAll<SVGRectElement>("#mappings rect.entry")].map((r) => [r.dataset.mapping!, r.getBoundingClientRect().width] as const),
+      );
       for (const m of s.state.mappings!) {
         const mine = widths.filter(([n]) => n === m.name);
         expect(mine, `step ${s.i}: mapping ${m.name as string}`).toHaveLength(made.get(m.name as string)!);
@@ -128,11 +140,7 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
     await open("p2p-gpu-sgt.json");
     await panelAt(3);
     const paths = await page.locator("#paths li").evaluateAll((lis) => lis.map((li) => li.textContent!.replace(/\s+/g, " ").trim()));
-    expect(paths).toEqual([
-      "g1 gpu1 → sw0 → gpu0 BUS_ADDR",
-      "g2 gpu2 → rc0 → sw0 → gpu0 THRU_HOST_BRIDGE",
-      "g3 gpu3 → rc1 ✕ rc0 → sw0 → gpu0 NOT_SUPPORTED",
-    ]);
+    expect(paths).toEqual(["g1 gpu1 → sw0 → gpu0 BUS_ADDR", "g2 gpu2 → rc0 → sw0 → gpu0 THRU_HOST_BRIDGE", "g3 gpu3 → rc1 ✕ rc0 → sw0 → gpu0 NOT_SUPPORTED"]);
     await page.hover("#paths li[data-attachment=g2]");
     const lit = await page.locator("#topology .on-path").evaluateAll((ns) => ns.map((n) => (n as HTMLElement).dataset.node).sort());
     expect(lit).toEqual(["gpu0", "gpu2", "rc0", "sw0"]);
@@ -214,11 +222,21 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
     expect(rules).toMatch(/<a id="lifecycle"><\/a>/);
     expect(rules).toMatch(/L15/);
     const hrefs = await page.locator("#links a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-    expect(hrefs).toEqual(expect.arrayContaining([expect.stringContaining("docs.kernel.org/driver-api/dma-buf"), expect.stringContaining("lore.kernel.org"), expect.stringContaining("/docs/rules.md")]));
+    expect(hrefs).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("docs.kernel.org/driver-api/dma-buf"),
+        expect.stringContaining("lore.kernel.org"),
+        expect.stringContaining("/docs/rules.md"),
+      ]),
+    );
   });
 
   it("escapes control characters in names it shows", async () => {
-    const evil = { name: "e\x1b[31m", devices: { cpu: {}, "d\r\b": {} }, steps: [{ op: "export", buffer: "b\x07", exporter: "cpu", size: "0x1000", backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x1000" }] } }] };
+    const evil = {
+      name: "e\x1b[31m",
+      devices: { cpu: {}, "d\r\b": {} },
+      steps: [{ op: "export", buffer: "b\x07", exporter: "cpu", size: "0x1000", backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x1000" }] } }],
+    };
     await page.fill("#editor", JSON.stringify(evil));
     await page.click("#run");
     await page.waitForFunction(() => document.body.dataset.run === "done");
@@ -229,10 +247,14 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
   });
 
   it("a scenario past 5,000 steps runs and steps without per-step state, saying so", async () => {
-    const long = { name: "long", devices: { cpu: {} }, steps: [
-      { op: "export", buffer: "b", exporter: "cpu", size: "0x1000", backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x1000" }] } },
-      ...Array.from({ length: 5000 }, (_, i) => ({ op: i % 2 ? "unlock" : "lock", buffer: "b", holder: "cpu" })),
-    ] };
+    const long = {
+      name: "long",
+      devices: { cpu: {} },
+      steps: [
+        { op: "export", buffer: "b", exporter: "cpu", size: "0x1000", backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x1000" }] } },
+        ...Array.from({ length: 5000 }, (_, i) => ({ op: i % 2 ? "unlock" : "lock", buffer: "b", holder: "cpu" })),
+      ],
+    };
     await page.fill("#editor", JSON.stringify(long));
     await page.click("#run");
     await page.waitForFunction(() => document.body.dataset.run === "done");

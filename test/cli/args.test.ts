@@ -94,13 +94,13 @@ describe("argument parsing", () => {
 
   it("every help text has examples and its command's exit codes", () => {
     for (const name of Object.keys(COMMANDS) as (keyof typeof COMMANDS)[]) {
-      expect(helpText(name), name).toMatch(/\nExamples:\n  dmabuf-map /);
+      expect(helpText(name), name).toMatch(/\nExamples:\n {2}dmabuf-map /);
       expect(helpText(name), name).toMatch(/\nExit codes: 0 /);
     }
     expect(helpText("validate")).toMatch(/Exit codes: 0 every file is valid, 2 a file is invalid/);
     expect(helpText("validate")).not.toMatch(/\b1 an expectation failed/);
-    expect(helpText()).toMatch(/Examples:\n  dmabuf-map demo/);
-    expect(benchHelp()).toMatch(/^Usage: npm run bench -- \[options\][^]*Examples:\n  npm run bench -- --quick/);
+    expect(helpText()).toMatch(/Examples:\n {2}dmabuf-map demo/);
+    expect(benchHelp()).toMatch(/^Usage: npm run bench -- \[options\][^]*Examples:\n {2}npm run bench -- --quick/);
   });
 
   it("every help text shows the defaults: fuzz seed and ops, the bench suites", () => {
@@ -123,7 +123,20 @@ describe("the strict XML checker used on JUnit output", () => {
   it("accepts well-formed XML and rejects each kind of malformation", () => {
     const ok = parseXml(`<?xml version="1.0" encoding="UTF-8"?>\n<a x="1 &amp; 2"><b y='&#x41;'/>t&lt;</a>\n`);
     expect(ok).toMatchObject({ name: "a", attrs: { x: "1 & 2" }, text: "t<", children: [{ name: "b", attrs: { y: "A" } }] });
-    for (const bad of ["<a>", "<a></b>", "<a x=1/>", '<a x="1" x="2"/>', "<a>&nbsp;</a>", "<a>&</a>", "<a/><b/>", '<a x="<"/>', "<a>\u001b</a>", "<a>&#x1b;</a>", "<a>\ud800</a>", "text"]) {
+    for (const bad of [
+      "<a>",
+      "<a></b>",
+      "<a x=1/>",
+      '<a x="1" x="2"/>',
+      "<a>&nbsp;</a>",
+      "<a>&</a>",
+      "<a/><b/>",
+      '<a x="<"/>',
+      "<a>\u001b</a>",
+      "<a>&#x1b;</a>",
+      "<a>\ud800</a>",
+      "text",
+    ]) {
       expect(() => parseXml(bad), bad).toThrow();
     }
   });

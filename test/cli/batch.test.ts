@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { cli, scen } from "./spawn.js";
 import { parseXml, type XmlElement } from "./xml.js";
 
-const shipped = readdirSync(scen()).filter((f) => f.endsWith(".json")).sort();
+const shipped = readdirSync(scen())
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 const tmp = mkdtempSync(join(tmpdir(), "dmabuf-map-batch-"));
 const failing = join(tmp, "b-failing.json");
 const invalid = join(tmp, "c-invalid.json");
@@ -24,7 +26,10 @@ describe("many files at once", () => {
   it("run scenarios/ runs every shipped scenario with a summary line, exit 0", () => {
     const r = cli(["run", scen(), "--json"]);
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.name)).toEqual(shipped.map((f) => f.replace(/\.json$/, "")));
     expect(lines.every((l) => l.passed)).toBe(true);
     expect(r.err).toBe(`run: ${shipped.length} file(s), ${shipped.length} passed, 0 failed, 0 invalid\n`);
@@ -90,7 +95,10 @@ describe("many files at once", () => {
     expect(broken.map((c) => c.attrs.name)).toEqual(["3 map m0"]);
     expect(broken[0]!.children[0]).toMatchObject({ name: "failure", attrs: { message: "expected nelms = 3, got 2" } });
     expect(suites[2]!.attrs.errors).toBe("1");
-    expect(suites[2]!.children[0]!.children[0]).toMatchObject({ name: "error", text: 'steps[0].attachment: attachment "nope" is not declared by an earlier step' });
+    expect(suites[2]!.children[0]!.children[0]).toMatchObject({
+      name: "error",
+      text: 'steps[0].attachment: attachment "nope" is not declared by an earlier step',
+    });
     const v = parseXml(cli(["validate", tmp, "--reporter", "junit"]).out);
     expect(v.children.map((s) => s.attrs.errors)).toEqual(["0", "0", "1"]);
   });
@@ -100,7 +108,9 @@ describe("many files at once", () => {
     expect(r.code).toBe(2);
     const lines = r.out.split("\n");
     expect(lines.slice(0, 3)).toEqual(["TAP version 14", "1..3", `ok 1 - ${join(tmp, "a-ok.json")}: move-notify`]);
-    expect(r.out).toContain(`not ok 2 - ${failing}: fails <&> \\u001b\n  ---\n  message: "expectations failed"\n  problems:\n    - "step 3 (map m0): expected nelms = 3, got 2"\n  ...\n`);
+    expect(r.out).toContain(
+      `not ok 2 - ${failing}: fails <&> \\u001b\n  ---\n  message: "expectations failed"\n  problems:\n    - "step 3 (map m0): expected nelms = 3, got 2"\n  ...\n`,
+    );
     expect(r.out).toContain(`not ok 3 - ${invalid}\n`);
     expect(cli(["run", tmp, "--json", "--reporter", "tap"]).err).toMatch(/--json and --reporter tap cannot be combined/);
   });

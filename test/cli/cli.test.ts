@@ -80,7 +80,14 @@ describe("dmabuf-map CLI", () => {
   });
 
   it("usage errors exit 2", () => {
-    for (const args of [["frobnicate"], ["run"], ["run", "a", "b"], ["run", "x.json", "--bogus"], ["fuzz", "--ops", "-3"], ["validate", "/nonexistent/file.json"]]) {
+    for (const args of [
+      ["frobnicate"],
+      ["run"],
+      ["run", "a", "b"],
+      ["run", "x.json", "--bogus"],
+      ["fuzz", "--ops", "-3"],
+      ["validate", "/nonexistent/file.json"],
+    ]) {
       const r = cli(args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.err).toMatch(/dmabuf-map/);
@@ -101,7 +108,9 @@ describe("dmabuf-map CLI", () => {
     // the benchmarks are a development entry: the installed command says where they are
     const b = cli(["bench", "--help"]);
     expect(b.code).toBe(2);
-    expect(b.err).toMatch(/^dmabuf-map: the benchmarks are a development entry, not part of the installed command: in a checkout of the repository, run npm run bench -- --help\n/);
+    expect(b.err).toMatch(
+      /^dmabuf-map: the benchmarks are a development entry, not part of the installed command: in a checkout of the repository, run npm run bench -- --help\n/,
+    );
     expect(cli(["help", "run"]).out).toBe(cli(["run", "--help"]).out);
   });
 
@@ -118,7 +127,11 @@ describe("dmabuf-map CLI", () => {
     const { core } = await import("../helpers.js");
     const f = scen("p2p-gpu-sgt.json");
     const s = parseScenarioText(readFileSync(f, "utf8"));
-    for (const [flags, opts] of [[["--entries"], { entries: true }], [["--state"], { state: true }], [["--entries", "--state"], { entries: true, state: true }]] as const) {
+    for (const [flags, opts] of [
+      [["--entries"], { entries: true }],
+      [["--state"], { state: true }],
+      [["--entries", "--state"], { entries: true, state: true }],
+    ] as const) {
       const r = cli(["run", f, "--json", ...flags]);
       expect(r.code, flags.join(" ")).toBe(0);
       expect(r.out).toBe(JSON.stringify(runScenario(s, core(), opts).output) + "\n");

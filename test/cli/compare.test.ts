@@ -43,8 +43,18 @@ describe("compare", () => {
       differs: true,
       outcomes: {
         "rfc-v2": { i: 6, op: "map", ok: false, error: "EINVAL" },
-        mainline: { i: 6, op: "map", ok: true, result: { interconnect: "physvec", container: "physvec", nelms: 1, bytes: "0x4000", hash: "0x1f37ffc0781e7af7" } },
-        "mapping-types": { i: 6, op: "map", ok: true, result: { interconnect: "physvec", container: "physvec", nelms: 1, bytes: "0x4000", hash: "0x1f37ffc0781e7af7" } },
+        mainline: {
+          i: 6,
+          op: "map",
+          ok: true,
+          result: { interconnect: "physvec", container: "physvec", nelms: 1, bytes: "0x4000", hash: "0x1f37ffc0781e7af7" },
+        },
+        "mapping-types": {
+          i: 6,
+          op: "map",
+          ok: true,
+          result: { interconnect: "physvec", container: "physvec", nelms: 1, bytes: "0x4000", hash: "0x1f37ffc0781e7af7" },
+        },
       },
     });
     expect(rec.steps[0]).toMatchObject({ differs: false });
@@ -56,7 +66,12 @@ describe("compare", () => {
     expect(none.out).toBe("compare five-containers (14 steps) under rfc-v2, mainline, mapping-types\nno step differs\n");
     const many = cli(["compare", "--json", same, scen("rdma-pinned-importer.json")]);
     expect(many.code).toBe(1);
-    expect(many.out.trim().split("\n").map((l) => JSON.parse(l).name)).toEqual(["five-containers", "rdma-pinned-importer"]);
+    expect(
+      many.out
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).name),
+    ).toEqual(["five-containers", "rdma-pinned-importer"]);
     const bad = cli(["compare", same, invalid]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/steps\[0\]\.revocable: revocable: true needs dynamic: true/);
@@ -80,7 +95,10 @@ describe("run --profile", () => {
     const over = cli(["run", "--json", "--profile", "rfc-v2", scen("rdma-pinned-importer.json")]);
     expect(over.code).toBe(1);
     expect(over.out.startsWith('{"name":"rdma-pinned-importer","profile":"rfc-v2","passed":false,')).toBe(true);
-    expect(cli(["run", "--profile", "v7", same])).toMatchObject({ code: 2, err: expect.stringMatching(/--profile takes one of rfc-v2, mainline, mapping-types/) });
+    expect(cli(["run", "--profile", "v7", same])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--profile takes one of rfc-v2, mainline, mapping-types/),
+    });
   });
 
   it("the readable report names the profile in its header", () => {

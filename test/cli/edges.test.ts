@@ -41,17 +41,23 @@ describe("bounded reads", () => {
   it("an endless FIFO stops at the cap; --json reports it as a problem", () => {
     const fifo = join(tmp, "fifo.json");
     execFileSync("mkfifo", [fifo]);
-    const writer = spawnSync("sh", ["-c", `(cat /dev/zero > '${fifo}' 2>/dev/null &) ; exec '${process.execPath}' '${bin}' validate '${fifo}' --json`], { encoding: "utf8" });
+    const writer = spawnSync("sh", ["-c", `(cat /dev/zero > '${fifo}' 2>/dev/null &) ; exec '${process.execPath}' '${bin}' validate '${fifo}' --json`], {
+      encoding: "utf8",
+    });
     expect(writer.status).toBe(2);
     expect(writer.stderr).toMatch(TOO_BIG);
-    expect(JSON.parse(writer.stdout).problems).toEqual([{ path: "", code: "too_big", message: "input larger than 268435456 bytes (256 MiB), the largest input read" }]);
+    expect(JSON.parse(writer.stdout).problems).toEqual([
+      { path: "", code: "too_big", message: "input larger than 268435456 bytes (256 MiB), the largest input read" },
+    ]);
   });
 });
 
 describe("closed pipes, full disks, no WebAssembly", () => {
   it("run --json | head -c 10 ends quietly with exit 0", () => {
     const big = bigScenario();
-    const r = spawnSync("bash", ["-c", `'${process.execPath}' '${bin}' run '${big}' --json | head -c 10; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: "utf8" });
+    const r = spawnSync("bash", ["-c", `'${process.execPath}' '${bin}' run '${big}' --json | head -c 10; echo "status \${PIPESTATUS[0]}" >&2`], {
+      encoding: "utf8",
+    });
     expect(r.stdout).toBe('{"name":"b');
     expect(r.stderr).toBe("status 0\n");
   });

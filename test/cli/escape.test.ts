@@ -7,7 +7,8 @@ import type { Scenario } from "../../ts/scenario/schema.js";
 
 // DEL, C1 (NEL among them), the noncharacters U+FFFE, U+FFFF and U+FDD0, LS, PS, a lone surrogate, C0
 const HOSTILE = "a\u007fb\u0080c\u0085d\u009fe\ufffef\uffffg\ufdd0h\u2028i\u2029j\ud800k\u0001l\u001bm";
-const RAW = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const RAW =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 const outcomes: Outcome[] = [
   { file: `x${HOSTILE}.json`, status: "invalid", problems: [{ path: "name", code: "too_big", message: `bad ${HOSTILE}` }], more: 0 },

@@ -18,12 +18,15 @@ interface Answer {
 function get(server: WebServer, path: string, opts: { method?: string; host?: string } = {}): Promise<Answer> {
   const url = new URL(server.url);
   return new Promise((ok, fail) => {
-    const req = request({ host: url.hostname, port: url.port, path, method: opts.method ?? "GET", headers: { host: opts.host ?? url.host }, agent: false }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => ok({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path, method: opts.method ?? "GET", headers: { host: opts.host ?? url.host }, agent: false },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => ok({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on("error", fail);
     req.end();
   });
@@ -111,12 +114,20 @@ describe("dmabuf-map web refuses hostile requests", () => {
 
   it("a Host other than the bound address or localhost is 421", async () => {
     const port = new URL(server.url).port;
-    for (const host of ["evil.example", `evil.example:${port}`, `127.0.0.1:${Number(port) + 1}`, "127.0.0.1", `localhost:${Number(port) + 1}`, `localhost.evil.example:${port}`]) {
+    for (const host of [
+      "evil.example",
+      `evil.example:${port}`,
+      `127.0.0.1:${Number(port) + 1}`,
+      "127.0.0.1",
+      `localhost:${Number(port) + 1}`,
+      `localhost.evil.example:${port}`,
+    ]) {
       const r = await get(server, "/web/style.css", { host });
       expect(r.status, host).toBe(421);
       expect(r.body).not.toBe("p{}");
     }
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, "localhost", `LOCALHOST:${port}`]) expect((await get(server, "/web/style.css", { host })).status, host).toBe(200);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, "localhost", `LOCALHOST:${port}`])
+      expect((await get(server, "/web/style.css", { host })).status, host).toBe(200);
   });
 
   it("a request without Host is refused", async () => {

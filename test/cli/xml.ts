@@ -99,7 +99,8 @@ export function parseXml(src: string): XmlElement {
   };
   if (src.startsWith("<?xml")) {
     const end = src.indexOf("?>");
-    if (end < 0 || !/^<\?xml version="1\.[0-9]"( encoding="[A-Za-z0-9._-]+")?( standalone="(yes|no)")? ?\?>$/.test(src.slice(0, end + 2))) fail("bad XML declaration");
+    if (end < 0 || !/^<\?xml version="1\.[0-9]"( encoding="[A-Za-z0-9._-]+")?( standalone="(yes|no)")? ?\?>$/.test(src.slice(0, end + 2)))
+      fail("bad XML declaration");
     i = end + 2;
   }
   misc();

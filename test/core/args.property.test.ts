@@ -35,7 +35,13 @@ const defined = <T extends { v: unknown }>(a: fc.Arbitrary<T>) => a.filter((x) =
 
 type Row = { fn: string; arg: string; bad: fc.Arbitrary<{ v: unknown; code: string }>; call: (v: unknown) => unknown };
 
-const list = RangeList.from([[0x1000n, 0x2000n], [0x8000n, 0x1000n]], c);
+const list = RangeList.from(
+  [
+    [0x1000n, 0x2000n],
+    [0x8000n, 0x1000n],
+  ],
+  c,
+);
 const iova = new IovaAllocator(c, 0x10_0000n, 0x10_0000n);
 const ct = Container.fromList("sgt", list);
 const xa = Container.xarray(c);
@@ -47,8 +53,18 @@ const ROWS: Row[] = [
   { fn: "RangeList.allocate", arg: "core", bad: badObject, call: (v) => RangeList.allocate(1, any(v)) },
   { fn: "RangeList.fromBigUint64Array", arg: "words", bad: badObject, call: (v) => RangeList.fromBigUint64Array(any(v), c) },
   { fn: "RangeList.from", arg: "entries", bad: badObject, call: (v) => RangeList.from(any(v), c) },
-  { fn: "RangeList.from", arg: "entries[1].addr", bad: badU64.filter((b) => typeof b.v !== "number" || !Number.isSafeInteger(b.v) || b.v < 0), call: (v) => RangeList.from([[1n, 1n], { addr: any(v), len: 1n }], c) },
-  { fn: "RangeList.from", arg: "entries[0].len", bad: badU64.filter((b) => typeof b.v !== "number" || !Number.isSafeInteger(b.v) || b.v < 0), call: (v) => RangeList.from([[1n, any(v)]], c) },
+  {
+    fn: "RangeList.from",
+    arg: "entries[1].addr",
+    bad: badU64.filter((b) => typeof b.v !== "number" || !Number.isSafeInteger(b.v) || b.v < 0),
+    call: (v) => RangeList.from([[1n, 1n], { addr: any(v), len: 1n }], c),
+  },
+  {
+    fn: "RangeList.from",
+    arg: "entries[0].len",
+    bad: badU64.filter((b) => typeof b.v !== "number" || !Number.isSafeInteger(b.v) || b.v < 0),
+    call: (v) => RangeList.from([[1n, any(v)]], c),
+  },
   { fn: "validate", arg: "align", bad: defined(badU64), call: (v) => list.validate(any(v)) },
   { fn: "split", arg: "maxSeg", bad: badU64, call: (v) => list.split(any(v)) },
   { fn: "split", arg: "boundaryMask", bad: defined(badU64), call: (v) => list.split(0x800n, any(v)) },
@@ -69,16 +85,36 @@ const ROWS: Row[] = [
   { fn: "chunkBatches", arg: "fn", bad: badObject, call: (v) => list.chunkBatches(0n, any(v)) },
   { fn: "chunkSummary", arg: "k", bad: badU64, call: (v) => list.chunkSummary(any(v)) },
   { fn: "firstOutside", arg: "within", bad: badObject, call: (v) => list.firstOutside(any(v)) },
-  { fn: "firstOutside", arg: "delta", bad: defined(badU64).filter((b) => typeof b.v !== "bigint" || b.v >= TWO64 || b.v <= -TWO64), call: (v) => list.firstOutside(list, any(v)) },
+  {
+    fn: "firstOutside",
+    arg: "delta",
+    bad: defined(badU64).filter((b) => typeof b.v !== "bigint" || b.v >= TWO64 || b.v <= -TWO64),
+    call: (v) => list.firstOutside(list, any(v)),
+  },
   // Container
-  { fn: "Container.fromList", arg: "kind", bad: fc.constantFrom<unknown>("vram", "", "SGT", 2, null).map((v) => ({ v, code: "EINVAL" })), call: (v) => Container.fromList(any(v), list) },
+  {
+    fn: "Container.fromList",
+    arg: "kind",
+    bad: fc.constantFrom<unknown>("vram", "", "SGT", 2, null).map((v) => ({ v, code: "EINVAL" })),
+    call: (v) => Container.fromList(any(v), list),
+  },
   { fn: "Container.fromList", arg: "list", bad: badObject, call: (v) => Container.fromList("sgt", any(v)) },
   { fn: "Container.fromList", arg: "opts", bad: badObject.filter((b) => b.v !== undefined), call: (v) => Container.fromList("sgt", list, any(v)) },
   { fn: "Container.fromList", arg: "opts.maxSegment", bad: defined(badU64), call: (v) => Container.fromList("sgt", list, { maxSegment: any(v) }) },
   { fn: "Container.fromList", arg: "opts.boundaryMask", bad: defined(badU64), call: (v) => Container.fromList("sgt", list, { boundaryMask: any(v) }) },
   { fn: "Container.fromList", arg: "opts.data", bad: defined(badU64), call: (v) => Container.fromList("mapping", list, { data: any(v) }) },
-  { fn: "Container.fromList", arg: "opts.provider.busOffset", bad: badU64, call: (v) => Container.fromList("physvec", list, { provider: { owner: 1, busOffset: any(v) } }) },
-  { fn: "Container.fromList", arg: "opts.provider.owner", bad: badCount(0xffff_ffff), call: (v) => Container.fromList("physvec", list, { provider: { owner: any(v), busOffset: 0n } }) },
+  {
+    fn: "Container.fromList",
+    arg: "opts.provider.busOffset",
+    bad: badU64,
+    call: (v) => Container.fromList("physvec", list, { provider: { owner: 1, busOffset: any(v) } }),
+  },
+  {
+    fn: "Container.fromList",
+    arg: "opts.provider.owner",
+    bad: badCount(0xffff_ffff),
+    call: (v) => Container.fromList("physvec", list, { provider: { owner: any(v), busOffset: 0n } }),
+  },
   { fn: "Container.xarray", arg: "core", bad: badObject, call: (v) => Container.xarray(any(v)) },
   { fn: "Container.kindOf", arg: "h", bad: badCount(0x7fff_ffff), call: (v) => Container.kindOf(c, any(v)) },
   { fn: "convert", arg: "kind", bad: fc.constantFrom<unknown>("vram", 3, null).map((v) => ({ v, code: "EINVAL" })), call: (v) => ct.convert(any(v)) },
@@ -105,9 +141,19 @@ const ROWS: Row[] = [
   { fn: "fnv1a64Bytes", arg: "bytes", bad: badObject, call: (v) => fnv1a64Bytes(c, any(v)) },
   { fn: "fnv1a64Bytes", arg: "core", bad: badObject, call: (v) => fnv1a64Bytes(any(v), new Uint8Array(1)) },
   { fn: "fnv1a64Text", arg: "text", bad: badObject.filter((b) => typeof b.v !== "string"), call: (v) => fnv1a64Text(c, any(v)) },
-  { fn: "createCoreSync", arg: "maximumPages", bad: badCount(65536).filter((b) => b.v !== 0), call: (v) => createCoreSync(undefined, { maximumPages: any(v) }) },
+  {
+    fn: "createCoreSync",
+    arg: "maximumPages",
+    bad: badCount(65536).filter((b) => b.v !== 0),
+    call: (v) => createCoreSync(undefined, { maximumPages: any(v) }),
+  },
   { fn: "createCoreSync", arg: "source", bad: badObject.filter((b) => b.v !== null && typeof b.v !== "object"), call: (v) => createCoreSync(any(v)) },
-  { fn: "initSync", arg: "source", bad: fc.constantFrom<unknown>(1, "x", true).map((v) => ({ v, code: "EINVAL" })), call: (v) => (initSync(), initSync(any(v))) }, // refused even once the shared core exists
+  {
+    fn: "initSync",
+    arg: "source",
+    bad: fc.constantFrom<unknown>(1, "x", true).map((v) => ({ v, code: "EINVAL" })),
+    call: (v) => (initSync(), initSync(any(v))),
+  }, // refused even once the shared core exists
 ];
 
 describe("argument checks over the public surface of ts/core", () => {
@@ -144,8 +190,10 @@ describe("argument checks over the public surface of ts/core", () => {
     const names = [
       // the methods RangeList and Container share live on their base (ts/core/source.ts)
       ...withArgs(Object.getPrototypeOf(RangeList.prototype) as object),
-      ...withArgs(RangeList.prototype), ...withArgs(RangeList).filter((k) => k !== "adopt" && k !== "handleIn"),
-      ...withArgs(Container.prototype), ...withArgs(Container),
+      ...withArgs(RangeList.prototype),
+      ...withArgs(RangeList).filter((k) => k !== "adopt" && k !== "handleIn"),
+      ...withArgs(Container.prototype),
+      ...withArgs(Container),
       ...withArgs(IovaAllocator.prototype).map((k) => `iova ${k}`),
     ].filter((k) => !["fromPages", "appendPages"].includes(k)); // checked by test/core/pages.test.ts
     expect(names.filter((n) => !covered.has(n))).toEqual([]);

@@ -83,7 +83,11 @@ describe("containers are representation only", () => {
   });
 
   it("ranges stores struct range with an inclusive end, also for an entry ending at 2^64 - 1", () => {
-    const es = [{ addr: M - 0xfffn, len: 0x1000n }, { addr: 0n, len: 1n }, { addr: 1n, len: M }];
+    const es = [
+      { addr: M - 0xfffn, len: 0x1000n },
+      { addr: 0n, len: 1n },
+      { addr: 1n, len: M },
+    ];
     const l = RangeList.from(es);
     const r = Container.fromList("ranges", l, { data: 7n });
     expect(read(r)).toEqual(es);
@@ -97,7 +101,10 @@ describe("containers are representation only", () => {
   });
 
   it("sgt splits entries over UINT_MAX and honours the importer's segment limits", () => {
-    const l = RangeList.from([{ addr: 0x1_0000_0000n, len: 0x1_8000_0000n }, { addr: 0x10_0000_0000n, len: 0x30000n }]);
+    const l = RangeList.from([
+      { addr: 0x1_0000_0000n, len: 0x1_8000_0000n },
+      { addr: 0x10_0000_0000n, len: 0x30000n },
+    ]);
     const s = Container.fromList("sgt", l);
     expect(read(s)).toEqual(ref.sgtEntries(l.entries()));
     // 32-byte scatterlists: page_link 0 (SG_END = 2 on the last), no page, dma_address, dma_length
@@ -121,7 +128,10 @@ describe("containers are representation only", () => {
   });
 
   it("invalid entries are EINVAL naming the entry, for every kind", () => {
-    const l = RangeList.from([[0x1000n, 0x1000n], [0x5000n, 0n]]);
+    const l = RangeList.from([
+      [0x1000n, 0x1000n],
+      [0x5000n, 0n],
+    ]);
     for (const kind of CONTAINER_KINDS) {
       expect(outcome(() => Container.fromList(kind, l))).toMatchObject({ ok: false, code: "EINVAL", path: [1] });
     }
@@ -196,26 +206,30 @@ describe("xarray is a 64-way radix tree", () => {
 describe("reading containers back in batches", () => {
   it("a sparse xarray reads back in index order through hash, toList, lookup and chunks, across read batches and cursor calls", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.oneof(fc.bigInt({ min: 0n, max: 300n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })), { maxLength: 300 }), fc.integer({ min: 1, max: 5 }), (indices, pages) => {
-        const xa = Container.xarray(c);
-        const model = new Map<bigint, Entry>();
-        for (const i of indices) {
-          const e = { addr: (i % 1000n) * 0x10000n, len: BigInt(pages) * 0x1000n };
-          xa.xaStore(i, e.addr, e.len);
-          model.set(i, e);
-        }
-        const inOrder = [...model.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => model.get(k)!);
-        const expected = RangeList.from(inOrder, c);
-        expect(xa.hash()).toBe(expected.hash());
-        const back = xa.toList();
-        expect(back.entries()).toEqual(inOrder);
-        // 4 KiB chunks: more than one cursor call (4096 chunks each) for the larger cases
-        const chunks = [...xa.chunks(0x1000n)];
-        expect(chunks.length).toBe(inOrder.length * pages);
-        expect(chunks.filter((_, k) => k % pages === 0).map(([a]) => a)).toEqual(inOrder.map((e) => e.addr));
-        if (inOrder.length) expect(xa.lookup(BigInt(inOrder.length - 1) * BigInt(pages) * 0x1000n)).toEqual({ index: inOrder.length - 1, offset: 0n });
-        for (const o of [xa, expected, back]) o.dispose();
-      }),
+      fc.property(
+        fc.uniqueArray(fc.oneof(fc.bigInt({ min: 0n, max: 300n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 5 }),
+        (indices, pages) => {
+          const xa = Container.xarray(c);
+          const model = new Map<bigint, Entry>();
+          for (const i of indices) {
+            const e = { addr: (i % 1000n) * 0x10000n, len: BigInt(pages) * 0x1000n };
+            xa.xaStore(i, e.addr, e.len);
+            model.set(i, e);
+          }
+          const inOrder = [...model.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => model.get(k)!);
+          const expected = RangeList.from(inOrder, c);
+          expect(xa.hash()).toBe(expected.hash());
+          const back = xa.toList();
+          expect(back.entries()).toEqual(inOrder);
+          // 4 KiB chunks: more than one cursor call (4096 chunks each) for the larger cases
+          const chunks = [...xa.chunks(0x1000n)];
+          expect(chunks.length).toBe(inOrder.length * pages);
+          expect(chunks.filter((_, k) => k % pages === 0).map(([a]) => a)).toEqual(inOrder.map((e) => e.addr));
+          if (inOrder.length) expect(xa.lookup(BigInt(inOrder.length - 1) * BigInt(pages) * 0x1000n)).toEqual({ index: inOrder.length - 1, offset: 0n });
+          for (const o of [xa, expected, back]) o.dispose();
+        },
+      ),
       { seed: SEED, numRuns: 60 },
     );
   });

@@ -13,7 +13,13 @@ describe("objects of two cores", () => {
     const a = createCoreSync();
     const b = createCoreSync();
     const listA = RangeList.from([[0x1000n, 0x1000n]], a);
-    const listB = RangeList.from([[0x5000n, 0x3000n], [0x9000n, 0x1000n]], b);
+    const listB = RangeList.from(
+      [
+        [0x5000n, 0x3000n],
+        [0x9000n, 0x1000n],
+      ],
+      b,
+    );
     expect(listB.handle).toBe(listA.handle); // the same number in both handle tables
     const iova = new IovaAllocator(a, 0x10_0000n, 0x10_0000n);
     const [ua, ub] = [a.usage(), b.usage()];

@@ -69,7 +69,13 @@ describe("cursor batches", () => {
   });
 
   it("a batch that ends exactly at an entry's last chunk, then exactly at the list's end", () => {
-    const list = RangeList.from([[0x1000n, 0x3000n], [0x10000n, 0x1000n]], c);
+    const list = RangeList.from(
+      [
+        [0x1000n, 0x3000n],
+        [0x10000n, 0x1000n],
+      ],
+      c,
+    );
     expect(drain(list.handle, 0x1000n, 3)).toEqual(ref.chunks(list.entries(), 0x1000n));
     expect(drain(list.handle, 0x1000n, 4)).toEqual(ref.chunks(list.entries(), 0x1000n));
     list.dispose();

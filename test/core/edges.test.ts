@@ -23,7 +23,10 @@ describe("edge cases", () => {
   });
 
   it("len = 0 is EINVAL naming the entry", () => {
-    const l = RangeList.from([[0x1000n, 0x1000n], [0x2000n, 0n]]);
+    const l = RangeList.from([
+      [0x1000n, 0x1000n],
+      [0x2000n, 0n],
+    ]);
     const e = outcome(() => l.validate());
     expect(e).toEqual({ ok: false, code: "EINVAL", path: [1] });
     expect(() => l.validate()).toThrow(/entry 1: zero length/);
@@ -43,7 +46,10 @@ describe("edge cases", () => {
   });
 
   it("total past 2^64 - 1 is EOVERFLOW", () => {
-    const l = RangeList.from([[0n, M], [0n, 2n]]);
+    const l = RangeList.from([
+      [0n, M],
+      [0n, 2n],
+    ]);
     expect(outcome(() => l.total())).toMatchObject({ ok: false, code: "EOVERFLOW" });
     l.dispose();
   });
@@ -60,14 +66,31 @@ describe("edge cases", () => {
     // 2^63 + 2^63 pieces wrapped the u64 count to 0 (then the write ran out of bounds);
     // maxSeg <= mask counted 2^63 pieces one by one
     const h = 1n << 63n;
-    const l = RangeList.from([[0n, h], [h, h]]);
+    const l = RangeList.from([
+      [0n, h],
+      [h, h],
+    ]);
     const before = core().usage();
-    for (const [maxSeg, mask] of [[1n, M], [2n, 0n], [M, 1n], [1n, 0xffffn], [0x1000n, 0xfffn]] as const) {
+    for (const [maxSeg, mask] of [
+      [1n, M],
+      [2n, 0n],
+      [M, 1n],
+      [1n, 0xffffn],
+      [0x1000n, 0xfffn],
+    ] as const) {
       expect(outcome(() => l.split(maxSeg, mask))).toMatchObject({ ok: false, code: "ENOMEM" });
     }
     expect(core().usage()).toEqual(before);
-    const bad = RangeList.from([[0n, h], [h, h], [0x1000n, 0n]]);
-    for (const [maxSeg, mask] of [[1n, M], [2n, 0n], [1n, 0xffffn]] as const) {
+    const bad = RangeList.from([
+      [0n, h],
+      [h, h],
+      [0x1000n, 0n],
+    ]);
+    for (const [maxSeg, mask] of [
+      [1n, M],
+      [2n, 0n],
+      [1n, 0xffffn],
+    ] as const) {
       expect(outcome(() => bad.split(maxSeg, mask))).toMatchObject({ ok: false, code: "EINVAL", path: [2] });
     }
     l.dispose();
@@ -80,7 +103,12 @@ describe("edge cases", () => {
       { addr: 0xf000n, len: 0x1000n },
       { addr: 0x10000n, len: 0x2000n },
     ]);
-    expect(l.split(0x1800n, 0xfffn).entries().map((e) => e.len)).toEqual([0x1000n, 0x1000n, 0x1000n]);
+    expect(
+      l
+        .split(0x1800n, 0xfffn)
+        .entries()
+        .map((e) => e.len),
+    ).toEqual([0x1000n, 0x1000n, 0x1000n]);
     l.dispose();
   });
 
@@ -95,7 +123,10 @@ describe("edge cases", () => {
   });
 
   it("slices at the list ends and lookup at the last byte and one past it", () => {
-    const l = RangeList.from([[0x1000n, 0x1000n], [0x8000n, 0x2000n]]);
+    const l = RangeList.from([
+      [0x1000n, 0x1000n],
+      [0x8000n, 0x2000n],
+    ]);
     expect(l.slice(0n, 0x1n).entries()).toEqual([{ addr: 0x1000n, len: 1n }]);
     expect(l.slice(0x2fffn, 1n).entries()).toEqual([{ addr: 0x9fffn, len: 1n }]);
     expect(l.slice(0x0n, 0x3000n).entries()).toEqual(l.entries());
@@ -140,7 +171,13 @@ describe("handles and memory", () => {
     const c = createCoreSync();
     RangeList.from([], c).dispose(); // the handle table is allocated once, then stays
     const base = c.usage();
-    const a = RangeList.from([[0x1000n, 0x1000n], [0x3000n, 0x1000n]], c);
+    const a = RangeList.from(
+      [
+        [0x1000n, 0x1000n],
+        [0x3000n, 0x1000n],
+      ],
+      c,
+    );
     const v1 = a.view();
     const before = c.memory.buffer;
     // force growth: a list far larger than the initial memory
@@ -149,13 +186,20 @@ describe("handles and memory", () => {
     expect(v1.length).toBe(0); // the old view is detached: using it would be the bug
     expect(c.viewsCurrent()).toBe(true); // allocate read OUT after growing: through rebuilt views
     // every read after growth goes through fresh views
-    expect(a.entries()).toEqual([{ addr: 0x1000n, len: 0x1000n }, { addr: 0x3000n, len: 0x1000n }]);
+    expect(a.entries()).toEqual([
+      { addr: 0x1000n, len: 0x1000n },
+      { addr: 0x3000n, len: 0x1000n },
+    ]);
     expect(a.total()).toBe(0x2000n); // OUT is read through the rebuilt view
     expect(c.viewsCurrent()).toBe(true);
     const it = a.chunks(0x800n);
     expect(it.next().value).toEqual([0x1000n, 0x800n]);
     const grow = RangeList.allocate(1 << 20, c); // grows again between two chunks
-    expect([...it]).toEqual([[0x1800n, 0x800n], [0x3000n, 0x800n], [0x3800n, 0x800n]]);
+    expect([...it]).toEqual([
+      [0x1800n, 0x800n],
+      [0x3000n, 0x800n],
+      [0x3800n, 0x800n],
+    ]);
     for (const x of [a, big, grow]) x.dispose();
     expect(c.usage()).toEqual(base);
   });

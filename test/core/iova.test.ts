@@ -83,7 +83,10 @@ describe("IOVA allocator", () => {
 
   it("mapEach gives each range its own region, all or nothing", () => {
     const a = new IovaAllocator(c, 0x1000_0000n, 0x10000n);
-    const l = RangeList.from([[0x9000_0000n, 0x4000n], [0x9100_0000n, 0x8000n]]);
+    const l = RangeList.from([
+      [0x9000_0000n, 0x4000n],
+      [0x9100_0000n, 0x8000n],
+    ]);
     const m = a.mapEach(l);
     expect(m.entries()).toEqual([
       { addr: 0x1000_0000n, len: 0x4000n },
@@ -92,7 +95,10 @@ describe("IOVA allocator", () => {
     const s = a.stats();
     expect(outcome(() => a.mapEach(l))).toMatchObject({ ok: false, code: "ENOMEM" });
     expect(a.stats()).toEqual(s);
-    const bad = RangeList.from([[0x1000_0000n, 0x4000n], [0x1000_c000n, 0x1000n]]);
+    const bad = RangeList.from([
+      [0x1000_0000n, 0x4000n],
+      [0x1000_c000n, 0x1000n],
+    ]);
     expect(outcome(() => a.unmapEach(bad))).toMatchObject({ ok: false, code: "EINVAL" });
     expect(a.stats()).toEqual(s);
     a.unmapEach(m);

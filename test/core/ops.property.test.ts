@@ -43,7 +43,14 @@ describe("wasm core agrees with the TS reference", () => {
   });
 
   it("total", () => {
-    fc.assert(fc.property(lists, (es) => { withList(es, (l) => { expect(outcome(() => l.total())).toEqual(outcome(() => ref.total(es))); }); }), opts);
+    fc.assert(
+      fc.property(lists, (es) => {
+        withList(es, (l) => {
+          expect(outcome(() => l.total())).toEqual(outcome(() => ref.total(es)));
+        });
+      }),
+      opts,
+    );
   });
 
   it("coalesce", () => {
@@ -59,7 +66,10 @@ describe("wasm core agrees with the TS reference", () => {
 
   it("split(maxSeg, boundaryMask)", () => {
     const maxSeg = fc.oneof(fc.constantFrom(0n, 1n, 4096n, 65536n, 0xffff_ffffn), fc.bigInt({ min: 1n, max: 1n << 22n }));
-    const mask = fc.oneof(fc.constantFrom(0xffff_ffff_ffff_ffffn, 0xffffn, 0xfffn, 0n, 0xffff_ffffn, 0x1234n), fc.integer({ min: 12, max: 40 }).map((k) => (1n << BigInt(k)) - 1n));
+    const mask = fc.oneof(
+      fc.constantFrom(0xffff_ffff_ffff_ffffn, 0xffffn, 0xfffn, 0n, 0xffff_ffffn, 0x1234n),
+      fc.integer({ min: 12, max: 40 }).map((k) => (1n << BigInt(k)) - 1n),
+    );
     fc.assert(
       fc.property(fc.oneof(validList(12), pageList(), anyList(8)), maxSeg, mask, (es, m, b) => {
         // keep outputs small: skip cases that would produce millions of pieces
@@ -127,7 +137,14 @@ describe("wasm core agrees with the TS reference", () => {
   });
 
   it("hash is FNV-1a 64 over addr, len as little-endian bytes", () => {
-    fc.assert(fc.property(lists, (es) => { withList(es, (l) => { expect(l.hash()).toBe(ref.hash(es)); }); }), opts);
+    fc.assert(
+      fc.property(lists, (es) => {
+        withList(es, (l) => {
+          expect(l.hash()).toBe(ref.hash(es));
+        });
+      }),
+      opts,
+    );
   });
 
   it("chunks(k) iterates in pieces of at most k bytes", () => {

@@ -47,28 +47,38 @@ function run(es: readonly Entry[], within: readonly Entry[], delta: bigint): num
 }
 
 /** Entries cut from inside a union (so most are inside), with a few strays. */
-const inAndOut = fc.tuple(fc.oneof(pageList(12), validList(8)), fc.array(fc.tuple(fc.nat(20), fc.bigInt({ min: 0n, max: 1n << 14n }), fc.bigInt({ min: 0n, max: 1n << 14n })), { maxLength: 12 }), fc.boolean()).map(([within, picks, shuffle]) => {
-  const es: Entry[] = [];
-  for (const [i, off, len] of picks) {
-    const w = within[i % Math.max(within.length, 1)];
-    if (!w) break;
-    const o = off % w.len;
-    es.push({ addr: w.addr + o, len: len % (w.len - o + 2n) }); // now and then one byte past the end
-  }
-  if (shuffle) es.reverse();
-  return { es, within };
-});
+const inAndOut = fc
+  .tuple(
+    fc.oneof(pageList(12), validList(8)),
+    fc.array(fc.tuple(fc.nat(20), fc.bigInt({ min: 0n, max: 1n << 14n }), fc.bigInt({ min: 0n, max: 1n << 14n })), { maxLength: 12 }),
+    fc.boolean(),
+  )
+  .map(([within, picks, shuffle]) => {
+    const es: Entry[] = [];
+    for (const [i, off, len] of picks) {
+      const w = within[i % Math.max(within.length, 1)];
+      if (!w) break;
+      const o = off % w.len;
+      es.push({ addr: w.addr + o, len: len % (w.len - o + 2n) }); // now and then one byte past the end
+    }
+    if (shuffle) es.reverse();
+    return { es, within };
+  });
 
 describe("firstOutside", () => {
   it("names the same first entry as the reference (lists in and out of order, any union, zero lengths)", () => {
     fc.assert(
-      fc.property(fc.oneof(inAndOut, fc.record({ es: anyList(8), within: anyList(8) })), fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: M }), fc.constantFrom(0x1000n, M)), ({ es, within }, d) => {
-        expect(run(es, within, 0n)).toBe(firstOutside(es, within, 0n));
-        // shifted: entries moved up by d, checked with delta d, give the same answer
-        const up = es.map((e) => ({ addr: BigInt.asUintN(64, e.addr + d), len: e.len }));
-        expect(run(up, within, d)).toBe(firstOutside(es, within, 0n));
-        expect(run(es, within, d)).toBe(firstOutside(es, within, d));
-      }),
+      fc.property(
+        fc.oneof(inAndOut, fc.record({ es: anyList(8), within: anyList(8) })),
+        fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: M }), fc.constantFrom(0x1000n, M)),
+        ({ es, within }, d) => {
+          expect(run(es, within, 0n)).toBe(firstOutside(es, within, 0n));
+          // shifted: entries moved up by d, checked with delta d, give the same answer
+          const up = es.map((e) => ({ addr: BigInt.asUintN(64, e.addr + d), len: e.len }));
+          expect(run(up, within, d)).toBe(firstOutside(es, within, 0n));
+          expect(run(es, within, d)).toBe(firstOutside(es, within, d));
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });
@@ -83,12 +93,45 @@ describe("firstOutside", () => {
     expect(both([], [])).toBe(-1);
     expect(both([[0x1000n, 1n]], [])).toBe(0);
     // touching ranges cover an entry across their seam; a gap of one byte does not
-    expect(both([[0x1800n, 0x1000n]], [[0x1000n, 0x1000n], [0x2000n, 0x1000n]])).toBe(-1);
-    expect(both([[0x1800n, 0x1000n]], [[0x1000n, 0x1000n], [0x2001n, 0x1000n]])).toBe(0);
+    expect(
+      both(
+        [[0x1800n, 0x1000n]],
+        [
+          [0x1000n, 0x1000n],
+          [0x2000n, 0x1000n],
+        ],
+      ),
+    ).toBe(-1);
+    expect(
+      both(
+        [[0x1800n, 0x1000n]],
+        [
+          [0x1000n, 0x1000n],
+          [0x2001n, 0x1000n],
+        ],
+      ),
+    ).toBe(0);
     // overlapping and out of order
-    expect(both([[0x1000n, 0x3000n]], [[0x3000n, 0x1000n], [0x1000n, 0x2800n]])).toBe(-1);
+    expect(
+      both(
+        [[0x1000n, 0x3000n]],
+        [
+          [0x3000n, 0x1000n],
+          [0x1000n, 0x2800n],
+        ],
+      ),
+    ).toBe(-1);
     // the first outside in list order, not in address order
-    expect(both([[0x5000n, 0x1000n], [0x9000n, 0x1000n], [0x0n, 0x1000n]], [[0x5000n, 0x1000n]])).toBe(1);
+    expect(
+      both(
+        [
+          [0x5000n, 0x1000n],
+          [0x9000n, 0x1000n],
+          [0x0n, 0x1000n],
+        ],
+        [[0x5000n, 0x1000n]],
+      ),
+    ).toBe(1);
     // the last byte of the space, and one past it
     expect(both([[M, 1n]], [[M - 0xfffn, 0x1000n]])).toBe(-1);
     expect(both([[M, 2n]], [[M - 0xfffn, 0x1000n]])).toBe(0);

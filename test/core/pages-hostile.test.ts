@@ -39,21 +39,39 @@ describe("fromPages with hostile arguments", () => {
   it("null, a number, an iterable that throws: EINVAL naming pages", () => {
     expect(refused(() => RangeList.fromPages(null as never, {}, c))).toEqual({ code: "EINVAL", path: ["pages"] });
     expect(refused(() => RangeList.fromPages(5 as never, {}, c))).toEqual({ code: "EINVAL", path: ["pages"] });
-    const bad = { *[Symbol.iterator]() { yield 1n; throw new Error("iterator"); } };
+    const bad = {
+      *[Symbol.iterator]() {
+        yield 1n;
+        throw new Error("iterator");
+      },
+    };
     expect(refused(() => RangeList.fromPages(bad, {}, c))).toEqual({ code: "EINVAL", path: ["pages"] });
   });
 
   it("an endless iterable: EINVAL once it passes the most pages the core can hold", () => {
     let n = 0;
-    const endless = { *[Symbol.iterator]() { for (;;) yield BigInt(n++); } };
+    const endless = {
+      *[Symbol.iterator]() {
+        for (;;) yield BigInt(n++);
+      },
+    };
     expect(refused(() => RangeList.fromPages(endless, {}, c))).toEqual({ code: "EINVAL", path: ["pages"] });
   }, 120_000);
 
   it("a throwing getter on an option, or on an entry: EINVAL naming it", () => {
-    const opts = Object.defineProperty({}, "pageSize", { get() { throw new TypeError("boom"); }, enumerable: true });
+    const opts = Object.defineProperty({}, "pageSize", {
+      get() {
+        throw new TypeError("boom");
+      },
+      enumerable: true,
+    });
     expect(refused(() => RangeList.fromPages([1n], opts, c))).toEqual({ code: "EINVAL", path: ["pageSize"] });
     const pages = [1n, 2n];
-    Object.defineProperty(pages, 1, { get() { throw new TypeError("boom"); } });
+    Object.defineProperty(pages, 1, {
+      get() {
+        throw new TypeError("boom");
+      },
+    });
     expect(refused(() => RangeList.fromPages(pages, {}, c))).toEqual({ code: "EINVAL", path: ["pages", 1] });
     expect(refused(() => RangeList.fromPages([1n], null as never, c))).toEqual({ code: "EINVAL", path: ["options"] });
   });

@@ -83,7 +83,14 @@ const P_ = BigInt(P);
  * unsigned int arithmetic. It is the oracle of the property tests below, which stay
  * inside the domain where the kernel's callers use it (see docs/pages.md).
  */
-function kernelAppend(table: { sg: { pfn: bigint; offset: bigint; length: bigint }[] }, pages0: bigint[], offset: bigint, size: bigint, maxSegment: bigint, prv: boolean): number {
+function kernelAppend(
+  table: { sg: { pfn: bigint; offset: bigint; length: bigint }[] },
+  pages0: bigint[],
+  offset: bigint,
+  size: bigint,
+  maxSegment: bigint,
+  prv: boolean,
+): number {
   let pages = pages0;
   maxSegment = maxSegment & ~(P_ - 1n) & 0xffff_ffffn;
   if (maxSegment < P_) return -22;
@@ -132,30 +139,33 @@ function kernelAppend(table: { sg: { pfn: bigint; offset: bigint; length: bigint
 const asEntries = (t: { sg: { pfn: bigint; offset: bigint; length: bigint }[] }): Entry[] => t.sg.map((s) => ({ addr: s.pfn * P_ + s.offset, len: s.length }));
 
 describe("the kernel's table (tools/testing/scatterlist/main.c), every row", () => {
-  it.each(KERNEL_TABLE.map((row, i) => [i, ...row] as const))("row %i: ret %i, %i pages %j, append %j, size %i, max_seg %i → %i segments", (_i, ret, num, pfn, app, size, maxSeg, expected) => {
-    expect(pfn.length).toBe(num);
-    const before = c.usage();
-    if (ret) {
-      const r = outcome(() => Container.fromPages(harnessPfns(pfn), { size, maxSegment: maxSeg }, c));
-      expect(r).toMatchObject({ ok: false, code: "EINVAL", path: ["maxSegment"] });
-      expect(outcome(() => RangeList.fromPages(harnessPfns(pfn), { size, maxSegment: maxSeg }, c))).toMatchObject({ ok: false, code: "EINVAL" });
+  it.each(KERNEL_TABLE.map((row, i) => [i, ...row] as const))(
+    "row %i: ret %i, %i pages %j, append %j, size %i, max_seg %i → %i segments",
+    (_i, ret, num, pfn, app, size, maxSeg, expected) => {
+      expect(pfn.length).toBe(num);
+      const before = c.usage();
+      if (ret) {
+        const r = outcome(() => Container.fromPages(harnessPfns(pfn), { size, maxSegment: maxSeg }, c));
+        expect(r).toMatchObject({ ok: false, code: "EINVAL", path: ["maxSegment"] });
+        expect(outcome(() => RangeList.fromPages(harnessPfns(pfn), { size, maxSegment: maxSeg }, c))).toMatchObject({ ok: false, code: "EINVAL" });
+        expect(c.usage()).toEqual(before);
+        return;
+      }
+      const ct = Container.fromPages(harnessPfns(pfn), { size, maxSegment: maxSeg, leftPages: app ? num : 0 }, c);
+      if (app) ct.appendPages(harnessPfns(app), { size, maxSegment: maxSeg });
+      expect(ct.count).toBe(expected); // st.nents == expected_segments
+      const recs = sgs(ct);
+      expect(recs.map((r) => r.end)).toEqual(recs.map((_, k) => k === recs.length - 1)); // sg_mark_end on the last only
+      if (!app) {
+        const l = RangeList.fromPages(harnessPfns(pfn), { size, maxSegment: maxSeg }, c);
+        expect(l.length).toBe(expected);
+        expect(l.hash()).toBe(ct.hash());
+        l.dispose();
+      }
+      ct.dispose();
       expect(c.usage()).toEqual(before);
-      return;
-    }
-    const ct = Container.fromPages(harnessPfns(pfn), { size, maxSegment: maxSeg, leftPages: app ? num : 0 }, c);
-    if (app) ct.appendPages(harnessPfns(app), { size, maxSegment: maxSeg });
-    expect(ct.count).toBe(expected); // st.nents == expected_segments
-    const recs = sgs(ct);
-    expect(recs.map((r) => r.end)).toEqual(recs.map((_, k) => k === recs.length - 1)); // sg_mark_end on the last only
-    if (!app) {
-      const l = RangeList.fromPages(harnessPfns(pfn), { size, maxSegment: maxSeg }, c);
-      expect(l.length).toBe(expected);
-      expect(l.hash()).toBe(ct.hash());
-      l.dispose();
-    }
-    ct.dispose();
-    expect(c.usage()).toEqual(before);
-  });
+    },
+  );
 });
 
 describe("offsets, sizes and segment limits", () => {
@@ -272,7 +282,13 @@ describe("appends (sg_alloc_append_table_from_pages)", () => {
     const snapshot = (ct: Container) => [...ct.raw()!];
     const before = [done, open, open16k].map(snapshot);
     const usage = c.usage();
-    for (const [ct, opts] of [[done, {}], [open, {}], [open16k, {}], [fromList, {}], [physvec, {}]] as const) {
+    for (const [ct, opts] of [
+      [done, {}],
+      [open, {}],
+      [open16k, {}],
+      [fromList, {}],
+      [physvec, {}],
+    ] as const) {
       const r = outcome(() => ct.appendPages([3n], opts));
       expect(r).toMatchObject({ ok: false, code: "EINVAL" });
     }
@@ -305,7 +321,10 @@ describe("against a literal port of the kernel's loops", () => {
     }
     return out;
   });
-  const maxSegArb = fc.oneof(fc.integer({ min: 1, max: 9 }).map((p) => BigInt(p * P + (p % 3) * 100)), fc.constant(0xffff_ffffn));
+  const maxSegArb = fc.oneof(
+    fc.integer({ min: 1, max: 9 }).map((p) => BigInt(p * P + (p % 3) * 100)),
+    fc.constant(0xffff_ffffn),
+  );
 
   it("one build: the same entries for any pages, offset, size and max_segment", () => {
     fc.assert(

@@ -24,13 +24,17 @@ describe("the wasm seam", () => {
   const { x, memory } = instantiate();
 
   it("the TS export table names exactly the module's functions, with their arity", () => {
-    const fns = WebAssembly.Module.exports(mod).filter((e) => e.kind === "function" && e.name !== "_initialize").map((e) => e.name);
+    const fns = WebAssembly.Module.exports(mod)
+      .filter((e) => e.kind === "function" && e.name !== "_initialize")
+      .map((e) => e.name);
     expect(fns.sort()).toEqual(Object.keys(EXPORT_ARITY).sort());
     for (const [name, arity] of Object.entries(EXPORT_ARITY)) expect([name, (x[name] as (...a: unknown[]) => unknown).length]).toEqual([name, arity]);
   });
 
   it("every constant of the TS view is the value the module exports, and none is missing", () => {
-    const globals = WebAssembly.Module.exports(mod).filter((e) => e.kind === "global").map((e) => e.name);
+    const globals = WebAssembly.Module.exports(mod)
+      .filter((e) => e.kind === "global")
+      .map((e) => e.name);
     const ts: Record<string, number> = {
       ...STATUS,
       ...Object.fromEntries(Object.entries(REASON).map(([k, v]) => [`R_${k}`, v])),
@@ -64,14 +68,23 @@ describe("the wasm seam", () => {
 
   it("the layouts the hot loops assume: an entry is {addr u64 @0, len u64 @8}, a scatterlist is 32 bytes", () => {
     expect([LAYOUT.ENTRY_ADDR, LAYOUT.ENTRY_LEN, LAYOUT.ENTRY_BYTES]).toEqual([0, 8, 16]);
-    expect([LAYOUT.SG_PAGE_LINK, LAYOUT.SG_OFFSET, LAYOUT.SG_LENGTH, LAYOUT.SG_DMA_ADDRESS, LAYOUT.SG_DMA_LENGTH, LAYOUT.SG_BYTES]).toEqual([0, 8, 12, 16, 24, 32]);
+    expect([LAYOUT.SG_PAGE_LINK, LAYOUT.SG_OFFSET, LAYOUT.SG_LENGTH, LAYOUT.SG_DMA_ADDRESS, LAYOUT.SG_DMA_LENGTH, LAYOUT.SG_BYTES]).toEqual([
+      0, 8, 12, 16, 24, 32,
+    ]);
   });
 });
 
 describe("container kinds", () => {
   it("every registered kind answers every op (a forgotten case would be EFAULT here)", () => {
     const c = createCoreSync();
-    const list = RangeList.from([[0x1000n, 0x3000n], [0x10000n, 0x1000n], [0x2_0000_0000n, 0x2000n]], c);
+    const list = RangeList.from(
+      [
+        [0x1000n, 0x3000n],
+        [0x10000n, 0x1000n],
+        [0x2_0000_0000n, 0x2000n],
+      ],
+      c,
+    );
     const base = c.usage();
     for (const kind of CONTAINER_KINDS) {
       const ct = Container.fromList(kind, list, kind === "physvec" ? { provider: { owner: 3, busOffset: 0x40n } } : { data: 7n }); // OP_BUILD

@@ -19,21 +19,27 @@ const touching = (base: bigint, windows: number): Entry =>
 describe("split at window boundaries", () => {
   it("entries of 1, 2, 3 and 5 windows in every order of four, the last one included", () => {
     const kinds = [1, 2, 3, 5];
-    for (const a of kinds) for (const b of kinds) for (const d of kinds) for (const e of kinds) {
-      const es = [a, b, d, e].map((w, i) => touching(0x1_0000_0000n + BigInt(i) * 0x10_0000n, w));
-      const l = RangeList.from(es, c);
-      try {
-        const got = l.split(0xffff_ffffn, W - 1n).entries();
-        expect(got).toEqual(ref.split(es, 0xffff_ffffn, W - 1n));
-      } finally {
-        l.dispose();
-      }
-    }
+    for (const a of kinds)
+      for (const b of kinds)
+        for (const d of kinds)
+          for (const e of kinds) {
+            const es = [a, b, d, e].map((w, i) => touching(0x1_0000_0000n + BigInt(i) * 0x10_0000n, w));
+            const l = RangeList.from(es, c);
+            try {
+              const got = l.split(0xffff_ffffn, W - 1n).entries();
+              expect(got).toEqual(ref.split(es, 0xffff_ffffn, W - 1n));
+            } finally {
+              l.dispose();
+            }
+          }
   });
 
   it("entries ending at the last byte of the u64 space", () => {
     const M = (1n << 64n) - 1n;
-    const es = [{ addr: M - 3n * W + 0x1000n, len: W }, { addr: M - W - 0xfffn, len: W + 0x1000n }];
+    const es = [
+      { addr: M - 3n * W + 0x1000n, len: W },
+      { addr: M - W - 0xfffn, len: W + 0x1000n },
+    ];
     const l = RangeList.from(es, c);
     expect(l.split(0xffff_ffffn, W - 1n).entries()).toEqual(ref.split(es, 0xffff_ffffn, W - 1n));
     l.dispose();

@@ -22,7 +22,9 @@ const TWO64 = 1n << 64n;
 
 /** The summary of a list of chunks, addresses mod 2^64. */
 function summarize(chunks: Iterable<Entry>): ChunkSummary {
-  let count = 0n, bytes = 0n, xor = 0n;
+  let count = 0n,
+    bytes = 0n,
+    xor = 0n;
   for (const ch of chunks) {
     count++;
     bytes += ch.len;
@@ -41,10 +43,12 @@ function fromBatches(src: RangeList | Container, k: bigint): ChunkSummary {
 }
 
 /** Numbers in [0, x) with bit b set. */
-const withBit = (x: bigint, b: bigint) => (x >> (b + 1n)) * (1n << b) + (() => {
-  const r = x % (1n << (b + 1n)) - (1n << b);
-  return r > 0n ? r : 0n;
-})();
+const withBit = (x: bigint, b: bigint) =>
+  (x >> (b + 1n)) * (1n << b) +
+  (() => {
+    const r = (x % (1n << (b + 1n))) - (1n << b);
+    return r > 0n ? r : 0n;
+  })();
 
 /**
  * The summary for k = 0 or a power of two without listing chunks: chunk i of an entry
@@ -52,7 +56,9 @@ const withBit = (x: bigint, b: bigint) => (x >> (b + 1n)) * (1n << b) + (() => {
  * bit b set, counted over the run of (a >> s) + i.
  */
 function bitwise(es: readonly Entry[], k: bigint): ChunkSummary {
-  let count = 0n, bytes = 0n, xor = 0n;
+  let count = 0n,
+    bytes = 0n,
+    xor = 0n;
   for (const { addr, len } of es) {
     bytes += len;
     if (!len) continue;
@@ -66,7 +72,7 @@ function bitwise(es: readonly Entry[], k: bigint): ChunkSummary {
     count += m;
     const q = addr >> s;
     for (let b = 0n; b < 64n; b++) {
-      const ones = b < s ? (addr >> b) & 1n ? m : 0n : withBit(q + m, b - s) - withBit(q, b - s);
+      const ones = b < s ? ((addr >> b) & 1n ? m : 0n) : withBit(q + m, b - s) - withBit(q, b - s);
       if (ones & 1n) xor ^= 1n << b;
     }
   }
@@ -124,7 +130,10 @@ describe("chunkSummary", () => {
             const ct = Container.fromList(kind, list);
             try {
               const want = fromBatches(ct, k);
-              expect(outcome(() => ct.chunkSummary(k)), kind).toEqual(expected(want));
+              expect(
+                outcome(() => ct.chunkSummary(k)),
+                kind,
+              ).toEqual(expected(want));
               // sgt cuts entries past UINT_MAX; the others hold the list's entries
               if (kind !== "sgt") expect(want).toEqual(summarize(ref.chunks(es, k)));
             } finally {
@@ -164,8 +173,24 @@ describe("chunkSummary", () => {
     const zero = { count: 0n, bytes: 0n, xor: 0n };
     expect(at([], 0n)).toEqual(zero);
     expect(at([], 4096n)).toEqual(zero);
-    expect(at([[0x1000n, 0n], [M, 0n]], 4096n)).toEqual(zero);
-    expect(at([[0x1000n, 0n], [M, 0n]], 3n)).toEqual(zero);
+    expect(
+      at(
+        [
+          [0x1000n, 0n],
+          [M, 0n],
+        ],
+        4096n,
+      ),
+    ).toEqual(zero);
+    expect(
+      at(
+        [
+          [0x1000n, 0n],
+          [M, 0n],
+        ],
+        3n,
+      ),
+    ).toEqual(zero);
     // the last page and the last byte of the space
     expect(at([[M - 0xfffn, 0x1000n]], 0x1000n)).toEqual({ count: 1n, bytes: 0x1000n, xor: M - 0xfffn });
     expect(at([[M, 1n]], 1n)).toEqual({ count: 1n, bytes: 1n, xor: M });
@@ -177,17 +202,55 @@ describe("chunkSummary", () => {
     expect(at([[M, 2n]], 1n)).toEqual({ count: 2n, bytes: 2n, xor: M });
     expect(at([[M, 2n]], 0n)).toEqual({ count: 1n, bytes: 2n, xor: M });
     // k larger than every entry: one chunk per entry
-    expect(at([[0x1000n, 0x1000n], [0x5000n, 0x3000n]], M)).toEqual({ count: 2n, bytes: 0x4000n, xor: 0x4000n });
+    expect(
+      at(
+        [
+          [0x1000n, 0x1000n],
+          [0x5000n, 0x3000n],
+        ],
+        M,
+      ),
+    ).toEqual({ count: 2n, bytes: 0x4000n, xor: 0x4000n });
     // k not a power of two: 0x3000 in chunks of 0x1800 and 0x1001 in 0x1000 + 1
     expect(at([[0x10000n, 0x3000n]], 0x1800n)).toEqual({ count: 2n, bytes: 0x3000n, xor: 0x10000n ^ 0x11800n });
     expect(at([[0x10000n, 0x1001n]], 0x1000n)).toEqual({ count: 2n, bytes: 0x1001n, xor: 0x10000n ^ 0x11000n });
-    expect(at([[1n << 63n, 1n << 63n], [0n, 1n << 63n]], 4096n)).toBe("EOVERFLOW");
-    expect(at([[0n, M], [0n, 1n]], 0n)).toBe("EOVERFLOW");
-    expect(at([[0n, M], [0n, 0n]], 0n)).toEqual({ count: 1n, bytes: M, xor: 0n });
+    expect(
+      at(
+        [
+          [1n << 63n, 1n << 63n],
+          [0n, 1n << 63n],
+        ],
+        4096n,
+      ),
+    ).toBe("EOVERFLOW");
+    expect(
+      at(
+        [
+          [0n, M],
+          [0n, 1n],
+        ],
+        0n,
+      ),
+    ).toBe("EOVERFLOW");
+    expect(
+      at(
+        [
+          [0n, M],
+          [0n, 0n],
+        ],
+        0n,
+      ),
+    ).toEqual({ count: 1n, bytes: M, xor: 0n });
   });
 
   it("EOVERFLOW names the rule; a disposed list is EBADF", () => {
-    const l = RangeList.from([[0n, M], [0n, 1n]], c);
+    const l = RangeList.from(
+      [
+        [0n, M],
+        [0n, 1n],
+      ],
+      c,
+    );
     expect(() => l.chunkSummary(0n)).toThrow(/chunkSummary: sum of len passes 2\^64 - 1/);
     l.dispose();
     expect(() => l.chunkSummary(0n)).toThrow(DmaBufError);

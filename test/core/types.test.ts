@@ -28,7 +28,10 @@ function check(compilerOptions: Record<string, unknown>, file: string): string {
   const dir = mkdtempSync(join(tmpdir(), "dmabuf-types-"));
   try {
     writeFileSync(join(dir, file), CONSUMER);
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", strict: true, skipLibCheck: false, noEmit: true, ...compilerOptions }, files: [file] }));
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { target: "es2022", strict: true, skipLibCheck: false, noEmit: true, ...compilerOptions }, files: [file] }),
+    );
     const r = spawnSync(process.execPath, [tsc, "-p", dir], { encoding: "utf8" });
     return r.stdout + r.stderr;
   } finally {
@@ -41,6 +44,8 @@ describe("the emitted .d.ts files", () => {
     expect(check({ lib: ["es2022", "dom"], module: "esnext", moduleResolution: "bundler", types: [] }, "main.ts")).toBe("");
   });
   it("compile for a Node-only consumer: lib es2022, @types/node, nodenext", () => {
-    expect(check({ lib: ["es2022"], module: "nodenext", moduleResolution: "nodenext", types: ["node"], typeRoots: [join(root, "node_modules/@types")] }, "main.mts")).toBe("");
+    expect(
+      check({ lib: ["es2022"], module: "nodenext", moduleResolution: "nodenext", types: ["node"], typeRoots: [join(root, "node_modules/@types")] }, "main.mts"),
+    ).toBe("");
   });
 });

@@ -51,14 +51,20 @@ describe("code blocks of the README and docs", () => {
     expect(report.details.flatMap((d, i) => d.failures.map((f) => `step ${i}: ${f}`))).toEqual([]);
   });
 
-  it.each(blocks.filter((b) => b.lang === "text" && /`npx dmabuf-map [^`]+`:\s*$/.test(b.before)).map((b) => [where(b), b] as const))("%s is the exact output of its command", (_w, b) => {
-    const args = /`npx dmabuf-map ([^`]+)`/.exec(b.before)![1]!.split(/\s+/);
-    const r = cli(args, undefined, { cwd: fileURLToPath(root), env: { ...process.env, NO_COLOR: "1" } });
-    expect(r.out).toBe(b.code);
-  });
+  it.each(blocks.filter((b) => b.lang === "text" && /`npx dmabuf-map [^`]+`:\s*$/.test(b.before)).map((b) => [where(b), b] as const))(
+    "%s is the exact output of its command",
+    (_w, b) => {
+      const args = /`npx dmabuf-map ([^`]+)`/.exec(b.before)![1]!.split(/\s+/);
+      const r = cli(args, undefined, { cwd: fileURLToPath(root), env: { ...process.env, NO_COLOR: "1" } });
+      expect(r.out).toBe(b.code);
+    },
+  );
 
   it.each(blocks.filter((b) => b.lang === "sh").map((b) => [where(b), b] as const))("%s names only scripts and commands that exist", (_w, b) => {
-    const cmds = b.code.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
+    const cmds = b.code
+      .split("\n")
+      .map((l) => l.replace(/#.*/, "").trim())
+      .filter(Boolean);
     expect(cmds.length).toBeGreaterThan(0);
     for (const c of cmds.flatMap((l) => l.split("&&").map((x) => x.trim()))) {
       const run = /^npm run ([\w:-]+)/.exec(c);
@@ -87,7 +93,7 @@ describe("code blocks of the README and docs", () => {
 
 describe("the block checker itself", () => {
   it("asserts a stated value, and fails when the code disagrees", () => {
-    const ok = instrument('const x = [1, 2];\nx.length; // 2\nx;\n// [1, 2]\n({a: 1, b: 2}); // {a: 1}\n', entry);
+    const ok = instrument("const x = [1, 2];\nx.length; // 2\nx;\n// [1, 2]\n({a: 1, b: 2}); // {a: 1}\n", entry);
     expect(ok.checks).toBe(3);
     expect(runModule(ok.text, "ok.mjs")).toMatchObject({ code: 0, checks: 3 });
     const bad = instrument("[1, 2].length; // 3\n", entry);
@@ -98,7 +104,7 @@ describe("the block checker itself", () => {
 
   it("reads values, not prose", () => {
     expect(statedValue('"0x31" (FNV-1a 64)')).toBe('"0x31"');
-    expect(statedValue("{interconnect: \"sgt\", nelms: 1} (then more)")).toBe('{interconnect: "sgt", nelms: 1}');
+    expect(statedValue('{interconnect: "sgt", nelms: 1} (then more)')).toBe('{interconnect: "sgt", nelms: 1}');
     expect(statedValue("10 (pieces of at most 2 KiB)")).toBe("10");
     expect(statedValue("10 pieces of at most 2 KiB")).toBeUndefined(); // a number that starts prose
     expect(statedValue("{a: 1} then prose")).toBeUndefined();

@@ -15,8 +15,10 @@ export interface Block {
 
 /** The markdown files whose blocks are checked: the README, CONTRIBUTING and docs/. */
 export function markdownFiles(): string[] {
-  const docs = readdirSync(new URL("docs/", root)).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
-  return ["README.md", ...(["CONTRIBUTING.md"].filter((f) => readdirSync(root).includes(f))), ...docs.sort()];
+  const docs = readdirSync(new URL("docs/", root))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`);
+  return ["README.md", ...["CONTRIBUTING.md"].filter((f) => readdirSync(root).includes(f)), ...docs.sort()];
 }
 
 export function blocksOf(file: string): Block[] {
@@ -85,7 +87,11 @@ export function instrument(code: string, entry: string): { text: string; checks:
     const l = lines[i]!;
     const inline = /^(\s*)([^/].*?);\s*\/\/\s*(.+)$/.exec(l);
     const next = /^\s*\/\/\s*(.+)$/.exec(lines[i + 1] ?? "");
-    const [indent, expr, comment] = inline ? [inline[1]!, inline[2]!, inline[3]!] : /^(\s*)([^/].*);\s*$/.test(l) && next ? [/^\s*/.exec(l)![0], l.trim().replace(/;$/, ""), next[1]!] : [];
+    const [indent, expr, comment] = inline
+      ? [inline[1]!, inline[2]!, inline[3]!]
+      : /^(\s*)([^/].*);\s*$/.test(l) && next
+        ? [/^\s*/.exec(l)![0], l.trim().replace(/;$/, ""), next[1]!]
+        : [];
     if (expr === undefined || STATEMENT.test(expr.trim()) || expr.includes("=>") || /^\w+\s*=[^=]/.test(expr.trim())) continue;
     const want = statedValue(comment!);
     if (want === undefined) continue;

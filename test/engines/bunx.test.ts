@@ -40,7 +40,9 @@ describe.skipIf(skipEngine("bun"))("dmabuf-map under Bun", () => {
 
   it("`bunx --bun dmabuf-map` runs on Bun, without Node, and prints Node's bytes", () => {
     const path = `${fakeNode}:${process.env.PATH}`;
-    const node = spawnSync(process.execPath, [join(app, "node_modules/dmabuf-map/dist/ts/cli/main.js"), "demo", "--json", "--entries", "--state"], { encoding: "utf8" });
+    const node = spawnSync(process.execPath, [join(app, "node_modules/dmabuf-map/dist/ts/cli/main.js"), "demo", "--json", "--entries", "--state"], {
+      encoding: "utf8",
+    });
     expect(node.status).toBe(0);
     const r = bunx(["--bun", "dmabuf-map", "demo", "--json", "--entries", "--state"], path);
     expect(r.stderr).toBe("");

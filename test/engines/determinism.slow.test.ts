@@ -51,7 +51,8 @@ describe("a 20,000-op fuzz run", () => {
     const [want, got] = [run("node"), run("bun")];
     expect(want.length).toBeGreaterThan(20_000);
     const k = want.findIndex((w, i) => w !== got[i]);
-    const where = k < 0 ? "" : `first differing step ${want[k]!.split(" ")[0]}:\n  Node: ${want[k]!.slice(0, 600)}\n  Bun:  ${(got[k] ?? "(no line)").slice(0, 600)}`;
+    const where =
+      k < 0 ? "" : `first differing step ${want[k]!.split(" ")[0]}:\n  Node: ${want[k]!.slice(0, 600)}\n  Bun:  ${(got[k] ?? "(no line)").slice(0, 600)}`;
     expect(where).toBe("");
     expect(got).toHaveLength(want.length);
     expect(want.at(-2)).toMatch(/^report \{"seed":7,"ops":20000,/);

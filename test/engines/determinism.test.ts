@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 import { cliRecords, crossEngineSuite, firstDifference } from "./engines.js";
 
 const dir = fileURLToPath(new URL("../../scenarios/", import.meta.url));
-const shipped = () => readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => dir + f);
+const shipped = () =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => dir + f);
 
 crossEngineSuite("shipped scenarios and the demo on every engine", shipped);
 

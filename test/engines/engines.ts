@@ -6,7 +6,17 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleForPage, ENGINES, ENGINE_VM, findEngine, INSTALL_HINT, openPage, type BrowserEngine, type EngineName, type ProcessEngine } from "../../bench/engines.js";
+import {
+  bundleForPage,
+  ENGINES,
+  ENGINE_VM,
+  findEngine,
+  INSTALL_HINT,
+  openPage,
+  type BrowserEngine,
+  type EngineName,
+  type ProcessEngine,
+} from "../../bench/engines.js";
 import type { RecordInput } from "./page.js";
 
 export const IN_CI = process.env.CI === "true";
@@ -122,7 +132,10 @@ export function crossEngineSuite(title: string, files: () => string[]): void {
       expect(firstDifference("Bun", names, want, cliRecords("bun", names))).toBeUndefined();
     });
 
-    for (const [e, name] of [["chromium", "Chromium"], ["firefox", "Firefox ESR"]] as const) {
+    for (const [e, name] of [
+      ["chromium", "Chromium"],
+      ["firefox", "Firefox ESR"],
+    ] as const) {
       it.skipIf(skipEngine(e))(`${name} (${ENGINE_VM[e]}) makes the same bytes as Node's CLI`, async () => {
         const { version, lines } = await pageRecords(e, names);
         expect(firstDifference(`${name} (${version})`, names, want, lines)).toBeUndefined();

@@ -7,6 +7,7 @@
  */
 import { init } from "../../ts/core/loader.js";
 import { formatPath, parseScenario, parseScenarioBytes, ScenarioError } from "../../ts/scenario/validate.js";
+import type { Scenario } from "../../ts/scenario/schema.js";
 import { writeRunJson } from "../../ts/scenario/output.js";
 import { DEMO_SCENARIO } from "../../ts/scenario/demo.js";
 
@@ -28,7 +29,7 @@ function invalidLine(file: string, e: ScenarioError): string {
 }
 
 async function record({ file, text }: RecordInput): Promise<string> {
-  let scenario;
+  let scenario: Scenario;
   try {
     scenario = text === undefined ? parseScenario(DEMO_SCENARIO) : parseScenarioBytes(new TextEncoder().encode(text));
   } catch (e) {

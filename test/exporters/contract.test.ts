@@ -5,7 +5,6 @@ import { describe, expect, it } from "vitest";
 import { DmaBufModel } from "../../ts/model/model.js";
 import type { AttachmentView, DmaBufOps, MapProduct } from "../../ts/model/ops.js";
 import { RangeList } from "../../ts/core/range-list.js";
-import { Container } from "../../ts/core/container.js";
 import { DmaBufError } from "../../ts/core/errors.js";
 import { createCoreSync } from "../../ts/core/loader.js";
 import { sgtMap } from "../../ts/model/address.js";
@@ -38,11 +37,31 @@ describe("checkOps at export", () => {
     ["a misspelt op", (o) => ({ ...o, unMapDmaBuf() {} }), /unknown exporter op "unMapDmaBuf"/],
     ["no name", (o) => ({ ...o, name: "" }), /the exporter needs a name/],
     ["dynamic without pin", (o) => ({ ...o, dynamic: true }), /a dynamic exporter needs pin and unpin/],
-    ["an unregistered interconnect", (o) => ({ ...o, interconnects: [{ name: "nvlink", supportsInterconnects: () => true, map: o.mapDmaBuf }] }), /names no registered interconnect \(nvlink\)/],
-    ["sgt as an interconnect", (o) => ({ ...o, interconnects: [{ name: "sgt", supportsInterconnects: () => true, map: o.mapDmaBuf }] }), /sgt is offered through mapDmaBuf/],
-    ["an interconnect twice", (o) => ({ ...o, interconnects: [0, 1].map(() => ({ name: "physvec", supportsInterconnects: () => true, map: o.mapDmaBuf })) }), /physvec is offered twice/],
-    ["an interconnect without map", (o) => ({ ...o, interconnects: [{ name: "physvec", supportsInterconnects: () => true }] }), /physvec needs map \(or the table a common mapInterconnect\)/],
-    ["an interconnect without supportsInterconnects", (o) => ({ ...o, interconnects: [{ name: "physvec", map: o.mapDmaBuf }] }), /physvec needs supportsInterconnects/],
+    [
+      "an unregistered interconnect",
+      (o) => ({ ...o, interconnects: [{ name: "nvlink", supportsInterconnects: () => true, map: o.mapDmaBuf }] }),
+      /names no registered interconnect \(nvlink\)/,
+    ],
+    [
+      "sgt as an interconnect",
+      (o) => ({ ...o, interconnects: [{ name: "sgt", supportsInterconnects: () => true, map: o.mapDmaBuf }] }),
+      /sgt is offered through mapDmaBuf/,
+    ],
+    [
+      "an interconnect twice",
+      (o) => ({ ...o, interconnects: [0, 1].map(() => ({ name: "physvec", supportsInterconnects: () => true, map: o.mapDmaBuf })) }),
+      /physvec is offered twice/,
+    ],
+    [
+      "an interconnect without map",
+      (o) => ({ ...o, interconnects: [{ name: "physvec", supportsInterconnects: () => true }] }),
+      /physvec needs map \(or the table a common mapInterconnect\)/,
+    ],
+    [
+      "an interconnect without supportsInterconnects",
+      (o) => ({ ...o, interconnects: [{ name: "physvec", map: o.mapDmaBuf }] }),
+      /physvec needs supportsInterconnects/,
+    ],
   ];
   for (const [what, broken, message] of cases) {
     it(`refuses ${what} with EINVAL naming the exporter, and creates nothing`, () => {
@@ -65,7 +84,11 @@ describe("checkOps at export", () => {
 
   it("an exporter factory that throws something else than a DmaBufError is EPROTO, with the cause", () => {
     const bug = new TypeError("flags.interconnects.map is not a function");
-    const m = new DmaBufModel(core(), FABRIC, { exporter: () => { throw bug; } });
+    const m = new DmaBufModel(core(), FABRIC, {
+      exporter: () => {
+        throw bug;
+      },
+    });
     fails(m, "EPROTO", () => m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM() }));
     expect(m.trace.at(-1)!.message).toBe("export b: the exporter factory threw TypeError: flags.interconnects.map is not a function");
     m.dispose();
@@ -100,14 +123,24 @@ describe("map products are checked against their address space", () => {
 
   it("entries outside the backing (cpu-phys)", () => {
     let released = 0;
-    const { m, err } = badMap((a) => ({ entries: RangeList.from([[0x7000_0000n, 0x20_0000n]], a.buffer.backing.ranges.core), space: "cpu-phys", release: () => void released++ }));
-    expect(err.message).toMatch(/exporter test-exp \(mapDmaBuf of b for a\) broke the ops contract: entry 0 \(0x70000000 \+0x200000\) lies outside the backing/);
+    const { m, err } = badMap((a) => ({
+      entries: RangeList.from([[0x7000_0000n, 0x20_0000n]], a.buffer.backing.ranges.core),
+      space: "cpu-phys",
+      release: () => void released++,
+    }));
+    expect(err.message).toMatch(
+      /exporter test-exp \(mapDmaBuf of b for a\) broke the ops contract: entry 0 \(0x70000000 \+0x200000\) lies outside the backing/,
+    );
     expect(released).toBe(1);
     m.dispose();
   });
 
   it("entries that span a gap between backing ranges", () => {
-    const { m, err } = badMap((a) => ({ entries: RangeList.from([[0x8000_0000n, 0x20_0000n]], a.buffer.backing.ranges.core), space: "cpu-phys", release() {} }));
+    const { m, err } = badMap((a) => ({
+      entries: RangeList.from([[0x8000_0000n, 0x20_0000n]], a.buffer.backing.ranges.core),
+      space: "cpu-phys",
+      release() {},
+    }));
     expect(err.message).toMatch(/entry 0 \(0x80000000 \+0x200000\) lies outside the backing/);
     m.dispose();
   });
@@ -116,16 +149,35 @@ describe("map products are checked against their address space", () => {
     /** Maps a 0x4000-byte buffer on `backing` whose exporter returns `entries` (cpu-phys). */
     function mapOn(backing: [bigint, bigint][], entries: [bigint, bigint][]) {
       const m = model();
-      m.export({ buffer: "b", exporter: "exp", size: 0x4000n, backing: { kind: "system", ranges: backing.map(([addr, len]) => ({ addr, len })) }, ops: { ...good(), mapDmaBuf: (a) => ({ entries: RangeList.from(entries, a.buffer.backing.ranges.core), space: "cpu-phys", release() {} }) } });
+      m.export({
+        buffer: "b",
+        exporter: "exp",
+        size: 0x4000n,
+        backing: { kind: "system", ranges: backing.map(([addr, len]) => ({ addr, len })) },
+        ops: { ...good(), mapDmaBuf: (a) => ({ entries: RangeList.from(entries, a.buffer.backing.ranges.core), space: "cpu-phys", release() {} }) },
+      });
       m.attach({ buffer: "b", importer: "cpu", as: "a" });
       return m;
     }
-    const scattered: [bigint, bigint][] = [[0x30000n, 0x1000n], [0x10000n, 0x1000n], [0x11000n, 0x1000n], [0x20000n, 0x1000n]];
+    const scattered: [bigint, bigint][] = [
+      [0x30000n, 0x1000n],
+      [0x10000n, 0x1000n],
+      [0x11000n, 0x1000n],
+      [0x20000n, 0x1000n],
+    ];
 
     it("accepts sorted and unsorted products on an unsorted backing, entries spanning touching backing ranges included", () => {
       for (const entries of [
-        [[0x10000n, 0x2000n], [0x20000n, 0x1000n], [0x30000n, 0x1000n]],
-        [[0x30000n, 0x1000n], [0x10000n, 0x2000n], [0x20000n, 0x1000n]],
+        [
+          [0x10000n, 0x2000n],
+          [0x20000n, 0x1000n],
+          [0x30000n, 0x1000n],
+        ],
+        [
+          [0x30000n, 0x1000n],
+          [0x10000n, 0x2000n],
+          [0x20000n, 0x1000n],
+        ],
       ] as [bigint, bigint][][]) {
         const m = mapOn(scattered, entries);
         expect(m.map({ attachment: "a", as: "m" }).bytes).toBe(0x4000n);
@@ -134,15 +186,42 @@ describe("map products are checked against their address space", () => {
     });
 
     it("accepts a sorted product whose range is only whole once a later, out-of-order backing range fills the gap", () => {
-      const m = mapOn([[0x10000n, 0x1000n], [0x12000n, 0x1000n], [0x11000n, 0x1000n], [0x20000n, 0x1000n]], [[0x10000n, 0x3000n], [0x20000n, 0x1000n]]);
+      const m = mapOn(
+        [
+          [0x10000n, 0x1000n],
+          [0x12000n, 0x1000n],
+          [0x11000n, 0x1000n],
+          [0x20000n, 0x1000n],
+        ],
+        [
+          [0x10000n, 0x3000n],
+          [0x20000n, 0x1000n],
+        ],
+      );
       expect(m.map({ attachment: "a", as: "m" }).bytes).toBe(0x4000n);
       m.dispose();
     });
 
     it("names the first entry outside in list order, sorted or not", () => {
       for (const [entries, first] of [
-        [[[0x30000n, 0x1000n], [0x10000n, 0x1000n], [0x40000n, 0x1000n], [0x50000n, 0x1000n]], "entry 2 \\(0x40000 \\+0x1000\\)"],
-        [[[0x10000n, 0x1000n], [0x11000n, 0x1000n], [0x20000n, 0x1800n], [0x30000n, 0x800n]], "entry 2 \\(0x20000 \\+0x1800\\)"],
+        [
+          [
+            [0x30000n, 0x1000n],
+            [0x10000n, 0x1000n],
+            [0x40000n, 0x1000n],
+            [0x50000n, 0x1000n],
+          ],
+          "entry 2 \\(0x40000 \\+0x1000\\)",
+        ],
+        [
+          [
+            [0x10000n, 0x1000n],
+            [0x11000n, 0x1000n],
+            [0x20000n, 0x1800n],
+            [0x30000n, 0x800n],
+          ],
+          "entry 2 \\(0x20000 \\+0x1800\\)",
+        ],
       ] as [[bigint, bigint][], string][]) {
         const m = mapOn(scattered, entries);
         fails(m, "EPROTO", () => m.map({ attachment: "a", as: "m" }));
@@ -168,10 +247,26 @@ describe("map products are checked against their address space", () => {
   });
 
   it("iova entries outside the regions the product holds, and regions outside the IOMMU window", () => {
-    const a1 = badMap((a) => ({ entries: RangeList.from([[0x4000_0000n, 0x20_0000n]], a.buffer.backing.ranges.core), space: "iova", regions: [{ addr: 0x4010_0000n, len: 0x20_0000n }], release() {} }), "sys");
+    const a1 = badMap(
+      (a) => ({
+        entries: RangeList.from([[0x4000_0000n, 0x20_0000n]], a.buffer.backing.ranges.core),
+        space: "iova",
+        regions: [{ addr: 0x4010_0000n, len: 0x20_0000n }],
+        release() {},
+      }),
+      "sys",
+    );
     expect(a1.err.message).toMatch(/entry 0 \(0x40000000 \+0x200000\) lies outside its IOVA regions/);
     a1.m.dispose();
-    const a2 = badMap((a) => ({ entries: RangeList.from([[0x1000n, 0x20_0000n]], a.buffer.backing.ranges.core), space: "iova", regions: [{ addr: 0x1000n, len: 0x20_0000n }], release() {} }), "sys");
+    const a2 = badMap(
+      (a) => ({
+        entries: RangeList.from([[0x1000n, 0x20_0000n]], a.buffer.backing.ranges.core),
+        space: "iova",
+        regions: [{ addr: 0x1000n, len: 0x20_0000n }],
+        release() {},
+      }),
+      "sys",
+    );
     expect(a2.err.message).toMatch(/is not inside the IOMMU window of sys/);
     a2.m.dispose();
     const a3 = badMap((a) => ({ entries: a.buffer.backing.ranges.translate(0n), space: "iova", regions: [], release() {} }), "cpu");
@@ -203,7 +298,13 @@ describe("map products are checked against their address space", () => {
       dynamic: true,
       pin() {},
       unpin() {},
-      interconnects: [{ name: "iov", supportsInterconnects: () => true, map: (a) => ({ entries: a.buffer.backing.ranges.translate(-BAR0 & 0xffff_ffff_ffff_ffffn), space: "bar-offset", barNumber: 3, release() {} }) }],
+      interconnects: [
+        {
+          name: "iov",
+          supportsInterconnects: () => true,
+          map: (a) => ({ entries: a.buffer.backing.ranges.translate(-BAR0 & 0xffff_ffff_ffff_ffffn), space: "bar-offset", barNumber: 3, release() {} }),
+        },
+      ],
     };
     m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: MMIO(), ops });
     m.attach({ buffer: "b", importer: "peer", as: "a", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov"] });
@@ -213,7 +314,13 @@ describe("map products are checked against their address space", () => {
     m.dispose();
     // an sgt map through the IOMMU whose entries are wrong gives its IOVA region back
     const n = model();
-    n.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: { ...good(), mapDmaBuf: (a, dma) => ({ ...sgtMap(dma, a.buffer, a.device), space: "cpu-phys" }) } });
+    n.export({
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: SYSTEM(),
+      ops: { ...good(), mapDmaBuf: (a, dma) => ({ ...sgtMap(dma, a.buffer, a.device), space: "cpu-phys" }) },
+    });
     n.attach({ buffer: "b", importer: "sys", as: "a" });
     fails(n, "EPROTO", () => n.map({ attachment: "a", as: "m" }));
     expect(n.topology.iova.get("sys")!.pristine()).toBe(true);
@@ -258,12 +365,18 @@ describe("ops are called with the documented lock state", () => {
     m.detach("d");
     m.close("b");
     expect(seen).toEqual([
-      "attach:-", "attach:-",
-      "pin:host", "map:host",
-      "pin:cpu", "unpin:cpu",
-      "unmap:host", "unpin:host",
+      "attach:-",
+      "attach:-",
+      "pin:host",
+      "map:host",
+      "pin:cpu",
+      "unpin:cpu",
+      "unmap:host",
+      "unpin:host",
       "notify:exp",
-      "detach:-", "detach:-", "release:-",
+      "detach:-",
+      "detach:-",
+      "release:-",
     ]);
     m.dispose();
   });

@@ -86,8 +86,16 @@ describe("a fourth interconnect through the public extension points", () => {
 
   it("without registering it, the name is unknown: exporter refused at export, importer at attach", () => {
     const m = new DmaBufModel(core(), FABRIC);
-    expect(() => m.export({ buffer: "vram", exporter: "exp", size: 0x20_0000n, backing: MMIO(), ops: xlinkExporter([]) })).toThrow(/names no registered interconnect \(xlink\)/);
-    m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: { kind: "mmio", ranges: [{ addr: BAR0, len: 0x20_0000n }] }, ops: { ...xlinkExporter([]), interconnects: [] } });
+    expect(() => m.export({ buffer: "vram", exporter: "exp", size: 0x20_0000n, backing: MMIO(), ops: xlinkExporter([]) })).toThrow(
+      /names no registered interconnect \(xlink\)/,
+    );
+    m.export({
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: { kind: "mmio", ranges: [{ addr: BAR0, len: 0x20_0000n }] },
+      ops: { ...xlinkExporter([]), interconnects: [] },
+    });
     const err = (() => {
       try {
         m.attach({ buffer: "b", importer: "peer", as: "a", ops: importer([]) });

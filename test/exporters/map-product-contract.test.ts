@@ -30,7 +30,15 @@ const TOPO: TopologySpec = {
   },
 };
 
-interface Product { entries?: E[] | unknown; space?: string; barNumber?: number; regions?: unknown; container?: boolean; release?: unknown; provider?: unknown }
+interface Product {
+  entries?: E[] | unknown;
+  space?: string;
+  barNumber?: number;
+  regions?: unknown;
+  container?: boolean;
+  release?: unknown;
+  provider?: unknown;
+}
 
 /**
  * Exports `b` (size = the backing's bytes) on `backing`, whose exporter's mapDmaBuf returns
@@ -107,13 +115,63 @@ const hexs = (x: bigint) => `0x${x.toString(16)}`;
 function edges(x: bigint): [string, E[], number][] {
   return [
     ["whole", [[x, 0x2000n]], -1],
-    ["two pages in order", [[x, 0x1000n], [x + 0x1000n, 0x1000n]], -1],
-    ["two pages out of order", [[x + 0x1000n, 0x1000n], [x, 0x1000n]], -1],
-    ["bytes shifted by one", [[x + 0x800n, 0x1800n], [x, 0x7ffn], [x + 0x7ffn, 1n]], -1],
-    ["one byte before, in order", [[x - 1n, 0x1000n], [x + 0x1000n, 0x1000n]], 0],
-    ["one byte past, in order", [[x, 0x1000n], [x + 0x1001n, 0x1000n]], 1],
-    ["one byte before, out of order", [[x + 0x1000n, 0x1000n], [x - 1n, 0x1000n]], 1],
-    ["one byte past, out of order", [[x + 0x1001n, 0x1000n], [x, 0x1000n]], 0],
+    [
+      "two pages in order",
+      [
+        [x, 0x1000n],
+        [x + 0x1000n, 0x1000n],
+      ],
+      -1,
+    ],
+    [
+      "two pages out of order",
+      [
+        [x + 0x1000n, 0x1000n],
+        [x, 0x1000n],
+      ],
+      -1,
+    ],
+    [
+      "bytes shifted by one",
+      [
+        [x + 0x800n, 0x1800n],
+        [x, 0x7ffn],
+        [x + 0x7ffn, 1n],
+      ],
+      -1,
+    ],
+    [
+      "one byte before, in order",
+      [
+        [x - 1n, 0x1000n],
+        [x + 0x1000n, 0x1000n],
+      ],
+      0,
+    ],
+    [
+      "one byte past, in order",
+      [
+        [x, 0x1000n],
+        [x + 0x1001n, 0x1000n],
+      ],
+      1,
+    ],
+    [
+      "one byte before, out of order",
+      [
+        [x + 0x1000n, 0x1000n],
+        [x - 1n, 0x1000n],
+      ],
+      1,
+    ],
+    [
+      "one byte past, out of order",
+      [
+        [x + 0x1001n, 0x1000n],
+        [x, 0x1000n],
+      ],
+      0,
+    ],
     ["the whole region one byte later", [[x + 1n, 0x2000n]], 0],
     ["the whole region one byte earlier", [[x - 1n, 0x2000n]], 0],
   ];
@@ -145,15 +203,36 @@ describe("entries must lie inside the backing, to the byte, in any order", () =>
   table("bus, mmio whose bus addresses cross 4 GiB", mmio([B + 0x1000n, 0x1000n], [B, 0x1000n]), G - 0x1000n, "bus", "the backing's bus addresses");
   table("bar-offset, mmio whose offsets cross 3 GiB", mmio([B, 0x2000n]), B - CPU0, "bar-offset", "the backing's BAR offsets", { barNumber: 0 });
   // IOVA regions across 4 GiB, given out of order and touching
-  const regions = [{ addr: G, len: 0x1000n }, { addr: G - 0x1000n, len: 0x1000n }];
+  const regions = [
+    { addr: G, len: 0x1000n },
+    { addr: G - 0x1000n, len: 0x1000n },
+  ];
   table("iova, regions across 4 GiB", sys([0x10_0000n, 0x2000n]), G - 0x1000n, "iova", "its IOVA regions", { regions }, "mmu");
 });
 
 describe("the backing's ranges are checked as a set: gaps, many ranges, 4-GiB ranges", () => {
   it("an entry over the gap between two backing ranges is refused, in either order of the backing", () => {
     for (const backing of [sys([G - 0x1000n, 0x1000n], [G + 0x1000n, 0x1000n]), sys([G + 0x1000n, 0x1000n], [G - 0x1000n, 0x1000n])]) {
-      expectMap(backing, { entries: [[G - 0x1000n, 0x1000n], [G, 0x1000n]] }, "entry 1 (0x100000000 +0x1000) lies outside the backing");
-      expectMap(backing, { entries: [[G + 0x1000n, 0x1000n], [G - 0x1000n, 0x1000n]] }, undefined);
+      expectMap(
+        backing,
+        {
+          entries: [
+            [G - 0x1000n, 0x1000n],
+            [G, 0x1000n],
+          ],
+        },
+        "entry 1 (0x100000000 +0x1000) lies outside the backing",
+      );
+      expectMap(
+        backing,
+        {
+          entries: [
+            [G + 0x1000n, 0x1000n],
+            [G - 0x1000n, 0x1000n],
+          ],
+        },
+        undefined,
+      );
       expectMap(backing, { entries: [[G - 0x1000n, 0x2000n]] }, "entry 0 (0xfffff000 +0x2000) lies outside the backing");
     }
   });
@@ -182,13 +261,25 @@ describe("the backing's ranges are checked as a set: gaps, many ranges, 4-GiB ra
 
   // ranges whose first bytes differ in every 16-bit digit, given scrambled; 0x3000 and 0x4000 touch
   const spread: E[] = [
-    [0x0001_0000_0000_0000n, 0x1000n], [0x0000_0000_0002_1000n, 0x1000n], [0x8000_0000_0000_0000n, 0x1000n], [0x4000n, 0x1000n],
-    [0x0000_0001_0001_0000n, 0x1000n], [0x0000_0000_0001_2000n, 0x1000n], [0x0001_0000_0000_5000n, 0x1000n], [0x0000_0001_0000_0000n, 0x1000n], [0x3000n, 0x1000n],
+    [0x0001_0000_0000_0000n, 0x1000n],
+    [0x0000_0000_0002_1000n, 0x1000n],
+    [0x8000_0000_0000_0000n, 0x1000n],
+    [0x4000n, 0x1000n],
+    [0x0000_0001_0001_0000n, 0x1000n],
+    [0x0000_0000_0001_2000n, 0x1000n],
+    [0x0001_0000_0000_5000n, 0x1000n],
+    [0x0000_0001_0000_0000n, 0x1000n],
+    [0x3000n, 0x1000n],
   ];
   it("ranges spread over the whole 64-bit space, scrambled, accept their entries in any order", () => {
     const backing = sys(...spread);
     const entries: E[] = [[0x3000n, 0x2000n], ...spread.filter(([a]) => a > 0x4000n)];
-    for (const order of [[0, 1, 2, 3, 4, 5, 6, 7], [7, 6, 5, 4, 3, 2, 1, 0], [3, 6, 0, 5, 2, 7, 4, 1], [5, 0, 7, 2, 4, 1, 6, 3]]) {
+    for (const order of [
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      [7, 6, 5, 4, 3, 2, 1, 0],
+      [3, 6, 0, 5, 2, 7, 4, 1],
+      [5, 0, 7, 2, 4, 1, 6, 3],
+    ]) {
       const list = order.map((k) => entries[k]!);
       expectMap(backing, { entries: list }, undefined);
       // one entry moved one page up (into nothing) is named wherever it is in the list
@@ -202,13 +293,49 @@ describe("the backing's ranges are checked as a set: gaps, many ranges, 4-GiB ra
   it("4-GiB backing ranges: whole, halves out of order, and one page shifted", () => {
     const big = sys([G, G]);
     expectMap(big, { entries: [[G, G]] }, undefined);
-    expectMap(big, { entries: [[G + G / 2n, G / 2n], [G, G / 2n]] }, undefined);
+    expectMap(
+      big,
+      {
+        entries: [
+          [G + G / 2n, G / 2n],
+          [G, G / 2n],
+        ],
+      },
+      undefined,
+    );
     expectMap(big, { entries: [[G + 0x1000n, G]] }, "entry 0 (0x100001000 +0x100000000) lies outside the backing");
-    expectMap(big, { entries: [[G + G / 2n, G / 2n], [G - 1n, G / 2n]] }, "entry 1 (0xffffffff +0x80000000) lies outside the backing");
+    expectMap(
+      big,
+      {
+        entries: [
+          [G + G / 2n, G / 2n],
+          [G - 1n, G / 2n],
+        ],
+      },
+      "entry 1 (0xffffffff +0x80000000) lies outside the backing",
+    );
     const two = sys([2n * G, G], [G, G]);
     expectMap(two, { entries: [[G, 2n * G]] }, undefined);
-    expectMap(two, { entries: [[2n * G, G], [G, G]] }, undefined);
-    expectMap(two, { entries: [[2n * G + 1n, G], [G, G]] }, "entry 0 (0x200000001 +0x100000000) lies outside the backing");
+    expectMap(
+      two,
+      {
+        entries: [
+          [2n * G, G],
+          [G, G],
+        ],
+      },
+      undefined,
+    );
+    expectMap(
+      two,
+      {
+        entries: [
+          [2n * G + 1n, G],
+          [G, G],
+        ],
+      },
+      "entry 0 (0x200000001 +0x100000000) lies outside the backing",
+    );
   });
 });
 
@@ -227,7 +354,11 @@ describe("the product's shape and space", () => {
     ["a barNumber for cpu-phys", { entries: ok, barNumber: 0 }, "barNumber is given exactly for bar-offset products"],
     ["bar-offset without barNumber", { entries: ok, space: "bar-offset" }, "barNumber is given exactly for bar-offset products"],
     ["bus on system memory", { entries: ok, space: "bus" }, "a bus product needs an mmio backing"],
-    ["iova for a device without an IOMMU", { entries: ok, space: "iova", regions: [{ addr: 0x1_0000_0000n, len: 0x2000n }] }, "an iova product for peer, which has no IOMMU"],
+    [
+      "iova for a device without an IOMMU",
+      { entries: ok, space: "iova", regions: [{ addr: 0x1_0000_0000n, len: 0x2000n }] },
+      "an iova product for peer, which has no IOMMU",
+    ],
   ];
   for (const [what, product, rule] of rows) it(`refuses ${what}`, () => expectMap(backing, product, rule));
 
@@ -255,12 +386,26 @@ describe("an iova product's regions must lie in the importer's IOMMU window", ()
     ["a null region", iova([null]), `IOVA region undefined +undefined ${window}`],
     ["a region without len", iova([{ addr: base }]), `IOVA region ${base} +undefined ${window}`],
     ["a number addr", iova([{ addr: 5, len: 0x2000n }]), `IOVA region 5 +8192 ${window}`],
-    ["a zero-length region", iova([{ addr: base, len: 0x2000n }, { addr: base + 0x4000n, len: 0n }]), `IOVA region ${base + 0x4000n} +0 ${window}`],
+    [
+      "a zero-length region",
+      iova([
+        { addr: base, len: 0x2000n },
+        { addr: base + 0x4000n, len: 0n },
+      ]),
+      `IOVA region ${base + 0x4000n} +0 ${window}`,
+    ],
     ["a region one byte below the window", iova([{ addr: base - 1n, len: 0x2001n }]), `IOVA region ${base - 1n} +8193 ${window}`],
     ["a region one byte past the window", iova([{ addr: end - 0x2000n, len: 0x2001n }], end - 0x2000n), `IOVA region ${end - 0x2000n} +8193 ${window}`],
     ["a region at the start of the window", iova([{ addr: base, len: 0x2000n }]), undefined],
     ["a region ending at the end of the window", iova([{ addr: end - 0x2000n, len: 0x2000n }], end - 0x2000n), undefined],
-    ["a region of one byte", iova([{ addr: base + 0x1fffn, len: 1n }, { addr: base, len: 0x1fffn }]), undefined],
+    [
+      "a region of one byte",
+      iova([
+        { addr: base + 0x1fffn, len: 1n },
+        { addr: base, len: 0x1fffn },
+      ]),
+      undefined,
+    ],
   ];
   for (const [what, product, message] of rows) {
     it(`${message ? "refuses" : "accepts"} ${what}`, () => expectMap(backing, product, message, "mmu"));

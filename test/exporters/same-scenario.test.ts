@@ -31,7 +31,13 @@ function traceOf(text: string, exporter: ExporterFactory): unknown[] {
 
 describe("the same scenario on three exporters", () => {
   it("a static system-memory buffer: heap, vfio-pci-like and rfc-v2 map the same entries for every importer", () => {
-    const results = ([["heap", systemHeapExporter], ["vfio", vfioExporter], ["rfc-v2", rfcV2Exporter]] as const).map(([name, exporter]) => {
+    const results = (
+      [
+        ["heap", systemHeapExporter],
+        ["vfio", vfioExporter],
+        ["rfc-v2", rfcV2Exporter],
+      ] as const
+    ).map(([name, exporter]) => {
       const m = new DmaBufModel(core(), FABRIC, { exporter });
       m.export({ buffer: "b", exporter: "exp", size: 0x40_0000n, backing: SYSTEM(4, 0x10_0000n) });
       const out: unknown[] = [m.buffers.get("b")!.ops.name];
@@ -68,7 +74,19 @@ describe("the same scenario on three exporters", () => {
       name: "heap",
       devices: { cpu: {}, sys: { iommu: { base: "0x40000000", size: "0x400000" }, maxSegmentSize: "0x10000" } },
       steps: [
-        { op: "export", buffer: "b", exporter: "cpu", size: "0x200000", backing: { kind: "system", ranges: [{ addr: "0x80000000", len: "0x100000" }, { addr: "0x80200000", len: "0x100000" }] } },
+        {
+          op: "export",
+          buffer: "b",
+          exporter: "cpu",
+          size: "0x200000",
+          backing: {
+            kind: "system",
+            ranges: [
+              { addr: "0x80000000", len: "0x100000" },
+              { addr: "0x80200000", len: "0x100000" },
+            ],
+          },
+        },
         { op: "attach", buffer: "b", importer: "sys", as: "a" },
         { op: "map", attachment: "a", as: "m", container: "xarray" },
         { op: "pin", attachment: "a", expect: { error: "EINVAL" } },
@@ -85,8 +103,16 @@ describe("the same scenario on three exporters", () => {
   });
 
   it("an exporter offering an interconnect it has no ops for is refused at export, not silently skipped", () => {
-    const v = new DmaBufModel(core(), FABRIC, { exporter: vfioExporter, interconnects: [{ name: "sgt", defaultContainer: "sgt" }, { name: "cxl", defaultContainer: "mapping" }] });
-    expect(() => v.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), interconnects: ["cxl"] })).toThrow(/vfio-pci exporter has no cxl interconnect/);
+    const v = new DmaBufModel(core(), FABRIC, {
+      exporter: vfioExporter,
+      interconnects: [
+        { name: "sgt", defaultContainer: "sgt" },
+        { name: "cxl", defaultContainer: "mapping" },
+      ],
+    });
+    expect(() => v.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), interconnects: ["cxl"] })).toThrow(
+      /vfio-pci exporter has no cxl interconnect/,
+    );
     expect(v.buffers.size).toBe(0);
     v.dispose();
   });

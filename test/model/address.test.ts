@@ -1,6 +1,6 @@
 // Address rules: the P2P path matrix, IOMMU use, splitting, the per-range fallback.
 import { describe, expect, it } from "vitest";
-import { world, MMIO, SYSTEM, BAR0, BUS0 } from "./world.js";
+import { world, MMIO, BAR0, BUS0 } from "./world.js";
 import * as ref from "../../ts/reference/ops.js";
 import type { DmaBufModel } from "../../ts/model/model.js";
 
@@ -77,7 +77,13 @@ describe("sgt address rules", () => {
     // free two single-MiB-separated holes: unmapping big0 gives 0..4 MiB
     m.unmap("big0");
     // a buffer of 4 ranges needs 4 MiB contiguous or 4 x 1 MiB: both fit in 0..4 MiB; make it fragmented:
-    m.export({ buffer: "c", exporter: "exp", size: 0x10_0000n, backing: { kind: "mmio", ranges: [{ addr: BAR0 + 0x100_0000n, len: 0x10_0000n }] }, dynamic: true });
+    m.export({
+      buffer: "c",
+      exporter: "exp",
+      size: 0x10_0000n,
+      backing: { kind: "mmio", ranges: [{ addr: BAR0 + 0x100_0000n, len: 0x10_0000n }] },
+      dynamic: true,
+    });
     m.attach({ buffer: "c", importer: "mmu", as: "c1", dynamic: true, peer2peer: true });
     m.lock("c", "mmu");
     m.map({ attachment: "c1", as: "hole1" }); // 0..1 MiB
@@ -87,7 +93,19 @@ describe("sgt address rules", () => {
     m.unlock("c", "mmu");
     expect(() => m.map({ attachment: "a", as: "y" })).toThrow(/ENOMEM|exhausted/);
     // with 2 ranges of 1 MiB (a 2 MiB buffer) the fallback gives each range its own region
-    m.export({ buffer: "d", exporter: "exp", size: 0x20_0000n, backing: { kind: "mmio", ranges: [{ addr: BAR0 + 0x200_0000n, len: 0x10_0000n }, { addr: BAR0 + 0x300_0000n, len: 0x10_0000n }] }, dynamic: true });
+    m.export({
+      buffer: "d",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: {
+        kind: "mmio",
+        ranges: [
+          { addr: BAR0 + 0x200_0000n, len: 0x10_0000n },
+          { addr: BAR0 + 0x300_0000n, len: 0x10_0000n },
+        ],
+      },
+      dynamic: true,
+    });
     m.attach({ buffer: "d", importer: "mmu", as: "d1", dynamic: true, peer2peer: true });
     m.unlock("b", "mmu");
     m.lock("d", "mmu");
@@ -107,7 +125,18 @@ describe("sgt address rules", () => {
 
   it("system memory without IOMMU: physical ranges split by the importer's limits; with IOMMU: one region split", () => {
     const m = world();
-    m.export({ buffer: "b", exporter: "exp", size: 0x30_0000n, backing: { kind: "system", ranges: [{ addr: 0xfff0_0000n, len: 0x20_0000n }, { addr: 0x1_8000_0000n, len: 0x10_0000n }] } });
+    m.export({
+      buffer: "b",
+      exporter: "exp",
+      size: 0x30_0000n,
+      backing: {
+        kind: "system",
+        ranges: [
+          { addr: 0xfff0_0000n, len: 0x20_0000n },
+          { addr: 0x1_8000_0000n, len: 0x10_0000n },
+        ],
+      },
+    });
     const plain = mapOnce(m, "cpu", { dynamic: false }).entries;
     expect(plain).toEqual([
       { addr: 0xfff0_0000n, len: 0x20_0000n },
@@ -156,8 +185,23 @@ describe("physvec and iov maps", () => {
 
   it("iov: BAR-relative offsets and the BAR number, only for the VF's PF", () => {
     const m = world();
-    m.export({ buffer: "b", exporter: "vf", size: 0x3000n, dynamic: true, interconnects: ["iov"], backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_1000n, len: 0x1000n }, { addr: 0x2000_0000_8000n, len: 0x2000n }] } });
-    expect(() => m.attach({ buffer: "b", importer: "peer", as: "x", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov"] })).toThrow(/supports none/);
+    m.export({
+      buffer: "b",
+      exporter: "vf",
+      size: 0x3000n,
+      dynamic: true,
+      interconnects: ["iov"],
+      backing: {
+        kind: "mmio",
+        ranges: [
+          { addr: 0x2000_0000_1000n, len: 0x1000n },
+          { addr: 0x2000_0000_8000n, len: 0x2000n },
+        ],
+      },
+    });
+    expect(() => m.attach({ buffer: "b", importer: "peer", as: "x", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov"] })).toThrow(
+      /supports none/,
+    );
     m.attach({ buffer: "b", importer: "pf", as: "a", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov", "sgt"] });
     m.lock("b", "pf");
     const r = m.map({ attachment: "a", as: "i" });
@@ -173,7 +217,14 @@ describe("physvec and iov maps", () => {
 describe("negotiation", () => {
   it("the first of the importer's list that the buffer offers and accepts wins", () => {
     const m = world();
-    m.export({ buffer: "b", exporter: "vf", size: 0x1000n, dynamic: true, interconnects: ["physvec", "iov"], backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] } });
+    m.export({
+      buffer: "b",
+      exporter: "vf",
+      size: 0x1000n,
+      dynamic: true,
+      interconnects: ["physvec", "iov"],
+      backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] },
+    });
     const at = (importer: string, interconnects: ("sgt" | "physvec" | "iov")[]) =>
       m.attach({ buffer: "b", importer, as: `${importer}${m.trace.length}`, dynamic: true, peer2peer: true, allowIc: true, interconnects }).interconnect;
     expect(at("pf", ["iov", "physvec", "sgt"])).toBe("iov");
@@ -181,9 +232,18 @@ describe("negotiation", () => {
     expect(at("pf", ["physvec", "iov"])).toBe("physvec"); // importer's order, not the exporter's
     expect(at("peer", ["sgt", "physvec"])).toBe("sgt");
     m.export({ buffer: "s", exporter: "vf", size: 0x1000n, dynamic: true, backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] } });
-    expect(m.attach({ buffer: "s", importer: "pf", as: "z", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov", "sgt"] }).interconnect).toBe("sgt"); // not offered
+    expect(m.attach({ buffer: "s", importer: "pf", as: "z", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov", "sgt"] }).interconnect).toBe(
+      "sgt",
+    ); // not offered
     // iov is accepted only for an mmio backing, even by the PF
-    m.export({ buffer: "sys", exporter: "vf", size: 0x1000n, dynamic: true, interconnects: ["iov"], backing: { kind: "system", ranges: [{ addr: 0x8000_0000n, len: 0x1000n }] } });
+    m.export({
+      buffer: "sys",
+      exporter: "vf",
+      size: 0x1000n,
+      dynamic: true,
+      interconnects: ["iov"],
+      backing: { kind: "system", ranges: [{ addr: 0x8000_0000n, len: 0x1000n }] },
+    });
     expect(m.attach({ buffer: "sys", importer: "pf", as: "y", dynamic: true, allowIc: true, interconnects: ["iov", "sgt"] }).interconnect).toBe("sgt");
     expect(() => m.attach({ buffer: "sys", importer: "pf", as: "y2", dynamic: true, allowIc: true, interconnects: ["iov"] })).toThrow(/supports none/);
     m.dispose();

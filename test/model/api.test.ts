@@ -47,7 +47,13 @@ describe("arguments are checked like the scenario schema", () => {
 
   it("a map without as is named #<i>, i the index of the call among the model's steps, as in a scenario", () => {
     const m = new DmaBufModel(core(), { devices: { cpu: {}, nic: { iommu: { base: 0x10000n, size: 0x100000n } } } });
-    m.export({ buffer: "b", exporter: "cpu", size: 0x1000n, backing: { kind: "system", ranges: [{ addr: 0x1000n, len: 0x1000n }] }, ops: systemHeapExporter() });
+    m.export({
+      buffer: "b",
+      exporter: "cpu",
+      size: 0x1000n,
+      backing: { kind: "system", ranges: [{ addr: 0x1000n, len: 0x1000n }] },
+      ops: systemHeapExporter(),
+    });
     m.attach({ buffer: "b", importer: "nic", as: "a" });
     expect(() => m.detach("nope")).toThrow(DmaBufError); // a refused step counts too
     m.map({ attachment: "a" });
@@ -68,11 +74,24 @@ describe("arguments are checked like the scenario schema", () => {
     attach({ buffer: "b", importer: "cpu", as: "a", moveNotify: "f", dynamic: true }, ["moveNotify"], /must be a function/);
     attach({ buffer: "b", importer: "cpu", as: "a", dynamic: true, ops: {} }, ["dynamic"], /cannot be given with ops/);
     attach({ buffer: "b", importer: "cpu", as: "a", ops: { allowPeer2peer: 1 } }, ["ops", "allowPeer2peer"], /must be a boolean/);
-    attach({ buffer: "b", importer: "cpu", as: "a", ops: { moveNotify() {}, interconnects: [{ name: "zz" }] } }, ["ops", "interconnects", 0], /not a registered interconnect/);
-    attach({ buffer: "b", importer: "cpu", as: "a", ops: { moveNotify() {}, interconnects: ["sgt"] } }, ["ops", "interconnects", 0], /must be a match \{name\}/);
+    attach(
+      { buffer: "b", importer: "cpu", as: "a", ops: { moveNotify() {}, interconnects: [{ name: "zz" }] } },
+      ["ops", "interconnects", 0],
+      /not a registered interconnect/,
+    );
+    attach(
+      { buffer: "b", importer: "cpu", as: "a", ops: { moveNotify() {}, interconnects: ["sgt"] } },
+      ["ops", "interconnects", 0],
+      /must be a match \{name\}/,
+    );
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     einval(m, () => m.map({ attachment: "a", as: 42 } as never), ["as"], /map: as must be a name/);
-    einval(m, () => m.map({ attachment: "a", as: "m", container: "sgl" } as never), ["container"], /container must be one of sgt, physvec, mapping, ranges, xarray/);
+    einval(
+      m,
+      () => m.map({ attachment: "a", as: "m", container: "sgl" } as never),
+      ["container"],
+      /container must be one of sgt, physvec, mapping, ranges, xarray/,
+    );
     einval(m, () => m.detach(""), ["attachment"], /attachment cannot be empty/);
     einval(m, () => m.unmap(42 as never), ["mapping"], /mapping must be a name/);
     einval(m, () => m.lock("b", ""), ["holder"], /holder cannot be empty/);
@@ -145,10 +164,15 @@ describe("after dispose()", () => {
 
 describe("names that are Object.prototype keys", () => {
   it("__proto__, constructor and toString work as device, host bridge, switch, PF, buffer, attachment and mapping names", () => {
-    const devices = JSON.parse('{"__proto__": {"root": "constructor", "switch": "toString", "bars": [], "pf": "hasOwnProperty"}, "hasOwnProperty": {"root": "constructor", "switch": "toString"}}');
+    const devices = JSON.parse(
+      '{"__proto__": {"root": "constructor", "switch": "toString", "bars": [], "pf": "hasOwnProperty"}, "hasOwnProperty": {"root": "constructor", "switch": "toString"}}',
+    );
     const hostBridges = JSON.parse('{"constructor": {"p2p": true}}');
     const switches = JSON.parse('{"toString": {}}');
-    for (const spec of [{ devices, hostBridges, switches }, { devices: new Map(Object.entries(devices)), hostBridges: new Map(Object.entries(hostBridges)), switches }]) {
+    for (const spec of [
+      { devices, hostBridges, switches },
+      { devices: new Map(Object.entries(devices)), hostBridges: new Map(Object.entries(hostBridges)), switches },
+    ]) {
       const m = new DmaBufModel(core(), spec as never, { exporter: vfioExporter });
       expect([...m.topology.devices.keys()]).toEqual(["__proto__", "hasOwnProperty"]);
       expect(m.topology.p2pPath(m.topology.devices.get("__proto__")!, m.topology.devices.get("hasOwnProperty")!)).toBe("BUS_ADDR");

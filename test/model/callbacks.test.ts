@@ -2,7 +2,7 @@
 // completes, every attachment is notified newest first, a callback's exception is
 // recorded against its attachment, and a model call from inside a callback is EDEADLK.
 import { describe, expect, it } from "vitest";
-import { DmaBufError } from "../../ts/core/errors.js";
+import type { DmaBufError } from "../../ts/core/errors.js";
 import { world, MMIO, SYSTEM } from "./world.js";
 
 describe("callbacks that throw or re-enter", () => {
@@ -11,11 +11,22 @@ describe("callbacks that throw or re-enter", () => {
     const calls: string[] = [];
     const boom = new Error("driver bug");
     m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: MMIO(), dynamic: true });
-    for (const [as, importer] of [["a1", "peer"], ["a2", "mmu"], ["a3", "host"]] as const) {
-      m.attach({ buffer: "b", importer, as, dynamic: true, peer2peer: true, moveNotify: (a) => {
-        calls.push(a);
-        if (a === "a2") throw boom;
-      } });
+    for (const [as, importer] of [
+      ["a1", "peer"],
+      ["a2", "mmu"],
+      ["a3", "host"],
+    ] as const) {
+      m.attach({
+        buffer: "b",
+        importer,
+        as,
+        dynamic: true,
+        peer2peer: true,
+        moveNotify: (a) => {
+          calls.push(a);
+          if (a === "a2") throw boom;
+        },
+      });
     }
     m.lock("b", "peer");
     m.map({ attachment: "a1", as: "m1" });
@@ -41,15 +52,21 @@ describe("callbacks that throw or re-enter", () => {
     const m = world();
     const seen: unknown[] = [];
     m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), dynamic: true });
-    m.attach({ buffer: "b", importer: "cpu", as: "a", dynamic: true, moveNotify: () => {
-      // an importer that tries to unmap right away, then lets an EDEADLK escape
-      try {
-        m.unmap("ma");
-      } catch (e) {
-        seen.push((e as DmaBufError).code, (e as DmaBufError).message);
-      }
-      m.lock("b", "cpu");
-    } });
+    m.attach({
+      buffer: "b",
+      importer: "cpu",
+      as: "a",
+      dynamic: true,
+      moveNotify: () => {
+        // an importer that tries to unmap right away, then lets an EDEADLK escape
+        try {
+          m.unmap("ma");
+        } catch (e) {
+          seen.push((e as DmaBufError).code, (e as DmaBufError).message);
+        }
+        m.lock("b", "cpu");
+      },
+    });
     m.lock("b", "cpu");
     m.map({ attachment: "a", as: "ma" });
     m.unlock("b", "cpu");
@@ -75,8 +92,22 @@ describe("callbacks that throw or re-enter", () => {
     const m = world();
     const bug = new RangeError("double free");
     m.export({
-      buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(),
-      ops: { name: "leaky", mapDmaBuf: (a) => ({ entries: a.buffer.backing.ranges.translate(0n), space: "cpu-phys", release: () => { throw bug; } }), unmapDmaBuf() {}, release() {} },
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: SYSTEM(),
+      ops: {
+        name: "leaky",
+        mapDmaBuf: (a) => ({
+          entries: a.buffer.backing.ranges.translate(0n),
+          space: "cpu-phys",
+          release: () => {
+            throw bug;
+          },
+        }),
+        unmapDmaBuf() {},
+        release() {},
+      },
     });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     m.map({ attachment: "a", as: "mm" });
@@ -91,7 +122,10 @@ describe("callbacks that throw or re-enter", () => {
     const m = world();
     m.export({ buffer: "x", exporter: "exp", size: 0x20_0000n, backing: SYSTEM() });
     m.export({
-      buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(),
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: SYSTEM(),
       ops: { name: "reentrant", mapDmaBuf: () => (m.close("x"), null!), unmapDmaBuf() {}, release() {} },
     });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });

@@ -42,7 +42,13 @@ afterEach(() => {
 describe("a product whose entries alias a list the model owns is EPROTO", () => {
   it("the buffer's own backing: refused, nothing freed, snapshot() still works", () => {
     const m = world();
-    m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: ops({ mapDmaBuf: (a: { buffer: { backing: { ranges: unknown } } }) => ({ entries: a.buffer.backing.ranges, space: "cpu-phys", release() {} }) }) });
+    m.export({
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: SYSTEM(),
+      ops: ops({ mapDmaBuf: (a: { buffer: { backing: { ranges: unknown } } }) => ({ entries: a.buffer.backing.ranges, space: "cpu-phys", release() {} }) }),
+    });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     fails(m, "EPROTO", () => m.map({ attachment: "a", as: "ma" }));
     expect(m.trace.at(-1)!.message).toMatch(/alias/);
@@ -55,8 +61,14 @@ describe("a product whose entries alias a list the model owns is EPROTO", () => 
   it("another buffer's backing, or a live mapping's container: refused", () => {
     const m = world();
     let steal: () => unknown = () => undefined;
-    m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM() , ops: ops() });
-    m.export({ buffer: "c", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(2, 0x10_0000n, 0x9000_0000n), ops: ops({ mapDmaBuf: () => ({ entries: steal(), space: "cpu-phys", release() {} }) }) });
+    m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: ops() });
+    m.export({
+      buffer: "c",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: SYSTEM(2, 0x10_0000n, 0x9000_0000n),
+      ops: ops({ mapDmaBuf: () => ({ entries: steal(), space: "cpu-phys", release() {} }) }),
+    });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     m.attach({ buffer: "c", importer: "cpu", as: "ac" });
     m.map({ attachment: "a", as: "ma" });
@@ -71,7 +83,15 @@ describe("a product whose entries alias a list the model owns is EPROTO", () => 
   it("a list already disposed (the product of an earlier map, returned again): refused", () => {
     const m = world();
     let last: MapProduct | undefined;
-    m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: ops({ mapDmaBuf: (a: never, dma: never) => last ? { ...last } : (last = sgtMap(dma, (a as { buffer: never }).buffer, (a as { device: never }).device)) }) });
+    m.export({
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: SYSTEM(),
+      ops: ops({
+        mapDmaBuf: (a: never, dma: never) => (last ? { ...last } : (last = sgtMap(dma, (a as { buffer: never }).buffer, (a as { device: never }).device))),
+      }),
+    });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     m.map({ attachment: "a", as: "m1" });
     fails(m, "EPROTO", () => m.map({ attachment: "a", as: "m2" }));
@@ -83,7 +103,13 @@ describe("ops are synchronous: a thenable is EPROTO", () => {
   it("a mapDmaBuf that returns a Promise: EPROTO, and once it settles its IOVA and handle are given back", async () => {
     const c = core();
     const m = new DmaBufModel(c, FABRIC, { exporter: vfioExporter });
-    m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: ops({ mapDmaBuf: (a: never, dma: never) => Promise.resolve(sgtMap(dma, (a as { buffer: never }).buffer, (a as { device: never }).device)) }) });
+    m.export({
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: SYSTEM(),
+      ops: ops({ mapDmaBuf: (a: never, dma: never) => Promise.resolve(sgtMap(dma, (a as { buffer: never }).buffer, (a as { device: never }).device)) }),
+    });
     m.attach({ buffer: "b", importer: "sys", as: "a" });
     const before = JSON.stringify(m.snapshot());
     const e = codeOf(() => m.map({ attachment: "a", as: "ma" }));
@@ -105,7 +131,14 @@ describe("ops are synchronous: a thenable is EPROTO", () => {
   it("a moveNotify that returns a rejecting Promise: recorded in callbackErrors, never unhandled", async () => {
     const m = world();
     m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: MMIO(), dynamic: true });
-    m.attach({ buffer: "b", importer: "peer", as: "a", dynamic: true, peer2peer: true, moveNotify: () => Promise.reject(new Error("late")) as unknown as void });
+    m.attach({
+      buffer: "b",
+      importer: "peer",
+      as: "a",
+      dynamic: true,
+      peer2peer: true,
+      moveNotify: () => Promise.reject(new Error("late")) as unknown as void,
+    });
     const r = m.revoke("b");
     expect(r.notified).toEqual(["a"]);
     expect(r.callbackErrors).toHaveLength(1);
@@ -119,7 +152,13 @@ describe("ops are synchronous: a thenable is EPROTO", () => {
 
   it("an unmapDmaBuf or pin that returns a thenable: EPROTO, nothing changed", async () => {
     const m = world();
-    m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: ops({ unmapDmaBuf: () => Promise.reject(new Error("x")), pin: () => ({ then: () => {} }), unpin() {} }) });
+    m.export({
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: SYSTEM(),
+      ops: ops({ unmapDmaBuf: () => Promise.reject(new Error("x")), pin: () => ({ then: () => {} }), unpin() {} }),
+    });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     m.attach({ buffer: "b", importer: "host", as: "d", dynamic: true });
     m.map({ attachment: "a", as: "ma" });
@@ -133,14 +172,36 @@ describe("ops are synchronous: a thenable is EPROTO", () => {
 
   it("a supportsInterconnects that returns a Promise does not accept the attachment", () => {
     const m = world();
-    m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: MMIO(), ops: ops({ dynamic: true, pin() {}, unpin() {}, interconnects: [{ name: "physvec", supportsInterconnects: () => Promise.resolve(false), map: () => null }] }) });
+    m.export({
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: MMIO(),
+      ops: ops({
+        dynamic: true,
+        pin() {},
+        unpin() {},
+        interconnects: [{ name: "physvec", supportsInterconnects: () => Promise.resolve(false), map: () => null }],
+      }),
+    });
     fails(m, "EPROTO", () => m.attach({ buffer: "b", importer: "peer", as: "a", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["physvec"] }));
     m.dispose();
   });
 
   it("a product's release() that returns a rejecting Promise: recorded, never unhandled", async () => {
     const m = world();
-    m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: ops({ mapDmaBuf: (a: never, dma: never) => ({ ...sgtMap(dma, (a as { buffer: never }).buffer, (a as { device: never }).device), release: () => Promise.reject(new Error("late")) }) }) });
+    m.export({
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: SYSTEM(),
+      ops: ops({
+        mapDmaBuf: (a: never, dma: never) => ({
+          ...sgtMap(dma, (a as { buffer: never }).buffer, (a as { device: never }).device),
+          release: () => Promise.reject(new Error("late")),
+        }),
+      }),
+    });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     m.map({ attachment: "a", as: "ma" });
     m.unmap("ma");
@@ -155,7 +216,12 @@ describe("getters, Proxies and inherited keys are read once, as own data propert
   it("an ops table with a throwing getter: EINVAL naming the op", () => {
     const m = world();
     const t = ops();
-    Object.defineProperty(t, "unmapDmaBuf", { get() { throw new TypeError("boom"); }, enumerable: true });
+    Object.defineProperty(t, "unmapDmaBuf", {
+      get() {
+        throw new TypeError("boom");
+      },
+      enumerable: true,
+    });
     const e = codeOf(() => m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: t }));
     expect(e).toMatchObject({ code: "EINVAL", path: ["ops", "unmapDmaBuf"] });
     m.dispose();
@@ -172,9 +238,17 @@ describe("getters, Proxies and inherited keys are read once, as own data propert
 
   it("an ops table that is a Proxy whose traps throw: EINVAL", () => {
     const m = world();
-    const t = new Proxy(ops(), { ownKeys() { throw new Error("trap"); } });
+    const t = new Proxy(ops(), {
+      ownKeys() {
+        throw new Error("trap");
+      },
+    });
     expect(codeOf(() => m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: t })).code).toBe("EINVAL");
-    const u = new Proxy(ops(), { getOwnPropertyDescriptor() { throw new Error("trap"); } });
+    const u = new Proxy(ops(), {
+      getOwnPropertyDescriptor() {
+        throw new Error("trap");
+      },
+    });
     expect(codeOf(() => m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: u })).code).toBe("EINVAL");
     m.dispose();
   });
@@ -183,7 +257,9 @@ describe("getters, Proxies and inherited keys are read once, as own data propert
     const m = world();
     const t = ops() as unknown as Record<string, unknown>;
     m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: t as unknown as DmaBufOps });
-    t.mapDmaBuf = () => { throw new Error("swapped"); };
+    t.mapDmaBuf = () => {
+      throw new Error("swapped");
+    };
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     expect(m.map({ attachment: "a", as: "ma" }).nelms).toBeGreaterThan(0);
     m.dispose();
@@ -191,12 +267,25 @@ describe("getters, Proxies and inherited keys are read once, as own data propert
 
   it("a product with a throwing getter: EPROTO, nothing changed", () => {
     const m = world();
-    m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: SYSTEM(), ops: ops({ mapDmaBuf: (a: never, dma: never) => {
-      const p = sgtMap(dma, (a as { buffer: never }).buffer, (a as { device: never }).device);
-      p.release();
-      p.entries.dispose();
-      return Object.defineProperty({ space: "cpu-phys", release() {} }, "entries", { get() { throw new TypeError("boom"); }, enumerable: true });
-    } }) });
+    m.export({
+      buffer: "b",
+      exporter: "exp",
+      size: 0x20_0000n,
+      backing: SYSTEM(),
+      ops: ops({
+        mapDmaBuf: (a: never, dma: never) => {
+          const p = sgtMap(dma, (a as { buffer: never }).buffer, (a as { device: never }).device);
+          p.release();
+          p.entries.dispose();
+          return Object.defineProperty({ space: "cpu-phys", release() {} }, "entries", {
+            get() {
+              throw new TypeError("boom");
+            },
+            enumerable: true,
+          });
+        },
+      }),
+    });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     fails(m, "EPROTO", () => m.map({ attachment: "a", as: "ma" }));
     m.dispose();
@@ -205,7 +294,9 @@ describe("getters, Proxies and inherited keys are read once, as own data propert
   it("an inherited Object.prototype key is never honoured as an option or argument", () => {
     const proto = Object.prototype as Record<string, unknown>;
     try {
-      proto.exporter = () => { throw new Error("polluted"); };
+      proto.exporter = () => {
+        throw new Error("polluted");
+      };
       const e = codeOf(() => new DmaBufModel(core(), FABRIC, {}));
       expect(e).toMatchObject({ code: "EINVAL", path: ["exporter"] });
     } finally {
@@ -224,7 +315,12 @@ describe("getters, Proxies and inherited keys are read once, as own data propert
   });
 
   it("model options with a throwing getter, or interconnects as a huge sparse array: EINVAL with the path", () => {
-    const opts = Object.defineProperty({}, "exporter", { get() { throw new TypeError("boom"); }, enumerable: true });
+    const opts = Object.defineProperty({}, "exporter", {
+      get() {
+        throw new TypeError("boom");
+      },
+      enumerable: true,
+    });
     expect(codeOf(() => new DmaBufModel(core(), FABRIC, opts))).toMatchObject({ code: "EINVAL", path: ["exporter"] });
     const defs: unknown[] = [];
     defs.length = 2 ** 32 - 1;
@@ -233,7 +329,12 @@ describe("getters, Proxies and inherited keys are read once, as own data propert
 
   it("step arguments with a throwing getter: EINVAL naming it", () => {
     const m = world();
-    const args = Object.defineProperty({ buffer: "b", exporter: "exp", backing: SYSTEM() }, "size", { get() { throw new TypeError("boom"); }, enumerable: true });
+    const args = Object.defineProperty({ buffer: "b", exporter: "exp", backing: SYSTEM() }, "size", {
+      get() {
+        throw new TypeError("boom");
+      },
+      enumerable: true,
+    });
     fails(m, "EINVAL", () => m.export(args as never));
     expect(m.trace.at(-1)!.message).toMatch(/size/);
     m.dispose();
@@ -243,7 +344,9 @@ describe("getters, Proxies and inherited keys are read once, as own data propert
     const m = world();
     const ics: unknown[] = [];
     ics.length = 2 ** 32 - 1;
-    const e = codeOf(() => m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: MMIO(), ops: ops({ dynamic: true, pin() {}, unpin() {}, interconnects: ics }) }));
+    const e = codeOf(() =>
+      m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: MMIO(), ops: ops({ dynamic: true, pin() {}, unpin() {}, interconnects: ics }) }),
+    );
     expect(e).toMatchObject({ code: "EINVAL", path: ["ops", "interconnects"] });
     m.dispose();
   });

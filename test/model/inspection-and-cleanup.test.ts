@@ -46,11 +46,30 @@ describe("snapshot", () => {
     const b = m.buffers.get("b")!;
     const usage = m.core.usage();
     expect(s.buffers).toEqual([
-      { name: "bar", closed: false, revoked: false, holder: null, backing: { kind: "mmio", hash: m.buffers.get("bar")!.backing.ranges.hash().toString(16), bar: 4 }, attachments: [], pins: 0 },
-      { name: "b", closed: false, revoked: false, holder: "cpu", backing: { kind: "system", hash: b.backing.ranges.hash().toString(16), bar: null }, attachments: ["a"], pins: 0 },
+      {
+        name: "bar",
+        closed: false,
+        revoked: false,
+        holder: null,
+        backing: { kind: "mmio", hash: m.buffers.get("bar")!.backing.ranges.hash().toString(16), bar: 4 },
+        attachments: [],
+        pins: 0,
+      },
+      {
+        name: "b",
+        closed: false,
+        revoked: false,
+        holder: "cpu",
+        backing: { kind: "system", hash: b.backing.ranges.hash().toString(16), bar: null },
+        attachments: ["a"],
+        pins: 0,
+      },
     ]);
     expect(s.attachments).toEqual([{ name: "a", detached: false, pins: 0, mappings: ["m2"] }]);
-    expect(s.mappings).toEqual([{ name: "m1", unmapped: true, stale: false }, { name: "m2", unmapped: false, stale: false }]);
+    expect(s.mappings).toEqual([
+      { name: "m1", unmapped: true, stale: false },
+      { name: "m2", unmapped: false, stale: false },
+    ]);
     const iova = s.iova as Record<string, unknown>[];
     const sys = iova.find((x) => x.d === "sys")!;
     const st = m.topology.iova.get("sys")!.stats();
@@ -67,7 +86,10 @@ describe("mappingEntries", () => {
     m.export(EXP);
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     m.map({ attachment: "a", as: "mp" });
-    const all = [{ addr: 0x8000_0000n, len: 0x10_0000n }, { addr: 0x8020_0000n, len: 0x10_0000n }];
+    const all = [
+      { addr: 0x8000_0000n, len: 0x10_0000n },
+      { addr: 0x8020_0000n, len: 0x10_0000n },
+    ];
     expect(m.mappingEntries("mp", 5)).toEqual(all);
     expect(m.mappingEntries("mp", 2)).toEqual(all);
     expect(m.mappingEntries("mp", 1)).toEqual(all.slice(0, 1));
@@ -142,8 +164,12 @@ describe("a failed map of a static importer undoes its pin", () => {
     m.export({ ...EXP, buffer: "u", ops: logged([], { mapDmaBuf: fail, unpin: () => void JSON.parse("{") }) });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     m.attach({ buffer: "u", importer: "cpu", as: "ua" });
-    expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(expect.objectContaining({ code: "EOPNOTSUPP", message: "map mp: the pin on map was refused: cannot pin" }));
-    expect(() => m.map({ attachment: "ua", as: "mp" })).toThrow(expect.objectContaining({ code: "EPROTO", message: expect.stringMatching(/^exporter t of u: unpin threw SyntaxError: /) }));
+    expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(
+      expect.objectContaining({ code: "EOPNOTSUPP", message: "map mp: the pin on map was refused: cannot pin" }),
+    );
+    expect(() => m.map({ attachment: "ua", as: "mp" })).toThrow(
+      expect.objectContaining({ code: "EPROTO", message: expect.stringMatching(/^exporter t of u: unpin threw SyntaxError: /) }),
+    );
     m.dispose();
   });
 
@@ -154,7 +180,12 @@ describe("a failed map of a static importer undoes its pin", () => {
     m.export({ ...EXP, ops: { ...base, mapDmaBuf: (a, dma) => ({ ...base.mapDmaBuf(a, dma), provider: { owner: -1, busOffset: 0n } }) } });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     const before = JSON.stringify(m.snapshot());
-    expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(expect.objectContaining({ code: "EPROTO", message: expect.stringMatching(/broke the ops contract: its product's provider is not \{owner: a u32 device id, busOffset: a u64 bigint\}$/) }));
+    expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(
+      expect.objectContaining({
+        code: "EPROTO",
+        message: expect.stringMatching(/broke the ops contract: its product's provider is not \{owner: a u32 device id, busOffset: a u64 bigint\}$/),
+      }),
+    );
     expect(log).toEqual(["pin a", "release a", "unpin a"]);
     expect(JSON.stringify(m.snapshot())).toBe(before);
     // a dynamic importer's map pinned nothing: nothing to unpin
@@ -171,7 +202,9 @@ describe("a failed map of a static importer undoes its pin", () => {
     const base = logged([], { unpin: () => void JSON.parse("{") });
     m.export({ ...EXP, ops: { ...base, mapDmaBuf: (a, dma) => ({ ...base.mapDmaBuf(a, dma), provider: { owner: -1, busOffset: 0n } }) } });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
-    expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(expect.objectContaining({ code: "EPROTO", message: expect.stringMatching(/^exporter t of b: unpin threw SyntaxError: /) }));
+    expect(() => m.map({ attachment: "a", as: "mp" })).toThrow(
+      expect.objectContaining({ code: "EPROTO", message: expect.stringMatching(/^exporter t of b: unpin threw SyntaxError: /) }),
+    );
     m.dispose();
   });
 });

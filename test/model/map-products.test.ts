@@ -43,7 +43,14 @@ describe("map refusals name the buffer, the devices and the reason", () => {
 
   it("iov once the buffer was moved to system memory", () => {
     const m = world();
-    m.export({ buffer: "v", exporter: "vf", size: 0x1000n, dynamic: true, interconnects: ["iov"], backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] } });
+    m.export({
+      buffer: "v",
+      exporter: "vf",
+      size: 0x1000n,
+      dynamic: true,
+      interconnects: ["iov"],
+      backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] },
+    });
     m.attach({ buffer: "v", importer: "pf", as: "p", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov"] });
     m.move("v", SYSTEM(1, 0x1000n));
     m.lock("v", "pf");
@@ -80,7 +87,11 @@ describe("sgtMap products", () => {
 
   it("an IOVA map that cannot be split gives its IOVA region back", () => {
     // 256 MiB in 1-byte segments is one piece more than a list can hold
-    const m = new DmaBufModel(core(), { devices: { exp: {}, tiny: { iommu: { base: 0n, size: 0x1_0000_0000n }, maxSegmentSize: 1n } } }, { exporter: vfioExporter });
+    const m = new DmaBufModel(
+      core(),
+      { devices: { exp: {}, tiny: { iommu: { base: 0n, size: 0x1_0000_0000n }, maxSegmentSize: 1n } } },
+      { exporter: vfioExporter },
+    );
     m.export({ buffer: "s", exporter: "exp", size: 0x1000_0000n, backing: SYSTEM(1, 0x1000_0000n) });
     m.attach({ buffer: "s", importer: "tiny", as: "a" });
     fails(m, "ENOMEM", () => m.map({ attachment: "a", as: "m" }));

@@ -73,7 +73,9 @@ describe("the three situations of the seed thread", () => {
   it("vfio-pci BAR -> iommufd-style physvec importer, revoked by a device reset and restored", () => {
     const m = world();
     m.export({ buffer: "bar", exporter: "exp", size: 0x20_0000n, backing: MMIO(), dynamic: true, pinnable: false, interconnects: ["physvec"] });
-    expect(m.attach({ buffer: "bar", importer: "mmu", as: "iommufd", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["physvec"] })).toEqual({ interconnect: "physvec" });
+    expect(m.attach({ buffer: "bar", importer: "mmu", as: "iommufd", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["physvec"] })).toEqual({
+      interconnect: "physvec",
+    });
     m.lock("bar", "mmu");
     expect(() => m.pin("iommufd")).toThrow(/cannot be pinned/);
     const r = m.map({ attachment: "iommufd", as: "pv" });
@@ -92,7 +94,21 @@ describe("the three situations of the seed thread", () => {
 
   it("SR-IOV VF BAR -> its PF over iov: no unmap, released by detach", () => {
     const m = world();
-    m.export({ buffer: "vfb", exporter: "vf", size: 0x20_0000n, dynamic: true, pinnable: false, interconnects: ["iov", "physvec"], backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x10_0000n }, { addr: 0x2000_0020_0000n, len: 0x10_0000n }] } });
+    m.export({
+      buffer: "vfb",
+      exporter: "vf",
+      size: 0x20_0000n,
+      dynamic: true,
+      pinnable: false,
+      interconnects: ["iov", "physvec"],
+      backing: {
+        kind: "mmio",
+        ranges: [
+          { addr: 0x2000_0000_0000n, len: 0x10_0000n },
+          { addr: 0x2000_0020_0000n, len: 0x10_0000n },
+        ],
+      },
+    });
     m.attach({ buffer: "vfb", importer: "pf", as: "a0", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov", "sgt"] });
     m.lock("vfb", "pf");
     expect(m.map({ attachment: "a0", as: "m0" })).toMatchObject({ interconnect: "iov", container: "ranges", nelms: 2, bytes: 0x20_0000n, barNumber: 2 });

@@ -13,12 +13,21 @@ import { FABRIC, MMIO, SYSTEM, BAR0, fails } from "./world.js";
 import { sgtMap } from "../../ts/model/address.js";
 import { core } from "../helpers.js";
 
-const modelOf = (profile: ProfileName, exporter: ExporterFactory = vfioExporter, topo: TopologySpec = FABRIC) => new DmaBufModel(core(), topo, { exporter, profile });
+const modelOf = (profile: ProfileName, exporter: ExporterFactory = vfioExporter, topo: TopologySpec = FABRIC) =>
+  new DmaBufModel(core(), topo, { exporter, profile });
 const BOTH = ["rfc-v2", "mainline"] as const;
 
 /** A dynamic mmio buffer "b" (one range unless `ranges`), attached as "a" by the dynamic, peer2peer `peerMmu` importer. */
 function vfioPair(m: DmaBufModel, att: Record<string, unknown> = {}, ranges = 1) {
-  m.export({ buffer: "b", exporter: "exp", size: BigInt(ranges) * 0x10_0000n, backing: MMIO(ranges), dynamic: true, pinnable: false, interconnects: ["physvec"] });
+  m.export({
+    buffer: "b",
+    exporter: "exp",
+    size: BigInt(ranges) * 0x10_0000n,
+    backing: MMIO(ranges),
+    dynamic: true,
+    pinnable: false,
+    interconnects: ["physvec"],
+  });
   m.attach({ buffer: "b", importer: "peerMmu", as: "a", dynamic: true, peer2peer: true, ...att });
 }
 
@@ -53,9 +62,30 @@ describe("the profile table", () => {
     for (const p of PROFILE_NAMES) {
       const m = profileRules(p);
       const r = REF_PROFILES[p]!;
-      expect([r.idempotentRevoke, r.clearRevokedLast, r.pinnedWithOps, r.vfioRevocableOnly, !r.vfioRevocableOnly, r.waitForUnmaps, r.unmapOnInvalidateDefault])
-        .toEqual([m.revokeIdempotent, m.restoreNotifiesFirst, m.pinnedImporters, m.mmioNeedsRevocable, m.mmioPinOp, m.revokeWaitsForUnmaps, m.unmapOnInvalidate]);
-      expect([r.mmioEntryMax, r.mmioNentsMax, r.hasIov, r.physvecOneMmioRange, r.subRanges]).toEqual([m.mmioMaxSegment, m.mmioMaxEntries, m.iov, m.physvecSingleMmio, m.subRangeMap]);
+      expect([
+        r.idempotentRevoke,
+        r.clearRevokedLast,
+        r.pinnedWithOps,
+        r.vfioRevocableOnly,
+        !r.vfioRevocableOnly,
+        r.waitForUnmaps,
+        r.unmapOnInvalidateDefault,
+      ]).toEqual([
+        m.revokeIdempotent,
+        m.restoreNotifiesFirst,
+        m.pinnedImporters,
+        m.mmioNeedsRevocable,
+        m.mmioPinOp,
+        m.revokeWaitsForUnmaps,
+        m.unmapOnInvalidate,
+      ]);
+      expect([r.mmioEntryMax, r.mmioNentsMax, r.hasIov, r.physvecOneMmioRange, r.subRanges]).toEqual([
+        m.mmioMaxSegment,
+        m.mmioMaxEntries,
+        m.iov,
+        m.physvecSingleMmio,
+        m.subRangeMap,
+      ]);
     }
   });
 
@@ -102,7 +132,9 @@ describe("row 3: pinned importers with ops", () => {
       expect(m.trace.at(-1)!.message).toMatch(/revocable: false\) is refused in profile rfc-v2/);
       return;
     }
-    expect(m.attach({ buffer: "b", importer: "sys", as: "rdma", dynamic: true, revocable: false, moveNotify: (a) => calls.push(a) })).toEqual({ interconnect: "sgt" });
+    expect(m.attach({ buffer: "b", importer: "sys", as: "rdma", dynamic: true, revocable: false, moveNotify: (a) => calls.push(a) })).toEqual({
+      interconnect: "sgt",
+    });
     m.attach({ buffer: "b", importer: "cpu", as: "odp", dynamic: true, unmapOnInvalidate: false, moveNotify: (a) => calls.push(a) });
     fails(m, "EPERM", () => m.map({ attachment: "rdma", as: "x" })); // its map needs the lock, like any importer with ops
     mapLocked(m, "rdma", "sys", "pinned-map");
@@ -151,7 +183,9 @@ describe("row 4: vfio refuses importers that are not revocable, and has no pin o
     m.revoke("b");
     fails(m, "ENODEV", () => m.attach({ buffer: "b", importer: "peer", as: "y", dynamic: true, peer2peer: true }));
     // a pinned importer of a revoked buffer: vfio's ENODEV in mainline; rfc-v2 refuses the importer itself first
-    fails(m, p === "mainline" ? "ENODEV" : "EINVAL", () => m.attach({ buffer: "b", importer: "peer", as: "y", dynamic: true, revocable: false, peer2peer: true }));
+    fails(m, p === "mainline" ? "ENODEV" : "EINVAL", () =>
+      m.attach({ buffer: "b", importer: "peer", as: "y", dynamic: true, revocable: false, peer2peer: true }),
+    );
     if (p === "mainline") expect(m.trace.at(-1)!.message).toBe("attach y: buffer b is revoked");
   });
 
@@ -201,7 +235,9 @@ describe("row 5: revoke waits for unmaps", () => {
     m.lock("b", "cpu");
     m.map({ attachment: "d", as: "dm" });
     m.unlock("b", "cpu");
-    expect(m.move("b", SYSTEM(2, 0x10_0000n, 0x9000_0000n))).toEqual(p === "mainline" ? { notified: ["d"], stale: [], unmapped: ["dm"] } : { notified: ["d"], stale: ["dm"] });
+    expect(m.move("b", SYSTEM(2, 0x10_0000n, 0x9000_0000n))).toEqual(
+      p === "mainline" ? { notified: ["d"], stale: [], unmapped: ["dm"] } : { notified: ["d"], stale: ["dm"] },
+    );
     m.map({ attachment: "s", as: "sm" });
     if (p === "mainline") fails(m, "EDEADLK", () => m.revoke("b"));
     else expect(m.revoke("b")).toEqual({ notified: ["d"], stale: ["sm"] });
@@ -214,7 +250,9 @@ describe("row 5: revoke waits for unmaps", () => {
     m.attach({ buffer: "b", importer: "host", as: "s2" });
     for (let i = 0; i < 8; i++) m.map({ attachment: i % 2 ? "s2" : "s1", as: `m${i}` });
     fails(m, "EDEADLK", () => m.revoke("b"));
-    expect(m.trace.at(-1)!.message).toBe("revoke b: the revoke would wait forever: mapping(s) m0, m1, m2, m3, m4, m5, m6, m7 would stay mapped (their importers do not unmap on invalidate)");
+    expect(m.trace.at(-1)!.message).toBe(
+      "revoke b: the revoke would wait forever: mapping(s) m0, m1, m2, m3, m4, m5, m6, m7 would stay mapped (their importers do not unmap on invalidate)",
+    );
   });
 
   it("mainline: the EDEADLK message lists the first 8 mappings and counts the rest", () => {
@@ -232,7 +270,14 @@ describe("row 6: the page-aligned split of mmio sgt maps", () => {
     hostBridges: { rc0: { p2p: true } },
     switches: { sw0: {} },
     devices: {
-      exp: { root: "rc0", switch: "sw0", bars: [{ index: 0, cpu: 0x1_0000_0000n, bus: 0x1_0000_0000n, size: 0x2_0000_0000n }, { index: 1, cpu: 0n, bus: 0n, size: 0xffff_ffff_0000_0000n }] },
+      exp: {
+        root: "rc0",
+        switch: "sw0",
+        bars: [
+          { index: 0, cpu: 0x1_0000_0000n, bus: 0x1_0000_0000n, size: 0x2_0000_0000n },
+          { index: 1, cpu: 0n, bus: 0n, size: 0xffff_ffff_0000_0000n },
+        ],
+      },
       peer: { root: "rc0", switch: "sw0" },
       mmu: { root: "rc0", iommu: { base: 0x10_0000_0000n, size: 0x2_0000_0000n } },
     },
@@ -240,10 +285,19 @@ describe("row 6: the page-aligned split of mmio sgt maps", () => {
   it.each(BOTH)("%s: a 4 GiB range, BUS_ADDR and through an IOMMU", (p) => {
     for (const exporter of [vfioExporter, rfcV2Exporter]) {
       const m = modelOf(p, exporter, BIG);
-      m.export({ buffer: "b", exporter: "exp", size: 0x1_0000_0000n, backing: { kind: "mmio", ranges: [{ addr: 0x1_0000_0000n, len: 0x1_0000_0000n }] }, dynamic: true });
+      m.export({
+        buffer: "b",
+        exporter: "exp",
+        size: 0x1_0000_0000n,
+        backing: { kind: "mmio", ranges: [{ addr: 0x1_0000_0000n, len: 0x1_0000_0000n }] },
+        dynamic: true,
+      });
       m.attach({ buffer: "b", importer: "peer", as: "bus", dynamic: true, peer2peer: true });
       m.attach({ buffer: "b", importer: "mmu", as: "iova", dynamic: true, peer2peer: true });
-      for (const [a, h] of [["bus", "peer"], ["iova", "mmu"]] as const) {
+      for (const [a, h] of [
+        ["bus", "peer"],
+        ["iova", "mmu"],
+      ] as const) {
         mapLocked(m, a, h, `${a}-map`);
         const want = p === "mainline" ? [0xffff_f000n, 0x1000n] : [0xffff_ffffn, 0x1n];
         expect(m.mappingEntries(`${a}-map`, 4).map((e) => e.len)).toEqual(want);
@@ -283,10 +337,21 @@ describe("row 6: the page-aligned split of mmio sgt maps", () => {
 describe("row 7: interconnects without negotiation", () => {
   it.each(BOTH)("%s: iov is skipped, physvec is mmio-only and needs one range", (p) => {
     const m = modelOf(p);
-    m.export({ buffer: "vfb", exporter: "vf", size: 0x10_0000n, backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x10_0000n }] }, dynamic: true, interconnects: ["iov", "physvec"] });
-    expect(m.attach({ buffer: "vfb", importer: "pf", as: "pfa", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov", "physvec"] })).toEqual({ interconnect: p === "mainline" ? "physvec" : "iov" });
+    m.export({
+      buffer: "vfb",
+      exporter: "vf",
+      size: 0x10_0000n,
+      backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x10_0000n }] },
+      dynamic: true,
+      interconnects: ["iov", "physvec"],
+    });
+    expect(m.attach({ buffer: "vfb", importer: "pf", as: "pfa", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov", "physvec"] })).toEqual({
+      interconnect: p === "mainline" ? "physvec" : "iov",
+    });
     m.export({ buffer: "sb", exporter: "cpu", size: 0x20_0000n, backing: SYSTEM(), dynamic: true, interconnects: ["physvec"] });
-    expect(m.attach({ buffer: "sb", importer: "cpu", as: "sa", dynamic: true, allowIc: true, interconnects: ["physvec", "sgt"] })).toEqual({ interconnect: p === "mainline" ? "sgt" : "physvec" });
+    expect(m.attach({ buffer: "sb", importer: "cpu", as: "sa", dynamic: true, allowIc: true, interconnects: ["physvec", "sgt"] })).toEqual({
+      interconnect: p === "mainline" ? "sgt" : "physvec",
+    });
     m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: MMIO(2), dynamic: true, interconnects: ["physvec"] });
     m.attach({ buffer: "b", importer: "peer", as: "two", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["physvec"] });
     m.lock("b", "peer");
@@ -301,7 +366,14 @@ describe("row 8: sub-range physvec maps (tools/testing/selftests/iommu/iommufd.c
   const SIZE = 0x4000n; // PAGE_SIZE * 4, as in the selftests
   function iommufd(p: ProfileName) {
     const m = modelOf(p);
-    m.export({ buffer: "b", exporter: "exp", size: SIZE, backing: { kind: "mmio", ranges: [{ addr: BAR0, len: SIZE }] }, dynamic: true, interconnects: ["physvec"] });
+    m.export({
+      buffer: "b",
+      exporter: "exp",
+      size: SIZE,
+      backing: { kind: "mmio", ranges: [{ addr: BAR0, len: SIZE }] },
+      dynamic: true,
+      interconnects: ["physvec"],
+    });
     m.attach({ buffer: "b", importer: "peerMmu", as: "ioas", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["physvec"] });
     m.lock("b", "peerMmu");
     return m;
@@ -377,9 +449,16 @@ describe("the edges of the new rows (what mutation testing asks of them)", () =>
     const m = modelOf("mainline");
     const unmaps: string[] = [];
     m.export({
-      buffer: "b", exporter: "cpu", size: 0x1000n, backing: { kind: "system", ranges: [{ addr: 0x8000_0000n, len: 0x1000n }] },
+      buffer: "b",
+      exporter: "cpu",
+      size: 0x1000n,
+      backing: { kind: "system", ranges: [{ addr: 0x8000_0000n, len: 0x1000n }] },
       ops: {
-        name: "counting", dynamic: true, pin() {}, unpin() {}, release() {},
+        name: "counting",
+        dynamic: true,
+        pin() {},
+        unpin() {},
+        release() {},
         mapDmaBuf: (a, dma) => sgtMap(dma, a.buffer, a.device),
         unmapDmaBuf: (a) => {
           unmaps.push(a.name);
@@ -411,7 +490,10 @@ describe("the edges of the new rows (what mutation testing asks of them)", () =>
       },
     };
     const len = 0xffff_ffff_0000_0000n;
-    for (const [importer, holder] of [["peer", "peer"], ["wide", "wide"]] as const) {
+    for (const [importer, holder] of [
+      ["peer", "peer"],
+      ["wide", "wide"],
+    ] as const) {
       const m = modelOf("mainline", vfioExporter, HUGE);
       m.export({ buffer: "b", exporter: "exp", size: len, backing: { kind: "mmio", ranges: [{ addr: 0n, len }] }, dynamic: true });
       m.attach({ buffer: "b", importer, as: "a", dynamic: true, peer2peer: true });

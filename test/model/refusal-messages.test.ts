@@ -51,9 +51,22 @@ describe("constructor options", () => {
   const rows: [unknown, string, (string | number)[]][] = [
     [{ interconnects: [null] }, "model: interconnects.0.name must be a name (a string)", ["interconnects", 0, "name"]],
     [{ interconnects: [{ name: "sgt", defaultContainer: "sgt" }, { name: "" }] }, "model: interconnects.1.name cannot be empty", ["interconnects", 1, "name"]],
-    [{ interconnects: [{ name: "sgt", defaultContainer: "sgl" }] }, "model: interconnects.0.defaultContainer must be one of sgt, physvec, mapping, ranges, xarray", ["interconnects", 0, "defaultContainer"]],
+    [
+      { interconnects: [{ name: "sgt", defaultContainer: "sgl" }] },
+      "model: interconnects.0.defaultContainer must be one of sgt, physvec, mapping, ranges, xarray",
+      ["interconnects", 0, "defaultContainer"],
+    ],
     [{ interconnects: [{ name: "sgt" }] }, "model: interconnects.0.defaultContainer is missing", ["interconnects", 0, "defaultContainer"]],
-    [{ interconnects: [{ name: "sgt", defaultContainer: "sgt" }, { name: "sgt", defaultContainer: "ranges" }] }, "model: interconnects.1.name registers sgt twice", ["interconnects", 1, "name"]],
+    [
+      {
+        interconnects: [
+          { name: "sgt", defaultContainer: "sgt" },
+          { name: "sgt", defaultContainer: "ranges" },
+        ],
+      },
+      "model: interconnects.1.name registers sgt twice",
+      ["interconnects", 1, "name"],
+    ],
     [{ interconnects: [{ name: "iov", defaultContainer: "ranges" }] }, "model: interconnects must include sgt", ["interconnects"]],
     [{ exporter: "vfio" }, "model: exporter must be a function", ["exporter"]],
   ];
@@ -71,8 +84,16 @@ describe("constructor options", () => {
   });
 
   it("a registered interconnect keeps its name and default container; the default set is sgt, physvec, iov", () => {
-    const m = new DmaBufModel(c, FABRIC, { interconnects: [{ name: "sgt", defaultContainer: "ranges" }, { name: "cxl", defaultContainer: "xarray" }] });
-    expect([...m.interconnects.values()]).toEqual([{ name: "sgt", defaultContainer: "ranges" }, { name: "cxl", defaultContainer: "xarray" }]);
+    const m = new DmaBufModel(c, FABRIC, {
+      interconnects: [
+        { name: "sgt", defaultContainer: "ranges" },
+        { name: "cxl", defaultContainer: "xarray" },
+      ],
+    });
+    expect([...m.interconnects.values()]).toEqual([
+      { name: "sgt", defaultContainer: "ranges" },
+      { name: "cxl", defaultContainer: "xarray" },
+    ]);
     m.export({ ...EXP, ops: plain() });
     m.attach({ buffer: "b", importer: "cpu", as: "a" });
     expect(m.map({ attachment: "a", as: "m" }).container).toBe("ranges");
@@ -125,8 +146,20 @@ describe("argument refusals name the step and the argument", () => {
       ["ops not an object", at({ ops: 3 }), "EINVAL", "attach a: ops must be an object", ["ops"]],
       ["unknown importer op", at({ ops: { move_notify() {} } }), "EINVAL", "attach a: ops.move_notify is not a known argument", ["ops", "move_notify"]],
       ["ops.moveNotify", at({ ops: { moveNotify: true } }), "EINVAL", "attach a: ops.moveNotify must be a function", ["ops", "moveNotify"]],
-      ["ops.supportsInterconnects", at({ ops: { supportsInterconnects: "no" } }), "EINVAL", "attach a: ops.supportsInterconnects must be a boolean", ["ops", "supportsInterconnects"]],
-      ["ops.interconnects not an array", at({ ops: { interconnects: { name: "sgt" } } }), "EINVAL", "attach a: ops.interconnects must be an array of {name}", ["ops", "interconnects"]],
+      [
+        "ops.supportsInterconnects",
+        at({ ops: { supportsInterconnects: "no" } }),
+        "EINVAL",
+        "attach a: ops.supportsInterconnects must be a boolean",
+        ["ops", "supportsInterconnects"],
+      ],
+      [
+        "ops.interconnects not an array",
+        at({ ops: { interconnects: { name: "sgt" } } }),
+        "EINVAL",
+        "attach a: ops.interconnects must be an array of {name}",
+        ["ops", "interconnects"],
+      ],
       ["ops.interconnects empty", at({ ops: { interconnects: [] } }), "EINVAL", "attach a: ops.interconnects cannot be empty", ["ops", "interconnects"]],
       ["no buffer", at({ buffer: "zz" }), "ENOENT", 'attach a: no buffer named "zz"'],
       ["name taken", () => m.attach({ buffer: "b", importer: "cpu", as: "b" }), "EINVAL", 'attach b: the name "b" is already used'],
@@ -134,7 +167,12 @@ describe("argument refusals name the step and the argument", () => {
       ["peer2peer static", at({ peer2peer: true }), "EINVAL", "attach a: peer2peer needs a dynamic importer (one with move_notify)"],
       ["interconnects static", at({ interconnects: ["physvec"] }), "EINVAL", "attach a: interconnects other than sgt need a dynamic importer"],
       ["interconnects without allowIc", at({ dynamic: true, interconnects: ["physvec"] }), "EINVAL", "attach a: interconnects other than sgt need allowIc"],
-      ["none offered", at({ dynamic: true, allowIc: true, interconnects: ["physvec", "iov"] }), "EOPNOTSUPP", "attach a: b supports none of physvec, iov for cpu"],
+      [
+        "none offered",
+        at({ dynamic: true, allowIc: true, interconnects: ["physvec", "iov"] }),
+        "EOPNOTSUPP",
+        "attach a: b supports none of physvec, iov for cpu",
+      ],
     ]);
     m.dispose();
   });
@@ -208,7 +246,12 @@ describe("state refusals name the step, the object and the rule", () => {
     m.attach({ buffer: "b", importer: "peer", as: "d", dynamic: true });
     m.lock("b", "host");
     refuses(m, [
-      ["static map, lock held by another", () => m.map({ attachment: "s", as: "m" }), "EBUSY", "map m: resv lock of b is held by host (the kernel would block)"],
+      [
+        "static map, lock held by another",
+        () => m.map({ attachment: "s", as: "m" }),
+        "EBUSY",
+        "map m: resv lock of b is held by host (the kernel would block)",
+      ],
       ["dynamic map without the lock", () => m.map({ attachment: "d", as: "m" }), "EPERM", "map m: dynamic importer peer must hold the resv lock of b"],
       ["static unpin: no pin comes before the lock", () => m.unpin("s"), "EINVAL", "unpin s: s holds no pin"],
       ["move, lock held by an importer", () => m.move("b", SYSTEM(1, 0x20_0000n, 0x9000_0000n)), "EBUSY", "move b: resv lock of b is held by host"],
@@ -262,7 +305,11 @@ describe("exporter ops that throw are EPROTO naming the exporter, the buffer and
     m.export({ ...EXP, buffer: "sup", ops: pinning({ interconnects: [{ name: "physvec", supportsInterconnects: boom, map: (a) => physvecMap(a.buffer) }] }) });
     m.export({ ...EXP, buffer: "det", ops: plain({ detach: boom }) });
     m.export({ ...EXP, buffer: "um", ops: plain({ unmapDmaBuf: boom }) });
-    m.export({ ...EXP, buffer: "icu", ops: pinning({ interconnects: [{ name: "physvec", supportsInterconnects: () => true, map: (a) => physvecMap(a.buffer), unmap: boom }] }) });
+    m.export({
+      ...EXP,
+      buffer: "icu",
+      ops: pinning({ interconnects: [{ name: "physvec", supportsInterconnects: () => true, map: (a) => physvecMap(a.buffer), unmap: boom }] }),
+    });
     m.export({ ...EXP, buffer: "mi", ops: pinning({ interconnects: [{ name: "physvec", supportsInterconnects: () => true }], mapInterconnect: boom }) });
     m.export({ ...EXP, buffer: "pin", ops: pinning({ pin: boom }) });
     m.export({ ...EXP, buffer: "unpin", ops: pinning({ unpin: boom }) });
@@ -279,7 +326,12 @@ describe("exporter ops that throw are EPROTO naming the exporter, the buffer and
     const t = (b: string, op: string) => `exporter t of ${b}: ${op} threw Error: boom`;
     refuses(m, [
       ["attach", () => m.attach({ buffer: "att", importer: "cpu", as: "x" }), "EPROTO", t("att", "attach")],
-      ["supportsInterconnects", () => m.attach({ buffer: "sup", importer: "cpu", as: "x", ...dyn, interconnects: ["physvec"] }), "EPROTO", t("sup", "supportsInterconnects")],
+      [
+        "supportsInterconnects",
+        () => m.attach({ buffer: "sup", importer: "cpu", as: "x", ...dyn, interconnects: ["physvec"] }),
+        "EPROTO",
+        t("sup", "supportsInterconnects"),
+      ],
       ["detach", () => m.detach("det-a"), "EPROTO", t("det", "detach")],
       ["unmapDmaBuf", () => m.unmap("um-m"), "EPROTO", t("um", "unmapDmaBuf")],
       ["static map pins", () => m.map({ attachment: "pin-s", as: "x" }), "EPROTO", t("pin", "pin")],

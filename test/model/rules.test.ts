@@ -16,11 +16,26 @@ describe("lifecycle rules, in table order", () => {
     fails(m, "ENOENT", () => m.pin("a"));
     fails(m, "ENOENT", () => m.detach("a"));
     m.close("b");
-    for (const step of [() => m.lock("b", "cpu"), () => m.unlock("b", "cpu"), () => m.close("b"), () => m.revoke("b"), () => m.restore("b"), () => m.move("b", SYSTEM()), () => m.attach({ buffer: "b", importer: "cpu", as: "x" })]) {
+    for (const step of [
+      () => m.lock("b", "cpu"),
+      () => m.unlock("b", "cpu"),
+      () => m.close("b"),
+      () => m.revoke("b"),
+      () => m.restore("b"),
+      () => m.move("b", SYSTEM()),
+      () => m.attach({ buffer: "b", importer: "cpu", as: "x" }),
+    ]) {
       fails(m, "ENOENT", step);
     }
     // an iov mapping released by detach names nothing afterwards
-    m.export({ buffer: "v", exporter: "vf", size: 0x1000n, dynamic: true, interconnects: ["iov"], backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] } });
+    m.export({
+      buffer: "v",
+      exporter: "vf",
+      size: 0x1000n,
+      dynamic: true,
+      interconnects: ["iov"],
+      backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] },
+    });
     m.attach({ buffer: "v", importer: "pf", as: "p", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov"] });
     m.lock("v", "pf");
     m.map({ attachment: "p", as: "mi" });
@@ -42,13 +57,49 @@ describe("lifecycle rules, in table order", () => {
     const cases: [bigint, ReturnType<typeof SYSTEM> | ReturnType<typeof MMIO>][] = [
       [0x1800n, SYSTEM(1, 0x1800n)], // size not page aligned
       [0n, SYSTEM(0)], // nothing
-      [0x2000n, { kind: "system", ranges: [{ addr: 0x1000n, len: 0x1000n }, { addr: 0x3000n, len: 0n }] }], // empty range
+      [
+        0x2000n,
+        {
+          kind: "system",
+          ranges: [
+            { addr: 0x1000n, len: 0x1000n },
+            { addr: 0x3000n, len: 0n },
+          ],
+        },
+      ], // empty range
       [0x2000n, { kind: "system", ranges: [{ addr: 0x1800n, len: 0x2000n }] }], // unaligned addr
-      [0x2000n, { kind: "system", ranges: [{ addr: 0x1000n, len: 0x2000n }, { addr: 0x2000n, len: 0x1000n }] }], // overlap (and sum)
-      [0x2000n, { kind: "system", ranges: [{ addr: 0x1000n, len: 0x1000n }, { addr: 0x1000n, len: 0x1000n }] }], // overlap, right sum
+      [
+        0x2000n,
+        {
+          kind: "system",
+          ranges: [
+            { addr: 0x1000n, len: 0x2000n },
+            { addr: 0x2000n, len: 0x1000n },
+          ],
+        },
+      ], // overlap (and sum)
+      [
+        0x2000n,
+        {
+          kind: "system",
+          ranges: [
+            { addr: 0x1000n, len: 0x1000n },
+            { addr: 0x1000n, len: 0x1000n },
+          ],
+        },
+      ], // overlap, right sum
       [0x2000n, { kind: "system", ranges: [{ addr: 0xffff_ffff_ffff_f000n, len: 0x2000n }] }], // wraps
       // disjoint ranges covering all 2^64 bytes: the sum itself passes 2^64 - 1
-      [0xffff_ffff_ffff_f000n, { kind: "system", ranges: [{ addr: 0n, len: 0x8000_0000_0000_0000n }, { addr: 0x8000_0000_0000_0000n, len: 0x8000_0000_0000_0000n }] }],
+      [
+        0xffff_ffff_ffff_f000n,
+        {
+          kind: "system",
+          ranges: [
+            { addr: 0n, len: 0x8000_0000_0000_0000n },
+            { addr: 0x8000_0000_0000_0000n, len: 0x8000_0000_0000_0000n },
+          ],
+        },
+      ],
       [0x3000n, SYSTEM(2, 0x1000n)], // sum != size
       [0x20_0000n, { kind: "mmio", ranges: [{ addr: BAR0 - 0x10_0000n, len: 0x20_0000n }] }], // outside the BAR
       [0x2000n, { kind: "mmio", ranges: [{ addr: BAR0 + 0xfff_f000n, len: 0x2000n }] }], // runs past the BAR end
@@ -93,7 +144,9 @@ describe("lifecycle rules, in table order", () => {
     const m = world();
     m.export({ buffer: "b", exporter: "exp", size: 0x20_0000n, backing: MMIO(), dynamic: true, interconnects: ["iov"] });
     // iov is offered but only accepted for the exporter's PF; physvec is not offered
-    fails(m, "EOPNOTSUPP", () => m.attach({ buffer: "b", importer: "peer", as: "a", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov", "physvec"] }));
+    fails(m, "EOPNOTSUPP", () =>
+      m.attach({ buffer: "b", importer: "peer", as: "a", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov", "physvec"] }),
+    );
     m.dispose();
   });
 
@@ -170,7 +223,15 @@ describe("lifecycle rules, in table order", () => {
 
   it("unmap EOPNOTSUPP for iov mappings; pin EINVAL for static importers; pin EOPNOTSUPP when not pinnable; unpin EINVAL when not pinned", () => {
     const m = world();
-    m.export({ buffer: "v", exporter: "vf", size: 0x1000n, dynamic: true, pinnable: false, interconnects: ["iov"], backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] } });
+    m.export({
+      buffer: "v",
+      exporter: "vf",
+      size: 0x1000n,
+      dynamic: true,
+      pinnable: false,
+      interconnects: ["iov"],
+      backing: { kind: "mmio", ranges: [{ addr: 0x2000_0000_0000n, len: 0x1000n }] },
+    });
     m.attach({ buffer: "v", importer: "pf", as: "p", dynamic: true, peer2peer: true, allowIc: true, interconnects: ["iov"] });
     m.lock("v", "pf");
     m.map({ attachment: "p", as: "mi" });

@@ -1,7 +1,7 @@
 // The model's step arguments: backing specs, interconnect lists, name lengths and the
 // scenario step keys that may ride along; each refusal names the field and the rule.
 import { describe, expect, it } from "vitest";
-import { DmaBufError } from "../../ts/core/errors.js";
+import type { DmaBufError } from "../../ts/core/errors.js";
 import { U64_MAX } from "../../ts/core/u64.js";
 import type { DmaBufModel } from "../../ts/model/model.js";
 import { world, fails, MMIO, SYSTEM, BAR0 } from "./world.js";
@@ -25,16 +25,74 @@ describe("export refuses a bad backing or interconnect list, naming the field", 
   it.each<[string, Record<string, unknown>, (string | number)[], string]>([
     ["backing kind", { backing: { kind: "vram", ranges: [] } }, ["backing", "kind"], 'export b: backing.kind must be "system" or "mmio", not "vram"'],
     ["backing kind missing", { backing: { ranges: [] } }, ["backing", "kind"], 'export b: backing.kind must be "system" or "mmio", not undefined'],
-    ["ranges not a list", { backing: { kind: "mmio", ranges: "0x1000" } }, ["backing", "ranges"], "export b: backing.ranges must be an array of {addr, len} or a BigUint64Array"],
-    ["ranges an odd BigUint64Array", { backing: { kind: "mmio", ranges: BigUint64Array.of(BAR0, 0x20_0000n, 0n) } }, ["backing", "ranges"], "export b: backing.ranges must hold addr, len pairs"],
-    ["range not an object", { backing: { kind: "mmio", ranges: [[BAR0, 0x20_0000n]] } }, ["backing", "ranges", 0], "export b: backing.ranges.0 must be an object"],
-    ["range unknown key", { backing: { kind: "mmio", ranges: [{ addr: BAR0, len: 0x20_0000n, size: 1n }] } }, ["backing", "ranges", 0, "size"], "export b: backing.ranges.0.size is not a known argument"],
-    ["range op key (only a step's own keys may ride along)", { backing: { kind: "mmio", ranges: [{ addr: BAR0, len: 0x20_0000n, op: "x" }] } }, ["backing", "ranges", 0, "op"], "export b: backing.ranges.0.op is not a known argument"],
-    ["range addr not bigint", { backing: { kind: "mmio", ranges: [{ addr: 1, len: 0x20_0000n }] } }, ["backing", "ranges", 0, "addr"], "export b: backing.ranges.0.addr must be a bigint"],
-    ["second range len above u64", { backing: { kind: "mmio", ranges: [{ addr: BAR0, len: 0x10_0000n }, { addr: BAR0, len: U64_MAX + 1n }] } }, ["backing", "ranges", 1, "len"], "export b: backing.ranges.1.len must be in [0, 2^64 - 1]"],
-    ["interconnects not a list", { backing: MMIO(), interconnects: "sgt" }, ["interconnects"], "export b: interconnects must be an array of interconnect names"],
-    ["interconnect not registered", { backing: MMIO(), interconnects: ["sgt", "nvlink"] }, ["interconnects", 1], "export b: interconnects.1 is not a registered interconnect (sgt, physvec, iov)"],
-    ["interconnect not a string", { backing: MMIO(), interconnects: [0] }, ["interconnects", 0], "export b: interconnects.0 is not a registered interconnect (sgt, physvec, iov)"],
+    [
+      "ranges not a list",
+      { backing: { kind: "mmio", ranges: "0x1000" } },
+      ["backing", "ranges"],
+      "export b: backing.ranges must be an array of {addr, len} or a BigUint64Array",
+    ],
+    [
+      "ranges an odd BigUint64Array",
+      { backing: { kind: "mmio", ranges: BigUint64Array.of(BAR0, 0x20_0000n, 0n) } },
+      ["backing", "ranges"],
+      "export b: backing.ranges must hold addr, len pairs",
+    ],
+    [
+      "range not an object",
+      { backing: { kind: "mmio", ranges: [[BAR0, 0x20_0000n]] } },
+      ["backing", "ranges", 0],
+      "export b: backing.ranges.0 must be an object",
+    ],
+    [
+      "range unknown key",
+      { backing: { kind: "mmio", ranges: [{ addr: BAR0, len: 0x20_0000n, size: 1n }] } },
+      ["backing", "ranges", 0, "size"],
+      "export b: backing.ranges.0.size is not a known argument",
+    ],
+    [
+      "range op key (only a step's own keys may ride along)",
+      { backing: { kind: "mmio", ranges: [{ addr: BAR0, len: 0x20_0000n, op: "x" }] } },
+      ["backing", "ranges", 0, "op"],
+      "export b: backing.ranges.0.op is not a known argument",
+    ],
+    [
+      "range addr not bigint",
+      { backing: { kind: "mmio", ranges: [{ addr: 1, len: 0x20_0000n }] } },
+      ["backing", "ranges", 0, "addr"],
+      "export b: backing.ranges.0.addr must be a bigint",
+    ],
+    [
+      "second range len above u64",
+      {
+        backing: {
+          kind: "mmio",
+          ranges: [
+            { addr: BAR0, len: 0x10_0000n },
+            { addr: BAR0, len: U64_MAX + 1n },
+          ],
+        },
+      },
+      ["backing", "ranges", 1, "len"],
+      "export b: backing.ranges.1.len must be in [0, 2^64 - 1]",
+    ],
+    [
+      "interconnects not a list",
+      { backing: MMIO(), interconnects: "sgt" },
+      ["interconnects"],
+      "export b: interconnects must be an array of interconnect names",
+    ],
+    [
+      "interconnect not registered",
+      { backing: MMIO(), interconnects: ["sgt", "nvlink"] },
+      ["interconnects", 1],
+      "export b: interconnects.1 is not a registered interconnect (sgt, physvec, iov)",
+    ],
+    [
+      "interconnect not a string",
+      { backing: MMIO(), interconnects: [0] },
+      ["interconnects", 0],
+      "export b: interconnects.0 is not a registered interconnect (sgt, physvec, iov)",
+    ],
   ])("%s", (_, extra, path, message) => {
     const m = world();
     const e = refusal(m, () => m.export({ ...base, ...extra } as never));

@@ -35,46 +35,154 @@ describe("new Topology refuses a bad spec, naming the field and the rule", () =>
     ["switches a string", { switches: "sw", devices: {} }, "EINVAL", ["switches"], "topology: switches must be an object or a Map"],
     ["empty host bridge name", { hostBridges: { "": {} }, devices: {} }, "EINVAL", ["hostBridges", ""], "topology: hostBridges. cannot be empty"],
     ["host bridge not an object", { hostBridges: { rc: 1 }, devices: {} }, "EINVAL", ["hostBridges", "rc"], "topology: hostBridges.rc must be an object"],
-    ["host bridge unknown key", { hostBridges: { rc: { p2p: true, acs: 1 } }, devices: {} }, "EINVAL", ["hostBridges", "rc", "acs"], "topology: hostBridges.rc.acs is not a known argument"],
-    ["host bridge p2p not boolean", { hostBridges: { rc: { p2p: 1 } }, devices: {} }, "EINVAL", ["hostBridges", "rc", "p2p"], "topology: hostBridges.rc.p2p must be a boolean"],
+    [
+      "host bridge unknown key",
+      { hostBridges: { rc: { p2p: true, acs: 1 } }, devices: {} },
+      "EINVAL",
+      ["hostBridges", "rc", "acs"],
+      "topology: hostBridges.rc.acs is not a known argument",
+    ],
+    [
+      "host bridge p2p not boolean",
+      { hostBridges: { rc: { p2p: 1 } }, devices: {} },
+      "EINVAL",
+      ["hostBridges", "rc", "p2p"],
+      "topology: hostBridges.rc.p2p must be a boolean",
+    ],
     ["empty switch name", { switches: { "": {} }, devices: {} }, "EINVAL", ["switches", ""], "topology: switches. cannot be empty"],
     ["switch not an object", { switches: { sw: null }, devices: {} }, "EINVAL", ["switches", "sw"], "topology: switches.sw must be an object"],
-    ["switch unknown key", { switches: { sw: { acsRedirect: true, p2p: true } }, devices: {} }, "EINVAL", ["switches", "sw", "p2p"], "topology: switches.sw.p2p is not a known argument"],
-    ["switch acsRedirect not boolean", { switches: { sw: { acsRedirect: "yes" } }, devices: {} }, "EINVAL", ["switches", "sw", "acsRedirect"], "topology: switches.sw.acsRedirect must be a boolean"],
+    [
+      "switch unknown key",
+      { switches: { sw: { acsRedirect: true, p2p: true } }, devices: {} },
+      "EINVAL",
+      ["switches", "sw", "p2p"],
+      "topology: switches.sw.p2p is not a known argument",
+    ],
+    [
+      "switch acsRedirect not boolean",
+      { switches: { sw: { acsRedirect: "yes" } }, devices: {} },
+      "EINVAL",
+      ["switches", "sw", "acsRedirect"],
+      "topology: switches.sw.acsRedirect must be a boolean",
+    ],
     ["empty device name", { devices: { "": {} } }, "EINVAL", ["devices", ""], "topology: devices. cannot be empty"],
-    ["device name too long", { devices: { ["d".repeat(257)]: {} } }, "EINVAL", ["devices", "d".repeat(257)], `topology: devices.${"d".repeat(257)} is longer than 256 characters`],
+    [
+      "device name too long",
+      { devices: { ["d".repeat(257)]: {} } },
+      "EINVAL",
+      ["devices", "d".repeat(257)],
+      `topology: devices.${"d".repeat(257)} is longer than 256 characters`,
+    ],
     ["device not an object", dev(7), "EINVAL", ["devices", "d"], "topology: devices.d must be an object"],
     ["device unknown key", dev({ iommu: undefined, bar: [] }), "EINVAL", ["devices", "d", "bar"], "topology: devices.d.bar is not a known argument"],
     ["empty root name", dev({ root: "" }), "EINVAL", ["devices", "d", "root"], "topology: devices.d.root cannot be empty"],
     ["switch not a name", dev({ switch: 3 }), "EINVAL", ["devices", "d", "switch"], "topology: devices.d.switch must be a name (a string)"],
     ["pf not a name", dev({ pf: false }), "EINVAL", ["devices", "d", "pf"], "topology: devices.d.pf must be a name (a string)"],
     ["bars not an array", dev({ bars: { 0: BAR } }), "EINVAL", ["devices", "d", "bars"], "topology: devices.d.bars must be an array of at most 6 BARs"],
-    ["seven bars", bars(...[0, 1, 2, 3, 4, 5, 5].map((index) => ({ ...BAR, index }))), "EINVAL", ["devices", "d", "bars"], "topology: devices.d.bars must be an array of at most 6 BARs"],
+    [
+      "seven bars",
+      bars(...[0, 1, 2, 3, 4, 5, 5].map((index) => ({ ...BAR, index }))),
+      "EINVAL",
+      ["devices", "d", "bars"],
+      "topology: devices.d.bars must be an array of at most 6 BARs",
+    ],
     ["bar not an object", bars(0), "EINVAL", ["devices", "d", "bars", 0], "topology: devices.d.bars.0 must be an object"],
     ["bar unknown key", bar({ len: 1n }), "EINVAL", ["devices", "d", "bars", 0, "len"], "topology: devices.d.bars.0.len is not a known argument"],
     ["bar index missing", bar({ index: undefined }), "EINVAL", ["devices", "d", "bars", 0, "index"], "topology: devices.d.bars.0.index must be an integer 0-5"],
     ["bar index a fraction", bar({ index: 1.5 }), "EINVAL", ["devices", "d", "bars", 0, "index"], "topology: devices.d.bars.0.index must be an integer 0-5"],
     ["bar index -1", bar({ index: -1 }), "EINVAL", ["devices", "d", "bars", 0, "index"], "topology: devices.d.bars.0.index must be an integer 0-5"],
     ["bar index 6", bar({ index: 6 }), "EINVAL", ["devices", "d", "bars", 0, "index"], "topology: devices.d.bars.0.index must be an integer 0-5"],
-    ["bar index twice", bars(BAR, { ...BAR, cpu: 0x2000_0000n }), "EINVAL", ["devices", "d", "bars", 1, "index"], "topology: devices.d.bars.1.index is given twice"],
+    [
+      "bar index twice",
+      bars(BAR, { ...BAR, cpu: 0x2000_0000n }),
+      "EINVAL",
+      ["devices", "d", "bars", 1, "index"],
+      "topology: devices.d.bars.1.index is given twice",
+    ],
     ["bar cpu not bigint", bar({ cpu: 1 }), "EINVAL", ["devices", "d", "bars", 0, "cpu"], "topology: devices.d.bars.0.cpu must be a bigint"],
     ["bar bus negative", bar({ bus: -1n }), "EINVAL", ["devices", "d", "bars", 0, "bus"], "topology: devices.d.bars.0.bus must be in [0, 2^64 - 1]"],
-    ["bar size above u64", bar({ size: U64_MAX + 1n }), "EINVAL", ["devices", "d", "bars", 0, "size"], "topology: devices.d.bars.0.size must be in [0, 2^64 - 1]"],
-    ["bar size 0", bar({ size: 0n }), "EINVAL", ["devices", "d", "bars", 0, "size"], "topology: devices.d.bars.0.size must be > 0 with cpu and bus windows inside 2^64"],
-    ["cpu window one byte past 2^64", bar({ cpu: U64_MAX - 0xffen }), "EINVAL", ["devices", "d", "bars", 0, "size"], "topology: devices.d.bars.0.size must be > 0 with cpu and bus windows inside 2^64"],
-    ["bus window one byte past 2^64", bar({ bus: U64_MAX - 0xffen }), "EINVAL", ["devices", "d", "bars", 0, "size"], "topology: devices.d.bars.0.size must be > 0 with cpu and bus windows inside 2^64"],
+    [
+      "bar size above u64",
+      bar({ size: U64_MAX + 1n }),
+      "EINVAL",
+      ["devices", "d", "bars", 0, "size"],
+      "topology: devices.d.bars.0.size must be in [0, 2^64 - 1]",
+    ],
+    [
+      "bar size 0",
+      bar({ size: 0n }),
+      "EINVAL",
+      ["devices", "d", "bars", 0, "size"],
+      "topology: devices.d.bars.0.size must be > 0 with cpu and bus windows inside 2^64",
+    ],
+    [
+      "cpu window one byte past 2^64",
+      bar({ cpu: U64_MAX - 0xffen }),
+      "EINVAL",
+      ["devices", "d", "bars", 0, "size"],
+      "topology: devices.d.bars.0.size must be > 0 with cpu and bus windows inside 2^64",
+    ],
+    [
+      "bus window one byte past 2^64",
+      bar({ bus: U64_MAX - 0xffen }),
+      "EINVAL",
+      ["devices", "d", "bars", 0, "size"],
+      "topology: devices.d.bars.0.size must be > 0 with cpu and bus windows inside 2^64",
+    ],
     ["iommu not an object", dev({ iommu: [] }), "EINVAL", ["devices", "d", "iommu"], "topology: devices.d.iommu must be an object"],
-    ["iommu unknown key", dev({ iommu: { base: 0n, size: 0x1000n, pages: 1 } }), "EINVAL", ["devices", "d", "iommu", "pages"], "topology: devices.d.iommu.pages is not a known argument"],
-    ["iommu base not bigint", dev({ iommu: { base: 0, size: 0x1000n } }), "EINVAL", ["devices", "d", "iommu", "base"], "topology: devices.d.iommu.base must be a bigint"],
+    [
+      "iommu unknown key",
+      dev({ iommu: { base: 0n, size: 0x1000n, pages: 1 } }),
+      "EINVAL",
+      ["devices", "d", "iommu", "pages"],
+      "topology: devices.d.iommu.pages is not a known argument",
+    ],
+    [
+      "iommu base not bigint",
+      dev({ iommu: { base: 0, size: 0x1000n } }),
+      "EINVAL",
+      ["devices", "d", "iommu", "base"],
+      "topology: devices.d.iommu.base must be a bigint",
+    ],
     ["iommu size missing", dev({ iommu: { base: 0n } }), "EINVAL", ["devices", "d", "iommu", "size"], "topology: devices.d.iommu.size must be a bigint"],
-    ["maxSegmentSize not bigint", dev({ maxSegmentSize: 4096 }), "EINVAL", ["devices", "d", "maxSegmentSize"], "topology: devices.d.maxSegmentSize must be a bigint"],
+    [
+      "maxSegmentSize not bigint",
+      dev({ maxSegmentSize: 4096 }),
+      "EINVAL",
+      ["devices", "d", "maxSegmentSize"],
+      "topology: devices.d.maxSegmentSize must be a bigint",
+    ],
     ["maxSegmentSize 0", dev({ maxSegmentSize: 0n }), "EINVAL", ["devices", "d", "maxSegmentSize"], "topology: devices.d.maxSegmentSize must be at least 1"],
-    ["segBoundaryMask not bigint", dev({ segBoundaryMask: "0xffff" }), "EINVAL", ["devices", "d", "segBoundaryMask"], "topology: devices.d.segBoundaryMask must be a bigint"],
-    ["segBoundaryMask not 2^k - 1", dev({ segBoundaryMask: 0xfffen }), "EINVAL", ["devices", "d", "segBoundaryMask"], "topology: devices.d.segBoundaryMask must be 2^k - 1"],
+    [
+      "segBoundaryMask not bigint",
+      dev({ segBoundaryMask: "0xffff" }),
+      "EINVAL",
+      ["devices", "d", "segBoundaryMask"],
+      "topology: devices.d.segBoundaryMask must be a bigint",
+    ],
+    [
+      "segBoundaryMask not 2^k - 1",
+      dev({ segBoundaryMask: 0xfffen }),
+      "EINVAL",
+      ["devices", "d", "segBoundaryMask"],
+      "topology: devices.d.segBoundaryMask must be 2^k - 1",
+    ],
     ["root not declared", dev({ root: "rc9" }), "ENOENT", ["devices", "d", "root"], 'device d: root "rc9" is not declared'],
-    ["switch not declared", { hostBridges: { rc: {} }, devices: { d: { root: "rc", switch: "sw9" } } }, "ENOENT", ["devices", "d", "switch"], 'device d: switch "sw9" is not declared'],
+    [
+      "switch not declared",
+      { hostBridges: { rc: {} }, devices: { d: { root: "rc", switch: "sw9" } } },
+      "ENOENT",
+      ["devices", "d", "switch"],
+      'device d: switch "sw9" is not declared',
+    ],
     ["pf not declared", { devices: { vf: {}, d: { pf: "pf9" } } }, "ENOENT", ["devices", "d", "pf"], 'device d: pf "pf9" is not declared'],
-    ["iommu not page aligned", dev({ iommu: { base: 0x10n, size: 0x1000n } }), "EINVAL", ["devices", "d", "iommu"], "topology: devices.d.iommu is not a valid IOVA window (IOVA space [0x10, +0x1000): base and size must be page aligned, size > 0, no wrap)"],
+    [
+      "iommu not page aligned",
+      dev({ iommu: { base: 0x10n, size: 0x1000n } }),
+      "EINVAL",
+      ["devices", "d", "iommu"],
+      "topology: devices.d.iommu is not a valid IOVA window (IOVA space [0x10, +0x1000): base and size must be page aligned, size > 0, no wrap)",
+    ],
   ])("%s", (_, spec, code, path, message) => {
     const e = refusal(spec);
     expect({ code: e.code, path: e.path, message: e.message }).toEqual({ code, path, message });
@@ -94,7 +202,10 @@ describe("new Topology accepts the edges of each rule", () => {
     ["a one-byte BAR at cpu and bus 2^64 - 1", bar({ cpu: U64_MAX, bus: U64_MAX, size: 1n })],
     ["a 256-character device name", { devices: { ["d".repeat(256)]: {} } }],
     ["maxSegmentSize 1 and segBoundaryMask 0", dev({ maxSegmentSize: 1n, segBoundaryMask: 0n })],
-    ["records as Maps", { hostBridges: new Map([["rc", { p2p: true }]]), switches: new Map([["sw", {}]]), devices: new Map([["d", { root: "rc", switch: "sw" }]]) }],
+    [
+      "records as Maps",
+      { hostBridges: new Map([["rc", { p2p: true }]]), switches: new Map([["sw", {}]]), devices: new Map([["d", { root: "rc", switch: "sw" }]]) },
+    ],
   ])("%s", (_, spec) => {
     const t = new Topology(c, spec);
     expect(t.devices.size).toBe(1);
@@ -103,28 +214,35 @@ describe("new Topology accepts the edges of each rule", () => {
 });
 
 describe("what a spec declares", () => {
-  const declared = () => new Topology(c, {
-    hostBridges: { rc: {}, rcp: { p2p: true } },
-    switches: { sw: {}, acs: { acsRedirect: true } },
-    devices: {
-      plain: {},
-      full: {
-        root: "rcp",
-        switch: "acs",
-        pf: "plain",
-        bars: [BAR],
-        iommu: { base: 0x1_0000_0000n, size: 0x10_0000n },
-        maxSegmentSize: 0x10000n,
-        segBoundaryMask: 0xffffn,
+  const declared = () =>
+    new Topology(c, {
+      hostBridges: { rc: {}, rcp: { p2p: true } },
+      switches: { sw: {}, acs: { acsRedirect: true } },
+      devices: {
+        plain: {},
+        full: {
+          root: "rcp",
+          switch: "acs",
+          pf: "plain",
+          bars: [BAR],
+          iommu: { base: 0x1_0000_0000n, size: 0x10_0000n },
+          maxSegmentSize: 0x10000n,
+          segBoundaryMask: 0xffffn,
+        },
+        third: { root: "rc", switch: "sw" },
       },
-      third: { root: "rc", switch: "sw" },
-    },
-  });
+    });
 
   it("host bridges and switches default to no p2p and no ACS redirect", () => {
     const t = declared();
-    expect([...t.hostBridges.values()]).toStrictEqual([{ name: "rc", p2p: false }, { name: "rcp", p2p: true }]);
-    expect([...t.switches.values()]).toStrictEqual([{ name: "sw", acsRedirect: false }, { name: "acs", acsRedirect: true }]);
+    expect([...t.hostBridges.values()]).toStrictEqual([
+      { name: "rc", p2p: false },
+      { name: "rcp", p2p: true },
+    ]);
+    expect([...t.switches.values()]).toStrictEqual([
+      { name: "sw", acsRedirect: false },
+      { name: "acs", acsRedirect: true },
+    ]);
     t.dispose();
   });
 
@@ -132,8 +250,15 @@ describe("what a spec declares", () => {
     const t = declared();
     expect(t.device("plain")).toStrictEqual({ name: "plain", id: 0, bars: [], maxSegmentSize: UINT_MAX, segBoundaryMask: U64_MAX });
     expect(t.device("full")).toStrictEqual({
-      name: "full", id: 1, root: "rcp", switch: "acs", pf: "plain", bars: [BAR],
-      iommu: { base: 0x1_0000_0000n, size: 0x10_0000n }, maxSegmentSize: 0x10000n, segBoundaryMask: 0xffffn,
+      name: "full",
+      id: 1,
+      root: "rcp",
+      switch: "acs",
+      pf: "plain",
+      bars: [BAR],
+      iommu: { base: 0x1_0000_0000n, size: 0x10_0000n },
+      maxSegmentSize: 0x10000n,
+      segBoundaryMask: 0xffffn,
     });
     expect(t.device("third").id).toBe(2);
     expect([...t.iova.keys()]).toEqual(["full"]);
@@ -153,11 +278,12 @@ describe("what a spec declares", () => {
 });
 
 describe("P2P path edges", () => {
-  const fabric = () => new Topology(c, {
-    hostBridges: { rc: { p2p: false } },
-    switches: {},
-    devices: { alone: { root: "rc" }, other: { root: "rc" } },
-  });
+  const fabric = () =>
+    new Topology(c, {
+      hostBridges: { rc: { p2p: false } },
+      switches: {},
+      devices: { alone: { root: "rc" }, other: { root: "rc" } },
+    });
   it("a device reaches itself by bus address even behind a root without p2p and no switch", () => {
     const t = fabric();
     const d = (n: string) => t.device(n);

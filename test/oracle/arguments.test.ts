@@ -17,7 +17,14 @@ import { core } from "../helpers.js";
 
 const ICS = ["sgt", "physvec", "iov"];
 const range = { addr: 0x1000n, len: 0x1000n };
-const exp = (extra: Record<string, unknown> = {}) => ({ op: "export", buffer: "b", exporter: "d", size: 0x1000n, backing: { kind: "system", ranges: [range] }, ...extra });
+const exp = (extra: Record<string, unknown> = {}) => ({
+  op: "export",
+  buffer: "b",
+  exporter: "d",
+  size: 0x1000n,
+  backing: { kind: "system", ranges: [range] },
+  ...extra,
+});
 const att = (extra: Record<string, unknown> = {}) => ({ op: "attach", buffer: "b", importer: "d", as: "a", ...extra });
 
 describe("the reference's argument rules", () => {
@@ -51,7 +58,11 @@ describe("the reference's argument rules", () => {
     ["an attach's own moveNotify", att({ dynamic: true, moveNotify: () => {} }), undefined],
     ["a moveNotify without dynamic: true", att({ moveNotify: () => {} }), ["moveNotify"]],
     ["a moveNotify that is not a function", att({ dynamic: true, moveNotify: "cb" }), ["moveNotify"]],
-    ["importer ops", att({ ops: { moveNotify: () => {}, allowPeer2peer: true, supportsInterconnects: true, interconnects: [{ name: "physvec" }] } }), undefined],
+    [
+      "importer ops",
+      att({ ops: { moveNotify: () => {}, allowPeer2peer: true, supportsInterconnects: true, interconnects: [{ name: "physvec" }] } }),
+      undefined,
+    ],
     ["importer ops beside a flag", att({ ops: {}, peer2peer: true }), ["peer2peer"]],
     ["importer ops that are not an object", att({ ops: "dynamic" }), ["ops"]],
     ["importer ops with an unknown op", att({ ops: { move_notify: () => {} } }), ["ops", "move_notify"]],
@@ -117,11 +128,31 @@ describe("the reference's topology rules", () => {
     ["a switch's acsRedirect", (t) => ({ ...t, switches: { sw0: { acsRedirect: 1 } } }), "EINVAL", ["switches", "sw0", "acsRedirect"]],
     ["an empty device name", (t) => ({ ...t, devices: { ...t.devices, "": {} } }), "EINVAL", ["devices", ""]],
     ["a device with an unknown key", (t) => ({ ...t, devices: { ...t.devices, x: { colour: 1 } } }), "EINVAL", ["devices", "x", "colour"]],
-    ["seven BARs", (t) => ({ ...t, devices: { x: { bars: Array.from({ length: 7 }, (_, index) => ({ index, cpu: 0n, bus: 0n, size: 1n })) } } }), "EINVAL", ["devices", "x", "bars"]],
+    [
+      "seven BARs",
+      (t) => ({ ...t, devices: { x: { bars: Array.from({ length: 7 }, (_, index) => ({ index, cpu: 0n, bus: 0n, size: 1n })) } } }),
+      "EINVAL",
+      ["devices", "x", "bars"],
+    ],
     ["a BAR index 6", (t) => ({ ...t, devices: { x: { bars: [{ index: 6, cpu: 0n, bus: 0n, size: 1n }] } } }), "EINVAL", ["devices", "x", "bars", 0, "index"]],
-    ["a BAR index given twice", (t) => ({ ...t, devices: { x: { bars: [t.devices.vf.bars[0], t.devices.vf.bars[0]] } } }), "EINVAL", ["devices", "x", "bars", 1, "index"]],
-    ["a BAR past 2^64", (t) => ({ ...t, devices: { x: { bars: [{ index: 0, cpu: 0n, bus: 1n, size: 1n << 64n }] } } }), "EINVAL", ["devices", "x", "bars", 0, "size"]],
-    ["a BAR's bus window past 2^64", (t) => ({ ...t, devices: { x: { bars: [{ index: 0, cpu: 0n, bus: 2n, size: (1n << 64n) - 1n }] } } }), "EINVAL", ["devices", "x", "bars", 0, "size"]],
+    [
+      "a BAR index given twice",
+      (t) => ({ ...t, devices: { x: { bars: [t.devices.vf.bars[0], t.devices.vf.bars[0]] } } }),
+      "EINVAL",
+      ["devices", "x", "bars", 1, "index"],
+    ],
+    [
+      "a BAR past 2^64",
+      (t) => ({ ...t, devices: { x: { bars: [{ index: 0, cpu: 0n, bus: 1n, size: 1n << 64n }] } } }),
+      "EINVAL",
+      ["devices", "x", "bars", 0, "size"],
+    ],
+    [
+      "a BAR's bus window past 2^64",
+      (t) => ({ ...t, devices: { x: { bars: [{ index: 0, cpu: 0n, bus: 2n, size: (1n << 64n) - 1n }] } } }),
+      "EINVAL",
+      ["devices", "x", "bars", 0, "size"],
+    ],
     ["an empty BAR", (t) => ({ ...t, devices: { x: { bars: [{ index: 0, cpu: 0n, bus: 0n, size: 0n }] } } }), "EINVAL", ["devices", "x", "bars", 0, "size"]],
     ["maxSegmentSize 0", (t) => ({ ...t, devices: { x: { maxSegmentSize: 0n } } }), "EINVAL", ["devices", "x", "maxSegmentSize"]],
     ["a boundary mask that is not 2^k - 1", (t) => ({ ...t, devices: { x: { segBoundaryMask: 0x1000n } } }), "EINVAL", ["devices", "x", "segBoundaryMask"]],
@@ -131,7 +162,12 @@ describe("the reference's topology rules", () => {
     ["an undeclared pf before a bad device", (t) => ({ ...t, devices: { x: { pf: "nobody" }, y: { root: 5 } } }), "EINVAL", ["devices", "y", "root"]],
     ["an undeclared pf", (t) => ({ ...t, devices: { x: { pf: "nobody" } } }), "ENOENT", ["devices", "x", "pf"]],
     ["an unaligned IOMMU window", (t) => ({ ...t, devices: { x: { iommu: { base: 0x800n, size: 0x1000n } } } }), "EINVAL", ["devices", "x", "iommu"]],
-    ["an IOMMU window past 2^64", (t) => ({ ...t, devices: { x: { iommu: { base: 0xffff_ffff_ffff_f000n, size: 0x2000n } } } }), "EINVAL", ["devices", "x", "iommu"]],
+    [
+      "an IOMMU window past 2^64",
+      (t) => ({ ...t, devices: { x: { iommu: { base: 0xffff_ffff_ffff_f000n, size: 0x2000n } } } }),
+      "EINVAL",
+      ["devices", "x", "iommu"],
+    ],
     ["an empty IOMMU window", (t) => ({ ...t, devices: { x: { iommu: { base: 0n, size: 0n } } } }), "EINVAL", ["devices", "x", "iommu"]],
   ];
 

@@ -22,11 +22,20 @@ describe("coverage of the fuzz generator", () => {
     const rows = TABLE_ROWS.filter((row) => row !== "P6").map((row) => [row, r.coverage.rows[row] ?? 0] as const);
     expect(rows.filter(([, n]) => n < 10)).toEqual([]);
     const combos = ["system", "BUS_ADDR", "THRU_HOST_BRIDGE", "NOT_SUPPORTED"].flatMap((path) =>
-      ["sgt", "physvec", "iov"].flatMap((ic) => ["sgt", "physvec", "mapping", "ranges", "xarray"].map((c) => `${path} ${ic} ${c}`)));
+      ["sgt", "physvec", "iov"].flatMap((ic) => ["sgt", "physvec", "mapping", "ranges", "xarray"].map((c) => `${path} ${ic} ${c}`)),
+    );
     expect(combos.map((k) => [k, r.coverage.maps[k] ?? 0] as const).filter(([, n]) => n < 10)).toEqual([]);
-    expect(FAULTS.map(faultName).map((f) => [f, r.coverage.faults[f] ?? 0] as const).filter(([, n]) => n < 10)).toEqual([]);
+    expect(
+      FAULTS.map(faultName)
+        .map((f) => [f, r.coverage.faults[f] ?? 0] as const)
+        .filter(([, n]) => n < 10),
+    ).toEqual([]);
     // every (op, outcome) pair the table allows for each op, and nothing else
-    const codes = (op: string) => Object.keys(r.coverage.outcomes).filter((k) => k.startsWith(op + " ")).map((k) => k.slice(op.length + 1)).sort();
+    const codes = (op: string) =>
+      Object.keys(r.coverage.outcomes)
+        .filter((k) => k.startsWith(op + " "))
+        .map((k) => k.slice(op.length + 1))
+        .sort();
     expect(codes("map")).toEqual(["EBUSY", "EINVAL", "ENODEV", "ENOENT", "ENOMEM", "EOPNOTSUPP", "EPERM", "EPROTO", "ok"]);
     expect(codes("export")).toEqual(["EINVAL", "ok"]);
     expect(codes("lock")).toEqual(["EALREADY", "EBUSY", "EINVAL", "ENOENT", "ok"]);
@@ -34,7 +43,11 @@ describe("coverage of the fuzz generator", () => {
     const kinds = Object.entries(r.coverage.topologies);
     expect(kinds.length).toBeGreaterThanOrEqual(30);
     expect(kinds.filter(([, n]) => n < 10)).toEqual([]);
-    expect(kinds.map(([k]) => k.split(" ")[0]).sort().filter((c, i, a) => a.indexOf(c) === i)).toEqual(["EINVAL", "ENOENT", "ok"]);
+    expect(
+      kinds
+        .map(([k]) => k.split(" ")[0])
+        .sort()
+        .filter((c, i, a) => a.indexOf(c) === i),
+    ).toEqual(["EINVAL", "ENOENT", "ok"]);
   });
-
 });

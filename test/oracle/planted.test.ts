@@ -29,10 +29,18 @@ class NoLockRule extends DmaBufModel {
       lock.holder = undefined;
     }
   }
-  override map(args: MapArgs) { return this.unlocked(args.attachment, () => super.map(args)); }
-  override unmap(name: string) { return this.unlocked(this.mappings.get(name)?.attachment.name, () => super.unmap(name)); }
-  override pin(name: string) { return this.unlocked(name, () => super.pin(name)); }
-  override unpin(name: string) { return this.unlocked(name, () => super.unpin(name)); }
+  override map(args: MapArgs) {
+    return this.unlocked(args.attachment, () => super.map(args));
+  }
+  override unmap(name: string) {
+    return this.unlocked(this.mappings.get(name)?.attachment.name, () => super.unmap(name));
+  }
+  override pin(name: string) {
+    return this.unlocked(name, () => super.pin(name));
+  }
+  override unpin(name: string) {
+    return this.unlocked(name, () => super.unpin(name));
+  }
 }
 
 class RevokeKeepsAccess extends DmaBufModel {
@@ -106,8 +114,12 @@ class NeverStale extends DmaBufModel {
     r.stale.length = 0;
     return r;
   }
-  override move(buffer: string, backing: BackingSpec) { return this.fresh(super.move(buffer, backing)); }
-  override revoke(buffer: string) { return this.fresh(super.revoke(buffer)); }
+  override move(buffer: string, backing: BackingSpec) {
+    return this.fresh(super.move(buffer, backing));
+  }
+  override revoke(buffer: string) {
+    return this.fresh(super.revoke(buffer));
+  }
 }
 
 class BusOffsetNegated extends DmaBufModel {

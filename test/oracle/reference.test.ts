@@ -22,7 +22,14 @@ function predict(s: Scenario): unknown[] {
     if (o.code) rec.error = o.code;
     const r = o.result as Record<string, unknown> | undefined;
     if (r && "container" in r) {
-      rec.result = { interconnect: r.interconnect, container: r.container, nelms: r.nelms, bytes: hex(r.bytes as bigint), hash: "0x" + (r.hash as bigint).toString(16).padStart(16, "0"), ...(r.barNumber !== undefined ? { barNumber: r.barNumber } : {}) };
+      rec.result = {
+        interconnect: r.interconnect,
+        container: r.container,
+        nelms: r.nelms,
+        bytes: hex(r.bytes as bigint),
+        hash: "0x" + (r.hash as bigint).toString(16).padStart(16, "0"),
+        ...(r.barNumber !== undefined ? { barNumber: r.barNumber } : {}),
+      };
     } else if (r) rec.result = r;
     return rec;
   });
@@ -69,13 +76,32 @@ describe("the lifecycle reference", () => {
     });
     return o!;
   }
-  const exp = (extra: Partial<Extract<RefStep, { op: "export" }>> = {}): RefStep => ({ op: "export", buffer: "b", exporter: "vf", size: 0x2000n, backing: sys(0x2000n), dynamic: true, ...extra });
-  const att = (extra: Partial<Extract<RefStep, { op: "attach" }>> = {}): RefStep => ({ op: "attach", buffer: "b", importer: "pf", as: "a", dynamic: true, peer2peer: true, ...extra });
+  const exp = (extra: Partial<Extract<RefStep, { op: "export" }>> = {}): RefStep => ({
+    op: "export",
+    buffer: "b",
+    exporter: "vf",
+    size: 0x2000n,
+    backing: sys(0x2000n),
+    dynamic: true,
+    ...extra,
+  });
+  const att = (extra: Partial<Extract<RefStep, { op: "attach" }>> = {}): RefStep => ({
+    op: "attach",
+    buffer: "b",
+    importer: "pf",
+    as: "a",
+    dynamic: true,
+    peer2peer: true,
+    ...extra,
+  });
   const lock = (holder = "pf"): RefStep => ({ op: "lock", buffer: "b", holder });
   const map: RefStep = { op: "map", attachment: "a", as: "m" };
 
   // a 16 EiB BAR, for mainline's u32 entry count (row P6)
-  const huge: RefTopology = { ...topo, devices: { ...topo.devices, vf: { ...topo.devices.vf!, bars: [{ index: 2, cpu: 0n, bus: 0n, size: 0xffff_ffff_0000_0000n }] } } };
+  const huge: RefTopology = {
+    ...topo,
+    devices: { ...topo.devices, vf: { ...topo.devices.vf!, bars: [{ index: 2, cpu: 0n, bus: 0n, size: 0xffff_ffff_0000_0000n }] } },
+  };
   const ML = "mainline";
   const cases: [string, RefStep[], LifecycleRef["broken"]?, string?, RefTopology?][] = [
     ["L1", [exp(), { op: "close", buffer: "b" }, { op: "revoke", buffer: "b" }]],
@@ -93,21 +119,62 @@ describe("the lifecycle reference", () => {
     ["L9", [exp(), lock("far"), { op: "unlock", buffer: "b", holder: "pf" }]],
     ["L10", [exp(), att(), map]],
     ["L10b", [exp(), att({ dynamic: false, peer2peer: false }), lock("far"), map]],
-    ["P8", [exp({ backing: mmio(0x2000n), interconnects: ["physvec"] }), att({ interconnects: ["physvec"], allowIc: true }), lock(), { ...map, range: { offset: 0x1000n, length: 0x2000n } } as RefStep], undefined, ML],
+    [
+      "P8",
+      [
+        exp({ backing: mmio(0x2000n), interconnects: ["physvec"] }),
+        att({ interconnects: ["physvec"], allowIc: true }),
+        lock(),
+        { ...map, range: { offset: 0x1000n, length: 0x2000n } } as RefStep,
+      ],
+      undefined,
+      ML,
+    ],
     ["L11", [exp({ pinnable: false }), att({ dynamic: false, peer2peer: false }), map]],
     ["L12", [exp(), att(), { op: "revoke", buffer: "b" }, lock(), map]],
     ["L13", [exp({ backing: mmio(0x2000n) }), att({ importer: "far" }), lock("far"), map]],
-    ["P7", [exp({ interconnects: ["physvec"], backing: { kind: "mmio", ranges: [{ addr: 0x10_0000_0000n, len: 0x1000n }, { addr: 0x10_0000_2000n, len: 0x1000n }] } }), att({ interconnects: ["physvec"], allowIc: true }), lock(), map], undefined, ML],
-    ["P6", [exp({ size: 0xffff_ffff_0000_0000n, backing: { kind: "mmio", ranges: [{ addr: 0n, len: 0xffff_ffff_0000_0000n }] } }), att(), lock(), map], undefined, ML, huge],
+    [
+      "P7",
+      [
+        exp({
+          interconnects: ["physvec"],
+          backing: {
+            kind: "mmio",
+            ranges: [
+              { addr: 0x10_0000_0000n, len: 0x1000n },
+              { addr: 0x10_0000_2000n, len: 0x1000n },
+            ],
+          },
+        }),
+        att({ interconnects: ["physvec"], allowIc: true }),
+        lock(),
+        map,
+      ],
+      undefined,
+      ML,
+    ],
+    [
+      "P6",
+      [exp({ size: 0xffff_ffff_0000_0000n, backing: { kind: "mmio", ranges: [{ addr: 0n, len: 0xffff_ffff_0000_0000n }] } }), att(), lock(), map],
+      undefined,
+      ML,
+      huge,
+    ],
     ["L14", [exp({ size: 0x10000n, backing: sys(0x10000n) }), att(), lock(), map]],
     ["C2", [exp(), att(), lock(), map], { exporter: "vf", at: "map" }],
-    ["L15", [exp({ backing: mmio(0x2000n), interconnects: ["iov"] }), att({ interconnects: ["iov"], allowIc: true }), lock(), map, { op: "unmap", mapping: "m" }]],
+    [
+      "L15",
+      [exp({ backing: mmio(0x2000n), interconnects: ["iov"] }), att({ interconnects: ["iov"], allowIc: true }), lock(), map, { op: "unmap", mapping: "m" }],
+    ],
     ["L16", [exp(), att({ dynamic: false, peer2peer: false }), { op: "pin", attachment: "a" }]],
     ["L17", [exp({ pinnable: false }), att(), lock(), { op: "pin", attachment: "a" }]],
     ["L18", [exp(), att(), lock(), { op: "unpin", attachment: "a" }]],
     ["L19", [exp({ dynamic: false }), { op: "revoke", buffer: "b" }]],
     ["L20", [exp(), { op: "move", buffer: "b", backing: sys(0x1000n) }]],
-    ["L21", [exp(), att(), lock(), { op: "pin", attachment: "a" }, { op: "unlock", buffer: "b", holder: "pf" }, { op: "move", buffer: "b", backing: sys(0x2000n) }]],
+    [
+      "L21",
+      [exp(), att(), lock(), { op: "pin", attachment: "a" }, { op: "unlock", buffer: "b", holder: "pf" }, { op: "move", buffer: "b", backing: sys(0x2000n) }],
+    ],
     ["L22", [exp(), lock(), { op: "restore", buffer: "b" }]],
     ["P5", [exp(), att({ unmapOnInvalidate: false }), lock(), map, { op: "unlock", buffer: "b", holder: "pf" }, { op: "revoke", buffer: "b" }], undefined, ML],
     ["L23", [exp(), att(), lock(), { op: "pin", attachment: "a" }, { op: "detach", attachment: "a" }]],
@@ -138,15 +205,28 @@ describe("the lifecycle reference", () => {
     expect(ref.mappings.get("m")!.entries).toEqual([{ addr: 0x10_0000_0000n, len: 0x2000n }]); // mmio ignores the 4 KiB segment limit
     const ref2 = new LifecycleRef(topo);
     [exp(), att({ importer: "acs" }), lock("acs"), map].forEach((st, i) => ref2.step(st, i));
-    expect(ref2.mappings.get("m")!.entries).toEqual([{ addr: 0x100000n, len: 0x1000n }, { addr: 0x101000n, len: 0x1000n }]); // system honours it
+    expect(ref2.mappings.get("m")!.entries).toEqual([
+      { addr: 0x100000n, len: 0x1000n },
+      { addr: 0x101000n, len: 0x1000n },
+    ]); // system honours it
   });
 
   it("notifies dynamic importers newest first and lists each mapping stale once, in map order", () => {
     const ref = new LifecycleRef(topo);
     const steps: RefStep[] = [
-      exp(), att({ as: "a1" }), att({ as: "s", dynamic: false, peer2peer: false }), att({ as: "a2" }),
-      lock(), { op: "map", attachment: "a2", as: "m1" }, { op: "map", attachment: "a1", as: "m2" }, { op: "unlock", buffer: "b", holder: "pf" },
-      { op: "map", attachment: "s", as: "m3" }, { op: "revoke", buffer: "b" }, { op: "revoke", buffer: "b" }, { op: "restore", buffer: "b" }, { op: "restore", buffer: "b" },
+      exp(),
+      att({ as: "a1" }),
+      att({ as: "s", dynamic: false, peer2peer: false }),
+      att({ as: "a2" }),
+      lock(),
+      { op: "map", attachment: "a2", as: "m1" },
+      { op: "map", attachment: "a1", as: "m2" },
+      { op: "unlock", buffer: "b", holder: "pf" },
+      { op: "map", attachment: "s", as: "m3" },
+      { op: "revoke", buffer: "b" },
+      { op: "revoke", buffer: "b" },
+      { op: "restore", buffer: "b" },
+      { op: "restore", buffer: "b" },
     ];
     const outs = steps.map((st, i) => ref.step(st, i));
     expect(outs.slice(-4).map((o) => o.result)).toEqual([
@@ -161,7 +241,15 @@ describe("the lifecycle reference", () => {
   it("checks backings like export does", () => {
     const bars = topo.devices.vf!.bars!;
     expect(backingFault(bars, 0x2000n, mmio(0x2000n))).toEqual({ bar: bars[0] });
-    expect(backingFault(bars, 0x2000n, { kind: "system", ranges: [{ addr: 0n, len: 0x2000n }, { addr: 0x1000n, len: 0x1000n }] }).fault).toBe("overlap");
+    expect(
+      backingFault(bars, 0x2000n, {
+        kind: "system",
+        ranges: [
+          { addr: 0n, len: 0x2000n },
+          { addr: 0x1000n, len: 0x1000n },
+        ],
+      }).fault,
+    ).toBe("overlap");
     expect(backingFault(bars, 0x2000n, { kind: "mmio", ranges: [{ addr: 0x10_000f_f000n, len: 0x2000n }] }).fault).toBe("not inside one BAR");
     expect(backingFault(bars, 0x1000n, { kind: "system", ranges: [{ addr: 0xffff_ffff_ffff_f000n, len: 0x2000n }] }).fault).toBe("bad range");
   });

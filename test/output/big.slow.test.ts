@@ -19,7 +19,11 @@ describe("streamed --json", () => {
     try {
       const file = join(dir, "out.json");
       const fd = openSync(file, "w");
-      const r = spawnSync(process.execPath, ["--max-old-space-size=200", bin, "run", "-", "--json"], { input: JSON.stringify(amplifying(1000, 2100)), stdio: ["pipe", fd, "pipe"], encoding: "utf8" });
+      const r = spawnSync(process.execPath, ["--max-old-space-size=200", bin, "run", "-", "--json"], {
+        input: JSON.stringify(amplifying(1000, 2100)),
+        stdio: ["pipe", fd, "pipe"],
+        encoding: "utf8",
+      });
       closeSync(fd);
       timedOut(r, "run --json of the amplifying scenario");
       expect(r.stderr).toBe("");

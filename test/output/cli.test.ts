@@ -8,7 +8,6 @@ import { createServer } from "node:net";
 import { runScenario } from "../../ts/scenario/runner.js";
 import { runOutputSchema } from "../../ts/scenario/output-schema.js";
 import { formatReport, printRun, ansi, escapeControls } from "../../ts/scenario/report.js";
-import { parseScenario } from "../../ts/scenario/validate.js";
 import { core } from "../helpers.js";
 import { SCENARIOS } from "./run-output.js";
 
@@ -26,7 +25,13 @@ const manyEntries = (n: number) => ({
   name: "many",
   devices: { cpu: {}, dev: {} },
   steps: [
-    { op: "export", buffer: "b", exporter: "cpu", size: `0x${(n * 0x1000).toString(16)}`, backing: { kind: "system", ranges: Array.from({ length: n }, (_, i) => ({ addr: `0x${((i * 2 + 1) * 0x1000).toString(16)}`, len: "0x1000" })) } },
+    {
+      op: "export",
+      buffer: "b",
+      exporter: "cpu",
+      size: `0x${(n * 0x1000).toString(16)}`,
+      backing: { kind: "system", ranges: Array.from({ length: n }, (_, i) => ({ addr: `0x${((i * 2 + 1) * 0x1000).toString(16)}`, len: "0x1000" })) },
+    },
     { op: "attach", buffer: "b", importer: "dev", as: "a" },
     { op: "map", attachment: "a", as: "m" },
   ],
@@ -44,7 +49,11 @@ describe("dmabuf-map run --entries --state", () => {
     const d = cli(["demo", "--json", "--state"]);
     expect(d.code).toBe(0);
     expect(JSON.parse(d.out).steps[0].state.buffers).toHaveLength(1);
-    for (const args of [["run", scen("move-notify.json"), "--entries"], ["run", scen("move-notify.json"), "--state"], ["demo", "--json", "--all"]]) {
+    for (const args of [
+      ["run", scen("move-notify.json"), "--entries"],
+      ["run", scen("move-notify.json"), "--state"],
+      ["demo", "--json", "--all"],
+    ]) {
       const r = cli(args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.err).toMatch(/--(entries|state|all)/);
@@ -82,7 +91,15 @@ describe("the readable report", () => {
 
   it.each(SCENARIOS)("%s: the streamed report is formatReport's text, with the --json traceHash", async (_, s) => {
     const parts: string[] = [];
-    expect(await printRun(s, c, {}, (x) => void parts.push(x), () => {})).toBe(true);
+    expect(
+      await printRun(
+        s,
+        c,
+        {},
+        (x) => void parts.push(x),
+        () => {},
+      ),
+    ).toBe(true);
     const report = runScenario(s, c, { previews: 4 });
     expect(parts.join("")).toBe(formatReport(s, report));
     expect(parts.join("")).toContain(`PASSED  traceHash ${report.output.traceHash}\n`);
@@ -99,12 +116,26 @@ describe("the readable report", () => {
 
   it("escapes control characters in names, in the report and on stderr", () => {
     const evil = "\x1b[2J\r\bx\x07\u202e";
-    const s = { name: `n${evil}`, devices: { cpu: {}, [`d${evil}`]: {} }, steps: [
-      { op: "export", buffer: `b${evil}`, exporter: "cpu", size: "0x1000", dynamic: true, backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x1000" }] } },
-      { op: "attach", buffer: `b${evil}`, importer: `d${evil}`, as: `a${evil}`, dynamic: true, expect: { error: "EBUSY" } },
-      { op: "revoke", buffer: `b${evil}` },
-    ] };
-    for (const args of [["run", "-"], ["run", "-", "--json"]]) {
+    const s = {
+      name: `n${evil}`,
+      devices: { cpu: {}, [`d${evil}`]: {} },
+      steps: [
+        {
+          op: "export",
+          buffer: `b${evil}`,
+          exporter: "cpu",
+          size: "0x1000",
+          dynamic: true,
+          backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x1000" }] },
+        },
+        { op: "attach", buffer: `b${evil}`, importer: `d${evil}`, as: `a${evil}`, dynamic: true, expect: { error: "EBUSY" } },
+        { op: "revoke", buffer: `b${evil}` },
+      ],
+    };
+    for (const args of [
+      ["run", "-"],
+      ["run", "-", "--json"],
+    ]) {
       const r = cli(args, JSON.stringify(s));
       expect(r.code).toBe(1);
       const human = args.includes("--json") ? r.err : r.out + r.err;
@@ -137,7 +168,8 @@ describe("dmabuf-map web", () => {
       expect(html).not.toMatch(/importmap|node_modules/);
       expect((await get("/dist/web/explorer.js")).status).toBe(200);
       expect((await get("/scenarios/index.json")).status).toBe(200);
-      for (const bad of ["/node_modules/zod/index.js", "/package.json", "/web/../package.json", "/dist/ts/cli/main.js"]) expect((await get(bad)).status, bad).toBe(404);
+      for (const bad of ["/node_modules/zod/index.js", "/package.json", "/web/../package.json", "/dist/ts/cli/main.js"])
+        expect((await get(bad)).status, bad).toBe(404);
     } finally {
       p.kill();
     }

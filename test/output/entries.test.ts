@@ -62,6 +62,9 @@ describe("run --entries", () => {
   it("the entries are the addresses: a BUS_ADDR map is the BAR's bus window, an iov map BAR offsets", () => {
     const iov = runScenario(SCENARIOS.find(([f]) => f === "vf-bar-to-pf-iov.json")![1], c, { entries: true }).output;
     const m = iov.steps[3]!.result as { entries: string[][] };
-    expect(m.entries).toEqual([["0x0", "0x100000"], ["0x200000", "0x100000"]]);
+    expect(m.entries).toEqual([
+      ["0x0", "0x100000"],
+      ["0x200000", "0x100000"],
+    ]);
   });
 });

@@ -19,7 +19,9 @@ const c = core();
 const scenarios = new URL("../../scenarios/", import.meta.url);
 const golden = new URL("../golden/", import.meta.url);
 const ALL: [string, Scenario][] = [
-  ...readdirSync(scenarios).filter((f) => f.endsWith(".json")).sort()
+  ...readdirSync(scenarios)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
     .map((f): [string, Scenario] => [f.replace(/\.json$/, ""), parseScenarioText(readFileSync(new URL(f, scenarios), "utf8"))]),
   ["demo", parseScenario(DEMO_SCENARIO)],
 ];
@@ -28,7 +30,13 @@ const recorded = (path: string) => readFileSync(new URL(path, golden), "utf8");
 async function printed(s: Scenario, opts: PrintOptions): Promise<{ out: string; err: string[]; passed: boolean }> {
   let out = "";
   const err: string[] = [];
-  const passed = await printRun(s, c, opts, (x) => void (out += x), (x) => err.push(x));
+  const passed = await printRun(
+    s,
+    c,
+    opts,
+    (x) => void (out += x),
+    (x) => err.push(x),
+  );
   return { out, err, passed };
 }
 
@@ -64,7 +72,13 @@ describe("the streamed --json record", () => {
 
   it.each(ALL)("%s: with --entries --state, the runner's record with its traceHash", async (_name, s) => {
     let out = "";
-    await printRun(s, c, { json: true, entries: true, state: true }, (x) => void (out += x), () => {});
+    await printRun(
+      s,
+      c,
+      { json: true, entries: true, state: true },
+      (x) => void (out += x),
+      () => {},
+    );
     const { output } = runScenario(s, c, { entries: true, state: true });
     expect(out).toBe(JSON.stringify(output, (_k, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v)) + "\n");
   });
@@ -74,7 +88,14 @@ describe("the streamed --json record", () => {
       name: "fails",
       devices: { d: {} },
       steps: [
-        { op: "export", buffer: "b", exporter: "d", size: "0x2000", backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x2000" }] }, expect: { error: "EINVAL" } },
+        {
+          op: "export",
+          buffer: "b",
+          exporter: "d",
+          size: "0x2000",
+          backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x2000" }] },
+          expect: { error: "EINVAL" },
+        },
       ],
     });
     const json = await printed(s, { json: true });

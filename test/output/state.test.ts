@@ -39,7 +39,9 @@ describe("run --state", () => {
       if (rec.result && "stale" in rec.result) for (const n of rec.result.stale) expect(st.mappings.find((m) => m.name === n)!.status).toBe("stale");
       for (const sp of st.iova) {
         // the allocator's accounting and the mappings' regions agree
-        const held = st.mappings.filter((m) => st.attachments.find((a) => a.name === m.attachment)!.importer === sp.device).flatMap((m) => m.iova as [string, string][]);
+        const held = st.mappings
+          .filter((m) => st.attachments.find((a) => a.name === m.attachment)!.importer === sp.device)
+          .flatMap((m) => m.iova as [string, string][]);
         expect(sp.regions.map((r) => r.join()).sort()).toEqual(held.map((r) => r.join()).sort());
         expect(sp.regions.reduce((n, [, l]) => n + BigInt(l), 0n)).toBe(BigInt(sp.used));
         expect(BigInt(sp.used) + BigInt(sp.free)).toBe(BigInt(sp.size));
@@ -55,8 +57,13 @@ describe("run --state", () => {
       ["g2", "gpu2", "THRU_HOST_BRIDGE"],
       ["g3", "gpu3", "NOT_SUPPORTED"],
     ]);
-    expect(st[8]!.mappings.map((m) => [m.name, m.space, m.status])).toEqual([["bus", "bus", "live"], ["iova", "iova", "live"]]);
-    expect(st[8]!.iova).toEqual([{ device: "gpu2", base: "0x100000000", size: "0x100000000", used: "0x300000", free: "0xffd00000", regions: [["0x100000000", "0x300000"]] }]);
+    expect(st[8]!.mappings.map((m) => [m.name, m.space, m.status])).toEqual([
+      ["bus", "bus", "live"],
+      ["iova", "iova", "live"],
+    ]);
+    expect(st[8]!.iova).toEqual([
+      { device: "gpu2", base: "0x100000000", size: "0x100000000", used: "0x300000", free: "0xffd00000", regions: [["0x100000000", "0x300000"]] },
+    ]);
     expect(st[14]!.mappings.map((m) => m.status)).toEqual(["stale", "stale"]);
     expect(st[14]!.buffers[0]!.backing).toEqual({ kind: "mmio", ranges: [["0x380020000000", "0x300000"]] });
     expect(st[21]!.iova[0]!.used).toBe("0x0");

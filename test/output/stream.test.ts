@@ -7,13 +7,15 @@ import { runScenario } from "../../ts/scenario/runner.js";
 import { Fnv64, writeRunJson } from "../../ts/scenario/output.js";
 import { fnv1a64Bytes } from "../../ts/core/hash.js";
 import { hex16 } from "../../ts/core/u64.js";
-import { parseScenario } from "../../ts/scenario/validate.js";
 import { core, SEED, RUNS } from "../helpers.js";
 import { SCENARIOS } from "./run-output.js";
 
 const c = core();
 
-async function streamed(s: Parameters<typeof writeRunJson>[0], opts: Parameters<typeof writeRunJson>[3] = {}): Promise<{ text: string; chunks: number; passed: boolean }> {
+async function streamed(
+  s: Parameters<typeof writeRunJson>[0],
+  opts: Parameters<typeof writeRunJson>[3] = {},
+): Promise<{ text: string; chunks: number; passed: boolean }> {
   const parts: string[] = [];
   const passed = await writeRunJson(s, c, (x) => void parts.push(x), opts);
   return { text: parts.join(""), chunks: parts.length, passed };

@@ -19,7 +19,8 @@ describe("scripts/if-changed.mjs wasm", () => {
     writeFileSync(join(dir, "node_modules/assemblyscript/package.json"), '{"version":"0.28.20"}');
     writeFileSync(join(dir, "package.json"), JSON.stringify({ scripts: { "build:wasm:all": "asc" } }));
     // the "build": count runs and write the outputs
-    const build = "const fs=require('fs');fs.appendFileSync('runs','x');for(const f of ['build/release.wasm','build/debug.wasm','ts/core/wasm-bytes.ts','ts/core/abi.ts'])fs.writeFileSync(f,'')";
+    const build =
+      "const fs=require('fs');fs.appendFileSync('runs','x');for(const f of ['build/release.wasm','build/debug.wasm','ts/core/wasm-bytes.ts','ts/core/abi.ts'])fs.writeFileSync(f,'')";
     const runs = () => {
       const r = spawnSync(process.execPath, [script, "wasm", process.execPath, "-e", build], { cwd: dir, encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);

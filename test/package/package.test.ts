@@ -50,7 +50,13 @@ afterAll(() => {
 
 /** Paths the README and docs name: in backticks or as relative links. */
 function mentionedPaths(): { doc: string; path: string }[] {
-  const docs = ["README.md", "CONTRIBUTING.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)].filter((f) => existsSync(join(root, f)));
+  const docs = [
+    "README.md",
+    "CONTRIBUTING.md",
+    ...readdirSync(join(root, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `docs/${f}`),
+  ].filter((f) => existsSync(join(root, f)));
   const out: { doc: string; path: string }[] = [];
   for (const doc of docs) {
     const text = readFileSync(join(root, doc), "utf8");
@@ -84,11 +90,30 @@ describe("the tarball", () => {
   it("ships the library, the CLI, schemas, scenarios, docs, examples and the explorer; no bench, no maps, no screenshot, the wasm once", () => {
     const paths = files.map((f) => f.path);
     console.log(`tarball: ${packedSize} bytes packed, ${files.reduce((n, f) => n + f.size, 0)} bytes unpacked, ${files.length} files`);
-    for (const must of ["LICENSE", "README.md", "package.json", "dist/ts/index.js", "dist/ts/index.d.ts", "dist/ts/cli/main.js", "dist/web/dmabuf-map.js", "examples/quickstart.mjs", "schemas/scenario.schema.json", "scenarios/vf-bar-to-pf-iov.json", "docs/scenarios.md", "web/index.html"]) {
+    for (const must of [
+      "LICENSE",
+      "README.md",
+      "package.json",
+      "dist/ts/index.js",
+      "dist/ts/index.d.ts",
+      "dist/ts/cli/main.js",
+      "dist/web/dmabuf-map.js",
+      "examples/quickstart.mjs",
+      "schemas/scenario.schema.json",
+      "scenarios/vf-bar-to-pf-iov.json",
+      "docs/scenarios.md",
+      "web/index.html",
+    ]) {
       expect(paths, must).toContain(must);
     }
     // the explorer: its page, style and one bundle (which carries its own copy of the wasm)
-    expect(paths.filter((p) => p.startsWith("web/") || p.startsWith("dist/web/")).sort()).toEqual(["dist/web/dmabuf-map.js", "dist/web/explorer.js", "dist/web/run-worker.js", "web/index.html", "web/style.css"]);
+    expect(paths.filter((p) => p.startsWith("web/") || p.startsWith("dist/web/")).sort()).toEqual([
+      "dist/web/dmabuf-map.js",
+      "dist/web/explorer.js",
+      "dist/web/run-worker.js",
+      "web/index.html",
+      "web/style.css",
+    ]);
     // the benchmarks are a development entry: neither they nor tinybench ship or install
     expect(paths.filter((p) => p.startsWith("dist/bench/") || p.startsWith("bench/"))).toEqual([]);
     expect(paths.filter((p) => p.endsWith(".map"))).toEqual([]);
@@ -98,12 +123,21 @@ describe("the tarball", () => {
     expect(paths.filter((p) => p.endsWith(".wasm"))).toEqual([]);
     const meta = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
     expect(Object.keys(meta.dependencies)).toEqual(["zod"]);
-    expect(meta).toMatchObject({ license: "MIT", repository: { url: expect.stringMatching(/^git\+https:\/\//) }, homepage: expect.stringMatching(/^https:\/\//), bugs: { url: expect.stringMatching(/^https:\/\//) } });
+    expect(meta).toMatchObject({
+      license: "MIT",
+      repository: { url: expect.stringMatching(/^git\+https:\/\//) },
+      homepage: expect.stringMatching(/^https:\/\//),
+      bugs: { url: expect.stringMatching(/^https:\/\//) },
+    });
   });
 
   it("publint finds nothing, not even a suggestion", async () => {
     const tgz = readFileSync(tarball);
-    const { messages, pkg: manifest } = await publint({ level: "suggestion", strict: true, pack: { tarball: tgz.buffer.slice(tgz.byteOffset, tgz.byteOffset + tgz.byteLength) as ArrayBuffer } });
+    const { messages, pkg: manifest } = await publint({
+      level: "suggestion",
+      strict: true,
+      pack: { tarball: tgz.buffer.slice(tgz.byteOffset, tgz.byteOffset + tgz.byteLength) as ArrayBuffer },
+    });
     expect(messages.map((m) => `${m.type}: ${formatMessage(m, manifest)}`)).toEqual([]);
   });
 
@@ -113,11 +147,18 @@ describe("the tarball", () => {
   });
 
   it("installs into a fresh project: the CLI runs from node_modules/.bin and the library imports", () => {
-    const cli = sh(join(app, "node_modules", ".bin", "dmabuf-map"), ["run", join(app, "node_modules", pkg.name, "scenarios", "move-notify.json"), "--json"], app);
+    const cli = sh(
+      join(app, "node_modules", ".bin", "dmabuf-map"),
+      ["run", join(app, "node_modules", pkg.name, "scenarios", "move-notify.json"), "--json"],
+      app,
+    );
     expect(cli.code, cli.err).toBe(0);
     expect(JSON.parse(cli.out).passed).toBe(true);
     expect(sh(join(app, "node_modules", ".bin", "dmabuf-map"), ["--version"], app).out).toBe(`${pkg.version}\n`);
-    writeFileSync(join(app, "lib.mjs"), 'import { init, RangeList } from "dmabuf-map";\nawait init();\nconst l = RangeList.from([{ addr: 0x1000n, len: 0x1000n }]);\nconsole.log(l.length);\nl.dispose();\n');
+    writeFileSync(
+      join(app, "lib.mjs"),
+      'import { init, RangeList } from "dmabuf-map";\nawait init();\nconst l = RangeList.from([{ addr: 0x1000n, len: 0x1000n }]);\nconsole.log(l.length);\nl.dispose();\n',
+    );
     expect(sh(process.execPath, ["lib.mjs"], app).out).toBe("1\n");
   });
 });
@@ -126,7 +167,10 @@ describe("the tarball", () => {
 function typecheck(name: string, options: Record<string, unknown>) {
   const dir = join(app, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", strict: true, noEmit: true, skipLibCheck: false, ...options }, include: ["*.ts"] }));
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { target: "es2022", strict: true, noEmit: true, skipLibCheck: false, ...options }, include: ["*.ts"] }),
+  );
   // everything a user reaches first: the core, the model with an exporter, scenarios, errors
   writeFileSync(
     join(dir, "app.ts"),
@@ -168,7 +212,13 @@ describe("the published types (skipLibCheck false)", () => {
   });
 
   it("compile for a Node-only consumer: lib es2022, @types/node 20, nodenext", () => {
-    const r = typecheck("node", { lib: ["es2022"], module: "nodenext", moduleResolution: "nodenext", types: ["node"], typeRoots: [join(root, "node_modules", "@types")] });
+    const r = typecheck("node", {
+      lib: ["es2022"],
+      module: "nodenext",
+      moduleResolution: "nodenext",
+      types: ["node"],
+      typeRoots: [join(root, "node_modules", "@types")],
+    });
     expect(r.out + r.err).toBe("");
     expect(r.code).toBe(0);
   });

@@ -22,7 +22,6 @@ describe("bad-input corpus, one process per file", () => {
       const j = JSON.parse(r.out); // run --json prints the problems as JSON
       expect(j.valid).toBe(false);
       expect(j.problems.length).toBeGreaterThan(0);
-    }
-    else expect(JSON.parse(r.out).passed).toBe(want.exit === 0);
+    } else expect(JSON.parse(r.out).passed).toBe(want.exit === 0);
   });
 });

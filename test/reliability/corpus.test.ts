@@ -10,7 +10,7 @@ const dir = new URL("../bad-inputs/", import.meta.url);
 const expected = JSON.parse(readFileSync(new URL("EXPECTED.json", dir), "utf8")) as Record<string, { exit: number; stderr: string }>;
 
 // a bad input is small: a run past two minutes is a hang, reported as a limit by cli()
-const run = (args: string[]) => cli(args, undefined, { timeout: 120_000 });
+const _run = (args: string[]) => cli(args, undefined, { timeout: 120_000 });
 
 describe("bad-input corpus", () => {
   it("has at least 50 files, each with an asserted outcome", () => {
@@ -26,7 +26,10 @@ describe("bad-input corpus", () => {
   let lines: { file?: string; valid?: boolean; problems?: unknown[]; passed?: boolean }[];
   beforeAll(() => {
     all = cli(["run", ...files, "--json"], undefined, { timeout: 600_000, maxBuffer: 1 << 28 });
-    lines = all.out.trim().split("\n").map((l) => JSON.parse(l));
+    lines = all.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
   });
 
   it("one run over every file: no crash, no stack trace, a line per file, exit 2 since some are invalid", () => {
@@ -43,7 +46,10 @@ describe("bad-input corpus", () => {
       expect(line.problems!.length).toBeGreaterThan(0);
     } else expect(line.passed).toBe(want.exit === 0);
     // this file's stderr lines: with several files, each starts with its name (or names it, for an unreadable file)
-    const own = all.err.split("\n").filter((l) => l.startsWith(files[k]!) || l.startsWith(`dmabuf-map: ${files[k]}:`)).join("\n");
+    const own = all.err
+      .split("\n")
+      .filter((l) => l.startsWith(files[k]!) || l.startsWith(`dmabuf-map: ${files[k]}:`))
+      .join("\n");
     if (want.stderr) expect(own).toMatch(new RegExp(want.stderr));
   });
 });

@@ -33,7 +33,8 @@ describe("fuzzing operation sequences", () => {
   });
 
   it("shrinks a planted bug to a small scenario that dmabuf-map run accepts", () => {
-    const planted = (_m: unknown, st: { op: string; container?: string }, ok: boolean) => (ok && st.op === "map" && st.container === "xarray" ? "planted: xarray map" : undefined);
+    const planted = (_m: unknown, st: { op: string; container?: string }, ok: boolean) =>
+      ok && st.op === "map" && st.container === "xarray" ? "planted: xarray map" : undefined;
     const r = fuzz(core(), { seed: 3, ops: 5000, extraInvariant: planted });
     expect(r.violations[0]).toMatchObject({ invariant: "extra", message: "planted: xarray map" });
     const repro = r.repro as { steps: { op: string; container?: string }[] };
@@ -58,7 +59,11 @@ describe("fuzzing operation sequences", () => {
   it("progress: on a pipe a line every 3 seconds and the final count; on a TTY a bar that ends at 100%", () => {
     let t = 0;
     const lines: string[] = [];
-    const p = progress(false, (s) => lines.push(s), () => t);
+    const p = progress(
+      false,
+      (s) => lines.push(s),
+      () => t,
+    );
     for (let done = 1; done <= 10; done++) {
       t = done * 1000;
       p(done, 10);
@@ -66,7 +71,11 @@ describe("fuzzing operation sequences", () => {
     p(10, 10);
     expect(lines).toEqual(["fuzz: 3 of 10 ops (30%)\n", "fuzz: 6 of 10 ops (60%)\n", "fuzz: 9 of 10 ops (90%)\n", "fuzz: 10 of 10 ops (100%)\n"]);
     const bar: string[] = [];
-    const q = progress(true, (s) => bar.push(s), () => 0);
+    const q = progress(
+      true,
+      (s) => bar.push(s),
+      () => 0,
+    );
     for (let done = 1; done <= 200; done++) q(done, 200);
     expect(bar).toHaveLength(101); // 0% … 100%
     expect(bar.at(-1)).toMatch(/100% \(200 ops\)\n$/);

@@ -10,7 +10,9 @@ describe("generated giants", () => {
   const tmp = mkdtempSync(join(tmpdir(), "dmabuf-map-giant-"));
 
   it("a scenario of 10^6 steps validates and runs", () => {
-    const steps: string[] = ['{"op":"export","buffer":"b","exporter":"d","size":"0x1000","backing":{"kind":"system","ranges":[{"addr":"0x1000","len":"0x1000"}]}}'];
+    const steps: string[] = [
+      '{"op":"export","buffer":"b","exporter":"d","size":"0x1000","backing":{"kind":"system","ranges":[{"addr":"0x1000","len":"0x1000"}]}}',
+    ];
     for (let i = 1; i < 1_000_000; i++) steps.push(i % 2 ? '{"op":"lock","buffer":"b","holder":"d"}' : '{"op":"unlock","buffer":"b","holder":"d"}');
     const text = `{"name":"million","devices":{"d":{}},"steps":[${steps.join(",")}]}`;
     const r = run(["run", "-", "--json"], text, { maxBuffer: 1 << 28 });
@@ -24,7 +26,9 @@ describe("generated giants", () => {
   it("a backing of 10^7 ranges is refused with a clear error, not a hang", async () => {
     const file = join(tmp, "ten-million.json");
     const ws = createWriteStream(file);
-    ws.write('{"name":"huge","devices":{"d":{}},"steps":[{"op":"export","buffer":"b","exporter":"d","size":"0x9896800000","backing":{"kind":"system","ranges":[');
+    ws.write(
+      '{"name":"huge","devices":{"d":{}},"steps":[{"op":"export","buffer":"b","exporter":"d","size":"0x9896800000","backing":{"kind":"system","ranges":[',
+    );
     const chunk: string[] = [];
     for (let i = 0; i < 10_000_000; i++) {
       chunk.push(`${i ? "," : ""}{"addr":${i * 8192},"len":4096}`);

@@ -10,7 +10,11 @@ import { SEED, outcome } from "../helpers.js";
 import { pageList } from "../arbitraries.js";
 
 type Op = { kind: "coalesce" | "split" | "slice" | "translate" | "container" | "grow" | "drop"; a: number; b: number };
-const op = fc.record({ kind: fc.constantFrom("coalesce", "split", "slice", "translate", "container", "grow", "drop"), a: fc.nat(), b: fc.nat() }) as fc.Arbitrary<Op>;
+const op = fc.record({
+  kind: fc.constantFrom("coalesce", "split", "slice", "translate", "container", "grow", "drop"),
+  a: fc.nat(),
+  b: fc.nat(),
+}) as fc.Arbitrary<Op>;
 
 describe("wasm and reference over long sequences", () => {
   it("agree step by step, with memory growth mid-sequence, and free everything at the end", () => {
@@ -61,7 +65,8 @@ describe("wasm and reference over long sequences", () => {
           if (made) {
             expect(made.w.entries()).toEqual(made.r);
             expect(made.w.hash()).toBe(ref.hash(made.r));
-            if (made.r.length) expect(outcome(() => made!.w.lookup(ref.total(made!.r) - 1n))).toEqual(outcome(() => ref.lookup(made!.r, ref.total(made!.r) - 1n)));
+            if (made.r.length)
+              expect(outcome(() => made!.w.lookup(ref.total(made!.r) - 1n))).toEqual(outcome(() => ref.lookup(made!.r, ref.total(made!.r) - 1n)));
             lists.push(made);
           }
           // every live list still reads back right after whatever grew

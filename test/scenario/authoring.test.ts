@@ -16,7 +16,13 @@ describe("expect states what run prints", () => {
   it("path, space and entries hold when they match what the run shows", () => {
     const s = iov();
     s.steps[1].expect.path = "BUS_ADDR";
-    Object.assign(s.steps[3].expect, { space: "bar-offset", entries: [["0x0", "0x100000"], ["0x200000", 1048576]] });
+    Object.assign(s.steps[3].expect, {
+      space: "bar-offset",
+      entries: [
+        ["0x0", "0x100000"],
+        ["0x200000", 1048576],
+      ],
+    });
     const r = run(s);
     expect(r.details.flatMap((d) => d.failures)).toEqual([]);
     expect(r.output.passed).toBe(true);

@@ -13,7 +13,9 @@ import { core } from "../helpers.js";
 const c = core();
 const golden = new URL("../golden/", import.meta.url);
 const scenarios = new URL("../../scenarios/", import.meta.url);
-const files = readdirSync(scenarios).filter((f) => f.endsWith(".json")).sort();
+const files = readdirSync(scenarios)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 const recorded = (name: string) => readFileSync(new URL(name, golden), "utf8");
 
 describe("default --json output is byte-identical to the recorded one", () => {

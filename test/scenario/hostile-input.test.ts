@@ -48,7 +48,12 @@ describe("parseScenario refuses what JSON cannot say", () => {
     (s.steps[0] as Record<string, unknown>).expect = s;
     expect(problems(s)).toContainEqual({ path: ["steps", 0, "expect"], code: "cycle" });
     const t = copy();
-    Object.defineProperty(t.devices, "evil", { get() { throw new TypeError("boom"); }, enumerable: true });
+    Object.defineProperty(t.devices, "evil", {
+      get() {
+        throw new TypeError("boom");
+      },
+      enumerable: true,
+    });
     expect(problems(t).map((p) => p.path)).toContainEqual(["devices"]);
   });
 

@@ -36,7 +36,7 @@ describe("strict JSON reader", () => {
   });
 
   it("refuses what JSON.parse refuses, with a line and column", () => {
-    for (const bad of ["", "{", "[1,]", "{\"a\":1,}", "{'a':1}", "01", "1.", "-", "tru", "\"a\nb\"", "\"\\x\"", "[1] 2", "{\"a\" 1}", "nul", "[1 2]"]) {
+    for (const bad of ["", "{", "[1,]", '{"a":1,}', "{'a':1}", "01", "1.", "-", "tru", '"a\nb"', '"\\x"', "[1] 2", '{"a" 1}', "nul", "[1 2]"]) {
       expect(() => JSON.parse(bad), bad).toThrow();
       const r = parse(bad);
       expect(r.issues, bad).toHaveLength(1);
@@ -79,14 +79,17 @@ describe("strict JSON reader", () => {
 
   it("invalid UTF-8 is a problem with its line and column, never U+FFFD", () => {
     const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-    expect(decodeUtf8(bytes('{"a":\n"\xff"}'))).toEqual({ issue: { path: [], code: "invalid_utf8", message: "input is not valid UTF-8: byte 0xff at line 2, column 2" } });
+    expect(decodeUtf8(bytes('{"a":\n"\xff"}'))).toEqual({
+      issue: { path: [], code: "invalid_utf8", message: "input is not valid UTF-8: byte 0xff at line 2, column 2" },
+    });
     for (const bad of ["\xfe", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\x80"]) {
       const r = decodeUtf8(bytes(`"${bad}"`));
       expect("issue" in r, JSON.stringify(bad)).toBe(true);
     }
     expect(decodeUtf8(new TextEncoder().encode('"é😀"'))).toEqual({ text: '"é😀"' });
     // \xff and \xfe used to become the same U+FFFD name; now both are refused
-    const named = (b: number) => Uint8Array.from([...new TextEncoder().encode('{"name":"x","devices":{"d'), b, ...new TextEncoder().encode('":{}},"steps":[]}')]);
+    const named = (b: number) =>
+      Uint8Array.from([...new TextEncoder().encode('{"name":"x","devices":{"d'), b, ...new TextEncoder().encode('":{}},"steps":[]}')]);
     expect(issuesOf(() => parseScenarioBytes(named(0xff)))).toMatchObject([{ code: "invalid_utf8" }]);
     expect(issuesOf(() => parseScenarioBytes(named(0xfe)))).toMatchObject([{ code: "invalid_utf8" }]);
   });
@@ -98,6 +101,8 @@ describe("strict JSON reader", () => {
 
   it("a scenario with a duplicate key is refused, not read with the last value", () => {
     const text = '{"name":"x","devices":{"d":{"iommu":{"base":"0x100000","size":"0x10000"},"iommu":{"base":"0x0","size":"0x1000"}}},"steps":[]}';
-    expect(issuesOf(() => parseScenarioText(text))).toEqual([{ path: ["devices", "d", "iommu"], code: "duplicate_key", message: 'key "iommu" appears twice in the same object' }]);
+    expect(issuesOf(() => parseScenarioText(text))).toEqual([
+      { path: ["devices", "d", "iommu"], code: "duplicate_key", message: 'key "iommu" appears twice in the same object' },
+    ]);
   });
 });

@@ -54,11 +54,15 @@ function run(n: Names) {
   expect(Object.keys(s.switches!)).toEqual([n.sw]);
   const back = new Map(ROLES.map((r) => [n[r], PLAIN[r]]));
   const { output, details } = runScenario(s, c);
-  const text = JSON.stringify({ ...output, traceHash: undefined }, (k, v) => (Array.isArray(v) && (k === "notified" || k === "stale") ? v.map((x: string) => back.get(x)) : v));
+  const text = JSON.stringify({ ...output, traceHash: undefined }, (k, v) =>
+    Array.isArray(v) && (k === "notified" || k === "stale") ? v.map((x: string) => back.get(x)) : v,
+  );
   return { text, subjects: details.map((d) => back.get(d.subject)), passed: output.passed };
 }
 
-const names = fc.uniqueArray(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ minLength: 1, maxLength: 6 })), { minLength: ROLES.length, maxLength: ROLES.length }).map((xs) => Object.fromEntries(ROLES.map((r, i) => [r, xs[i]!])) as Names);
+const names = fc
+  .uniqueArray(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ minLength: 1, maxLength: 6 })), { minLength: ROLES.length, maxLength: ROLES.length })
+  .map((xs) => Object.fromEntries(ROLES.map((r, i) => [r, xs[i]!])) as Names);
 
 describe("prototype keys as names", () => {
   const plain = run(PLAIN);
@@ -100,14 +104,25 @@ describe("prototype keys as names", () => {
       } catch (e) {
         expect(e).toBeInstanceOf(ScenarioError);
         const paths = (e as ScenarioError).issues.filter((i) => i.code === "undeclared_name").map((i) => i.path.join("."));
-        expect(paths, hostile).toEqual(["devices.plain-vf.root", "devices.plain-vf.pf", "steps.0.exporter", "steps.9.mapping", "steps.11.attachment", "steps.12.buffer"]);
+        expect(paths, hostile).toEqual([
+          "devices.plain-vf.root",
+          "devices.plain-vf.pf",
+          "steps.0.exporter",
+          "steps.9.mapping",
+          "steps.11.attachment",
+          "steps.12.buffer",
+        ]);
       }
     }
   });
 
   it("a name with a lone surrogate is refused also when the scenario is given as an object", () => {
     try {
-      parseScenario({ name: "x", devices: { ["d\ud800"]: {} }, steps: [{ op: "export", buffer: "b\udc00", exporter: "d\ud800", size: 4096, backing: { kind: "system", ranges: [] } }] });
+      parseScenario({
+        name: "x",
+        devices: { ["d\ud800"]: {} },
+        steps: [{ op: "export", buffer: "b\udc00", exporter: "d\ud800", size: 4096, backing: { kind: "system", ranges: [] } }],
+      });
       expect.unreachable();
     } catch (e) {
       expect((e as ScenarioError).issues.map((i) => [i.path.join("."), i.code])).toEqual([

@@ -49,7 +49,9 @@ describe("the ops table", () => {
     expect(fields).not.toContain("expect");
     for (const [field, use] of Object.entries(row.names)) {
       expect(fields, `${op}.names.${field}`).toContain(field);
-      expect(use && ("needs" in use ? ["device", "buffer", "attachment", "mapping"] : ["buffer", "attachment", "mapping"])).toContain(use && ("needs" in use ? use.needs : use.declares));
+      expect(use && ("needs" in use ? ["device", "buffer", "attachment", "mapping"] : ["buffer", "attachment", "mapping"])).toContain(
+        use && ("needs" in use ? use.needs : use.declares),
+      );
     }
     // the subject is a name the step needs or declares
     expect(Object.keys(row.names)).toContain(row.subject);
@@ -104,21 +106,31 @@ describe("the ops table", () => {
 });
 
 describe("steps outside the table", () => {
-  const base = (): Scenario => parseScenario({ name: "x", devices: { d: {} }, steps: [{ op: "export", buffer: "b", exporter: "d", size: 4096, backing: { kind: "system", ranges: [{ addr: 4096, len: 4096 }] } }] });
+  const base = (): Scenario =>
+    parseScenario({
+      name: "x",
+      devices: { d: {} },
+      steps: [{ op: "export", buffer: "b", exporter: "d", size: 4096, backing: { kind: "system", ranges: [{ addr: 4096, len: 4096 }] } }],
+    });
 
-  it.each(["teleport", "__proto__", "toString", "constructor", undefined, 5])("runScenario refuses op %s before running anything, never reporting another step's record", (op) => {
-    const s = base();
-    s.steps.push({ op } as unknown as Step);
-    const before = c.usage();
-    try {
-      runScenario(s, c);
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ScenarioError);
-      expect((e as ScenarioError).issues).toEqual([{ path: ["steps", 1, "op"], code: "invalid_union", message: `unknown op ${JSON.stringify(op) ?? "undefined"}: expected one of ${OP_LIST}` }]);
-    }
-    expect(c.usage()).toEqual(before);
-  });
+  it.each(["teleport", "__proto__", "toString", "constructor", undefined, 5])(
+    "runScenario refuses op %s before running anything, never reporting another step's record",
+    (op) => {
+      const s = base();
+      s.steps.push({ op } as unknown as Step);
+      const before = c.usage();
+      try {
+        runScenario(s, c);
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ScenarioError);
+        expect((e as ScenarioError).issues).toEqual([
+          { path: ["steps", 1, "op"], code: "invalid_union", message: `unknown op ${JSON.stringify(op) ?? "undefined"}: expected one of ${OP_LIST}` },
+        ]);
+      }
+      expect(c.usage()).toEqual(before);
+    },
+  );
 
   it("executeStep with an unknown op throws EINVAL naming the op, and the model records nothing", () => {
     const model = new DmaBufModel(c, { devices: {} });

@@ -7,7 +7,6 @@ import { parseScenarioBytes, ScenarioError, MAX_PROBLEMS } from "../../ts/scenar
 
 import { giant } from "./giant.js";
 
-
 describe("problem lists of huge inputs", () => {
   it("16 MB of steps naming undeclared buffers: the first 100 problems, and the exact count of the rest", () => {
     const { text, n } = giant(16, '{"op":"close","buffer":"b"}');

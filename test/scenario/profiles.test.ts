@@ -2,7 +2,7 @@
 // the fields and their validation, the record's `profile`, and compare.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { parseScenario, parseScenarioText, ScenarioError } from "../../ts/scenario/validate.js";
+import { parseScenario, parseScenarioText, type ScenarioError } from "../../ts/scenario/validate.js";
 import { runScenario } from "../../ts/scenario/runner.js";
 import { compareScenario, outcomeText, writeCompareJson, writeCompareText } from "../../ts/scenario/compare.js";
 import { core } from "../helpers.js";
@@ -28,7 +28,19 @@ describe("scenario fields of the profiles", () => {
     const s = parseScenario({ ...base, profile: "mainline" });
     expect(s.profile).toBe("mainline");
     expect(runScenario(s, c).output).toMatchObject({ name: "p", profile: "mainline", passed: true });
-    const edead = parseScenario({ ...base, profile: "mainline", steps: [...base.steps.slice(0, 1), { op: "attach", buffer: "b", importer: "nic", as: "a", dynamic: true, revocable: false }, { op: "lock", buffer: "b", holder: "nic" }, { op: "map", attachment: "a", as: "m", range: { offset: "0x0", length: "0x1000" }, expect: { error: "EINVAL" } }, { op: "map", attachment: "a", as: "m2" }, { op: "unlock", buffer: "b", holder: "nic" }, { op: "revoke", buffer: "b", expect: { error: "EDEADLK" } }] });
+    const edead = parseScenario({
+      ...base,
+      profile: "mainline",
+      steps: [
+        ...base.steps.slice(0, 1),
+        { op: "attach", buffer: "b", importer: "nic", as: "a", dynamic: true, revocable: false },
+        { op: "lock", buffer: "b", holder: "nic" },
+        { op: "map", attachment: "a", as: "m", range: { offset: "0x0", length: "0x1000" }, expect: { error: "EINVAL" } },
+        { op: "map", attachment: "a", as: "m2" },
+        { op: "unlock", buffer: "b", holder: "nic" },
+        { op: "revoke", buffer: "b", expect: { error: "EDEADLK" } },
+      ],
+    });
     expect(runScenario(edead, c).output.passed).toBe(true);
   });
 
@@ -41,8 +53,15 @@ describe("scenario fields of the profiles", () => {
       }
       return [];
     };
-    expect(problems({ ...base, steps: [base.steps[0], { op: "attach", buffer: "b", importer: "nic", as: "a", revocable: true }] })).toEqual(["steps.1.revocable: revocable: true needs dynamic: true (only an importer with ops can be revoked)"]);
-    expect(problems({ ...base, steps: [base.steps[0], { op: "attach", buffer: "b", importer: "nic", as: "a", dynamic: true, revocable: false, unmapOnInvalidate: true }] })).toEqual(["steps.1.unmapOnInvalidate: unmapOnInvalidate is only for revocable importers (dynamic, and revocable not false)"]);
+    expect(problems({ ...base, steps: [base.steps[0], { op: "attach", buffer: "b", importer: "nic", as: "a", revocable: true }] })).toEqual([
+      "steps.1.revocable: revocable: true needs dynamic: true (only an importer with ops can be revoked)",
+    ]);
+    expect(
+      problems({
+        ...base,
+        steps: [base.steps[0], { op: "attach", buffer: "b", importer: "nic", as: "a", dynamic: true, revocable: false, unmapOnInvalidate: true }],
+      }),
+    ).toEqual(["steps.1.unmapOnInvalidate: unmapOnInvalidate is only for revocable importers (dynamic, and revocable not false)"]);
     expect(problems({ ...base, profile: "v7.1" })[0]).toMatch(/^profile: /);
     expect(problems({ ...base, steps: [base.steps[0], { op: "map", attachment: "a", range: { offset: "0x0" } }] })[0]).toMatch(/^steps\.1\.range\.length/);
   });

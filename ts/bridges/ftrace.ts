@@ -92,7 +92,8 @@ export class MalformedLine extends Error {
 export const MAX_LINE = 1024;
 
 // task-pid, optional (tgid), [cpu], optional irq-info flags, timestamp, ": ", the rest
-const PREFIX = /^\s{0,64}(.{1,64})-(\d{1,10})\s+(?:\(\s*(?:\d{1,10}|-+)\)\s+)?\[(\d{1,5})\]\s+(?:[A-Za-z.]{3}[0-9a-fA-F.]{1,2}\s+)?(\d{1,20}(?:\.\d{1,9})?):\s(.*)$/;
+const PREFIX =
+  /^\s{0,64}(.{1,64})-(\d{1,10})\s+(?:\(\s*(?:\d{1,10}|-+)\)\s+)?\[(\d{1,5})\]\s+(?:[A-Za-z.]{3}[0-9a-fA-F.]{1,2}\s+)?(\d{1,20}(?:\.\d{1,9})?):\s(.*)$/;
 const EVENT = /^([A-Za-z_][A-Za-z0-9_]*):\s*(.*)$/;
 // ring_buffer overruns: "CPU:%d [LOST %lu EVENTS]" (kernel/trace/trace.c)
 const LOST = /^CPU:(\d{1,5}) \[LOST (\d{1,20}) EVENTS\]$/;

@@ -21,7 +21,7 @@
  */
 import { hex, PAGE } from "../core/u64.js";
 import { LIMITS } from "../scenario/fields.js";
-import { DMA_BUF_EVENTS, MalformedLine, parseTraceLine, type DmaBufEvent, type EventFields } from "./ftrace.js";
+import { DMA_BUF_EVENTS, MalformedLine, parseTraceLine, type DmaBufEvent, type EventFields, type TraceLine } from "./ftrace.js";
 
 /** A step of the imported scenario, as JSON (u64 values as "0x…" strings). */
 export type ImportedStep =
@@ -124,7 +124,15 @@ class Importer {
   puts = 0;
   attachedNow = 0;
   total = 0;
-  readonly stats: ImportStats = { lines: 0, events: Object.fromEntries(DMA_BUF_EVENTS.map((e) => [e, 0])) as Record<DmaBufEvent, number>, comments: 0, other: Object.create(null) as Record<string, number>, lost: 0, work: 0, peakAttached: 0 };
+  readonly stats: ImportStats = {
+    lines: 0,
+    events: Object.fromEntries(DMA_BUF_EVENTS.map((e) => [e, 0])) as Record<DmaBufEvent, number>,
+    comments: 0,
+    other: Object.create(null) as Record<string, number>,
+    lost: 0,
+    work: 0,
+    peakAttached: 0,
+  };
 
   note(s: string): void {
     if (this.notes.length < MAX_NOTES) this.notes.push(s);
@@ -154,7 +162,7 @@ class Importer {
 
   /** The export step of a buffer: system backing of its size (rounded up to a page) at the next synthetic address. */
   exportStep(name: string, exporter: string, size: bigint): ImportedStep {
-    let len = size === 0n ? PAGE : ((size + PAGE - 1n) / PAGE) * PAGE;
+    const len = size === 0n ? PAGE : ((size + PAGE - 1n) / PAGE) * PAGE;
     if (len >= U64_TOP) throw new Refused(`size ${size} does not fit the model (above 2^64 - 4096)`);
     if (len !== size) this.note(`${name}: size ${size} is not a multiple of 4096; the model's buffer has ${len}`);
     if (this.nextAddr + len > U64_TOP) this.nextAddr = this.nextAddr === SYNTHETIC_BASE ? 0n : SYNTHETIC_BASE;
@@ -169,10 +177,21 @@ class Importer {
     const known = this.buffers.get(f.ino);
     if (known) {
       if (ev === "dma_buf_export") throw new Refused(`ino ${f.ino} is exported a second time (inode numbers are unique)`);
-      if (known.size !== f.size || known.expName !== f.expName) throw new Refused(`ino ${f.ino} was exp_name=${known.expName} size=${known.size}, now exp_name=${f.expName} size=${f.size}`);
+      if (known.size !== f.size || known.expName !== f.expName)
+        throw new Refused(`ino ${f.ino} was exp_name=${known.expName} size=${known.size}, now exp_name=${f.expName} size=${f.size}`);
       return known;
     }
-    const b: Buf = { name: `ino${f.ino}`, size: f.size, expName: this.device(f.expName, "exp_name"), refs: 1, attached: 0, lastWasPut: false, closeAt: 0, putSeq: 0, early: ev !== "dma_buf_export" };
+    const b: Buf = {
+      name: `ino${f.ino}`,
+      size: f.size,
+      expName: this.device(f.expName, "exp_name"),
+      refs: 1,
+      attached: 0,
+      lastWasPut: false,
+      closeAt: 0,
+      putSeq: 0,
+      early: ev !== "dma_buf_export",
+    };
     const st = this.exportStep(b.name, b.expName, f.size);
     if (!b.early) this.push(this.steps, st);
     else {
@@ -246,7 +265,7 @@ class Importer {
   line(text: string, n: number): void {
     this.stats.lines++;
     this.stats.work++;
-    let l;
+    let l: TraceLine;
     try {
       l = parseTraceLine(text);
       if (l.kind === "event") {
@@ -255,7 +274,8 @@ class Importer {
       }
     } catch (e) {
       if (e instanceof MalformedLine) throw new TraceImportError(n, `malformed: ${e.message}`);
-      if (e instanceof Refused) throw new TraceImportError(n, e.message + (this.stats.lost ? ` (the trace lost ${this.stats.lost} events before this line)` : ""));
+      if (e instanceof Refused)
+        throw new TraceImportError(n, e.message + (this.stats.lost ? ` (the trace lost ${this.stats.lost} events before this line)` : ""));
       throw e;
     }
     if (l.kind === "blank" || l.kind === "comment") this.stats.comments++;
@@ -279,7 +299,9 @@ class Importer {
       else closes.set(b.closeAt, [b]);
     }
     // exports before attaches, exports by ino: a stable sort of the few objects from before the capture
-    const out = this.prologue.sort((x, y) => (x.ino < 0n || y.ino < 0n ? Number(x.ino < 0n) - Number(y.ino < 0n) : x.ino < y.ino ? -1 : x.ino > y.ino ? 1 : 0)).map((p) => p.step);
+    const out = this.prologue
+      .sort((x, y) => (x.ino < 0n || y.ino < 0n ? Number(x.ino < 0n) - Number(y.ino < 0n) : x.ino < y.ino ? -1 : x.ino > y.ino ? 1 : 0))
+      .map((p) => p.step);
     const closeAt = (i: number) => {
       for (const b of (closes.get(i) ?? []).sort((x, y) => x.putSeq - y.putSeq)) this.push(out, { op: "close", buffer: b.name });
     };
@@ -337,7 +359,8 @@ export function importTrace(text: string, opts: ImportOptions = {}): TraceImport
     if (e instanceof Refused) throw new TraceImportError(0, e.message);
     throw e;
   }
-  if (!steps.length) throw new TraceImportError(0, "no dma_buf event in the trace (record with: trace-cmd record -e dma_buf, or echo 1 > events/dma_buf/enable)");
+  if (!steps.length)
+    throw new TraceImportError(0, "no dma_buf event in the trace (record with: trace-cmd record -e dma_buf, or echo 1 > events/dma_buf/enable)");
   const scenario: ImportedScenario = { name: opts.name ?? "imported-trace", description: describeImport(imp), devices: Object.fromEntries(imp.devices), steps };
   return { scenario, stats: imp.stats };
 }

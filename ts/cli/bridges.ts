@@ -46,7 +46,11 @@ function summary(file: string, stats: ImportStats, steps: number): string {
   const events = Object.values(stats.events).reduce((a, b) => a + b, 0);
   const other = Object.entries(stats.other).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const otherCount = other.reduce((a, [, n]) => a + n, 0);
-  const listed = other.slice(0, 8).map(([k, n]) => `${escapeControls(k)} ${n}`).join(", ") + (other.length > 8 ? ", …" : "");
+  const listed =
+    other
+      .slice(0, 8)
+      .map(([k, n]) => `${escapeControls(k)} ${n}`)
+      .join(", ") + (other.length > 8 ? ", …" : "");
   return (
     `${label(file)}: ${stats.lines} lines, ${events} dma_buf events -> ${steps} steps; skipped ${stats.comments} comment or blank lines` +
     `, ${otherCount} other events${otherCount ? ` (${listed})` : ""}${stats.lost ? `; the trace lost ${stats.lost} events` : ""}\n`

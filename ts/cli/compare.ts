@@ -24,7 +24,9 @@ export async function runCompare(cmd: CommandOf<"compare">, getCore: () => Promi
     }
     if (o.status !== "valid") continue;
     const core = await getCore();
-    const differing = cmd.json ? await writeCompareJson(o.scenario, core, cmd.profiles, toStdout) : await writeCompareText(o.scenario, core, cmd.profiles, toStdout);
+    const differing = cmd.json
+      ? await writeCompareJson(o.scenario, core, cmd.profiles, toStdout)
+      : await writeCompareText(o.scenario, core, cmd.profiles, toStdout);
     if (differing) code = Math.max(code, 1);
   }
   return code;

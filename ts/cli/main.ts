@@ -99,7 +99,9 @@ try {
   } else {
     const other = otherRuntime();
     if (!other) throw e; // under Node, an error not named above is a bug: its stack helps
-    err(`dmabuf-map: ${escapeControls(e instanceof Error ? e.message : String(e))}\ndmabuf-map: ${other.name} ${other.version} may lack a Node API that this command uses: run it with Node >= 20 (npx dmabuf-map ...), and report it\n`);
+    err(
+      `dmabuf-map: ${escapeControls(e instanceof Error ? e.message : String(e))}\ndmabuf-map: ${other.name} ${other.version} may lack a Node API that this command uses: run it with Node >= 20 (npx dmabuf-map ...), and report it\n`,
+    );
     process.exitCode = 2;
   }
 }

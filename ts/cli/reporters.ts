@@ -31,7 +31,8 @@ export interface Reporter {
  * U+FDD0..U+FDEF, U+FFFE and U+FFFF (XML 1.0 and YAML exclude them); LS and PS (line
  * breaks to YAML and to many viewers); lone surrogates. Escaped as `\uXXXX`.
  */
-const UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const u4 = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
 
 /**
@@ -49,8 +50,10 @@ const attrs = (a: Record<string, string | number>) =>
     .map(([k, v]) => ` ${k}="${xmlText(String(v))}"`)
     .join("");
 
-const problemLines = (o: Extract<Outcome, { status: "invalid" }>) =>
-  [...o.problems.map((p) => `${p.path || "(root)"}: ${p.message}`), ...(o.more ? [`… and ${o.more} more`] : [])];
+const problemLines = (o: Extract<Outcome, { status: "invalid" }>) => [
+  ...o.problems.map((p) => `${p.path || "(root)"}: ${p.message}`),
+  ...(o.more ? [`… and ${o.more} more`] : []),
+];
 
 /** Expectation failures of a finished run, one line each, prefixed by their step. */
 function failureLines(o: Extract<Outcome, { status: "passed" | "failed" }>): string[] {
@@ -86,7 +89,11 @@ export function junit(command: "run" | "validate"): Reporter {
 }
 
 /** A TAP description: one line, with `#` and `\` escaped as TAP 14 asks, and every control and UNSAFE character as `\uXXXX`. */
-const tapText = (s: string) => s.replace(/[\\#]/g, (c) => `\\${c}`).replace(/[\t\n\r]/g, u4).replace(UNSAFE, u4);
+const tapText = (s: string) =>
+  s
+    .replace(/[\\#]/g, (c) => `\\${c}`)
+    .replace(/[\t\n\r]/g, u4)
+    .replace(UNSAFE, u4);
 /** A YAML double-quoted scalar: JSON's string (C0 escaped), and the UNSAFE characters JSON leaves raw escaped too. */
 const yamlText = (s: string) => JSON.stringify(s).replace(UNSAFE, u4);
 
@@ -100,7 +107,9 @@ export function tap(): Reporter {
       const ok = o.status === "valid" || o.status === "passed";
       const lines = o.status === "invalid" ? problemLines(o) : o.status === "failed" ? failureLines(o) : [];
       // JSON strings are YAML double-quoted scalars once the characters YAML excludes are escaped too
-      const yaml = lines.length ? `  ---\n  message: ${JSON.stringify(o.status === "invalid" ? "invalid scenario" : "expectations failed")}\n  problems:\n${lines.map((l) => `    - ${yamlText(l)}\n`).join("")}  ...\n` : "";
+      const yaml = lines.length
+        ? `  ---\n  message: ${JSON.stringify(o.status === "invalid" ? "invalid scenario" : "expectations failed")}\n  problems:\n${lines.map((l) => `    - ${yamlText(l)}\n`).join("")}  ...\n`
+        : "";
       return `${ok ? "ok" : "not ok"} ${n} - ${tapText(name)}\n${yaml}`;
     },
     end: () => "",

@@ -30,7 +30,12 @@ const textOf = (bytes: Uint8Array) => new TextDecoder().decode(bytes).replace(/^
 /** Where each problem is: the reader's own position for a syntax error, else its path's value in the text. */
 function positionsOf(e: ScenarioError, bytes: Uint8Array): (Position | undefined)[] {
   const syntax = e.issues.map((i) => /at line (\d+), column (\d+)$/.exec(i.message));
-  const located = syntax.every((m) => m) ? [] : locate(textOf(bytes), e.issues.map((i) => i.path));
+  const located = syntax.every((m) => m)
+    ? []
+    : locate(
+        textOf(bytes),
+        e.issues.map((i) => i.path),
+      );
   return e.issues.map((_, k) => (syntax[k] ? { line: Number(syntax[k]![1]), column: Number(syntax[k]![2]) } : located[k]));
 }
 
@@ -113,7 +118,8 @@ function exitCode(outcomes: Iterable<Outcome["status"]>): number {
 
 function summary(command: string, counts: Map<Outcome["status"], number>, total: number): string {
   const n = (k: Outcome["status"]) => counts.get(k) ?? 0;
-  const parts = command === "run" ? [`${n("passed")} passed`, `${n("failed")} failed`, `${n("invalid")} invalid`] : [`${n("valid")} valid`, `${n("invalid")} invalid`];
+  const parts =
+    command === "run" ? [`${n("passed")} passed`, `${n("failed")} failed`, `${n("invalid")} invalid`] : [`${n("valid")} valid`, `${n("invalid")} invalid`];
   return `${command}: ${total} file(s), ${parts.join(", ")}\n`;
 }
 
@@ -158,7 +164,8 @@ export type RunFlags = Pick<PrintOptions, "json" | "entries" | "state" | "all" |
 
 /** `--entries` and `--state` belong to the record, `--all` to the report. */
 export function checkRunFlags(f: RunFlags): void {
-  if (!f.json && (f.entries || f.state)) throw new UsageError(`--${f.entries ? "entries" : "state"} adds to the JSON record: use it with --json (the report prints every entry with --all)`);
+  if (!f.json && (f.entries || f.state))
+    throw new UsageError(`--${f.entries ? "entries" : "state"} adds to the JSON record: use it with --json (the report prints every entry with --all)`);
   if (f.json && f.all) throw new UsageError("--all is for the readable report: with --json, use --entries");
   useColour(f);
 }
@@ -170,7 +177,8 @@ export function checkRunFlags(f: RunFlags): void {
  */
 export async function runOne(file: string, scenario: Scenario, core: Core, flags: RunFlags, reporter?: Reporter, named = false): Promise<"passed" | "failed"> {
   const log = named ? (s: string) => err(`${label(file)}: ${s}`) : err;
-  if (!reporter) return (await printRun(scenario, core, { ...flags, ...(useColour(flags) && !flags.json ? { style: ansi } : {}) }, toStdout, log)) ? "passed" : "failed";
+  if (!reporter)
+    return (await printRun(scenario, core, { ...flags, ...(useColour(flags) && !flags.json ? { style: ansi } : {}) }, toStdout, log)) ? "passed" : "failed";
   const report = runScenario(scenario, core, { previews: 0, ...(flags.profile ? { profile: flags.profile } : {}) });
   const status = report.output.passed ? "passed" : "failed";
   emit({ file, status, scenario, report }, false, reporter, false);

@@ -131,7 +131,8 @@ export async function startServer(port = 8080, host = "127.0.0.1", opts: Partial
     },
     async (req, res) => {
       try {
-        if (!hosts.has((req.headers.host ?? "").toLowerCase())) return answer(res, 421, "text/plain; charset=utf-8", "misdirected request: this server answers only its own address or localhost\n");
+        if (!hosts.has((req.headers.host ?? "").toLowerCase()))
+          return answer(res, 421, "text/plain; charset=utf-8", "misdirected request: this server answers only its own address or localhost\n");
         if (req.method !== "GET" && req.method !== "HEAD") return answer(res, 405, "text/plain; charset=utf-8", "method not allowed\n", { allow: "GET, HEAD" });
         const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
         if (path === "/" || path === "/index.html") return await send(res, join(root, "web/index.html"));
@@ -152,7 +153,12 @@ export async function startServer(port = 8080, host = "127.0.0.1", opts: Partial
   await new Promise<void>((ok, fail) => {
     server.once("error", (e: NodeJS.ErrnoException) => {
       const why = e.code === "EADDRINUSE" ? "is in use" : e.code === "EACCES" ? "is not allowed for this user" : `cannot be used (${e.code ?? e.message})`;
-      fail(new DmaBufError(e.code === "EADDRINUSE" ? "EBUSY" : "EINVAL", `--port ${port}: ${host}:${port} ${why}; pick another with --port N (0 picks a free one)`));
+      fail(
+        new DmaBufError(
+          e.code === "EADDRINUSE" ? "EBUSY" : "EINVAL",
+          `--port ${port}: ${host}:${port} ${why}; pick another with --port N (0 picks a free one)`,
+        ),
+      );
     });
     server.listen(port, host, ok);
   });

@@ -98,7 +98,11 @@ export class Container extends EntrySource {
    */
   appendPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions = {}): void {
     const what = "appendPages";
-    const closed = () => new DmaBufError("EINVAL", `${what}: this ${this.kind} cannot take an append: it must be an sgt from Container.fromPages, left open (leftPages > 0), with the same pageSize and its last entry ending on a page boundary`);
+    const closed = () =>
+      new DmaBufError(
+        "EINVAL",
+        `${what}: this ${this.kind} cannot take an append: it must be an sgt from Container.fromPages, left open (leftPages > 0), with the same pageSize and its last entry ending on a page boundary`,
+      );
     if (this.kind !== "sgt") throw closed();
     const st = appendPagesStatus(this.core, what, this.handle, pfns, opts);
     // the arguments were checked above the core: an argument EINVAL now is the table's state

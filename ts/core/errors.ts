@@ -24,12 +24,18 @@ export type ErrorCode = keyof typeof ERRNO;
 
 /** Codes a scenario step may report: those of the lifecycle table (docs/rules.md#lifecycle). */
 export const MODEL_CODES = [
-  "ENOENT", "EINVAL", "EOPNOTSUPP", "ENODEV", "EALREADY", "EBUSY", "EPERM", "ENOMEM", "EDEADLK",
+  "ENOENT",
+  "EINVAL",
+  "EOPNOTSUPP",
+  "ENODEV",
+  "EALREADY",
+  "EBUSY",
+  "EPERM",
+  "ENOMEM",
+  "EDEADLK",
 ] as const satisfies readonly ErrorCode[];
 
-const BY_NUMBER = new Map<number, ErrorCode>(
-  Object.entries(ERRNO).map(([k, v]) => [v, k as ErrorCode]),
-);
+const BY_NUMBER = new Map<number, ErrorCode>(Object.entries(ERRNO).map(([k, v]) => [v, k as ErrorCode]));
 
 /** Why an entry was rejected: the text of each of the core's EINVAL reasons. */
 export const REASON_TEXT: Record<keyof typeof REASON, string> = {

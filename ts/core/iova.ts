@@ -22,7 +22,8 @@ export class IovaAllocator extends CoreObject {
     u64Arg(base, what, "base");
     u64Arg(size, what, "size");
     const st = wasm(core).iova_new(base, size);
-    if (st === STATUS.EINVAL) throw new DmaBufError("EINVAL", `IOVA space [${hex(base)}, +${hex(size)}): base and size must be page aligned, size > 0, no wrap`);
+    if (st === STATUS.EINVAL)
+      throw new DmaBufError("EINVAL", `IOVA space [${hex(base)}, +${hex(size)}): base and size must be page aligned, size > 0, no wrap`);
     super(core, core.check(st, "IOVA space"), what, freeIova);
     this.base = base;
     this.size = size;

@@ -145,7 +145,11 @@ export class Core {
     const index = this.out(0);
     const reason = Number(this.out(1));
     const entry = index !== U64_MAX;
-    throw new DmaBufError(code, `${what}: ${reason === REASON.OVERLAP ? `entries ${this.out(2)} and ${index} overlap` : `${entry ? `entry ${index}` : "argument"}: ${reasonText(reason)}`}`, entry ? [Number(index)] : []);
+    throw new DmaBufError(
+      code,
+      `${what}: ${reason === REASON.OVERLAP ? `entries ${this.out(2)} and ${index} overlap` : `${entry ? `entry ${index}` : "argument"}: ${reasonText(reason)}`}`,
+      entry ? [Number(index)] : [],
+    );
   }
 
   /** Pages of linear memory (64 KiB each). Memory only grows. */

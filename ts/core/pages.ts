@@ -108,7 +108,8 @@ function checkCall(what: string, pfns: BigUint64Array | Iterable<bigint | number
   const words = pfnWords(what, pfns);
   const page = bigArg(what, "pageSize", opts.pageSize, 4096n);
   const shift = page.toString(2).length - 1;
-  if (page !== 1n << BigInt(shift) || shift < 12 || shift > 16) throw new DmaBufError("EINVAL", `${what}: pageSize ${page} is not a power of two from 4096 to 65536`, ["pageSize"]);
+  if (page !== 1n << BigInt(shift) || shift < 12 || shift > 16)
+    throw new DmaBufError("EINVAL", `${what}: pageSize ${page} is not a power of two from 4096 to 65536`, ["pageSize"]);
   const n = BigInt(words.length);
   if (n === 0n) throw new DmaBufError("EINVAL", `${what}: no pages`, ["pages"]);
   if (n > 0xffff_ffffn) throw new DmaBufError("EINVAL", `${what}: ${n} pages is more than n_pages (unsigned int) can count`, ["pages"]);
@@ -117,11 +118,20 @@ function checkCall(what: string, pfns: BigUint64Array | Iterable<bigint | number
   const bytes = n * page;
   const size = bigArg(what, "size", opts.size, bytes - offset);
   if (size === 0n) throw new DmaBufError("EINVAL", `${what}: size is 0`, ["size"]);
-  if (offset + size > bytes) throw new DmaBufError("EINVAL", `${what}: offset + size = ${hex(offset + size)} passes the ${n} pages (${hex(bytes)} bytes)`, ["size"]);
-  if (offset + size <= bytes - page) throw new DmaBufError("EINVAL", `${what}: offset + size = ${hex(offset + size)} leaves the last page unused: pass ${(offset + size + page - 1n) / page} pages`, ["size"]);
+  if (offset + size > bytes)
+    throw new DmaBufError("EINVAL", `${what}: offset + size = ${hex(offset + size)} passes the ${n} pages (${hex(bytes)} bytes)`, ["size"]);
+  if (offset + size <= bytes - page)
+    throw new DmaBufError(
+      "EINVAL",
+      `${what}: offset + size = ${hex(offset + size)} leaves the last page unused: pass ${(offset + size + page - 1n) / page} pages`,
+      ["size"],
+    );
   const maxSegment = bigArg(what, "maxSegment", opts.maxSegment, UINT_MAX);
   const capped = maxSegment < UINT_MAX ? maxSegment : UINT_MAX;
-  if (capped < page) throw new DmaBufError("EINVAL", `${what}: maxSegment ${hex(maxSegment)} is below one page (${hex(page)}): the kernel's WARN_ON(max_segment < PAGE_SIZE)`, ["maxSegment"]);
+  if (capped < page)
+    throw new DmaBufError("EINVAL", `${what}: maxSegment ${hex(maxSegment)} is below one page (${hex(page)}): the kernel's WARN_ON(max_segment < PAGE_SIZE)`, [
+      "maxSegment",
+    ]);
   return { words, leftPages: opts.leftPages, shift, offset, size, maxSegment };
 }
 
@@ -147,7 +157,8 @@ export function pagesToListStatus(core: Core, what: string, pfns: BigUint64Array
 export function appendPagesStatus(core: Core, what: string, sgt: number, pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions): number {
   const a = checkCall(what, pfns, opts);
   const left = (a.leftPages ?? 0) as number;
-  if (!Number.isSafeInteger(left) || left < 0 || left > 0xffff_ffff) throw new DmaBufError("EINVAL", `${what}: leftPages must be an integer in 0..2^32 - 1, not ${left}`, ["leftPages"]);
+  if (!Number.isSafeInteger(left) || left < 0 || left > 0xffff_ffff)
+    throw new DmaBufError("EINVAL", `${what}: leftPages must be an integer in 0..2^32 - 1, not ${left}`, ["leftPages"]);
   if (sgt && a.offset !== 0n) throw new DmaBufError("EINVAL", `${what}: offset must be 0 on an append (the kernel's WARN_ON(offset))`, ["offset"]);
   return withPages(core, what, a.words, (buf) => wasm(core).sgt_append_pages(sgt, buf, a.words.length, a.shift, a.offset, a.size, a.maxSegment, left));
 }

@@ -236,4 +236,3 @@ export class RangeList extends EntrySource {
     return l.handle;
   }
 }
-

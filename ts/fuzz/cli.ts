@@ -36,16 +36,37 @@ export function progress(tty: boolean, write: (s: string) => void, now: () => nu
 /** The readable report: outcomes, coverage of the lifecycle table, violations. */
 function readable(report: FuzzReport, seconds: number): string {
   const out: string[] = [];
-  out.push(`fuzz seed ${report.seed}: ${report.ops.toLocaleString("en-US")} ops (+ ${report.teardown.toLocaleString("en-US")} teardown steps) in ${seconds.toFixed(1)} s`);
-  out.push(`errors by code: ${Object.entries(report.errors).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+  out.push(
+    `fuzz seed ${report.seed}: ${report.ops.toLocaleString("en-US")} ops (+ ${report.teardown.toLocaleString("en-US")} teardown steps) in ${seconds.toFixed(1)} s`,
+  );
+  out.push(
+    `errors by code: ${
+      Object.entries(report.errors)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ") || "none"
+    }`,
+  );
   const rows = report.coverage.rows;
   const missing = TABLE_ROWS.filter((r) => !rows[r]);
-  out.push(`lifecycle rows reached: ${TABLE_ROWS.length - missing.length} of ${TABLE_ROWS.length}${missing.length ? ` (never: ${missing.join(", ")})` : ""}; least: ${TABLE_ROWS.map((r) => [r, rows[r] ?? 0] as const).sort((a, b) => a[1] - b[1]).slice(0, 3).map(([r, n]) => `${r} ${n}`).join(", ")}`);
+  out.push(
+    `lifecycle rows reached: ${TABLE_ROWS.length - missing.length} of ${TABLE_ROWS.length}${missing.length ? ` (never: ${missing.join(", ")})` : ""}; least: ${TABLE_ROWS.map(
+      (r) => [r, rows[r] ?? 0] as const,
+    )
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, 3)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(", ")}`,
+  );
   out.push(`differences from the reference: ${report.differences}`);
   out.push(`violations: ${report.violations.length}`);
   for (const v of report.violations.slice(0, 20)) out.push(`  op ${v.op} (epoch ${v.epoch}) ${v.invariant}: ${v.message}`);
-  out.push(`resources at the end: ${report.leaks.iova} IOVA allocator(s) not pristine, heap ${report.leaks.heapBytes} bytes / ${report.leaks.heapBlocks} blocks / ${report.leaks.handles} handles above baseline`);
-  if (report.hostile) out.push(`the violation came in a hostile epoch: exporter ${report.hostile.exporter} breaks the ops contract (${faultName(report.hostile)}); the scenario below needs that exporter (ts/fuzz/hostile.ts), so replay it with fuzz --seed ${report.seed}`);
+  out.push(
+    `resources at the end: ${report.leaks.iova} IOVA allocator(s) not pristine, heap ${report.leaks.heapBytes} bytes / ${report.leaks.heapBlocks} blocks / ${report.leaks.handles} handles above baseline`,
+  );
+  if (report.hostile)
+    out.push(
+      `the violation came in a hostile epoch: exporter ${report.hostile.exporter} breaks the ops contract (${faultName(report.hostile)}); the scenario below needs that exporter (ts/fuzz/hostile.ts), so replay it with fuzz --seed ${report.seed}`,
+    );
   if (report.repro) out.push(`reproduce (seed ${report.seed}) with dmabuf-map run on this scenario:`, JSON.stringify(report.repro, null, 2));
   return out.join("\n") + "\n";
 }

@@ -114,7 +114,11 @@ type Ctx = { core: Core; extra: FuzzOptions["extraInvariant"]; model: NonNullabl
 const fingerprint = (model: DmaBufModel): string => JSON.stringify(model.snapshot());
 
 const show = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? hex(x) : x));
-const showEntries = (es: readonly Entry[]) => `[${es.slice(0, 4).map((e) => `${hex(e.addr)} +${hex(e.len)}`).join(", ")}${es.length > 4 ? `, … ${es.length} in all` : ""}]`;
+const showEntries = (es: readonly Entry[]) =>
+  `[${es
+    .slice(0, 4)
+    .map((e) => `${hex(e.addr)} +${hex(e.len)}`)
+    .join(", ")}${es.length > 4 ? `, … ${es.length} in all` : ""}]`;
 
 function inside(entries: readonly Entry[], allowed: readonly Entry[]): string | undefined {
   for (const e of entries) {
@@ -136,7 +140,11 @@ function checkPlacement(model: DmaBufModel, ref: LifecycleRef, name: string, ent
   if (rm.ic === "iov") return inside(entries, [{ addr: 0n, len: b.bar!.size }]);
   const path = b.kind === "mmio" ? ref.path(b.exporter, rm.att.importer) : "system";
   if (path === "NOT_SUPPORTED") return `mapping ${name} exists without a P2P path`;
-  if (path === "BUS_ADDR") return inside(entries, b.ranges.map((e) => ({ addr: e.addr - b.bar!.cpu + b.bar!.bus, len: e.len })));
+  if (path === "BUS_ADDR")
+    return inside(
+      entries,
+      b.ranges.map((e) => ({ addr: e.addr - b.bar!.cpu + b.bar!.bus, len: e.len })),
+    );
   const iommu = ref.devices[rm.att.importer]!.iommu;
   if (iommu) {
     const regions = model.mappings.get(name)!.product.regions ?? [];
@@ -160,7 +168,8 @@ function checkIova(model: DmaBufModel, ref: LifecycleRef, device: string): strin
   }
   const used = regions.reduce((s, r) => s + ((r.len + PAGE - 1n) & ~(PAGE - 1n)), 0n);
   const st = alloc.stats();
-  if (st.free !== alloc.size - used || st.regions !== regions.length) return `IOVA of ${device}: ${hex(st.free)} free in ${st.regions} regions, but live mappings hold ${hex(used)} in ${regions.length}`;
+  if (st.free !== alloc.size - used || st.regions !== regions.length)
+    return `IOVA of ${device}: ${hex(st.free)} free in ${st.regions} regions, but live mappings hold ${hex(used)} in ${regions.length}`;
   const want = ref.iova.get(device)!;
   const free = want.free.reduce((s, x) => s + x.len, 0n);
   if (st.free !== free || st.extents !== want.free.length || st.regions !== want.regions) {
@@ -176,13 +185,15 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
   const expected = want.code ?? "ok";
   if (got !== expected) return `${st.op} gave ${got}${rec.message ? ` (${rec.message})` : ""}; the reference says ${expected} (row ${want.row})`;
   const named = want.row === "C1" ? (path as unknown[] | undefined)?.slice(0, want.path?.length) : path; // C1: the reference knows the ops are broken, not where
-  if (want.path && show(named) !== show(want.path)) return `${st.op} refused the argument at ${show(path)} (${rec.message}); the reference says ${show(want.path)} (row ${want.row})`;
+  if (want.path && show(named) !== show(want.path))
+    return `${st.op} refused the argument at ${show(path)} (${rec.message}); the reference says ${show(want.path)} (row ${want.row})`;
   const gr = (rec.result ?? {}) as Record<string, unknown>;
   const wr = (want.result ?? {}) as Record<string, unknown>;
   for (const k of new Set([...Object.keys(wr), ...Object.keys(gr)])) {
     if (show(gr[k]) !== show(wr[k])) return `${st.op} result ${k} = ${show(gr[k])}; the reference says ${show(wr[k])}`;
   }
-  if (show(rec.notifications) !== show(want.notified)) return `${st.op} delivered move_notify to ${show(rec.notifications)}; the reference says ${show(want.notified)}`;
+  if (show(rec.notifications) !== show(want.notified))
+    return `${st.op} delivered move_notify to ${show(rec.notifications)}; the reference says ${show(want.notified)}`;
   return rec.ok ? (SAME_PRODUCT[st.op] as SameProduct<Step["op"]> | undefined)?.(model, ref, st, i) : undefined;
 }
 
@@ -274,7 +285,8 @@ function teardown(ref: LifecycleRef): Step[] {
         ...a.maps.filter((m) => m.ic !== "iov").map((m): Step => ({ op: "unmap", mapping: m.name })),
         ...Array.from({ length: a.pins }, (): Step => ({ op: "unpin", attachment: a.name })),
       ];
-      if (inner.length && a.dynamic) steps.push({ op: "lock", buffer: b.name, holder: a.importer }, ...inner, { op: "unlock", buffer: b.name, holder: a.importer });
+      if (inner.length && a.dynamic)
+        steps.push({ op: "lock", buffer: b.name, holder: a.importer }, ...inner, { op: "unlock", buffer: b.name, holder: a.importer });
       else steps.push(...inner);
       steps.push({ op: "detach", attachment: a.name });
     }
@@ -347,12 +359,20 @@ class Epoch {
   readonly model: DmaBufModel;
   readonly ref: LifecycleRef;
   readonly out: EpochResult = {
-    steps: [], generated: 0, violations: [], errors: new Map(),
-    leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {} },
+    steps: [],
+    generated: 0,
+    violations: [],
+    errors: new Map(),
+    leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 },
+    coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {} },
   };
   private readonly usage: ReturnType<Core["usage"]>;
 
-  constructor(private readonly ctx: Ctx, private readonly topo: Topo, private readonly opts: EpochOptions) {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly topo: Topo,
+    private readonly opts: EpochOptions,
+  ) {
     const h = opts.hostile;
     this.usage = ctx.core.usage();
     this.model = ctx.model(ctx.core, topo, h ? hostileExporter(vfioExporter, h) : vfioExporter);
@@ -399,8 +419,8 @@ class Epoch {
 
   private before(st: Step): Before {
     const { ref } = this;
-    const buffer = "buffer" in st && st.op !== "export" ? ref.buffers.get(st.buffer)
-      : "attachment" in st ? ref.attachments.get(st.attachment)?.buffer : undefined;
+    const buffer =
+      "buffer" in st && st.op !== "export" ? ref.buffers.get(st.buffer) : "attachment" in st ? ref.attachments.get(st.attachment)?.buffer : undefined;
     return { buffer, revoked: buffer?.revoked, pins: buffer ? pinCount(buffer) : 0 };
   }
 
@@ -462,6 +482,7 @@ class Epoch {
 
   /** Tears down, disposes the model and checks that everything came back. */
   finish(): EpochResult {
+    // biome-ignore lint/suspicious/noDuplicateElseIf: not an else-if; the second test is per teardown step
     if (this.going) for (const st of teardown(this.ref)) if (this.going) this.runOne(st, false);
     const clean = this.going;
     const { out, model, opts } = this;
@@ -481,7 +502,8 @@ class Epoch {
     out.leaks.heapBytes = Number(after.bytes - this.usage.bytes);
     out.leaks.heapBlocks = after.blocks - this.usage.blocks;
     out.leaks.handles = after.handles - this.usage.handles;
-    if (clean && (out.leaks.heapBytes || out.leaks.heapBlocks || out.leaks.handles)) end("leak", `wasm heap not back to its baseline: ${JSON.stringify(out.leaks)}`);
+    if (clean && (out.leaks.heapBytes || out.leaks.heapBlocks || out.leaks.handles))
+      end("leak", `wasm heap not back to its baseline: ${JSON.stringify(out.leaks)}`);
     return out;
   }
 }
@@ -561,15 +583,27 @@ function shrink(ctx: Ctx, topo: Topo, hostile: Hostility | undefined, steps: Ste
  * ops as flags; callbacks are left out (a scenario has none).
  */
 export function toScenarioJson(name: string, topo: Topo, steps: Step[]): unknown {
-  return JSON.parse(JSON.stringify({ $schema: "../schemas/scenario.schema.json", name, ...topo, steps: steps.map(asFlags) }, (_k, v) => (typeof v === "bigint" ? hex(v) : v instanceof BigUint64Array ? pairsOf(v) : v)));
+  return JSON.parse(
+    JSON.stringify({ $schema: "../schemas/scenario.schema.json", name, ...topo, steps: steps.map(asFlags) }, (_k, v) =>
+      typeof v === "bigint" ? hex(v) : v instanceof BigUint64Array ? pairsOf(v) : v,
+    ),
+  );
 }
 
 /** An attach given importer ops, in the flag form (any other step as it is). */
 function asFlags(st: Step): Step {
-  const ops = (st as { ops?: unknown }).ops as { moveNotify?: unknown; allowPeer2peer?: boolean; supportsInterconnects?: boolean; interconnects?: { name: string }[] } | undefined;
+  const ops = (st as { ops?: unknown }).ops as
+    | { moveNotify?: unknown; allowPeer2peer?: boolean; supportsInterconnects?: boolean; interconnects?: { name: string }[] }
+    | undefined;
   if (st.op !== "attach" || typeof ops !== "object" || ops === null) return st;
   const { ops: _, ...rest } = st as Step & { ops: unknown };
-  return { ...rest, dynamic: ops.moveNotify !== undefined, peer2peer: ops.allowPeer2peer, allowIc: ops.supportsInterconnects, interconnects: ops.interconnects?.map((m) => m.name) } as Step;
+  return {
+    ...rest,
+    dynamic: ops.moveNotify !== undefined,
+    peer2peer: ops.allowPeer2peer,
+    allowIc: ops.supportsInterconnects,
+    interconnects: ops.interconnects?.map((m) => m.name),
+  } as Step;
 }
 
 /** A BigUint64Array of addr, len words as the scenario format's `{addr, len}` ranges. */
@@ -594,7 +628,10 @@ function tryTopology(ctx: Ctx, rng: Rng, topo: Topo): { key: string; problem?: s
   const before = ctx.core.usage();
   let got: { code: string; path: unknown; message?: string } | undefined;
   try {
-    (options === undefined ? ctx.model(ctx.core, topology as TopologySpec, vfioExporter) : new DmaBufModel(ctx.core, topology as TopologySpec, options as ModelOptions)).dispose();
+    (options === undefined
+      ? ctx.model(ctx.core, topology as TopologySpec, vfioExporter)
+      : new DmaBufModel(ctx.core, topology as TopologySpec, options as ModelOptions)
+    ).dispose();
   } catch (e) {
     got = e instanceof DmaBufError ? e : { code: `a crash (${String(e)})`, path: undefined };
   }
@@ -604,13 +641,23 @@ function tryTopology(ctx: Ctx, rng: Rng, topo: Topo): { key: string; problem?: s
   // ENOENT: "device <name>: <field> <reason>"
   const head = options === undefined ? "topology" : "model";
   if (got && got.code === want?.code) {
-    const [shape, good] = want.code === "EINVAL"
-      ? [`${head}: ${want.path.join(".")} <reason>`, got.message!.startsWith(`${head}: `) && namesArgument(got.message!, want.path)]
-      : [`device ${want.path[1]}: ${want.path[2]} <reason>`, got.message!.startsWith(`device ${want.path[1]}: `) && namesArgument(got.message!, want.path.slice(2))];
+    const [shape, good] =
+      want.code === "EINVAL"
+        ? [`${head}: ${want.path.join(".")} <reason>`, got.message!.startsWith(`${head}: `) && namesArgument(got.message!, want.path)]
+        : [
+            `device ${want.path[1]}: ${want.path[2]} <reason>`,
+            got.message!.startsWith(`device ${want.path[1]}: `) && namesArgument(got.message!, want.path.slice(2)),
+          ];
     if (!good) return { key, topology, problem: `a refused construction's message ${show(got.message)} is not "${shape}"` };
   }
-  if (show(got && { code: got.code, path: got.path }) !== show(want)) return { key, topology, problem: `a topology broken at ${show(want?.path)} gave ${got ? `${got.code} at ${show(got.path)}` : "a model"}; the reference says ${want ? `${want.code} at ${show(want.path)}` : "a model"}` };
-  if (after.bytes !== before.bytes || after.blocks !== before.blocks || after.handles !== before.handles) return { key, topology, problem: `a refused topology kept wasm memory: ${show(before)} before, ${show(after)} after` };
+  if (show(got && { code: got.code, path: got.path }) !== show(want))
+    return {
+      key,
+      topology,
+      problem: `a topology broken at ${show(want?.path)} gave ${got ? `${got.code} at ${show(got.path)}` : "a model"}; the reference says ${want ? `${want.code} at ${show(want.path)}` : "a model"}`,
+    };
+  if (after.bytes !== before.bytes || after.blocks !== before.blocks || after.handles !== before.handles)
+    return { key, topology, problem: `a refused topology kept wasm memory: ${show(before)} before, ${show(after)} after` };
   return { key, topology };
 }
 
@@ -640,8 +687,14 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
   const epochLen = opts.epoch ?? 500;
   const ctx: Ctx = { core, extra: opts.extraInvariant, model: opts.model ?? defaultModel };
   const report: FuzzReport = {
-    seed: opts.seed, ops: 0, teardown: 0, errors: {}, differences: 0, violations: [],
-    leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 }, coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {} },
+    seed: opts.seed,
+    ops: 0,
+    teardown: 0,
+    errors: {},
+    differences: 0,
+    violations: [],
+    leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 },
+    coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {} },
   };
   const total = opts.ops;
   const progress = opts.onProgress ? () => opts.onProgress!(report.ops + done, total) : undefined;
@@ -651,24 +704,35 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
     // and product kind exists); the others take the profiles in turn (docs/rules.md#profiles)
     const hostile = hostility(rng, epoch, opts.hostileEvery ?? 2);
     const topo = randomTopology(rng, hostile ? DEFAULT_PROFILE : PROFILE_NAMES[epoch % PROFILE_NAMES.length]);
-    const malformed = Array.from({ length: 12 }, () => tryTopology(ctx, rng, topo)).map((t) => (bump(report.coverage.topologies, t.key), t)).find((t) => t.problem);
+    const malformed = Array.from({ length: 12 }, () => tryTopology(ctx, rng, topo))
+      .map((t) => (bump(report.coverage.topologies, t.key), t))
+      .find((t) => t.problem);
     if (malformed?.problem) {
       report.violations.push({ op: report.ops + report.teardown, epoch, invariant: "topology", message: malformed.problem });
       if (opts.shrink ?? true) report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, malformed.topology as Topo, []);
       break;
     }
     done = 0;
-    const r = runEpoch(ctx, topo, { generate: rng, hostile, budget: Math.min(epochLen, total - report.ops), epoch, base: report.ops + report.teardown, ...(progress ? { progress: () => (done++, progress()) } : {}) });
+    const r = runEpoch(ctx, topo, {
+      generate: rng,
+      hostile,
+      budget: Math.min(epochLen, total - report.ops),
+      epoch,
+      base: report.ops + report.teardown,
+      ...(progress ? { progress: () => (done++, progress()) } : {}),
+    });
     report.ops += r.generated;
     report.teardown += r.steps.length - r.generated;
     for (const [k, v] of r.errors) report.errors[k] = (report.errors[k] ?? 0) + v;
     for (const k of Object.keys(report.leaks) as (keyof Leaks)[]) report.leaks[k] += r.leaks[k];
-    for (const part of ["outcomes", "rows", "maps", "faults"] as const) for (const [k, v] of Object.entries(r.coverage[part])) report.coverage[part][k] = (report.coverage[part][k] ?? 0) + v;
+    for (const part of ["outcomes", "rows", "maps", "faults"] as const)
+      for (const [k, v] of Object.entries(r.coverage[part])) report.coverage[part][k] = (report.coverage[part][k] ?? 0) + v;
     report.differences += r.violations.filter(isDifference).length;
     if (r.violations.length) {
       report.violations.push(...r.violations);
       if (hostile) report.hostile = hostile;
-      if (opts.shrink ?? true) report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, topo, shrink(ctx, topo, hostile, r.steps, r.violations[0]!.invariant));
+      if (opts.shrink ?? true)
+        report.repro = toScenarioJson(`fuzz-seed-${opts.seed}-epoch-${epoch}`, topo, shrink(ctx, topo, hostile, r.steps, r.violations[0]!.invariant));
       break;
     }
   }

@@ -188,7 +188,18 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       if (r.chance(exporter === "d0" ? 0.7 : 0.3)) ics.push("iov");
       const back = backing(r, devices, exporter, size);
       // now and then a size that breaks the first buffer rule: 0, or not a page multiple
-      return [{ op: "export", buffer: name, exporter, size: r.chance(0.01) ? r.pick([0n, size + 0x800n]) : size, backing: back, dynamic: r.chance(0.7), pinnable: r.chance(0.7), interconnects: ics }];
+      return [
+        {
+          op: "export",
+          buffer: name,
+          exporter,
+          size: r.chance(0.01) ? r.pick([0n, size + 0x800n]) : size,
+          backing: back,
+          dynamic: r.chance(0.7),
+          pinnable: r.chance(0.7),
+          interconnects: ics,
+        },
+      ];
     },
   },
   attach: {
@@ -200,7 +211,18 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       if (pf !== undefined && r.chance(0.8)) {
         // the PF of the exporting VF, asking for iov: mostly well-formed
         pools.attachments.push({ name: as, buffer: b, importer: pf, dynamic: true });
-        return [{ op: "attach", buffer: b, importer: pf, as, dynamic: true, peer2peer: true, allowIc: r.chance(0.95), interconnects: ["iov", r.pick(["physvec", "sgt"] as const)] }];
+        return [
+          {
+            op: "attach",
+            buffer: b,
+            importer: pf,
+            as,
+            dynamic: true,
+            peer2peer: true,
+            allowIc: r.chance(0.95),
+            interconnects: ["iov", r.pick(["physvec", "sgt"] as const)],
+          },
+        ];
       }
       const dynamic = r.chance(0.7);
       // a neighbour below the exporter's switch (BUS_ADDR unless ACS redirects), d1, or anyone
@@ -209,8 +231,21 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       const importer = near.length && r.chance(0.3) ? r.pick(near) : r.chance(0.2) ? "d1" : r.pick(devNames);
       pools.attachments.push({ name: as, buffer: b, importer, dynamic });
       const k = r.int(20);
-      const wanted: InterconnectName[] = k < 7 ? ["sgt"] : k < 15 ? ["physvec", "sgt"] : [r.pick(["iov", "physvec", "sgt"] as const), r.pick(["physvec", "sgt"] as const)];
-      return [{ op: "attach", buffer: b, importer, as, dynamic, peer2peer: r.chance(0.7) ? dynamic : !dynamic, allowIc: r.chance(0.8), interconnects: wanted, ...importerKind(r, dynamic) }];
+      const wanted: InterconnectName[] =
+        k < 7 ? ["sgt"] : k < 15 ? ["physvec", "sgt"] : [r.pick(["iov", "physvec", "sgt"] as const), r.pick(["physvec", "sgt"] as const)];
+      return [
+        {
+          op: "attach",
+          buffer: b,
+          importer,
+          as,
+          dynamic,
+          peer2peer: r.chance(0.7) ? dynamic : !dynamic,
+          allowIc: r.chance(0.8),
+          interconnects: wanted,
+          ...importerKind(r, dynamic),
+        },
+      ];
     },
   },
   map: {
@@ -233,11 +268,29 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       return m ? locked(m.attachment, { op: "unmap", mapping: m.name }) : [];
     },
   },
-  pin: { weight: 4, make: ({ att, locked }) => { const a = att(); return a ? locked(a, { op: "pin", attachment: a.name }) : []; } },
-  unpin: { weight: 4, make: ({ att, locked }) => { const a = att(); return a ? locked(a, { op: "unpin", attachment: a.name }) : []; } },
+  pin: {
+    weight: 4,
+    make: ({ att, locked }) => {
+      const a = att();
+      return a ? locked(a, { op: "pin", attachment: a.name }) : [];
+    },
+  },
+  unpin: {
+    weight: 4,
+    make: ({ att, locked }) => {
+      const a = att();
+      return a ? locked(a, { op: "unpin", attachment: a.name }) : [];
+    },
+  },
   lock: { weight: 3, make: ({ r, buffer, devNames }) => [{ op: "lock", buffer: buffer().name, holder: r.pick(devNames) }] },
   unlock: { weight: 3, make: ({ r, buffer, devNames }) => [{ op: "unlock", buffer: buffer().name, holder: r.pick(devNames) }] },
-  detach: { weight: 7, make: ({ att }) => { const a = att(); return a ? [{ op: "detach", attachment: a.name }] : []; } },
+  detach: {
+    weight: 7,
+    make: ({ att }) => {
+      const a = att();
+      return a ? [{ op: "detach", attachment: a.name }] : [];
+    },
+  },
   move: {
     weight: 9,
     make: (g) => {
@@ -261,7 +314,11 @@ const TOTAL_WEIGHT = OPS.reduce((s, op) => s + HOOKS[op].weight, 0);
 /** Generates the next few steps (a lock/op/unlock group counts as several). */
 export function nextSteps(r: Rng, devices: Devices, pools: Pools, counter: { n: number }, live: LiveNames): Step[] {
   const g: Gen = {
-    r, devices, devNames: Object.keys(devices), pools, live,
+    r,
+    devices,
+    devNames: Object.keys(devices),
+    pools,
+    live,
     // now and then a name already used (by any buffer, attachment or mapping): row A2
     fresh: (p) => {
       const used = [...pools.buffers, ...pools.attachments, ...pools.mappings];

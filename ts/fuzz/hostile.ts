@@ -63,10 +63,16 @@ const MAP_BREAKS = {
     return { ...p, entries: a.buffer.backing.ranges, space: "cpu-phys", release: () => {} };
   },
   // settles at once: the model's handler gives the real product back within the step
+  // biome-ignore lint/suspicious/noThenProperty: the fault is a thenable product, on purpose
   thenable: (p) => ({ then: (ok: (v: MapProduct) => void) => ok(p) }) as unknown as MapProduct,
   getter: (p) => {
     giveBack(p);
-    return Object.defineProperty({ space: p.space, release: () => {} }, "entries", { enumerable: true, get: () => { throw new TypeError("hostile exporter: entries getter"); } }) as MapProduct;
+    return Object.defineProperty({ space: p.space, release: () => {} }, "entries", {
+      enumerable: true,
+      get: () => {
+        throw new TypeError("hostile exporter: entries getter");
+      },
+    }) as MapProduct;
   },
 } satisfies Record<string, (p: MapProduct, a: AttachmentView) => MapProduct>;
 
@@ -121,7 +127,13 @@ const TABLE_BREAKS = {
   },
   "ic-unmap-not-function": ({ out, physvec }) => void (out.interconnects = [{ ...physvec, unmap: true }]),
   "ic-misspelt-op": ({ out, physvec }) => void (out.interconnects = [{ ...physvec, unMap: () => {} }]),
-  getter: ({ out }) => void Object.defineProperty(out, "mapDmaBuf", { enumerable: true, get: () => { throw new TypeError("hostile exporter: mapDmaBuf getter"); } }),
+  getter: ({ out }) =>
+    void Object.defineProperty(out, "mapDmaBuf", {
+      enumerable: true,
+      get: () => {
+        throw new TypeError("hostile exporter: mapDmaBuf getter");
+      },
+    }),
   "async-op": ({ out, ops }) => void (out.mapDmaBuf = async () => ops.mapDmaBuf),
   inherited: ({ out, ops }) => {
     delete out.mapDmaBuf;
@@ -152,7 +164,10 @@ export type Hostility = { exporter: string } & Fault;
 export const faultName = (f: Fault): string => `${f.at} ${f.fault}`;
 
 function breakMaps(ops: DmaBufOps, fault: MapFault): DmaBufOps {
-  const wrap = <A extends [AttachmentView, ...unknown[]]>(map: (...a: A) => MapProduct) => (...a: A) => MAP_BREAKS[fault](map(...a), a[0]);
+  const wrap =
+    <A extends [AttachmentView, ...unknown[]]>(map: (...a: A) => MapProduct) =>
+    (...a: A) =>
+      MAP_BREAKS[fault](map(...a), a[0]);
   return {
     ...ops,
     mapDmaBuf: wrap(ops.mapDmaBuf.bind(ops)),

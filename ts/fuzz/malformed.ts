@@ -37,9 +37,21 @@ const BAD_BACKINGS: ((b: Backing) => unknown)[] = [
 
 /** The kind of each step field, for breaking it. */
 const FIELDS: Record<string, "name" | "u64" | "flag" | "list" | "container" | "backing"> = {
-  buffer: "name", exporter: "name", importer: "name", as: "name", attachment: "name", mapping: "name", holder: "name",
-  size: "u64", dynamic: "flag", pinnable: "flag", peer2peer: "flag", allowIc: "flag",
-  interconnects: "list", container: "container", backing: "backing",
+  buffer: "name",
+  exporter: "name",
+  importer: "name",
+  as: "name",
+  attachment: "name",
+  mapping: "name",
+  holder: "name",
+  size: "u64",
+  dynamic: "flag",
+  pinnable: "flag",
+  peer2peer: "flag",
+  allowIc: "flag",
+  interconnects: "list",
+  container: "container",
+  backing: "backing",
 };
 
 /** The backing's ranges as one BigUint64Array of addr, len pairs: the API's other, valid form. */
@@ -57,7 +69,10 @@ export function breakStep(r: Rng, step: Step): Step {
   else {
     const k = r.pick(keys);
     const kind = FIELDS[k]!;
-    out[k] = kind === "backing" ? r.pick(BAD_BACKINGS)(out[k] as Backing) : r.pick({ name: BAD_NAMES, u64: BAD_U64S, flag: BAD_FLAGS, list: BAD_LISTS, container: BAD_CONTAINERS }[kind])();
+    out[k] =
+      kind === "backing"
+        ? r.pick(BAD_BACKINGS)(out[k] as Backing)
+        : r.pick({ name: BAD_NAMES, u64: BAD_U64S, flag: BAD_FLAGS, list: BAD_LISTS, container: BAD_CONTAINERS }[kind])();
     if (out[k] === undefined) delete out[k];
   }
   return out as Step;
@@ -90,7 +105,16 @@ export function breakTopology(r: Rng, topo: Topo): unknown {
     () => bar && (bar[r.pick(["cpu", "bus", "size"])] = r.pick([1, -1n, U64_MAX + 1n])),
     () => bar && (bar.size = r.pick([0n, U64_MAX])),
     () => bar && (bar.rom = true),
-    () => (d.iommu = r.pick([null, { base: 0n }, { base: 0n, size: PAGE, pasid: 1 }, { base: 0x800n, size: PAGE }, { base: 0n, size: 0n }, { base: U64_MAX - PAGE + 1n, size: 2n * PAGE }, { base: 0n, size: 0x1001n }])),
+    () =>
+      (d.iommu = r.pick([
+        null,
+        { base: 0n },
+        { base: 0n, size: PAGE, pasid: 1 },
+        { base: 0x800n, size: PAGE },
+        { base: 0n, size: 0n },
+        { base: U64_MAX - PAGE + 1n, size: 2n * PAGE },
+        { base: 0n, size: 0x1001n },
+      ])),
     () => (d.maxSegmentSize = r.pick([0n, 1, -1n])),
     () => (d.segBoundaryMask = r.pick([0x1000n, 0xfffen, 5])),
   ];
@@ -101,9 +125,18 @@ export function breakTopology(r: Rng, topo: Topo): unknown {
 const sgt = { name: "sgt", defaultContainer: "sgt" };
 /** Model options with one thing wrong (or, last, a valid registry of its own). */
 const BAD_OPTIONS: unknown[] = [
-  null, "fast", { colour: 1 }, { interconnects: "sgt" }, { interconnects: [] }, { interconnects: [sgt, { ...sgt, defaultContainer: "ranges" }] },
-  { interconnects: [{ ...sgt, name: "" }] }, { interconnects: [null] }, { interconnects: [{ name: "sgt" }] }, { interconnects: [{ ...sgt, defaultContainer: "list" }] },
-  { interconnects: [{ name: "physvec", defaultContainer: "physvec" }] }, { exporter: "vfio" },
+  null,
+  "fast",
+  { colour: 1 },
+  { interconnects: "sgt" },
+  { interconnects: [] },
+  { interconnects: [sgt, { ...sgt, defaultContainer: "ranges" }] },
+  { interconnects: [{ ...sgt, name: "" }] },
+  { interconnects: [null] },
+  { interconnects: [{ name: "sgt" }] },
+  { interconnects: [{ ...sgt, defaultContainer: "list" }] },
+  { interconnects: [{ name: "physvec", defaultContainer: "physvec" }] },
+  { exporter: "vfio" },
   { interconnects: [sgt, { name: "nvlink", defaultContainer: "xarray" }] },
 ];
 

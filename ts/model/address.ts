@@ -44,8 +44,7 @@ function oneRegion(topo: Topology, buf: BufferView, dev: Device): { segs: RangeL
   const release = () => iova.free(at, size);
   try {
     return { segs: RangeList.from([[at, size]], iova.core), release, regions: [{ addr: at, len: size }] };
-  }
-  catch (e) {
+  } catch (e) {
     release();
     throw e;
   }
@@ -69,7 +68,8 @@ function checkEntryCount(buf: BufferView, lens: Iterable<bigint>, split: MmioSpl
   if (limit === undefined) return;
   let n = 0n;
   for (const len of lens) n += (len + split.maxSegment - 1n) / split.maxSegment;
-  if (n > limit) throw new DmaBufError("EINVAL", `map ${buf.name}: ${n} sgt entries of at most 0x${split.maxSegment.toString(16)} bytes overflow the u32 entry count`);
+  if (n > limit)
+    throw new DmaBufError("EINVAL", `map ${buf.name}: ${n} sgt entries of at most 0x${split.maxSegment.toString(16)} bytes overflow the u32 entry count`);
 }
 
 /** The lengths of a range list's entries. */
@@ -109,18 +109,24 @@ export function sgtMap(topo: Topology, buf: BufferView, dev: Device, mmio: MmioS
           throw e;
         }
         return finish(r.segs, "iova", max, undefined, r.release, r.regions);
-      }
-      catch (e) {
+      } catch (e) {
         if ((e as DmaBufError).code !== "ENOMEM") throw e;
       }
       // no hole for the whole buffer: each range gets its own region (dma_map_phys)
       checkEntryCount(buf, lengths(ranges), mmio);
       const iova = topo.iova.get(dev.name)!;
       const list = iovaFor(buf, dev, "for the buffer, nor for each range", () => iova.mapEach(ranges));
-      return finish(list.translate(0n), "iova", max, undefined, () => {
-        iova.unmapEach(list);
-        list.dispose();
-      }, list.entries());
+      return finish(
+        list.translate(0n),
+        "iova",
+        max,
+        undefined,
+        () => {
+          iova.unmapEach(list);
+          list.dispose();
+        },
+        list.entries(),
+      );
     }
     case "NOT_SUPPORTED":
       throw new DmaBufError("EINVAL", `map ${buf.name}: no P2P path from ${buf.exporter.name} to ${dev.name} (NOT_SUPPORTED)`);

@@ -63,15 +63,27 @@ const EXPORT_KEYS = ["buffer", "exporter", "size", "backing", "ops", "dynamic", 
 const EXPORT_FLAGS = ["dynamic", "pinnable", "interconnects"] as const;
 const ATTACH_FLAGS = ["dynamic", "peer2peer", "allowIc", "interconnects", "moveNotify", "revocable", "unmapOnInvalidate", "invalidateMappings"] as const;
 const ATTACH_KEYS = ["buffer", "importer", "as", "ops", ...ATTACH_FLAGS] as const;
-const IMPORTER_KEYS = ["moveNotify", "invalidateMappings", "revocable", "unmapOnInvalidate", "allowPeer2peer", "supportsInterconnects", "interconnects"] as const;
+const IMPORTER_KEYS = [
+  "moveNotify",
+  "invalidateMappings",
+  "revocable",
+  "unmapOnInvalidate",
+  "allowPeer2peer",
+  "supportsInterconnects",
+  "interconnects",
+] as const;
 const MAP_KEYS = ["attachment", "as", "container", "range"] as const;
 
 /** The model's options, checked: the interconnect registry (sgt always in it) and the exporter factory. */
-export function modelOptions(options: ModelOptions, topology: { profile?: unknown }): { registry: InterconnectRegistry; exporter: ExporterFactory | undefined; profile: ProfileName } {
+export function modelOptions(
+  options: ModelOptions,
+  topology: { profile?: unknown },
+): { registry: InterconnectRegistry; exporter: ExporterFactory | undefined; profile: ProfileName } {
   const { interconnects, exporter, profile } = readModelOptions(options, BUILTIN_INTERCONNECTS);
   if (profile !== undefined && !isProfileName(profile)) bad("model", ["profile"], `must be one of ${PROFILE_NAMES.join(", ")}`);
   const fromTopology = isObject(topology) ? topology.profile : undefined;
-  if (profile === undefined && fromTopology !== undefined && !isProfileName(fromTopology)) bad("topology", ["profile"], `must be one of ${PROFILE_NAMES.join(", ")}`);
+  if (profile === undefined && fromTopology !== undefined && !isProfileName(fromTopology))
+    bad("topology", ["profile"], `must be one of ${PROFILE_NAMES.join(", ")}`);
   return { registry: interconnects, exporter, profile: (profile as ProfileName | undefined) ?? (fromTopology as ProfileName | undefined) ?? DEFAULT_PROFILE };
 }
 
@@ -113,13 +125,27 @@ export function exportArgs(args: ExportArgs, registry: InterconnectRegistry): { 
  * given, which leave no room for flags, or the factory's, built from the flags with
  * their defaults. Runs after the name and device checks of the step.
  */
-export function exporterOps(args: ExportArgs, what: string, name: string, exporter: string, factory: ExporterFactory | undefined, rules: ProfileRules): unknown {
+export function exporterOps(
+  args: ExportArgs,
+  what: string,
+  name: string,
+  exporter: string,
+  factory: ExporterFactory | undefined,
+  rules: ProfileRules,
+): unknown {
   if (args.ops !== undefined) {
     for (const k of EXPORT_FLAGS) if (args[k] !== undefined) bad(what, [k], "cannot be given with ops (the ops decide it)");
     return args.ops;
   }
   if (!factory) return bad(what, ["ops"], "is missing (pass exporter ops, or construct the model with an exporter factory)");
-  const flags = { buffer: name, exporter, dynamic: args.dynamic ?? false, pinnable: args.pinnable ?? true, interconnects: [...new Set(args.interconnects ?? [])], rules };
+  const flags = {
+    buffer: name,
+    exporter,
+    dynamic: args.dynamic ?? false,
+    pinnable: args.pinnable ?? true,
+    interconnects: [...new Set(args.interconnects ?? [])],
+    rules,
+  };
   return userCode(`export ${name}: the exporter factory`, () => factory(flags));
 }
 
@@ -156,15 +182,23 @@ function givenOps(what: string, o: Record<string, unknown>, registry: Interconne
   const cb = callbackField(what, ops, ["ops"]);
   checkBool(what, ops.revocable, ["ops", "revocable"]);
   checkBool(what, ops.unmapOnInvalidate, ["ops", "unmapOnInvalidate"]);
-  if (ops.revocable === true && cb === undefined) bad(what, ["ops", "revocable"], "needs invalidateMappings (only an importer with the callback can be revoked)");
-  if (ops.unmapOnInvalidate !== undefined && (cb === undefined || ops.revocable === false)) bad(what, ["ops", "unmapOnInvalidate"], "is only for revocable importers");
+  if (ops.revocable === true && cb === undefined)
+    bad(what, ["ops", "revocable"], "needs invalidateMappings (only an importer with the callback can be revoked)");
+  if (ops.unmapOnInvalidate !== undefined && (cb === undefined || ops.revocable === false))
+    bad(what, ["ops", "unmapOnInvalidate"], "is only for revocable importers");
   checkBool(what, ops.allowPeer2peer, ["ops", "allowPeer2peer"]);
   checkBool(what, ops.supportsInterconnects, ["ops", "supportsInterconnects"]);
   if (ops.interconnects !== undefined) {
     if (!Array.isArray(ops.interconnects)) bad(what, ["ops", "interconnects"], "must be an array of {name}");
     const list = ops.interconnects as unknown[];
     list.forEach((m, i) => isObject(m) || bad(what, ["ops", "interconnects", i], "must be a match {name}"));
-    checkInterconnects(what, list.map((m) => (m as { name: unknown }).name), ["ops", "interconnects"], registry, true);
+    checkInterconnects(
+      what,
+      list.map((m) => (m as { name: unknown }).name),
+      ["ops", "interconnects"],
+      registry,
+      true,
+    );
   }
   return o.ops as ImporterOps;
 }

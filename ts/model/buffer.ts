@@ -8,7 +8,7 @@ import { RangeList } from "../core/range-list.js";
 import { own } from "./untrusted.js";
 import { hex, PAGE } from "../core/u64.js";
 import type { Device } from "./topology.js";
-import type { Backing, BackingSpec, BufferView, DmaBufOps } from "./ops.js";
+import type { Backing, BackingSpec, DmaBufOps } from "./ops.js";
 
 export type { Backing, BackingKind, BackingSpec } from "./ops.js";
 import type { AttachedBuffer, Attachment } from "./attachment.js";

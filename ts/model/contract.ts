@@ -57,7 +57,8 @@ export function checkProduct(core: Core, p: unknown, buf: BufferView, dev: Devic
     if (typeof prod.release !== "function") return fail("its product has no release()");
     const e = prod.entries;
     if (!(e instanceof RangeList) && !(e instanceof Container)) return fail("its product's entries are neither a RangeList nor a Container");
-    if (isOwned(e)) return fail("its product's entries alias a list the model owns (a backing or a mapping's container): a product hands the model new entries");
+    if (isOwned(e))
+      return fail("its product's entries alias a list the model owns (a backing or a mapping's container): a product hands the model new entries");
     if (e.disposed) return fail("its product's entries were already disposed");
     if (e.core !== core) return fail("its product's entries belong to another core");
     list = e instanceof Container ? e.toList() : e;

@@ -77,4 +77,3 @@ export function importerFromFlags(f: ImporterFlags): ImporterOps {
   if (f.interconnects) ops.interconnects = f.interconnects.map((name) => ({ name }));
   return ops;
 }
-

@@ -30,7 +30,11 @@ export type InterconnectName = (typeof INTERCONNECTS)[number];
 export type InterconnectRegistry = ReadonlyMap<string, InterconnectDef>;
 
 /** The winning interconnect's ops (null for sgt), or undefined when no match is accepted. */
-export function negotiate(ops: DmaBufOps, attach: AttachmentView, matches: readonly InterconnectMatch[]): { name: string; ops: InterconnectOps | null } | undefined {
+export function negotiate(
+  ops: DmaBufOps,
+  attach: AttachmentView,
+  matches: readonly InterconnectMatch[],
+): { name: string; ops: InterconnectOps | null } | undefined {
   for (const m of matches) {
     if (m.name === "sgt") return { name: "sgt", ops: null };
     const ic = ops.interconnects?.find((x) => x.name === m.name);

@@ -87,7 +87,11 @@ export class DmaBufModel extends ModelWorld {
       const dev = this.device(args.importer, what);
       // Stryker disable next-line StringLiteral: negotiation overwrites the interconnect before anything reads it; a failed attach drops the attachment
       const a = new Attachment(name, b, dev, imp, this.topology.p2pPath(b.exporter, dev), "sgt", null, this.rules.unmapOnInvalidate);
-      if (a.dynamic && !a.revocable && !this.rules.pinnedImporters) throw new DmaBufError("EINVAL", `${what}: an importer with ops but no invalidate callback (revocable: false) is refused in profile ${this.profile} (the WARN_ON of dma_buf_dynamic_attach)`);
+      if (a.dynamic && !a.revocable && !this.rules.pinnedImporters)
+        throw new DmaBufError(
+          "EINVAL",
+          `${what}: an importer with ops but no invalidate callback (revocable: false) is refused in profile ${this.profile} (the WARN_ON of dma_buf_dynamic_attach)`,
+        );
       this.callOp(b, "attach", () => b.ops.attach?.(a));
       if (b.revoked) throw new DmaBufError("ENODEV", `${what}: buffer ${b.name} is revoked`);
       const matches = imp.interconnects ?? [{ name: "sgt" }];
@@ -150,7 +154,9 @@ export class DmaBufModel extends ModelWorld {
           if (b.revoked) throw new DmaBufError("ENODEV", `map ${b.name}: buffer is revoked`);
           const [opName, call] = this.mapOp(a);
           product = this.callLocked(b, opName, call);
-          list = this.callLocked(b, opName, () => checkProduct(this.core, product, b, a.device, `exporter ${b.ops.name} (${opName} of ${b.name} for ${a.name})`));
+          list = this.callLocked(b, opName, () =>
+            checkProduct(this.core, product, b, a.device, `exporter ${b.ops.name} (${opName} of ${b.name} for ${a.name})`),
+          );
           if (range) list = sliceOf(list, range);
         } catch (e) {
           if (pinOnMap) this.callLocked(b, "unpin", () => b.ops.unpin!(a));

@@ -202,7 +202,8 @@ type Fail = (msg: string, path: (string | number)[]) => never;
  * an async function is refused.
  */
 function readTable(t: object, fields: readonly string[], at: (string | number)[], prefix: string, kind: string, fail: Fail): Record<string, unknown> {
-  const refuse = (k: string | undefined, msg: string): never => fail(`${prefix}${k === undefined ? `the ${kind} table` : k} ${msg}`, k === undefined ? at : [...at, k]);
+  const refuse = (k: string | undefined, msg: string): never =>
+    fail(`${prefix}${k === undefined ? `the ${kind} table` : k} ${msg}`, k === undefined ? at : [...at, k]);
   for (const k of ownKeys(t, refuse)) if (!fields.includes(k)) fail(`${prefix}unknown ${kind} "${k}"`, [...at, k]);
   const o = readFields(t, fields, refuse);
   for (const k of fields) if (isAsyncFunction(o[k])) refuse(k, "is an async function: ops are synchronous");
@@ -235,7 +236,8 @@ export function checkOps(ops: unknown, who: string, registry: ReadonlyMap<string
 /** The exporter's interconnect tables, each read once (checkOps). */
 function checkInterconnectTables(list: unknown, ex: string, registry: ReadonlyMap<string, unknown>, common: boolean, fail: Fail): readonly InterconnectOps[] {
   if (!Array.isArray(list)) return fail(`${ex}: interconnects must be an array`, ["interconnects"]);
-  const refuse = (k: string | undefined, msg: string): never => fail(`${ex}: interconnects${k === undefined ? "" : `[${k}]`} ${msg}`, k === undefined ? ["interconnects"] : ["interconnects", Number(k)]);
+  const refuse = (k: string | undefined, msg: string): never =>
+    fail(`${ex}: interconnects${k === undefined ? "" : `[${k}]`} ${msg}`, k === undefined ? ["interconnects"] : ["interconnects", Number(k)]);
   const n = ownData(list, "length", refuse) as number;
   // each registered name at most once: a longer list (a sparse one of length 2^32 - 1) is refused before it is walked
   if (n > registry.size) fail(`${ex}: interconnects offers ${n} entries, more than the ${registry.size} registered interconnects`, ["interconnects"]);

@@ -15,7 +15,10 @@ const MODEL_KEYS = ["exporter", "interconnects", "profile"];
 /** The most interconnects a model registers. */
 export const MAX_INTERCONNECTS = 64;
 
-const refuseAt = (path: (string | number)[]): Refuse => (k, msg) => bad("model", k === undefined ? path : [...path, k], msg);
+const refuseAt =
+  (path: (string | number)[]): Refuse =>
+  (k, msg) =>
+    bad("model", k === undefined ? path : [...path, k], msg);
 
 /** The options' exporter factory, interconnect registry and profile (checked by the caller); EINVAL naming the option otherwise. */
 export function readModelOptions(

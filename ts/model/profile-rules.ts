@@ -23,8 +23,15 @@ export function requireAllUnmapped(b: Buffer, what: string): void {
   for (const a of b.eachAttachment()) for (const m of a.live) if (!(a.unmapOnInvalidate && m.hasUnmap)) remain.push(m);
   if (!remain.length) return;
   remain.sort((x, y) => x.seq - y.seq);
-  const names = remain.slice(0, LISTED).map((m) => m.name).join(", ") + (remain.length > LISTED ? ` and ${remain.length - LISTED} more` : "");
-  throw new DmaBufError("EDEADLK", `${what}: the revoke would wait forever: mapping(s) ${names} would stay mapped (their importers do not unmap on invalidate)`);
+  const names =
+    remain
+      .slice(0, LISTED)
+      .map((m) => m.name)
+      .join(", ") + (remain.length > LISTED ? ` and ${remain.length - LISTED} more` : "");
+  throw new DmaBufError(
+    "EDEADLK",
+    `${what}: the revoke would wait forever: mapping(s) ${names} would stay mapped (their importers do not unmap on invalidate)`,
+  );
 }
 
 /**

@@ -74,28 +74,32 @@ export const PROFILE_ROWS = [
     key: "revokeIdempotent",
     row: 1,
     rule: "revoking a revoked buffer succeeds with notified [] and stale []",
-    source: 'drivers/vfio/pci/vfio_pci_dmabuf.c vfio_pci_dma_buf_move() acts only when priv->revoked changes; c64a647c84f3 "vfio/pci: fix dma-buf kref underflow after revoke"',
+    source:
+      'drivers/vfio/pci/vfio_pci_dmabuf.c vfio_pci_dma_buf_move() acts only when priv->revoked changes; c64a647c84f3 "vfio/pci: fix dma-buf kref underflow after revoke"',
     values: rfcElse(false, true),
   }),
   row({
     key: "restoreNotifiesFirst",
     row: 2,
     rule: "restore notifies while the buffer still reads as revoked, then clears revoked",
-    source: 'drivers/vfio/pci/vfio_pci_dmabuf.c vfio_pci_dma_buf_move(): "if (revoked) priv->revoked = true" before dma_buf_invalidate_mappings(), cleared after the wait ("vfio: Wait for dma-buf invalidation to complete", revoke series v7)',
+    source:
+      'drivers/vfio/pci/vfio_pci_dmabuf.c vfio_pci_dma_buf_move(): "if (revoked) priv->revoked = true" before dma_buf_invalidate_mappings(), cleared after the wait ("vfio: Wait for dma-buf invalidation to complete", revoke series v7)',
     values: rfcElse(false, true),
   }),
   row({
     key: "pinnedImporters",
     row: 3,
     rule: "a dynamic importer with revocable: false is a pinned importer with ops (never notified, no pin on map); rfc-v2: EINVAL",
-    source: 'drivers/dma-buf/dma-buf.c dma_buf_attach_revocable(); "dma-buf: Make .invalidate_mapping() truly optional", "dma-buf: Rename .move_notify() callback to a clearer identifier" (revoke series v7, merged for v7.1)',
+    source:
+      'drivers/dma-buf/dma-buf.c dma_buf_attach_revocable(); "dma-buf: Make .invalidate_mapping() truly optional", "dma-buf: Rename .move_notify() callback to a clearer identifier" (revoke series v7, merged for v7.1)',
     values: rfcElse(false, true),
   }),
   row({
     key: "mmioNeedsRevocable",
     row: 4,
     rule: "an mmio buffer's attach: not peer2peer EOPNOTSUPP, revoked ENODEV, not revocable EOPNOTSUPP",
-    source: 'drivers/vfio/pci/vfio_pci_dmabuf.c vfio_pci_dma_buf_attach() calls dma_buf_attach_revocable(); "vfio: Permit VFIO to work with pinned importers" (base 61ceaf236115)',
+    source:
+      'drivers/vfio/pci/vfio_pci_dmabuf.c vfio_pci_dma_buf_attach() calls dma_buf_attach_revocable(); "vfio: Permit VFIO to work with pinned importers" (base 61ceaf236115)',
     values: rfcElse(false, true),
   }),
   row({
@@ -109,7 +113,8 @@ export const PROFILE_ROWS = [
     key: "revokeWaitsForUnmaps",
     row: 5,
     rule: "revoke waits until every mapping is unmapped: EDEADLK (nothing changed) when one would remain",
-    source: 'include/linux/dma-buf.h / drivers/dma-buf/dma-buf.c dma_buf_invalidate_mappings() revoke sequence; drivers/vfio/pci/vfio_pci_dmabuf.c wait_for_completion() ("vfio: Wait for dma-buf invalidation to complete")',
+    source:
+      'include/linux/dma-buf.h / drivers/dma-buf/dma-buf.c dma_buf_invalidate_mappings() revoke sequence; drivers/vfio/pci/vfio_pci_dmabuf.c wait_for_completion() ("vfio: Wait for dma-buf invalidation to complete")',
     values: rfcElse(false, true),
   }),
   row({
@@ -151,7 +156,8 @@ export const PROFILE_ROWS = [
     key: "subRangeMap",
     row: 8,
     rule: "a physvec map may give range {offset, length}; rfc-v2: a range is EINVAL",
-    source: "drivers/iommu/iommufd/pages.c iopt_alloc_dmabuf_pages() (start + length - 1 < size); tools/testing/selftests/iommu/iommufd.c dmabuf_simple, dmabuf_revoke",
+    source:
+      "drivers/iommu/iommufd/pages.c iopt_alloc_dmabuf_pages() (start + length - 1 < size); tools/testing/selftests/iommu/iommufd.c dmabuf_simple, dmabuf_revoke",
     values: rfcElse(false, true),
   }),
 ] as const satisfies readonly ProfileRow[];

@@ -104,7 +104,8 @@ function checkDevice(name: string, d: unknown): DeviceSpec {
       const cpu = checkU64(what, bo.cpu, at("bars", i, "cpu"));
       const bus = checkU64(what, bo.bus, at("bars", i, "bus"));
       const size = checkU64(what, bo.size, at("bars", i, "size"));
-      if (size === 0n || cpu + size - 1n > U64_MAX || bus + size - 1n > U64_MAX) bad(what, at("bars", i, "size"), "must be > 0 with cpu and bus windows inside 2^64");
+      if (size === 0n || cpu + size - 1n > U64_MAX || bus + size - 1n > U64_MAX)
+        bad(what, at("bars", i, "size"), "must be > 0 with cpu and bus windows inside 2^64");
     });
   }
   if (o.iommu !== undefined) {
@@ -129,7 +130,10 @@ export class Topology {
   readonly iova = new Map<string, IovaAllocator>();
 
   /** Checks the whole spec first, then allocates: a spec that fails leaks nothing. */
-  constructor(readonly core: Core, spec: TopologySpec) {
+  constructor(
+    readonly core: Core,
+    spec: TopologySpec,
+  ) {
     if (!isObject(spec) && !(spec instanceof Map)) bad("topology", ["topology"], "must be an object");
     for (const [name, hb] of entriesOf("topology", spec.hostBridges, "hostBridges")) {
       checkName("topology", name, ["hostBridges", name]);
@@ -168,7 +172,8 @@ export class Topology {
       this.devices.set(name, dev);
     }
     for (const dev of this.devices.values()) {
-      if (dev.pf !== undefined && !this.devices.has(dev.pf)) throw new DmaBufError("ENOENT", `device ${dev.name}: pf "${dev.pf}" is not declared`, ["devices", dev.name, "pf"]);
+      if (dev.pf !== undefined && !this.devices.has(dev.pf))
+        throw new DmaBufError("ENOENT", `device ${dev.name}: pf "${dev.pf}" is not declared`, ["devices", dev.name, "pf"]);
     }
     for (const dev of this.devices.values()) {
       if (!dev.iommu) continue;

@@ -41,7 +41,11 @@ export abstract class ModelWorld {
   protected busy: Op | undefined;
   protected disposed = false;
 
-  constructor(readonly core: Core, topology: TopologySpec, options: ModelOptions = {}) {
+  constructor(
+    readonly core: Core,
+    topology: TopologySpec,
+    options: ModelOptions = {},
+  ) {
     const { registry, exporter, profile } = modelOptions(options, topology);
     this.profile = profile;
     this.rules = profileRules(profile);
@@ -76,7 +80,8 @@ export abstract class ModelWorld {
 
   /** Names are unique across buffers, attachments and mappings, as in scenarios. */
   protected requireFreeName(name: string, what: string): void {
-    if (this.buffers.has(name) || this.attachments.has(name) || this.mappings.has(name)) throw new DmaBufError("EINVAL", `${what}: the name "${name}" is already used`);
+    if (this.buffers.has(name) || this.attachments.has(name) || this.mappings.has(name))
+      throw new DmaBufError("EINVAL", `${what}: the name "${name}" is already used`);
   }
 
   protected device(name: string, what: string): Device {

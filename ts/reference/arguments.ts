@@ -51,12 +51,14 @@ const subRange: Check = (v, at) => {
 };
 
 /** A list of registered interconnect names; `nonEmpty` for an importer's list. */
-const interconnectList = (nonEmpty: boolean): Check => (v, at, registered) => {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || (nonEmpty && !v.length)) return einval(at);
-  const i = v.findIndex((n) => typeof n !== "string" || !registered.includes(n));
-  return i < 0 ? undefined : einval([...at, i]);
-};
+const interconnectList =
+  (nonEmpty: boolean): Check =>
+  (v, at, registered) => {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || (nonEmpty && !v.length)) return einval(at);
+    const i = v.findIndex((n) => typeof n !== "string" || !registered.includes(n));
+    return i < 0 ? undefined : einval([...at, i]);
+  };
 
 /** `{kind, ranges}`: kind system or mmio; ranges an array of `{addr, len}` u64s, or a BigUint64Array of pairs. */
 const backing: Check = (v, at) => {
@@ -97,7 +99,14 @@ function callbackFault(o: Record<string, unknown>, at: ArgPath): { fault?: ArgFa
  */
 function importerFault(step: Record<string, unknown>, registered: readonly string[]): ArgFault | undefined {
   if (step.ops === undefined) {
-    const checks = [["dynamic", flag], ["peer2peer", flag], ["allowIc", flag], ["revocable", flag], ["unmapOnInvalidate", flag], ["interconnects", interconnectList(true)]] as const;
+    const checks = [
+      ["dynamic", flag],
+      ["peer2peer", flag],
+      ["allowIc", flag],
+      ["revocable", flag],
+      ["unmapOnInvalidate", flag],
+      ["interconnects", interconnectList(true)],
+    ] as const;
     for (const [k, check] of checks) {
       const bad = check(step[k], [k], registered);
       if (bad) return bad;
@@ -117,7 +126,10 @@ function importerFault(step: Record<string, unknown>, registered: readonly strin
   const extra = unknownKey(ops, known, ["ops"]);
   if (extra) return extra;
   const cb = callbackFault(ops, ["ops"]);
-  const kind = cb.fault ?? flag(ops.revocable, ["ops", "revocable"], []) ?? flag(ops.unmapOnInvalidate, ["ops", "unmapOnInvalidate"], []) ??
+  const kind =
+    cb.fault ??
+    flag(ops.revocable, ["ops", "revocable"], []) ??
+    flag(ops.unmapOnInvalidate, ["ops", "unmapOnInvalidate"], []) ??
     (ops.revocable === true && !cb.given ? einval(["ops", "revocable"]) : undefined) ??
     (ops.unmapOnInvalidate !== undefined && (!cb.given || ops.revocable === false) ? einval(["ops", "unmapOnInvalidate"]) : undefined);
   const bad = kind ?? flag(ops.allowPeer2peer, ["ops", "allowPeer2peer"], []) ?? flag(ops.supportsInterconnects, ["ops", "supportsInterconnects"], []);
@@ -126,7 +138,11 @@ function importerFault(step: Record<string, unknown>, registered: readonly strin
   if (!Array.isArray(list)) return einval(["ops", "interconnects"]);
   const notMatch = list.findIndex((m) => !isRecord(m));
   if (notMatch >= 0) return einval(["ops", "interconnects", notMatch]);
-  return interconnectList(true)(list.map((m: Record<string, unknown>) => m.name), ["ops", "interconnects"], registered);
+  return interconnectList(true)(
+    list.map((m: Record<string, unknown>) => m.name),
+    ["ops", "interconnects"],
+    registered,
+  );
 }
 
 /**
@@ -136,17 +152,60 @@ function importerFault(step: Record<string, unknown>, registered: readonly strin
 const ARGUMENTS: Record<string, { object: boolean; keys?: string[]; fields: [string, Check][]; rest?: typeof importerFault }> = {
   export: {
     object: true,
-    fields: [["buffer", name], ["exporter", name], ["size", u64], ["backing", backing], ["dynamic", flag], ["pinnable", flag], ["interconnects", interconnectList(false)]],
+    fields: [
+      ["buffer", name],
+      ["exporter", name],
+      ["size", u64],
+      ["backing", backing],
+      ["dynamic", flag],
+      ["pinnable", flag],
+      ["interconnects", interconnectList(false)],
+    ],
   },
-  attach: { object: true, keys: ["ops", ...IMPORTER_FLAGS], fields: [["as", name], ["buffer", name], ["importer", name]], rest: importerFault },
-  map: { object: false, fields: [["as", mapName], ["attachment", name], ["container", container], ["range", subRange]] },
+  attach: {
+    object: true,
+    keys: ["ops", ...IMPORTER_FLAGS],
+    fields: [
+      ["as", name],
+      ["buffer", name],
+      ["importer", name],
+    ],
+    rest: importerFault,
+  },
+  map: {
+    object: false,
+    fields: [
+      ["as", mapName],
+      ["attachment", name],
+      ["container", container],
+      ["range", subRange],
+    ],
+  },
   unmap: { object: false, fields: [["mapping", name]] },
   detach: { object: false, fields: [["attachment", name]] },
   pin: { object: false, fields: [["attachment", name]] },
   unpin: { object: false, fields: [["attachment", name]] },
-  lock: { object: false, fields: [["buffer", name], ["holder", name]] },
-  unlock: { object: false, fields: [["buffer", name], ["holder", name]] },
-  move: { object: false, fields: [["buffer", name], ["backing", backing]] },
+  lock: {
+    object: false,
+    fields: [
+      ["buffer", name],
+      ["holder", name],
+    ],
+  },
+  unlock: {
+    object: false,
+    fields: [
+      ["buffer", name],
+      ["holder", name],
+    ],
+  },
+  move: {
+    object: false,
+    fields: [
+      ["buffer", name],
+      ["backing", backing],
+    ],
+  },
   revoke: { object: false, fields: [["buffer", name]] },
   restore: { object: false, fields: [["buffer", name]] },
   close: { object: false, fields: [["buffer", name]] },
@@ -215,7 +274,10 @@ export function topologyFault(spec: unknown): ArgFault | undefined {
   if (!isRecord(spec) && !(spec instanceof Map)) return einval(["topology"]);
   const top = spec as Record<string, unknown>;
   const declared: Record<string, Set<unknown>> = {};
-  for (const [group, flagName] of [["hostBridges", "p2p"], ["switches", "acsRedirect"]] as const) {
+  for (const [group, flagName] of [
+    ["hostBridges", "p2p"],
+    ["switches", "acsRedirect"],
+  ] as const) {
     declared[group] = new Set();
     if (top[group] === undefined) continue;
     const es = entries(top[group]);
@@ -237,7 +299,10 @@ export function topologyFault(spec: unknown): ArgFault | undefined {
     const bad = deviceFault(d, at);
     if (bad) return bad;
     const dev = d as Record<string, unknown>;
-    for (const [field, group] of [["root", "hostBridges"], ["switch", "switches"]] as const) {
+    for (const [field, group] of [
+      ["root", "hostBridges"],
+      ["switch", "switches"],
+    ] as const) {
       if (dev[field] !== undefined && !declared[group]!.has(dev[field])) return { code: "ENOENT", path: [...at, field] };
     }
   }

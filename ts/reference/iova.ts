@@ -8,7 +8,10 @@ import { PAGE } from "../core/u64.js";
 export class RefIova {
   free: { start: bigint; len: bigint }[];
   regions = 0;
-  constructor(readonly base: bigint, readonly size: bigint) {
+  constructor(
+    readonly base: bigint,
+    readonly size: bigint,
+  ) {
     this.free = [{ start: base, len: size }];
   }
 

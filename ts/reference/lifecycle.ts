@@ -28,23 +28,61 @@ export type Kind = "sgt" | "physvec" | "mapping" | "ranges" | "xarray";
 export type Path = "BUS_ADDR" | "THRU_HOST_BRIDGE" | "NOT_SUPPORTED";
 export type Space = "bus" | "iova" | "cpu-phys" | "bar-offset";
 
-export interface RefBar { index: number; cpu: bigint; bus: bigint; size: bigint }
+export interface RefBar {
+  index: number;
+  cpu: bigint;
+  bus: bigint;
+  size: bigint;
+}
 export interface RefTopology {
   /** The rule profile (docs/rules.md#profiles); default rfc-v2. */
   profile?: string | undefined;
   hostBridges?: Record<string, { p2p?: boolean | undefined }> | undefined;
   switches?: Record<string, { acsRedirect?: boolean | undefined }> | undefined;
-  devices: Record<string, {
-    root?: string | undefined; switch?: string | undefined; pf?: string | undefined; bars?: RefBar[] | undefined;
-    iommu?: { base: bigint; size: bigint } | undefined; maxSegmentSize?: bigint | undefined; segBoundaryMask?: bigint | undefined;
-  }>;
+  devices: Record<
+    string,
+    {
+      root?: string | undefined;
+      switch?: string | undefined;
+      pf?: string | undefined;
+      bars?: RefBar[] | undefined;
+      iommu?: { base: bigint; size: bigint } | undefined;
+      maxSegmentSize?: bigint | undefined;
+      segBoundaryMask?: bigint | undefined;
+    }
+  >;
 }
-export interface RefBacking { kind: "system" | "mmio"; ranges: readonly Entry[] }
+export interface RefBacking {
+  kind: "system" | "mmio";
+  ranges: readonly Entry[];
+}
 
 /** A scenario step as the reference reads it (the scenario format's Step fits it). */
 export type RefStep =
-  | { op: "export"; buffer: string; exporter: string; size: bigint; backing: RefBacking; dynamic?: boolean | undefined; pinnable?: boolean | undefined; interconnects?: Ic[] | undefined }
-  | { op: "attach"; buffer: string; importer: string; as: string; dynamic?: boolean | undefined; revocable?: boolean | undefined; unmapOnInvalidate?: boolean | undefined; peer2peer?: boolean | undefined; allowIc?: boolean | undefined; interconnects?: Ic[] | undefined; moveNotify?: (attachment: string) => void; invalidateMappings?: (attachment: string) => void }
+  | {
+      op: "export";
+      buffer: string;
+      exporter: string;
+      size: bigint;
+      backing: RefBacking;
+      dynamic?: boolean | undefined;
+      pinnable?: boolean | undefined;
+      interconnects?: Ic[] | undefined;
+    }
+  | {
+      op: "attach";
+      buffer: string;
+      importer: string;
+      as: string;
+      dynamic?: boolean | undefined;
+      revocable?: boolean | undefined;
+      unmapOnInvalidate?: boolean | undefined;
+      peer2peer?: boolean | undefined;
+      allowIc?: boolean | undefined;
+      interconnects?: Ic[] | undefined;
+      moveNotify?: (attachment: string) => void;
+      invalidateMappings?: (attachment: string) => void;
+    }
   | { op: "detach" | "pin" | "unpin"; attachment: string }
   | { op: "map"; attachment: string; as?: string | undefined; container?: Kind | undefined; range?: { offset: bigint; length: bigint } | undefined }
   | { op: "unmap"; mapping: string }
@@ -54,13 +92,29 @@ export type RefStep =
 export type RefOp = RefStep["op"];
 
 export interface RefBuffer {
-  name: string; exporter: string; size: bigint; kind: "system" | "mmio"; ranges: Entry[]; bar: RefBar | undefined;
-  dynamic: boolean; pinnable: boolean; offers: Ic[]; revoked: boolean; closed: boolean; holder: string | undefined;
+  name: string;
+  exporter: string;
+  size: bigint;
+  kind: "system" | "mmio";
+  ranges: Entry[];
+  bar: RefBar | undefined;
+  dynamic: boolean;
+  pinnable: boolean;
+  offers: Ic[];
+  revoked: boolean;
+  closed: boolean;
+  holder: string | undefined;
   /** Live attachments in attach order (oldest first). */
   atts: RefAttachment[];
 }
 export interface RefAttachment {
-  name: string; buffer: RefBuffer; importer: string; dynamic: boolean; ic: Ic; pins: number; detached: boolean;
+  name: string;
+  buffer: RefBuffer;
+  importer: string;
+  dynamic: boolean;
+  ic: Ic;
+  pins: number;
+  detached: boolean;
   /** Gives its mappings back when invalidated (a dynamic importer, unless `revocable: false`: a pinned importer with ops). */
   revocable: boolean;
   /** Its callback unmaps its mappings (docs/rules.md#profiles row 5). */
@@ -71,7 +125,11 @@ export interface RefAttachment {
   maps: RefMapping[];
 }
 export interface RefMapping {
-  name: string; seq: number; att: RefAttachment; ic: Ic; container: Kind;
+  name: string;
+  seq: number;
+  att: RefAttachment;
+  ic: Ic;
+  container: Kind;
   /** The entries read back from the container. */
   entries: Entry[];
   /** IOVA regions held in the importer's IOMMU. */
@@ -80,7 +138,9 @@ export interface RefMapping {
   barNumber: number | undefined;
   /** The address space of its entries (docs/rules.md#address-rules), fixed when it was made. */
   space: Space;
-  pinnedOnMap: boolean; stale: boolean; unmapped: boolean;
+  pinnedOnMap: boolean;
+  stale: boolean;
+  unmapped: boolean;
 }
 
 export type RefResult =
@@ -141,15 +201,42 @@ export function backingFault(bars: readonly RefBar[], size: bigint, spec: RefBac
  * checked after A2 and before the buffer rules (L2), as dma_buf_export() sees the ops.
  */
 export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; when: (c: Ctx) => boolean; path?: (c: Ctx) => ArgPath }[] = [
-  { id: "L1", ops: ALL_BUT_EXPORT, code: "ENOENT", when: (c) => !c.b || c.b.closed || ("attachment" in c.st && (!c.a || c.a.detached)) || ("mapping" in c.st && (!c.m || c.m.unmapped)) },
+  {
+    id: "L1",
+    ops: ALL_BUT_EXPORT,
+    code: "ENOENT",
+    when: (c) => !c.b || c.b.closed || ("attachment" in c.st && (!c.a || c.a.detached)) || ("mapping" in c.st && (!c.m || c.m.unmapped)),
+  },
   { id: "A2", ops: ["export", "attach", "map"], code: "EINVAL", when: (c) => c.r.named(newName(c)) },
-  { id: "P3", ops: ["attach"], code: "EINVAL", when: (c) => { const x = attachArgs(c); return x.dynamic && !x.revocable && !c.r.rules.pinnedWithOps; } },
-  { id: "C1", ops: ["export"], code: "EINVAL", when: (c) => c.r.broken?.at === "export" && (c.st as Extract<RefStep, { op: "export" }>).exporter === c.r.broken.exporter, path: () => ["ops"] },
+  {
+    id: "P3",
+    ops: ["attach"],
+    code: "EINVAL",
+    when: (c) => {
+      const x = attachArgs(c);
+      return x.dynamic && !x.revocable && !c.r.rules.pinnedWithOps;
+    },
+  },
+  {
+    id: "C1",
+    ops: ["export"],
+    code: "EINVAL",
+    when: (c) => c.r.broken?.at === "export" && (c.st as Extract<RefStep, { op: "export" }>).exporter === c.r.broken.exporter,
+    path: () => ["ops"],
+  },
   { id: "L2", ops: ["export"], code: "EINVAL", when: (c) => !!exportFault(c).fault, path: (c) => exportFault(c).path! },
   { id: "L3", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && !attachArgs(c).peer2peer },
   { id: "L4", ops: ["attach"], code: "ENODEV", when: (c) => c.b!.revoked },
   { id: "P4", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && c.r.rules.vfioRevocableOnly && !attachArgs(c).revocable },
-  { id: "L5", ops: ["attach"], code: "EINVAL", when: (c) => { const x = attachArgs(c); return (!x.dynamic && (x.peer2peer || x.nonSgt)) || (x.nonSgt && !x.allowIc); } },
+  {
+    id: "L5",
+    ops: ["attach"],
+    code: "EINVAL",
+    when: (c) => {
+      const x = attachArgs(c);
+      return (!x.dynamic && (x.peer2peer || x.nonSgt)) || (x.nonSgt && !x.allowIc);
+    },
+  },
   { id: "L6", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => negotiate(c) === undefined },
   { id: "L7", ops: ["lock"], code: "EALREADY", when: (c) => c.b!.holder === holderOf(c) },
   { id: "L8", ops: ["lock"], code: "EBUSY", when: (c) => c.b!.holder !== undefined },
@@ -159,8 +246,19 @@ export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; whe
   { id: "P8", ops: ["map"], code: "EINVAL", when: (c) => rangeFault(c as Live<"a" | "b">), path: () => ["range"] },
   { id: "L11", ops: ["map"], code: "EOPNOTSUPP", when: (c) => !c.a!.dynamic && c.b!.dynamic && refusesPin(c.r, c.b!) },
   { id: "L12", ops: ["map"], code: "ENODEV", when: (c) => c.b!.revoked },
-  { id: "L13", ops: ["map"], code: "EINVAL", when: (c) => (c.a!.ic === "sgt" && c.b!.kind === "mmio" && c.r.path(c.b!.exporter, c.a!.importer) === "NOT_SUPPORTED") || (c.a!.ic === "iov" && c.b!.kind !== "mmio") },
-  { id: "P7", ops: ["map"], code: "EOPNOTSUPP", when: (c) => c.a!.ic === "physvec" && c.r.rules.physvecOneMmioRange && (c.b!.kind !== "mmio" || c.b!.ranges.length !== 1) },
+  {
+    id: "L13",
+    ops: ["map"],
+    code: "EINVAL",
+    when: (c) =>
+      (c.a!.ic === "sgt" && c.b!.kind === "mmio" && c.r.path(c.b!.exporter, c.a!.importer) === "NOT_SUPPORTED") || (c.a!.ic === "iov" && c.b!.kind !== "mmio"),
+  },
+  {
+    id: "P7",
+    ops: ["map"],
+    code: "EOPNOTSUPP",
+    when: (c) => c.a!.ic === "physvec" && c.r.rules.physvecOneMmioRange && (c.b!.kind !== "mmio" || c.b!.ranges.length !== 1),
+  },
   { id: "P6", ops: ["map"], code: "EINVAL", when: (c) => tooManyEntries(c as Live<"a" | "b">) },
   { id: "L14", ops: ["map"], code: "ENOMEM", when: (c) => plan(c as Live<"a" | "b">) === undefined },
   { id: "C2", ops: ["map"], code: "EPROTO", when: (c) => c.r.broken?.at === "map" && c.b!.exporter === c.r.broken.exporter },
@@ -172,15 +270,26 @@ export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; whe
   { id: "L20", ops: ["move"], code: "EINVAL", when: (c) => !!moveFault(c).fault, path: (c) => moveFault(c).path! },
   { id: "L21", ops: ["move"], code: "EBUSY", when: (c) => pinCount(c.b!) > 0 },
   { id: "L22", ops: ["move", "revoke", "restore"], code: "EBUSY", when: (c) => c.b!.holder !== undefined && c.b!.holder !== c.b!.exporter },
-  { id: "P5", ops: ["revoke"], code: "EDEADLK", when: (c) => c.r.rules.waitForUnmaps && !(c.b!.revoked && c.r.rules.idempotentRevoke) && c.b!.atts.some((a) => a.maps.some((m) => !(a.unmapOnInvalidate && m.ic !== "iov"))) },
+  {
+    id: "P5",
+    ops: ["revoke"],
+    code: "EDEADLK",
+    when: (c) =>
+      c.r.rules.waitForUnmaps &&
+      !(c.b!.revoked && c.r.rules.idempotentRevoke) &&
+      c.b!.atts.some((a) => a.maps.some((m) => !(a.unmapOnInvalidate && m.ic !== "iov"))),
+  },
   { id: "L23", ops: ["detach"], code: "EBUSY", when: (c) => c.a!.pins > 0 || c.a!.maps.some((m) => m.ic !== "iov") },
   { id: "L24", ops: ["close"], code: "EBUSY", when: (c) => c.b!.atts.length > 0 },
 ];
 
-const exportFault = (c: Ctx) => { const st = c.st as Extract<RefStep, { op: "export" }>; return backingFault(c.r.devices[st.exporter]!.bars, st.size, st.backing); };
+const exportFault = (c: Ctx) => {
+  const st = c.st as Extract<RefStep, { op: "export" }>;
+  return backingFault(c.r.devices[st.exporter]!.bars, st.size, st.backing);
+};
 const moveFault = (c: Ctx) => backingFault(c.r.devices[c.b!.exporter]!.bars, c.b!.size, (c.st as Extract<RefStep, { op: "move" }>).backing);
 /** The name an export, attach or map step declares. */
-const newName = (c: Ctx) => (c.st.op === "export" ? c.st.buffer : c.st.op === "attach" ? c.st.as : (c.st as Extract<RefStep, { op: "map" }>).as ?? `#${c.i}`);
+const newName = (c: Ctx) => (c.st.op === "export" ? c.st.buffer : c.st.op === "attach" ? c.st.as : ((c.st as Extract<RefStep, { op: "map" }>).as ?? `#${c.i}`));
 
 function attachArgs(c: Ctx) {
   const st = c.st as Extract<RefStep, { op: "attach" }>;
@@ -244,7 +353,14 @@ function negotiate(c: Ctx): Ic | undefined {
   return attachArgs(c).asked.find((n) => b.offers.includes(n) && accepts[n]());
 }
 
-interface Plan { entries: Entry[]; space: Space; regions: Entry[]; iova: RefIova | undefined; barNumber?: number; provider?: RefMapping["provider"] }
+interface Plan {
+  entries: Entry[];
+  space: Space;
+  regions: Entry[];
+  iova: RefIova | undefined;
+  barNumber?: number;
+  provider?: RefMapping["provider"];
+}
 
 /**
  * docs/rules.md#address-rules and #splitting: the entries a map gives, allocating on a
@@ -257,7 +373,12 @@ function plan(c: Live<"a" | "b">): Plan | undefined {
   const space = r.iova.get(a.importer);
   const iova = space && Object.assign(new RefIova(space.base, space.size), { free: space.free.map((x) => ({ ...x })), regions: space.regions });
   const alloc = (len: bigint): bigint | undefined => (iova!.free.some((x) => x.len >= len) ? iova!.alloc(len) : undefined);
-  const done = (segs: Entry[], space: Space, maxSeg: bigint, mask: bigint, regions: Entry[] = []): Plan => ({ entries: split(segs, maxSeg, mask), space, regions, iova });
+  const done = (segs: Entry[], space: Space, maxSeg: bigint, mask: bigint, regions: Entry[] = []): Plan => ({
+    entries: split(segs, maxSeg, mask),
+    space,
+    regions,
+    iova,
+  });
   const oneRegion = (maxSeg: bigint, mask: bigint): Plan | undefined => {
     const at = alloc(b.size);
     return at === undefined ? undefined : done([{ addr: at, len: b.size }], "iova", maxSeg, mask, [{ addr: at, len: b.size }]);
@@ -265,7 +386,13 @@ function plan(c: Live<"a" | "b">): Plan | undefined {
   const seg = r.rules.mmioEntryMax;
   if (a.ic === "physvec") {
     const g = (c.st as Extract<RefStep, { op: "map" }>).range;
-    return { entries: g ? sliceEntries(b.ranges, g.offset, g.length) : b.ranges, space: "cpu-phys", regions: [], iova, ...(b.bar ? { provider: { owner: r.ids[b.exporter]!, busOffset: (b.bar.bus - b.bar.cpu) & M } } : {}) };
+    return {
+      entries: g ? sliceEntries(b.ranges, g.offset, g.length) : b.ranges,
+      space: "cpu-phys",
+      regions: [],
+      iova,
+      ...(b.bar ? { provider: { owner: r.ids[b.exporter]!, busOffset: (b.bar.bus - b.bar.cpu) & M } } : {}),
+    };
   }
   if (a.ic === "iov") return { entries: translate(b.ranges, -b.bar!.cpu), space: "bar-offset", regions: [], iova, barNumber: b.bar!.index };
   if (b.kind === "system") return dev.iommu ? oneRegion(dev.maxSeg, dev.mask) : done(b.ranges, "cpu-phys", dev.maxSeg, dev.mask);
@@ -305,7 +432,12 @@ function notify(r: LifecycleRef, b: RefBuffer, staleIf?: (m: RefMapping) => bool
     release(r, m);
     m.att.maps.splice(m.att.maps.indexOf(m), 1);
   }
-  return { notified: told.map((a) => a.name), stale: stale.map((m) => m.name), ...(unmapped.length ? { unmapped: unmapped.map((m) => m.name) } : {}), ...(callbackErrors.length ? { callbackErrors } : {}) };
+  return {
+    notified: told.map((a) => a.name),
+    stale: stale.map((m) => m.name),
+    ...(unmapped.length ? { unmapped: unmapped.map((m) => m.name) } : {}),
+    ...(callbackErrors.length ? { callbackErrors } : {}),
+  };
 }
 
 /** Gives back a mapping's IOVA regions. */
@@ -320,8 +452,19 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
   export: (c, st) => {
     const { bar } = backingFault(c.r.devices[st.exporter]!.bars, st.size, st.backing);
     c.r.buffers.set(st.buffer, {
-      name: st.buffer, exporter: st.exporter, size: st.size, kind: st.backing.kind, ranges: st.backing.ranges.map((e) => ({ ...e })), bar,
-      dynamic: !!st.dynamic, pinnable: st.pinnable ?? true, offers: ["sgt", ...(st.interconnects ?? [])], revoked: false, closed: false, holder: undefined, atts: [],
+      name: st.buffer,
+      exporter: st.exporter,
+      size: st.size,
+      kind: st.backing.kind,
+      ranges: st.backing.ranges.map((e) => ({ ...e })),
+      bar,
+      dynamic: !!st.dynamic,
+      pinnable: st.pinnable ?? true,
+      offers: ["sgt", ...(st.interconnects ?? [])],
+      revoked: false,
+      closed: false,
+      holder: undefined,
+      atts: [],
     });
     return undefined;
   },
@@ -329,7 +472,16 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
     const ic = negotiate(c)!;
     const x = attachArgs(c);
     const a: RefAttachment = {
-      name: st.as, buffer: c.b, importer: st.importer, dynamic: x.dynamic, revocable: x.revocable, unmapOnInvalidate: x.unmaps, ic, pins: 0, detached: false, maps: [],
+      name: st.as,
+      buffer: c.b,
+      importer: st.importer,
+      dynamic: x.dynamic,
+      revocable: x.revocable,
+      unmapOnInvalidate: x.unmaps,
+      ic,
+      pins: 0,
+      detached: false,
+      maps: [],
       moveNotify: st.invalidateMappings ?? st.moveNotify,
     };
     c.b.atts.push(a);
@@ -351,13 +503,31 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
     const container = st.container ?? DEFAULT_CONTAINER[a.ic];
     const entries = container === "sgt" ? split(p.entries, UINT_MAX, M) : p.entries.map((e) => ({ ...e }));
     const m: RefMapping = {
-      name: st.as ?? `#${c.i}`, seq: c.r.seq++, att: a, ic: a.ic, container, entries, regions: p.regions,
-      provider: container === "physvec" ? p.provider : undefined, barNumber: p.barNumber, space: p.space, pinnedOnMap: !a.dynamic && c.b.dynamic, stale: false, unmapped: false,
+      name: st.as ?? `#${c.i}`,
+      seq: c.r.seq++,
+      att: a,
+      ic: a.ic,
+      container,
+      entries,
+      regions: p.regions,
+      provider: container === "physvec" ? p.provider : undefined,
+      barNumber: p.barNumber,
+      space: p.space,
+      pinnedOnMap: !a.dynamic && c.b.dynamic,
+      stale: false,
+      unmapped: false,
     };
     a.maps.push(m);
     c.r.mappings.set(m.name, m);
     const bytes = entries.reduce((s, e) => s + e.len, 0n);
-    return { interconnect: a.ic, container, nelms: entries.length, bytes, hash: hash(entries), ...(p.barNumber !== undefined ? { barNumber: p.barNumber } : {}) };
+    return {
+      interconnect: a.ic,
+      container,
+      nelms: entries.length,
+      bytes,
+      hash: hash(entries),
+      ...(p.barNumber !== undefined ? { barNumber: p.barNumber } : {}),
+    };
   },
   unmap: (c) => {
     release(c.r, c.m!);
@@ -395,8 +565,13 @@ const BUILTIN: readonly Ic[] = ["sgt", "physvec", "iov"];
 export const ARGUMENT_ROW = "A1";
 
 interface ImporterOps {
-  moveNotify?: (attachment: string) => void; invalidateMappings?: (attachment: string) => void; revocable?: boolean; unmapOnInvalidate?: boolean;
-  allowPeer2peer?: boolean; supportsInterconnects?: boolean; interconnects?: { name: Ic }[];
+  moveNotify?: (attachment: string) => void;
+  invalidateMappings?: (attachment: string) => void;
+  revocable?: boolean;
+  unmapOnInvalidate?: boolean;
+  allowPeer2peer?: boolean;
+  supportsInterconnects?: boolean;
+  interconnects?: { name: Ic }[];
 }
 
 /** An attach given importer ops, as the flags they mean: dynamic ⇔ a callback or revocable: false; peer2peer, allowIc, interconnects. */
@@ -404,8 +579,14 @@ function flagsOf(st: RefStep & { op: "attach"; ops: ImporterOps }): RefStep {
   const { ops, ...rest } = st;
   const cb = ops.invalidateMappings ?? ops.moveNotify;
   return {
-    ...rest, dynamic: cb !== undefined || ops.revocable === false, revocable: ops.revocable, unmapOnInvalidate: ops.unmapOnInvalidate, moveNotify: cb,
-    peer2peer: ops.allowPeer2peer, allowIc: ops.supportsInterconnects, interconnects: ops.interconnects?.map((m) => m.name),
+    ...rest,
+    dynamic: cb !== undefined || ops.revocable === false,
+    revocable: ops.revocable,
+    unmapOnInvalidate: ops.unmapOnInvalidate,
+    moveNotify: cb,
+    peer2peer: ops.allowPeer2peer,
+    allowIc: ops.supportsInterconnects,
+    interconnects: ops.interconnects?.map((m) => m.name),
   };
 }
 
@@ -417,7 +598,15 @@ function entriesOf(rs: readonly Entry[] | BigUint64Array): Entry[] {
   return out;
 }
 
-interface RefDevice { pf: string | undefined; root: string | undefined; switch: string | undefined; bars: RefBar[]; iommu: { base: bigint; size: bigint } | undefined; maxSeg: bigint; mask: bigint }
+interface RefDevice {
+  pf: string | undefined;
+  root: string | undefined;
+  switch: string | undefined;
+  bars: RefBar[];
+  iommu: { base: bigint; size: bigint } | undefined;
+  maxSeg: bigint;
+  mask: bigint;
+}
 
 /** The reference state of one scenario run. */
 export class LifecycleRef {
@@ -436,11 +625,22 @@ export class LifecycleRef {
    * @param broken an exporter device whose ops break the contract (docs/rules.md#ops-contract):
    *   at `export` (its ops table: EINVAL, row C1) or at `map` (its products: EPROTO, row C2).
    */
-  constructor(readonly topo: RefTopology, readonly broken?: { exporter: string; at: "export" | "map" }) {
+  constructor(
+    readonly topo: RefTopology,
+    readonly broken?: { exporter: string; at: "export" | "map" },
+  ) {
     this.rules = REF_PROFILES[topo.profile ?? "rfc-v2"]!;
     Object.entries(topo.devices).forEach(([name, d], id) => {
       this.ids[name] = id;
-      this.devices[name] = { pf: d.pf, root: d.root, switch: d.switch, bars: d.bars ?? [], iommu: d.iommu, maxSeg: d.maxSegmentSize ?? UINT_MAX, mask: d.segBoundaryMask ?? M };
+      this.devices[name] = {
+        pf: d.pf,
+        root: d.root,
+        switch: d.switch,
+        bars: d.bars ?? [],
+        iommu: d.iommu,
+        maxSeg: d.maxSegmentSize ?? UINT_MAX,
+        mask: d.segBoundaryMask ?? M,
+      };
       if (d.iommu) this.iova.set(name, new RefIova(d.iommu.base, d.iommu.size));
     });
   }
@@ -472,20 +672,43 @@ export class LifecycleRef {
     const live = [...this.mappings.values()].filter((m) => !m.unmapped);
     return {
       buffers: [...this.buffers.values()].map((b) => ({
-        name: b.name, exporter: b.exporter, size: hex(b.size), backing: b.closed ? null : { kind: b.kind, ranges: pairs(b.ranges) },
-        dynamic: b.dynamic, revoked: b.revoked, closed: b.closed, lock: b.holder ?? null, pins: pinCount(b),
+        name: b.name,
+        exporter: b.exporter,
+        size: hex(b.size),
+        backing: b.closed ? null : { kind: b.kind, ranges: pairs(b.ranges) },
+        dynamic: b.dynamic,
+        revoked: b.revoked,
+        closed: b.closed,
+        lock: b.holder ?? null,
+        pins: pinCount(b),
       })),
       attachments: [...this.attachments.values()].map((a) => ({
-        name: a.name, buffer: a.buffer.name, importer: a.importer, dynamic: a.dynamic, interconnect: a.ic,
-        path: a.buffer.closed || a.buffer.kind !== "mmio" ? null : this.path(a.buffer.exporter, a.importer), pins: a.pins, detached: a.detached,
+        name: a.name,
+        buffer: a.buffer.name,
+        importer: a.importer,
+        dynamic: a.dynamic,
+        interconnect: a.ic,
+        path: a.buffer.closed || a.buffer.kind !== "mmio" ? null : this.path(a.buffer.exporter, a.importer),
+        pins: a.pins,
+        detached: a.detached,
       })),
       mappings: live.map((m) => ({
-        name: m.name, attachment: m.att.name, status: m.stale ? "stale" : "live", interconnect: m.ic, container: m.container,
-        space: m.space, nelms: m.entries.length, bytes: hex(sum(m.entries)), iova: pairs(m.regions),
+        name: m.name,
+        attachment: m.att.name,
+        status: m.stale ? "stale" : "live",
+        interconnect: m.ic,
+        container: m.container,
+        space: m.space,
+        nelms: m.entries.length,
+        bytes: hex(sum(m.entries)),
+        iova: pairs(m.regions),
       })),
       iova: [...this.iova].map(([device, s]) => {
         const free = sum(s.free);
-        const held = live.filter((m) => m.att.importer === device).flatMap((m) => m.regions).sort((x, y) => (x.addr < y.addr ? -1 : 1));
+        const held = live
+          .filter((m) => m.att.importer === device)
+          .flatMap((m) => m.regions)
+          .sort((x, y) => (x.addr < y.addr ? -1 : 1));
         return { device, base: hex(s.base), size: hex(s.size), used: hex(s.size - free), free: hex(free), regions: pairs(held) };
       }),
     };
@@ -499,8 +722,12 @@ export class LifecycleRef {
   step(given: RefStep, i: number): RefOutcome {
     const bad = argumentFault(given as RefStep & Record<string, unknown>, BUILTIN);
     if (bad) return { row: ARGUMENT_ROW, code: bad.code, path: bad.path, result: undefined, notified: [] };
-    const st = "backing" in given ? { ...given, backing: { kind: given.backing.kind, ranges: entriesOf(given.backing.ranges as readonly Entry[] | BigUint64Array) } }
-      : given.op === "attach" && "ops" in given ? flagsOf(given as RefStep & { op: "attach"; ops: ImporterOps }) : given;
+    const st =
+      "backing" in given
+        ? { ...given, backing: { kind: given.backing.kind, ranges: entriesOf(given.backing.ranges as readonly Entry[] | BigUint64Array) } }
+        : given.op === "attach" && "ops" in given
+          ? flagsOf(given as RefStep & { op: "attach"; ops: ImporterOps })
+          : given;
     const a = "attachment" in st ? this.attachments.get(st.attachment) : undefined;
     const m = "mapping" in st ? this.mappings.get(st.mapping) : undefined;
     const b = st.op === "export" ? undefined : "buffer" in st ? this.buffers.get(st.buffer) : (a ?? m?.att)?.buffer;

@@ -58,7 +58,7 @@ export function coalesce(list: readonly Entry[]): Entry[] {
 }
 
 export function split(list: readonly Entry[], maxSeg: bigint, mask: bigint = M): Entry[] {
-  if (maxSeg === 0n || (((mask + 1n) & M) & mask) !== 0n) badArg();
+  if (maxSeg === 0n || ((mask + 1n) & M & mask) !== 0n) badArg();
   requireValid(list);
   const out: Entry[] = [];
   for (const e of list) {

@@ -27,13 +27,31 @@ export interface RefRules {
 }
 
 const RFC_V2: RefRules = {
-  idempotentRevoke: false, clearRevokedLast: false, pinnedWithOps: false, vfioRevocableOnly: false, waitForUnmaps: false,
-  unmapOnInvalidateDefault: false, mmioEntryMax: 0xffff_ffffn, mmioNentsMax: undefined, hasIov: true, physvecOneMmioRange: false, subRanges: false,
+  idempotentRevoke: false,
+  clearRevokedLast: false,
+  pinnedWithOps: false,
+  vfioRevocableOnly: false,
+  waitForUnmaps: false,
+  unmapOnInvalidateDefault: false,
+  mmioEntryMax: 0xffff_ffffn,
+  mmioNentsMax: undefined,
+  hasIov: true,
+  physvecOneMmioRange: false,
+  subRanges: false,
 };
 
 const MAINLINE: RefRules = {
-  idempotentRevoke: true, clearRevokedLast: true, pinnedWithOps: true, vfioRevocableOnly: true, waitForUnmaps: true,
-  unmapOnInvalidateDefault: true, mmioEntryMax: 0xffff_ffffn - 0xfffn, mmioNentsMax: 0xffff_ffffn, hasIov: false, physvecOneMmioRange: true, subRanges: true,
+  idempotentRevoke: true,
+  clearRevokedLast: true,
+  pinnedWithOps: true,
+  vfioRevocableOnly: true,
+  waitForUnmaps: true,
+  unmapOnInvalidateDefault: true,
+  mmioEntryMax: 0xffff_ffffn - 0xfffn,
+  mmioNentsMax: 0xffff_ffffn,
+  hasIov: false,
+  physvecOneMmioRange: true,
+  subRanges: true,
 };
 
 /** Every profile the reference knows; mapping-types has no rows of its own yet (docs/rules.md#profiles). */

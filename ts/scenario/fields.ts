@@ -42,10 +42,12 @@ export const u64 = describe(
   z.pipe(
     z.union(
       [
-        z.string().check(
-          z.maxLength(LIMITS.numberLength, { error: `a u64 has at most ${LIMITS.numberLength} characters` }),
-          z.regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/, { error: U64_TEXT }),
-        ),
+        z
+          .string()
+          .check(
+            z.maxLength(LIMITS.numberLength, { error: `a u64 has at most ${LIMITS.numberLength} characters` }),
+            z.regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/, { error: U64_TEXT }),
+          ),
         z.number().check((ctx) => {
           const message = numberProblem(ctx.value);
           if (message) ctx.issues.push({ code: "custom", message, input: ctx.value });
@@ -131,9 +133,18 @@ export const pciSwitch = describe(
 
 export const device = describe(
   z.strictObject({
-    root: optional(nameOf("host bridge the device sits under (a key of hostBridges)"), "host bridge the device sits under (a key of hostBridges); none: not on PCI"),
-    switch: optional(nameOf("PCIe switch between the device and its host bridge (a key of switches)"), "PCIe switch between the device and its host bridge (a key of switches)"),
-    pf: optional(nameOf("physical function of this SR-IOV virtual function (a key of devices)"), "physical function of this SR-IOV virtual function (a key of devices)"),
+    root: optional(
+      nameOf("host bridge the device sits under (a key of hostBridges)"),
+      "host bridge the device sits under (a key of hostBridges); none: not on PCI",
+    ),
+    switch: optional(
+      nameOf("PCIe switch between the device and its host bridge (a key of switches)"),
+      "PCIe switch between the device and its host bridge (a key of switches)",
+    ),
+    pf: optional(
+      nameOf("physical function of this SR-IOV virtual function (a key of devices)"),
+      "physical function of this SR-IOV virtual function (a key of devices)",
+    ),
     bars: optional(z.array(bar).check(z.maxLength(6)), "the device's BARs, at most 6, each index once"),
     iommu: optional(
       describe(
@@ -175,7 +186,7 @@ export const expectation = describe(
     unmapped: names("move, revoke, restore: the mappings importers unmapped inside their notification (unmapOnInvalidate), in map order"),
     path: optional(
       z.enum([...P2P_PATHS, "none"]),
-      'attach: the P2P path from the exporter\'s device to the importer\'s, as the report prints it ("none": the backing is system memory)',
+      "attach: the P2P path from the exporter's device to the importer's, as the report prints it (\"none\": the backing is system memory)",
     ),
     space: optional(z.enum(ADDRESS_SPACES), "map: the address space of the entries (bus, iova, cpu-phys, bar-offset)"),
     entries: optional(z.array(z.tuple([u64, u64])), "map: every entry as [addr, len], in the container's read-back order"),

@@ -105,7 +105,10 @@ class JsonReader {
   readonly stack: Frame[] = [];
   readonly path = () => this.stack.map((f) => f.key);
 
-  constructor(readonly text: string, readonly problems: Problems) {}
+  constructor(
+    readonly text: string,
+    readonly problems: Problems,
+  ) {}
 
   fail(what: string): never {
     throw new Syntax(`malformed JSON: ${what} at ${position(this.text, Math.min(this.i, this.text.length))}`);
@@ -284,7 +287,11 @@ class JsonReader {
 }
 
 /** The literal words and their values, by first character. */
-const WORDS = new Map<string, [string, unknown]>([["t", ["true", true]], ["f", ["false", false]], ["n", ["null", null]]]);
+const WORDS = new Map<string, [string, unknown]>([
+  ["t", ["true", true]],
+  ["f", ["false", false]],
+  ["n", ["null", null]],
+]);
 
 /**
  * Parses JSON text (a leading byte order mark is skipped). Syntax errors stop the parse

@@ -124,6 +124,9 @@ export function locate(text: string, paths: readonly (readonly (string | number)
     }
     return at;
   });
-  const pos = positions(text, found.filter((x): x is number => x !== undefined));
+  const pos = positions(
+    text,
+    found.filter((x): x is number => x !== undefined),
+  );
   return found.map((at) => (at === undefined ? undefined : pos.get(at)));
 }

@@ -59,9 +59,15 @@ const needsDevice = { needs: "device" } as const;
 const attachJson = (r: AttachResult) => ({ interconnect: r.interconnect });
 function mapJson(r: MapResult) {
   const out: {
-    interconnect: string; container: string; nelms: number; bytes: string; hash: string; barNumber?: number;
+    interconnect: string;
+    container: string;
+    nelms: number;
+    bytes: string;
+    hash: string;
+    barNumber?: number;
     /** With the runner's `entries` option: the address space and every [addr, len] in read-back order. */
-    space?: Space; entries?: PairList;
+    space?: Space;
+    entries?: PairList;
   } = {
     interconnect: r.interconnect,
     container: r.container,
@@ -80,7 +86,8 @@ function notifyJson(r: NotifyResult) {
 
 /** attach's rules between fields (every profile): revocable needs dynamic; unmapOnInvalidate needs a revocable importer. */
 function importerKind(st: { dynamic?: boolean | undefined; revocable?: boolean | undefined; unmapOnInvalidate?: boolean | undefined }) {
-  if (st.revocable === true && st.dynamic !== true) return { field: "revocable" as const, message: "revocable: true needs dynamic: true (only an importer with ops can be revoked)" };
+  if (st.revocable === true && st.dynamic !== true)
+    return { field: "revocable" as const, message: "revocable: true needs dynamic: true (only an importer with ops can be revoked)" };
   if (st.unmapOnInvalidate !== undefined && !(st.dynamic === true && st.revocable !== false)) {
     return { field: "unmapOnInvalidate" as const, message: "unmapOnInvalidate is only for revocable importers (dynamic, and revocable not false)" };
   }
@@ -105,7 +112,10 @@ const lockRow = (run: (model: DmaBufModel, buffer: string, holder: string) => vo
   });
 
 /** A backing's range addresses and lengths, which export and move require page aligned. */
-const RANGES_ALIGNED = [["backing", "ranges", "*", "addr"], ["backing", "ranges", "*", "len"]] as const;
+const RANGES_ALIGNED = [
+  ["backing", "ranges", "*", "addr"],
+  ["backing", "ranges", "*", "len"],
+] as const;
 
 /** The name a map step gives its mapping: `as`, or "#<i>". */
 export const mappingName = (step: { as?: string | undefined }, i: number): string => step.as ?? `#${i}`;
@@ -133,7 +143,9 @@ export const OPS = {
       as: nameOf("the new attachment's name"),
       dynamic: flag("the importer has move_notify (a dynamic importer); default false"),
       revocable: flag("false: a pinned importer with ops (RDMA without ODP; profiles with pinned importers: mainline); default: the value of dynamic"),
-      unmapOnInvalidate: flag("the importer's invalidate callback unmaps its mappings before returning (revocable importers only); default false in rfc-v2, true in mainline"),
+      unmapOnInvalidate: flag(
+        "the importer's invalidate callback unmaps its mappings before returning (revocable importers only); default false in rfc-v2, true in mainline",
+      ),
       peer2peer: flag("the importer accepts peer-to-peer (MMIO) addresses; default false"),
       allowIc: flag("the importer allows interconnects other than sgt; default false"),
       interconnects: optional(z.array(interconnect).check(z.minLength(1)), 'interconnects the importer asks for, in order of preference; default ["sgt"]'),
@@ -158,7 +170,13 @@ export const OPS = {
     subject: "as",
     defaultName: (i) => mappingName({}, i),
     names: { attachment: needsAttachment, as: { declares: "mapping" } },
-    run: (m, st, i) => m.map({ attachment: st.attachment, as: mappingName(st, i), ...(st.container ? { container: st.container } : {}), ...(st.range ? { range: st.range } : {}) }),
+    run: (m, st, i) =>
+      m.map({
+        attachment: st.attachment,
+        as: mappingName(st, i),
+        ...(st.container ? { container: st.container } : {}),
+        ...(st.range ? { range: st.range } : {}),
+      }),
     json: mapJson,
     observe: {
       space: (r, st, i) => r.space(mappingName(st, i)),
@@ -185,6 +203,7 @@ export const OPS = {
   revoke: notifying((m, b) => m.revoke(b)),
   restore: notifying((m, b) => m.restore(b)),
   close: onBuffer((m, b) => m.close(b)),
+  // biome-ignore lint/suspicious/noExplicitAny: each row keeps its own shape; the check is only that every op has one
 } satisfies { [O in Op]: Row<any, any, any> };
 
 export type Ops = typeof OPS;
@@ -202,5 +221,6 @@ export function rowOf(op: unknown): Row | undefined {
 export const unknownOp = (op: unknown) => `unknown op ${JSON.stringify(op) ?? String(op)}: expected one of ${OP_LIST}`;
 
 /** The JSON `result` of each op (never for ops without one). */
+// biome-ignore lint/suspicious/noExplicitAny: only the third parameter is read
 export type JsonResultOf<O extends Op> = Ops[O] extends Row<any, any, infer J> ? J : never;
 export type JsonResult = { [O in Op]: JsonResultOf<O> }[Op];

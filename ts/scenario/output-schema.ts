@@ -13,8 +13,14 @@ import { PROFILE_NAMES } from "../model/profiles.js";
 const OPS = ["export", "attach", "detach", "map", "unmap", "pin", "unpin", "lock", "unlock", "move", "revoke", "restore", "close"] as const;
 const PATHS = ["BUS_ADDR", "THRU_HOST_BRIDGE", "NOT_SUPPORTED"] as const;
 
-const u64 = z.string().regex(/^0x(0|[1-9a-f][0-9a-f]*)$/).meta({ id: "hexU64", description: 'a u64 as "0x" + lowercase hex digits without leading zeros' });
-const hash = z.string().regex(/^0x[0-9a-f]{16}$/).meta({ id: "hash", description: 'FNV-1a 64 as "0x" + exactly 16 lowercase hex digits' });
+const u64 = z
+  .string()
+  .regex(/^0x(0|[1-9a-f][0-9a-f]*)$/)
+  .meta({ id: "hexU64", description: 'a u64 as "0x" + lowercase hex digits without leading zeros' });
+const hash = z
+  .string()
+  .regex(/^0x[0-9a-f]{16}$/)
+  .meta({ id: "hash", description: 'FNV-1a 64 as "0x" + exactly 16 lowercase hex digits' });
 const pairs = z.array(z.tuple([u64, u64])).meta({ id: "pairs", description: "[addr, len] pairs, in order" });
 const interconnect = z.enum(INTERCONNECTS);
 const name = z.string();
@@ -36,7 +42,10 @@ const notifyResult = z
   .strictObject({
     notified: z.array(name).meta({ description: "attachments that got move_notify, newest first" }),
     stale: z.array(name).meta({ description: "mappings that became stale in this step, in map order" }),
-    unmapped: z.array(name).optional().meta({ description: "mappings importers unmapped inside their notification (unmapOnInvalidate), in map order; only when any" }),
+    unmapped: z
+      .array(name)
+      .optional()
+      .meta({ description: "mappings importers unmapped inside their notification (unmapOnInvalidate), in map order; only when any" }),
   })
   .meta({ id: "notifyResult", description: "move, revoke, restore" });
 
@@ -44,7 +53,10 @@ const bufferState = z.strictObject({
   name,
   exporter: name,
   size: u64,
-  backing: z.strictObject({ kind: z.enum(["system", "mmio"]), ranges: pairs }).nullable().meta({ description: "null once closed" }),
+  backing: z
+    .strictObject({ kind: z.enum(["system", "mmio"]), ranges: pairs })
+    .nullable()
+    .meta({ description: "null once closed" }),
   dynamic: z.boolean(),
   revoked: z.boolean(),
   closed: z.boolean(),

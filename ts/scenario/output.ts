@@ -179,24 +179,44 @@ export async function writeRunJson(scenario: Scenario, core: Core, write: Sink, 
   // with --state, the first run measures the whole record (keeping at most `limit` of it) so that one past the cap is refused before a byte is printed
   const cap = opts.state ? (opts.stateLimit ?? STATE_LIMIT) : 0;
   let step = -1;
-  const trailer = await streamSteps(scenario, core, runOpts, (s) => {
-    keptSize += s.length;
-    if (keptSize > limit) kept = undefined;
-    else kept?.push(s);
-    if (cap && keptSize > cap) throw new DmaBufError("EOVERFLOW", `--state: the record of "${scenario.name.slice(0, 64)}" passes ${cap} characters at step ${step} (the state after every step grows as steps × objects); drop --state, or run fewer steps (docs/output.md#state-limit)`);
-  }, () => kept !== undefined || keptSize <= cap, (o) => {
-    step = o.record.i;
-    if (!o.detail.failures.length) return;
-    passed = false;
-    for (const f of o.detail.failures) opts.onFailure?.(o, f);
-  });
+  const trailer = await streamSteps(
+    scenario,
+    core,
+    runOpts,
+    (s) => {
+      keptSize += s.length;
+      if (keptSize > limit) kept = undefined;
+      else kept?.push(s);
+      if (cap && keptSize > cap)
+        throw new DmaBufError(
+          "EOVERFLOW",
+          `--state: the record of "${scenario.name.slice(0, 64)}" passes ${cap} characters at step ${step} (the state after every step grows as steps × objects); drop --state, or run fewer steps (docs/output.md#state-limit)`,
+        );
+    },
+    () => kept !== undefined || keptSize <= cap,
+    (o) => {
+      step = o.record.i;
+      if (!o.detail.failures.length) return;
+      passed = false;
+      for (const f of o.detail.failures) opts.onFailure?.(o, f);
+    },
+  );
   const profile = profileOf(scenario, opts);
   await write(`{"name":${JSON.stringify(scenario.name)},${profile ? `"profile":${JSON.stringify(profile)},` : ""}"passed":${passed},"steps":`);
   if (kept) {
     for (const s of kept) await write(s);
     await write(trailer);
   } else {
-    await write(await streamSteps(scenario, core, runOpts, write, () => true, () => {}));
+    await write(
+      await streamSteps(
+        scenario,
+        core,
+        runOpts,
+        write,
+        () => true,
+        () => {},
+      ),
+    );
   }
   return passed;
 }
@@ -205,7 +225,14 @@ export async function writeRunJson(scenario: Scenario, core: Core, write: Sink, 
  * Runs the steps and, while `wanted()`, writes `[rec,rec,…]` in chunks; returns the
  * trailer with the traceHash of what was written.
  */
-async function streamSteps(scenario: Scenario, core: Core, opts: RunOptions, write: Sink, wanted: () => boolean, each: (o: StepOutcome) => void): Promise<string> {
+async function streamSteps(
+  scenario: Scenario,
+  core: Core,
+  opts: RunOptions,
+  write: Sink,
+  wanted: () => boolean,
+  each: (o: StepOutcome) => void,
+): Promise<string> {
   const hash = new Fnv64();
   const queue = new Queue();
   const out = new Chunker((s) => {

@@ -26,10 +26,10 @@ function describe(e: unknown): string {
 function children(v: object, path: Path, problems: Problems): [string | number, unknown][] {
   if (Array.isArray(v)) {
     const n = v.length;
-    if (n > MAX_ARRAY) return problems.add(path, "too_big", `an array of ${n} entries is longer than any of the format (at most ${MAX_ARRAY})`), [];
+    if (n > MAX_ARRAY) return (problems.add(path, "too_big", `an array of ${n} entries is longer than any of the format (at most ${MAX_ARRAY})`), []);
     const out: [number, unknown][] = [];
     for (let i = 0; i < n; i++) {
-      if (!(i in v)) return problems.add([...path, i], "sparse_array", "is a hole: a scenario's arrays have no holes (a sparse array)"), [];
+      if (!(i in v)) return (problems.add([...path, i], "sparse_array", "is a hole: a scenario's arrays have no holes (a sparse array)"), []);
       out.push([i, v[i]]);
     }
     return out;

@@ -47,7 +47,10 @@ const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "
  * `\x07`, `\u202e`), so a name cannot move the cursor, recolour or hide output.
  */
 export function escapeControls(s: string): string {
-  return s.replace(CONTROLS, (c) => NAMED[c] ?? (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : `\\u${c.charCodeAt(0).toString(16)}`));
+  return s.replace(
+    CONTROLS,
+    (c) => NAMED[c] ?? (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : `\\u${c.charCodeAt(0).toString(16)}`),
+  );
 }
 
 const PAD = " ".repeat(33);
@@ -55,7 +58,10 @@ const PAD = " ".repeat(33);
 /** The first line: the scenario, its steps and devices. */
 function reportHeader(scenario: Scenario, style: Style = plain, profile?: ProfileName): string {
   const p = profile ? `, profile ${profile}` : "";
-  return style.bold(`scenario ${escapeControls(scenario.name)}`) + style.dim(` (${counted(scenario.steps.length, "step")}, ${counted(Object.keys(scenario.devices).length, "device")}${p})`);
+  return (
+    style.bold(`scenario ${escapeControls(scenario.name)}`) +
+    style.dim(` (${counted(scenario.steps.length, "step")}, ${counted(Object.keys(scenario.devices).length, "device")}${p})`)
+  );
 }
 
 /** "1 entry", "2 entries": a count with its noun. */
@@ -89,7 +95,9 @@ function reportStep(scenario: Scenario, { record: rec, detail: d }: StepOutcome,
     tail = (expected ? style.expected : style.bad)(`${rec.error}${expected ? " (expected)" : ""}`) + style.dim(` ${escapeControls(d.message ?? "")}`);
   } else if (rec.result && "nelms" in rec.result) {
     const r = rec.result;
-    tail = `${style.ok("ok")}  ${r.interconnect} → ${r.container}, ${d.space} addresses: ${counted(r.nelms, "entry", "entries")}, ${r.bytes} bytes, hash ${r.hash}` + (r.barNumber !== undefined ? `, BAR ${r.barNumber}` : "");
+    tail =
+      `${style.ok("ok")}  ${r.interconnect} → ${r.container}, ${d.space} addresses: ${counted(r.nelms, "entry", "entries")}, ${r.bytes} bytes, hash ${r.hash}` +
+      (r.barNumber !== undefined ? `, BAR ${r.barNumber}` : "");
   } else if (rec.result && "notified" in rec.result) {
     const r = rec.result;
     tail = `${style.ok("ok")}  notified [${escapeControls(r.notified.join(", "))}]  stale [${escapeControls(r.stale.join(", "))}]`;

@@ -115,7 +115,11 @@ const show = (v: unknown) => (typeof v === "bigint" ? hex(v) : canon(v));
  * What went wrong against `expect` (empty when it held). `observe` reads what a step's
  * row can tell beyond its result (the P2P path of an attach, a map's space and entries).
  */
-export function checkExpect(exp: Expectation | undefined, rec: TraceRecord, observe: (key: string) => { value: unknown } | undefined = () => undefined): string[] {
+export function checkExpect(
+  exp: Expectation | undefined,
+  rec: TraceRecord,
+  observe: (key: string) => { value: unknown } | undefined = () => undefined,
+): string[] {
   if (!exp) return rec.ok ? [] : [`failed with ${rec.error} (${rec.message}) but no error was expected`];
   if (exp.error !== undefined) {
     if (rec.ok) return [`expected ${exp.error} but the step succeeded`];

@@ -42,11 +42,13 @@ export const stepSchema = describe(
   "one step of the dma-buf lifecycle, chosen by op",
 ) as unknown as z.ZodMiniType<Step, unknown>;
 
-
 /** The parts of a scenario besides its devices and steps, which validation checks one at a time. */
 export const scenarioFields = {
   $schema: optional(z.string(), "the JSON Schema this file follows (editors use it)"),
-  name: describe(z.string().check(z.minLength(1), z.maxLength(LIMITS.nameLength)), `the scenario's name, printed in reports (at most ${LIMITS.nameLength} characters, like every name)`),
+  name: describe(
+    z.string().check(z.minLength(1), z.maxLength(LIMITS.nameLength)),
+    `the scenario's name, printed in reports (at most ${LIMITS.nameLength} characters, like every name)`,
+  ),
   description: optional(z.string(), "what the scenario shows"),
   profile: optional(profile, 'the rule profile: "rfc-v2" (default), "mainline" or "mapping-types" (docs/rules.md#profiles); `run --profile` overrides it'),
 };
@@ -57,13 +59,9 @@ export const scenarioSchema = z.strictObject({
   hostBridges: optional(z.record(name, hostBridge), "PCI host bridges by name"),
   switches: optional(z.record(name, pciSwitch), "PCIe switches by name"),
   devices: describe(z.record(name, device), "the devices by name: exporters, importers and lock holders"),
-  steps: describe(
-    z.array(stepSchema).check(z.maxLength(LIMITS.steps, { error: `at most ${LIMITS.steps} steps` })),
-    "the steps, run in order on a fresh model",
-  ),
+  steps: describe(z.array(stepSchema).check(z.maxLength(LIMITS.steps, { error: `at most ${LIMITS.steps} steps` })), "the steps, run in order on a fresh model"),
 });
 z.globalRegistry.add(scenarioSchema, { title: "dmabuf-map scenario", description: "A dma-buf scenario: topology and steps (see docs/scenarios.md)." });
-
 
 /** A validated scenario, as parseScenario returns it. */
 export type Scenario = z.output<typeof scenarioSchema>;

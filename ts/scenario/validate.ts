@@ -82,8 +82,7 @@ function shape<T>(schema: z.core.$ZodType<T>, input: unknown, at: Path, problems
     if (i.code === "unrecognized_keys") {
       const known = Object.keys((i.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape ?? {});
       for (const k of i.keys) problems.add([...path, k], "unrecognized_keys", `unknown field${didYouMean(k, known)}`);
-    }
-    else problems.add(path, i.code, messageOf(i));
+    } else problems.add(path, i.code, messageOf(i));
   }
   return undefined;
 }
@@ -129,7 +128,8 @@ function checkShape(input: unknown, problems: Problems): Scenario | undefined {
     const s = shape(stepSchema, st, ["steps", i], problems);
     if (s) steps.push(s as Step);
   });
-  if (!t || !devices || steps.length !== stepsIn.length || (fields.hostBridges !== undefined && !hostBridges) || (fields.switches !== undefined && !switches)) return undefined;
+  if (!t || !devices || steps.length !== stepsIn.length || (fields.hostBridges !== undefined && !hostBridges) || (fields.switches !== undefined && !switches))
+    return undefined;
   const out = { ...t, devices, steps } as Scenario;
   if (hostBridges) out.hostBridges = hostBridges;
   if (switches) out.switches = switches;
@@ -148,11 +148,13 @@ function checkDevices(s: Scenario, problems: Problems): void {
       }
     }
     d.bars?.forEach((b, i) => {
-      if (b.size === 0n || wraps(b.cpu, b.size) || wraps(b.bus, b.size)) problems.add(["devices", n, "bars", i], "invalid_bar", "a BAR must be non-empty and must not wrap past 2^64 - 1");
+      if (b.size === 0n || wraps(b.cpu, b.size) || wraps(b.bus, b.size))
+        problems.add(["devices", n, "bars", i], "invalid_bar", "a BAR must be non-empty and must not wrap past 2^64 - 1");
     });
     if (d.maxSegmentSize === 0n) problems.add(["devices", n, "maxSegmentSize"], "too_small", "must be at least 1");
     const m = d.segBoundaryMask;
-    if (m !== undefined && m !== U64_MAX && (m + 1n) & m) problems.add(["devices", n, "segBoundaryMask"], "invalid_mask", "must be 2^k - 1 (all ones for no boundary)");
+    if (m !== undefined && m !== U64_MAX && (m + 1n) & m)
+      problems.add(["devices", n, "segBoundaryMask"], "invalid_mask", "must be 2^k - 1 (all ones for no boundary)");
   }
 }
 

@@ -28,7 +28,9 @@ const recordFlags = {
 
 /** `run --bufinfo`: the state as /sys/kernel/debug/dma_buf/bufinfo (docs/kernel.md). */
 const bufinfoFlags = {
-  bufinfo: flag("print only the state after the last step, as /sys/kernel/debug/dma_buf/bufinfo prints it (one FILE; the whole scenario runs, the exit code is run's)"),
+  bufinfo: flag(
+    "print only the state after the last step, as /sys/kernel/debug/dma_buf/bufinfo prints it (one FILE; the whole scenario runs, the exit code is run's)",
+  ),
   "bufinfo-at": text("N", "with --bufinfo (implied): the state after step N (0 is the first step) instead"),
 };
 
@@ -66,7 +68,8 @@ export const COMMANDS = {
     ),
   },
   compare: {
-    summary: "Run scenarios under several rule profiles and show the steps whose outcome differs.\nA directory means every *.json in it; - reads standard input.",
+    summary:
+      "Run scenarios under several rule profiles and show the steps whose outcome differs.\nA directory means every *.json in it; - reads standard input.",
     ...files,
     options: {
       profiles: subset("LIST", "comma-separated profiles to compare", PROFILES),
@@ -81,14 +84,19 @@ export const COMMANDS = {
     ),
   },
   validate: {
-    summary: "Check scenarios' shape and names; every problem with file:line:col and its JSON path.\nA directory means every *.json in it; - reads standard input.",
+    summary:
+      "Check scenarios' shape and names; every problem with file:line:col and its JSON path.\nA directory means every *.json in it; - reads standard input.",
     ...files,
     options: {
       json: flag('print problems as JSON {"problems":[{"path","code","message"}],"more":n}'),
       reporter: choice("NAME", "report format", REPORTERS, "text"),
     },
     more: more(
-      ["dmabuf-map validate my.json                    problems and notes on stdout", "dmabuf-map validate scenarios/ | grep steps    findings are data: pipe them", "cat my.json | dmabuf-map validate - --json     one JSON line per file"],
+      [
+        "dmabuf-map validate my.json                    problems and notes on stdout",
+        "dmabuf-map validate scenarios/ | grep steps    findings are data: pipe them",
+        "cat my.json | dmabuf-map validate - --json     one JSON line per file",
+      ],
       "0 every file is valid, 2 a file is invalid or unreadable, or usage.",
     ),
   },
@@ -127,7 +135,10 @@ export const COMMANDS = {
       port: int("N", "port to listen on (0 picks a free one)", 8080, 0, 65535),
       open: flag("open the page in the desktop's browser"),
     },
-    more: more(["dmabuf-map web                 then open http://127.0.0.1:8080", "dmabuf-map web --port 0       a free port, printed on stderr"], "0 stopped by a signal, 2 usage or the port is busy."),
+    more: more(
+      ["dmabuf-map web                 then open http://127.0.0.1:8080", "dmabuf-map web --port 0       a free port, printed on stderr"],
+      "0 stopped by a signal, 2 usage or the port is busy.",
+    ),
   },
   fuzz: {
     summary: "Random operation sequences over random topologies, with invariant checks after every step.",
@@ -136,7 +147,10 @@ export const COMMANDS = {
       ops: int("N", "number of operations", 10_000, 1, 100_000_000),
       json: flag("print the report as JSON"),
     },
-    more: more(["dmabuf-map fuzz --seed 7 --ops 100000", "dmabuf-map fuzz --json | jq .coverage"], "0 every invariant held, 1 a violation (shrunk to a scenario), 2 usage."),
+    more: more(
+      ["dmabuf-map fuzz --seed 7 --ops 100000", "dmabuf-map fuzz --json | jq .coverage"],
+      "0 every invariant held, 1 a violation (shrunk to a scenario), 2 usage.",
+    ),
   },
 } as const satisfies Record<string, CommandSpec>;
 
