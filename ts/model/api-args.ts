@@ -106,8 +106,8 @@ export function moveArgs(buffer: unknown, backing: unknown): string {
   return what;
 }
 
-/** export's arguments, checked; returns the buffer's name and the step's `what`. */
-export function exportArgs(args: ExportArgs, registry: InterconnectRegistry): { name: string; what: string } {
+/** export's arguments, checked; returns the buffer's name, the step's `what` and the arguments as read once (own data). */
+export function exportArgs(args: ExportArgs, registry: InterconnectRegistry): { name: string; what: string; args: ExportArgs } {
   const o = checkObject("export", args, EXPORT_KEYS);
   const name = checkName("export", o.buffer, ["buffer"]);
   const what = `export ${name}`;
@@ -117,7 +117,7 @@ export function exportArgs(args: ExportArgs, registry: InterconnectRegistry): { 
   checkBool(what, o.dynamic, ["dynamic"]);
   checkBool(what, o.pinnable, ["pinnable"]);
   checkInterconnects(what, o.interconnects, ["interconnects"], registry, false);
-  return { name, what };
+  return { name, what, args: o as unknown as ExportArgs };
 }
 
 /**
@@ -150,13 +150,13 @@ export function exporterOps(
 }
 
 /** attach's arguments, checked; returns the attachment's name, the step's `what` and the importer ops. */
-export function attachArgs(args: AttachArgs, registry: InterconnectRegistry): { name: string; what: string; ops: ImporterOps } {
+export function attachArgs(args: AttachArgs, registry: InterconnectRegistry): { name: string; what: string; ops: ImporterOps; args: AttachArgs } {
   const o = checkObject("attach", args, ATTACH_KEYS);
   const name = checkName("attach", o.as, ["as"]);
   const what = `attach ${name}`;
   checkName(what, o.buffer, ["buffer"]);
   checkName(what, o.importer, ["importer"]);
-  return { name, what, ops: o.ops === undefined ? flagOps(what, o, registry) : givenOps(what, o, registry) };
+  return { name, what, ops: o.ops === undefined ? flagOps(what, o, registry) : givenOps(what, o, registry), args: o as unknown as AttachArgs };
 }
 
 /** The importer ops of attach's flag form. */
@@ -212,7 +212,7 @@ function callbackField(what: string, o: Record<string, unknown>, at: Path): "inv
 }
 
 /** map's arguments, checked; returns the mapping's name (`#<steps>` without `as`) and the step's `what`. */
-export function mapArgs(args: MapArgs, steps: number): { name: string; what: string } {
+export function mapArgs(args: MapArgs, steps: number): { name: string; what: string; args: MapArgs } {
   const o = checkObject("map", args, MAP_KEYS);
   // like a scenario's map without `as`: "#<i>", i the index of this call among the model's steps
   const name = o.as === undefined ? `#${steps}` : checkName("map", o.as, ["as"]);
@@ -224,5 +224,5 @@ export function mapArgs(args: MapArgs, steps: number): { name: string; what: str
     checkU64(what, r.offset, ["range", "offset"]);
     checkU64(what, r.length, ["range", "length"]);
   }
-  return { name, what };
+  return { name, what, args: o as unknown as MapArgs };
 }

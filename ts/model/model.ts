@@ -67,13 +67,13 @@ export class DmaBufModel extends ModelWorld {
   /** dma_buf_export(): creates buffer `buffer` backed by `backing`, with the given (or factory-built) ops. */
   export(args: ExportArgs): void {
     this.run("export", () => {
-      const { name, what } = exportArgs(args, this.interconnects);
+      const { name, what, args: o } = exportArgs(args, this.interconnects);
       this.requireFreeName(name, what);
-      const dev = this.device(args.exporter, what);
-      const ops = exporterOps(args, what, name, dev.name, this.exporterFactory, this.rules);
+      const dev = this.device(o.exporter, what);
+      const ops = exporterOps(o, what, name, dev.name, this.exporterFactory, this.rules);
       const table = checkOps(ops, name, this.interconnects);
-      const backing = makeBacking(this.core, dev, args.size, args.backing, what);
-      this.buffers.set(name, new Buffer(name, dev, args.size, backing, table));
+      const backing = makeBacking(this.core, dev, o.size, o.backing, what);
+      this.buffers.set(name, new Buffer(name, dev, o.size, backing, table));
       return undefined;
     });
   }
@@ -81,17 +81,14 @@ export class DmaBufModel extends ModelWorld {
   /** dma_buf_attach() / dma_buf_dynamic_attach() with interconnect negotiation. */
   attach(args: AttachArgs): AttachResult {
     return this.run("attach", () => {
-      const { name, what, ops: imp } = attachArgs(args, this.interconnects);
-      const b = this.liveBuffer(args.buffer, what);
+      const { name, what, ops: imp, args: o } = attachArgs(args, this.interconnects);
+      const b = this.liveBuffer(o.buffer, what);
       this.requireFreeName(name, what);
-      const dev = this.device(args.importer, what);
+      const dev = this.device(o.importer, what);
       // Stryker disable next-line StringLiteral: negotiation overwrites the interconnect before anything reads it; a failed attach drops the attachment
       const a = new Attachment(name, b, dev, imp, this.topology.p2pPath(b.exporter, dev), "sgt", null, this.rules.unmapOnInvalidate);
-      if (a.dynamic && !a.revocable && !this.rules.pinnedImporters)
-        throw new DmaBufError(
-          "EINVAL",
-          `${what}: an importer with ops but no invalidate callback (revocable: false) is refused in profile ${this.profile} (the WARN_ON of dma_buf_dynamic_attach)`,
-        );
+      const warnOn = `an importer with ops but no invalidate callback (revocable: false) is refused in profile ${this.profile} (the WARN_ON of dma_buf_dynamic_attach)`;
+      if (a.dynamic && !a.revocable && !this.rules.pinnedImporters) throw new DmaBufError("EINVAL", `${what}: ${warnOn}`);
       this.callOp(b, "attach", () => b.ops.attach?.(a));
       if (b.revoked) throw new DmaBufError("ENODEV", `${what}: buffer ${b.name} is revoked`);
       const matches = imp.interconnects ?? [{ name: "sgt" }];
@@ -139,12 +136,12 @@ export class DmaBufModel extends ModelWorld {
   /** dma_buf_map_attachment() (or its interconnect variant). */
   map(args: MapArgs): MapResult {
     return this.run("map", () => {
-      const { name, what } = mapArgs(args, this.steps);
-      const a = this.liveAttachment(args.attachment, what);
+      const { name, what, args: o } = mapArgs(args, this.steps);
+      const a = this.liveAttachment(o.attachment, what);
       this.requireFreeName(name, what);
       const b = a.buffer;
       this.requireLock(a, what);
-      const range = this.subRange(a, args.range, what);
+      const range = this.subRange(a, o.range, what);
       return this.holding(b, a.importer, () => {
         const pinOnMap = !a.dynamic && b.dynamic;
         if (pinOnMap) this.callLocked(b, "pin", () => refusedIn(what, "the pin on map", () => b.ops.pin!(a)));
@@ -162,7 +159,7 @@ export class DmaBufModel extends ModelWorld {
           if (pinOnMap) this.callLocked(b, "unpin", () => b.ops.unpin!(a));
           throw e;
         }
-        const kind = args.container ?? this.interconnects.get(a.interconnect)!.defaultContainer;
+        const kind = o.container ?? this.interconnects.get(a.interconnect)!.defaultContainer;
         let container: Container;
         let bytes: bigint;
         try {
