@@ -1,14 +1,9 @@
 // Finds Chromium for the browser tests: CHROMIUM_PATH, then /usr/bin/chromium.
-import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startServer, type WebServer } from "../../ts/cli/web.js";
+import { CHROMIUM_ARGS, findEngine } from "../../bench/engines.js";
 
-export function findChromium(): string | undefined {
-  for (const p of [process.env.CHROMIUM_PATH, "/usr/bin/chromium"]) if (p && existsSync(p)) return p;
-  return undefined;
-}
-
-export const CHROMIUM = findChromium();
+export const CHROMIUM = findEngine("chromium");
 export const IN_CI = process.env.CI === "true";
 
 if (!CHROMIUM && !IN_CI) {
@@ -18,17 +13,8 @@ if (!CHROMIUM && !IN_CI) {
   );
 }
 
-/** Flags for headless Chromium on a closed network, as root. */
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
-];
+/** Flags for headless Chromium on a closed network, as root: the ones `npm run bench` uses. */
+export { CHROMIUM_ARGS };
 
 /**
  * The explorer in a fresh headless Chromium, served by `startServer(0)`: the page is
