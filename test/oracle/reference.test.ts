@@ -109,6 +109,9 @@ describe("the lifecycle reference", () => {
     ["P3", [exp(), att({ revocable: false })]],
     ["C1", [exp()], { exporter: "vf", at: "export" }],
     ["L2", [exp({ size: 0x3000n })]],
+    // mapping-types: the importer's own request is checked before matching; matching before vfio's attach and the revoked check
+    ["M2", [exp(), { op: "revoke", buffer: "b" }, att({ dynamic: false })], undefined, "mapping-types"],
+    ["M1", [exp({ backing: mmio(0x2000n) }), { op: "revoke", buffer: "b" }, att({ peer2peer: false })], undefined, "mapping-types"],
     ["L3", [exp({ backing: mmio(0x2000n) }), att({ peer2peer: false })]],
     ["L4", [exp(), { op: "revoke", buffer: "b" }, att()]],
     ["P4", [exp({ backing: mmio(0x2000n) }), att({ revocable: false })], undefined, ML],

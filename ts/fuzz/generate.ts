@@ -186,6 +186,9 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       const ics: InterconnectName[] = [];
       if (r.chance(0.6)) ics.push("physvec");
       if (r.chance(exporter === "d0" ? 0.7 : 0.3)) ics.push("iov");
+      // the exporter's own order matters under mapping-types (exporter priority): sgt named somewhere, or the list reversed
+      if (r.chance(0.3)) ics.splice(r.int(ics.length + 1), 0, "sgt");
+      if (r.chance(0.3)) ics.reverse();
       const back = backing(r, devices, exporter, size);
       // now and then a size that breaks the first buffer rule: 0, or not a page multiple
       return [

@@ -170,9 +170,10 @@ function breakMaps(ops: DmaBufOps, fault: MapFault): DmaBufOps {
       MAP_BREAKS[fault](map(...a), a[0]);
   return {
     ...ops,
-    mapDmaBuf: wrap(ops.mapDmaBuf.bind(ops)),
+    ...(ops.mapDmaBuf ? { mapDmaBuf: wrap(ops.mapDmaBuf.bind(ops)) } : {}),
     ...(ops.mapInterconnect ? { mapInterconnect: wrap(ops.mapInterconnect.bind(ops)) } : {}),
     ...(ops.interconnects ? { interconnects: ops.interconnects.map((ic): InterconnectOps => (ic.map ? { ...ic, map: wrap(ic.map.bind(ic)) } : ic)) } : {}),
+    ...(ops.mappingTypes ? { mappingTypes: ops.mappingTypes.map((ic): InterconnectOps => (ic.map ? { ...ic, map: wrap(ic.map.bind(ic)) } : ic)) } : {}),
   };
 }
 

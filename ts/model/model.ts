@@ -14,7 +14,7 @@ import { Container } from "../core/container.js";
 import type { RangeList } from "../core/range-list.js";
 import { Buffer, makeBacking } from "./buffer.js";
 import { Attachment, Mapping } from "./attachment.js";
-import { negotiate } from "./interconnects.js";
+import { negotiateAttach } from "./matching.js";
 import { checkOps, type BackingSpec, type MapProduct } from "./ops.js";
 import { checkProduct } from "./contract.js";
 import { attachArgs, exportArgs, exporterOps, lockArgs, mapArgs, moveArgs, stepName, type AttachArgs, type ExportArgs, type MapArgs } from "./api-args.js";
@@ -71,7 +71,7 @@ export class DmaBufModel extends ModelWorld {
       this.requireFreeName(name, what);
       const dev = this.device(o.exporter, what);
       const ops = exporterOps(o, what, name, dev.name, this.exporterFactory, this.rules);
-      const table = checkOps(ops, name, this.interconnects);
+      const table = checkOps(ops, name, this.interconnects, this.rules);
       const backing = makeBacking(this.core, dev, o.size, o.backing, what);
       this.buffers.set(name, new Buffer(name, dev, o.size, backing, table));
       return undefined;
@@ -89,15 +89,12 @@ export class DmaBufModel extends ModelWorld {
       const a = new Attachment(name, b, dev, imp, this.topology.p2pPath(b.exporter, dev), "sgt", null, this.rules.unmapOnInvalidate);
       const warnOn = `an importer with ops but no invalidate callback (revocable: false) is refused in profile ${this.profile} (the WARN_ON of dma_buf_dynamic_attach)`;
       if (a.dynamic && !a.revocable && !this.rules.pinnedImporters) throw new DmaBufError("EINVAL", `${what}: ${warnOn}`);
+      const matches = imp.interconnects ?? [{ name: "sgt" }];
+      const pick = () => negotiateAttach(this.rules, b, a, matches, this.topology, what);
+      const early = this.rules.matchBeforeAttach ? pick() : undefined; // docs/rules.md#profiles, mapping-types row 2
       this.callOp(b, "attach", () => b.ops.attach?.(a));
       if (b.revoked) throw new DmaBufError("ENODEV", `${what}: buffer ${b.name} is revoked`);
-      const matches = imp.interconnects ?? [{ name: "sgt" }];
-      const nonSgt = matches.some((m) => m.name !== "sgt");
-      if (!a.dynamic && a.peer2peer) throw new DmaBufError("EINVAL", `${what}: peer2peer needs a dynamic importer (one with move_notify)`);
-      if (!a.dynamic && nonSgt) throw new DmaBufError("EINVAL", `${what}: interconnects other than sgt need a dynamic importer`);
-      if (nonSgt && !a.allowIc) throw new DmaBufError("EINVAL", `${what}: interconnects other than sgt need allowIc`);
-      const ic = this.callOp(b, "supportsInterconnects", () => negotiate(b.ops, a, matches));
-      if (!ic) throw new DmaBufError("EOPNOTSUPP", `${what}: ${b.name} supports none of ${matches.map((m) => m.name).join(", ")} for ${dev.name}`);
+      const ic = early ?? pick();
       a.interconnect = ic.name;
       a.icOps = ic.ops;
       b.link(a);
@@ -128,7 +125,7 @@ export class DmaBufModel extends ModelWorld {
   private mapOp(a: Attachment): [string, () => MapProduct] {
     const b = a.buffer;
     const ic = a.icOps;
-    if (!ic) return ["mapDmaBuf", () => b.ops.mapDmaBuf(a, this.topology)];
+    if (!ic) return ["mapDmaBuf", () => b.ops.mapDmaBuf!(a, this.topology)];
     if (ic.map) return [`${ic.name} map`, () => ic.map!(a, this.topology)];
     return [`mapInterconnect(${ic.name})`, () => b.ops.mapInterconnect!(a, ic.name, this.topology)];
   }
@@ -196,7 +193,7 @@ export class DmaBufModel extends ModelWorld {
       this.holding(b, a.importer, () => {
         const ic = a.icOps;
         if (ic) this.callLocked(b, `${ic.name} unmap`, () => ic.unmap!(a, m.product));
-        else this.callLocked(b, "unmapDmaBuf", () => b.ops.unmapDmaBuf(a, m.product));
+        else this.callLocked(b, "unmapDmaBuf", () => b.ops.unmapDmaBuf!(a, m.product));
         if (m.pinnedOnMap) this.callLocked(b, "unpin", () => b.ops.unpin!(a));
         // the ops ran: now the core's state changes, which cannot fail
         this.release(m);
@@ -301,7 +298,7 @@ export class DmaBufModel extends ModelWorld {
     const ic = a.icOps;
     try {
       if (ic) ic.unmap!(a, m.product);
-      else a.buffer.ops.unmapDmaBuf(a, m.product);
+      else a.buffer.ops.unmapDmaBuf!(a, m.product);
     } catch (error) {
       this.callbackErrors.push({ attachment: a.name, error });
     }

@@ -225,18 +225,12 @@ export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; whe
     path: () => ["ops"],
   },
   { id: "L2", ops: ["export"], code: "EINVAL", when: (c) => !!exportFault(c).fault, path: (c) => exportFault(c).path! },
-  { id: "L3", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && !attachArgs(c).peer2peer },
+  { id: "M2", ops: ["attach"], code: "EINVAL", when: (c) => c.r.rules.matchFirst && badRequest(c) },
+  { id: "M1", ops: ["attach"], code: "EINVAL", when: (c) => c.r.rules.matchFirst && negotiate(c) === undefined },
+  { id: "L3", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && !attachArgs(c).peer2peer && !c.r.rules.sgtP2pAtAttach },
   { id: "L4", ops: ["attach"], code: "ENODEV", when: (c) => c.b!.revoked },
   { id: "P4", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && c.r.rules.vfioRevocableOnly && !attachArgs(c).revocable },
-  {
-    id: "L5",
-    ops: ["attach"],
-    code: "EINVAL",
-    when: (c) => {
-      const x = attachArgs(c);
-      return (!x.dynamic && (x.peer2peer || x.nonSgt)) || (x.nonSgt && !x.allowIc);
-    },
-  },
+  { id: "L5", ops: ["attach"], code: "EINVAL", when: (c) => badRequest(c) },
   { id: "L6", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => negotiate(c) === undefined },
   { id: "L7", ops: ["lock"], code: "EALREADY", when: (c) => c.b!.holder === holderOf(c) },
   { id: "L8", ops: ["lock"], code: "EBUSY", when: (c) => c.b!.holder !== undefined },
@@ -341,16 +335,31 @@ export function pinCount(b: RefBuffer): number {
   return b.atts.reduce((n, a) => n + a.pins + a.maps.filter((m) => m.pinnedOnMap).length, 0);
 }
 
-/** docs/rules.md#negotiation: the first asked name the buffer offers and accepts. */
+/** L5: the importer's own request is refused (peer2peer or non-sgt from a static importer, non-sgt without allowIc). */
+function badRequest(c: Ctx): boolean {
+  const x = attachArgs(c);
+  return (!x.dynamic && (x.peer2peer || x.nonSgt)) || (x.nonSgt && !x.allowIc);
+}
+
+/**
+ * docs/rules.md#negotiation: the first asked name the buffer offers and accepts. Under
+ * the mapping-types rows the exporter's order rules instead: its interconnects as
+ * exported, sgt last unless named; for each, the first asked name equal to it that
+ * accepts (sgt of an mmio buffer only with peer2peer and a P2P path).
+ */
 function negotiate(c: Ctx): Ic | undefined {
   const b = c.b!;
   const st = c.st as Extract<RefStep, { op: "attach" }>;
   const accepts: Record<Ic, () => boolean> = {
-    sgt: () => true,
+    sgt: () => !c.r.rules.sgtP2pAtAttach || b.kind !== "mmio" || (!!st.peer2peer && c.r.path(b.exporter, st.importer) !== "NOT_SUPPORTED"),
     physvec: () => !!st.dynamic && (!c.r.rules.physvecOneMmioRange || b.kind === "mmio"),
     iov: () => c.r.rules.hasIov && c.r.devices[b.exporter]!.pf === st.importer && b.kind === "mmio",
   };
-  return attachArgs(c).asked.find((n) => b.offers.includes(n) && accepts[n]());
+  const asked = attachArgs(c).asked;
+  if (!c.r.rules.exporterFirst) return asked.find((n) => b.offers.includes(n) && accepts[n]());
+  const named = [...new Set(b.offers.slice(1))];
+  const order = named.includes("sgt") ? named : [...named, "sgt" as Ic];
+  return order.find((n) => asked.includes(n) && accepts[n]());
 }
 
 interface Plan {
