@@ -27,6 +27,7 @@ export type { Device, Bar, HostBridge, Switch, P2PPath, TopologySpec, DeviceSpec
 export type {
   DmaBufOps,
   InterconnectOps,
+  MatchContext,
   AttachmentView,
   BufferView,
   MapProduct,
