@@ -121,13 +121,13 @@ export interface InterconnectOps {
   readonly name: string;
   /**
    * @supportsInterconnects: called by dma_buf_attach() during negotiation, in the
-   * importer's order. Mandatory in `interconnects` unless @match is given. The core does
+   * importer's order. Mandatory in `interconnects` unless `match` is given. The core does
    * not take the resv lock. Returns whether this interconnect accepts the attachment for
    * the importer's `match` (false: try the next one).
    */
   supportsInterconnects?(attach: AttachmentView, match: InterconnectMatch): boolean;
   /**
-   * @match (the RFC's dma_buf_mapping_type.match): called during attach for a pair of
+   * @match: the RFC's dma_buf_mapping_type.match, called during attach for a pair of
    * this entry and an importer entry of the same name. Optional: without it (and without
    * @supportsInterconnects) the pair always matches. Returns nothing to accept; throws
    * DmaBufError EOPNOTSUPP to skip (try the next pair); any other DmaBufError aborts the
@@ -135,7 +135,7 @@ export interface InterconnectOps {
    */
   match?(ctx: MatchContext): void;
   /**
-   * @finish_match: called once for the winning pair, after its @match accepted, to
+   * @finish_match: called once for the winning pair, after its `match` accepted, to
    * record what the exporter needs of it. Optional. A throw fails the attach (nothing
    * changed).
    */
