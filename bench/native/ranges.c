@@ -362,6 +362,7 @@ typedef struct {
   int pages; /* the map-pipeline input: every other 4 KiB page */
   entry *e;
   uint64_t *pre, *offs, *res, total;
+  uint32_t seed;
   void *fbuf;
   size_t fbuf_bytes;
 } state;
@@ -389,12 +390,20 @@ static int load_state(state *s, const char *op, size_t n, const char *source) {
     for (size_t i = 0; i < n; i++) { s->e[i].addr = 0x100000000ull + (uint64_t)i * 8192; s->e[i].len = 4096; }
   } else s->e = make_list(n, seed);
   for (size_t i = 0; i < n; i++) s->total += s->e[i].len;
-  s->offs = malloc((n ? n : 1) * sizeof *s->offs);
-  rng_state = seed ^ 0x9e3779b9u;
-  for (size_t i = 0; i < n; i++) { uint64_t hi = mulberry32(), lo = mulberry32(); s->offs[i] = s->total ? ((hi << 32) | lo) % s->total : 0; }
-  s->res = malloc((n ? n : 1) * 2 * sizeof *s->res);
+  s->seed = seed;
   s->pre = prefix(s->e, n);
   return 1;
+}
+
+/* lookup's offsets and result pairs (24 bytes per entry), made when a lookup first asks:
+   at 10^8 entries the other ops could not afford them */
+static void need_lookup(state *s) {
+  if (s->offs) return;
+  size_t n = s->n;
+  s->offs = malloc((n ? n : 1) * sizeof *s->offs);
+  rng_state = s->seed ^ 0x9e3779b9u;
+  for (size_t i = 0; i < n; i++) { uint64_t hi = mulberry32(), lo = mulberry32(); s->offs[i] = s->total ? ((hi << 32) | lo) % s->total : 0; }
+  s->res = malloc((n ? n : 1) * 2 * sizeof *s->res);
 }
 
 /* ---- floors: the least work an op can do, over exactly the bytes it must touch ---- */
@@ -497,6 +506,7 @@ static int op_run(state *s, const char *op, int want_check, uint64_t *check) {
   entry *out = NULL;
   uint64_t value = 0, total = s->total, *pre = s->pre;
   int lookup = 0;
+  if (strstr(op, "lookup")) need_lookup(s);
   if (!strcmp(op, "coalesce")) out = coalesce(s->e, n, &m);
   else if (!strcmp(op, "split")) out = split(s->e, n, 0x10000, UINT64_MAX, &m);
   else if (!strcmp(op, "split-mask")) out = split(s->e, n, 0xffffffffull, 0x7fff, &m);
