@@ -107,7 +107,8 @@ export interface Comparison {
  */
 export function classify(ratio: number, min: number, max: number, limit = NOISE_LIMIT_PCT): { spreadPct: number; verdict: Verdict } {
   const spreadPct = Math.max(ratio / min - 1, max / ratio - 1, 0) * 100;
-  if (!(spreadPct <= limit)) return { spreadPct, verdict: "too noisy" };
+  // (1e-9: a range of exactly ±limit% is within it, whatever the rounding of the division)
+  if (!(spreadPct <= limit + 1e-9)) return { spreadPct, verdict: "too noisy" };
   if (min <= 1 && max >= 1) return { spreadPct, verdict: "parity" };
   return { spreadPct, verdict: ratio < 1 ? "faster" : "slower" };
 }
