@@ -116,8 +116,8 @@ export function classify(ratio: number, min: number, max: number, limit = NOISE_
 /**
  * a / b: of the paired samples when both were taken in the same rounds (each round's
  * a over its b: drift of the machine between rounds cancels), else of the medians, the
- * range being the extremes the two min-max spreads (or rme, for a result without
- * samples) allow.
+ * range being the extremes the two min-max spreads (or rme, for a result without them)
+ * allow; a single sample has no spread, so its range is unbounded.
  */
 export function compare(a: Result, b: Result): Comparison {
   const head = { suite: a.suite, op: a.op, n: a.n, a: a.impl, b: b.impl };
@@ -132,10 +132,11 @@ export function compare(a: Result, b: Result): Comparison {
     max = Math.max(...rs);
   } else {
     ratio = a.p50Ns / b.p50Ns;
-    const lo = (r: Result) => r.minNs ?? r.p50Ns * (1 - r.rme / 100);
-    const hi = (r: Result) => r.maxNs ?? r.p50Ns * (1 + r.rme / 100);
+    // one sample has no spread to give: its range is unbounded
+    const lo = (r: Result) => (r.samples === 1 ? 0 : (r.minNs ?? Math.max(0, r.p50Ns * (1 - r.rme / 100))));
+    const hi = (r: Result) => (r.samples === 1 ? Number.POSITIVE_INFINITY : (r.maxNs ?? r.p50Ns * (1 + r.rme / 100)));
     min = lo(a) / hi(b);
-    max = hi(a) / Math.max(lo(b), Number.MIN_VALUE);
+    max = hi(a) / lo(b);
   }
   return { ...head, ratio, min, max, paired, ...classify(ratio, min, max) };
 }

@@ -99,6 +99,13 @@ describe("compare", () => {
     expect(c.verdict).toBe("slower");
   });
 
+  it("a single sample has no spread: its ratio is never called", () => {
+    const one: Result = { suite: "ops", impl: "ts-bigint", op: "coalesce", n: 10, nsPerEntry: 0, p50Ns: 9000, p99Ns: 0, rme: 0, samples: 1 };
+    const c = compare(one, result("wasm", [99, 100, 101]));
+    expect(c.ratio).toBe(90);
+    expect(c.verdict).toBe("too noisy");
+  });
+
   it("report.ts compares the pairs an op has, a first", () => {
     const order = { alternation: ["wasm", "native-c", "floor"] as Result["impl"][] };
     const cs = comparisons([result("wasm", [1, 1], order), result("native-c", [2, 2], order), result("floor", [1, 1], order)]);
