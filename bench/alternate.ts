@@ -129,3 +129,29 @@ export function cSides(native: Native | undefined, clock: "cpu" | "wall", op: st
   };
   return [side("native-c", "fair", op), side("native-c-march", "native", op), side("floor", "fair", `floor:${op}`)].filter((s): s is Side => !!s);
 }
+
+/**
+ * A side for a C program that is not served (its own binary with the one-shot command line
+ * of bench/native/ranges.c, `OP N REPS SOURCE CLOCK`): one process per sample, its reps
+ * summed. The process builds its input before timing, so only the op is timed, but each
+ * sample starts with the caches of a fresh process; prefer a served op (cSides) where one
+ * exists. `run` is Native.run or the same for another binary.
+ */
+export function processSide(
+  impl: Impl,
+  run: (op: string, n: number, reps: number, source: string, clock: "cpu" | "wall") => { samples: number[]; check: string },
+  op: string,
+  n: number,
+  check: string | undefined,
+  source: string,
+  clock: "cpu" | "wall",
+): Side {
+  return {
+    impl,
+    run(iters) {
+      const r = run(op, n, iters, source, clock);
+      if (check && r.check !== check) disagree(`${impl} ${op} at n=${n} computed ${r.check}, wasm ${check}: the implementations disagree`);
+      return r.samples.reduce((a, b) => a + b, 0);
+    },
+  };
+}

@@ -217,11 +217,6 @@ export async function inputSuite(cfg: Config, file: string): Promise<Result[]> {
   return out;
 }
 
-/** The wasm side of the ops suite alone (bench --browser times it right before Chromium). */
-export async function opsWasmSuite(cfg: Config): Promise<Result[]> {
-  return listOps("ops", 1_000_000, ["wasm"], cfg);
-}
-
 /** wasm vs TS vs C on the seven list operations at n = 10^6. */
 export async function opsSuite(cfg: Config): Promise<Result[]> {
   return listOps("ops", 1_000_000, ["wasm", "ts-typed", "ts-bigint", "native-c"], cfg);

@@ -3,7 +3,7 @@
 // difference (bench/stats.ts, bench/alternate.ts, bench/report.ts). No timing is asserted.
 import { describe, expect, it } from "vitest";
 import { classify, compare, median, minMax, verdictText, type Result } from "../../bench/stats.js";
-import { alternate, measure, plan, type Side } from "../../bench/alternate.js";
+import { alternate, measure, plan, processSide, type Side } from "../../bench/alternate.js";
 import { comparisons } from "../../bench/report.js";
 // @ts-expect-error: a plain .mjs script without types
 import { classify as docsClassify } from "../../scripts/gen-bench-docs.mjs";
@@ -166,5 +166,19 @@ describe("alternation", () => {
     expect(rs[0]!.nsPerEntry).toBe(4e5);
     // the calibration run, the warm-ups, then wasm, C, floor, wasm, …
     expect(log.slice(0, 6)).toEqual(["wasm×1", "native-c×1", "floor×1", "wasm×1", "native-c×1", "floor×1"]);
+  });
+});
+
+describe("processSide: an unserved C program as one side", () => {
+  it("sums the reps of one process per sample and refuses a result that disagrees", async () => {
+    const calls: number[] = [];
+    const run = (_op: string, _n: number, reps: number) => {
+      calls.push(reps);
+      return { samples: Array.from({ length: reps }, () => 10), check: calls.length > 2 ? "0xbad" : "0x1" };
+    };
+    const side = processSide("native-c", run, "coalesce", 5, "0x1", "1", "cpu");
+    expect(await side.run(4)).toBe(40);
+    expect(await side.run(1)).toBe(10);
+    expect(() => side.run(1)).toThrow(/native-c coalesce at n=5 computed 0xbad, wasm 0x1/);
   });
 });
