@@ -4,7 +4,8 @@ import { DmaBufError } from "./errors.js";
 import { LAYOUT } from "./abi.js";
 import { U64_MAX } from "./u64.js";
 import { sumOverflow } from "./chunks.js";
-import { pagesToListStatus, type PageOptions } from "./pages.js";
+import { pagesToListStatus, type PageOptions, type Pages } from "./pages.js";
+import { PageArray } from "./page-array.js";
 import { u64Arg, deltaArg, countArg, u64LikeArg, wordsArg, instanceArg } from "./args.js";
 
 /** One range: `len` bytes from `addr`. */
@@ -95,11 +96,12 @@ export class RangeList extends EntrySource {
   /**
    * The entries the kernel's sg_alloc_table_from_pages_segment() builds from these page
    * frame numbers: contiguous pages merge up to maxSegment (rounded down to whole pages),
-   * the offset shortens the first entry, size cuts the last. See docs/pages.md.
+   * the offset shortens the first entry, size cuts the last. A PageArray is read where it
+   * lies in the core (no copy; its core is the default). See docs/pages.md.
    */
-  static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: PageOptions = {}, core?: Core): RangeList {
+  static fromPages(pfns: Pages, opts: PageOptions = {}, core?: Core): RangeList {
     const what = "RangeList.fromPages";
-    const c = coreArg(core, what);
+    const c = core === undefined && pfns instanceof PageArray ? pfns.core : coreArg(core, what);
     return RangeList.adopt(c, pagesToListStatus(c, what, pfns, opts), what);
   }
 
