@@ -7,7 +7,11 @@ import { fileURLToPath } from "node:url";
 
 /** -O3: the best the compiler does portably (no -march=native: wasm SIMD is 128-bit too). */
 const CFLAGS = ["-O3"];
-const SOURCE = fileURLToPath(new URL("../../bench/native/ranges.c", import.meta.url));
+/** The C programs of bench/native/: ranges.c (the list operations), pages.c (the page builder). */
+const SOURCES = {
+  ranges: fileURLToPath(new URL("../../bench/native/ranges.c", import.meta.url)),
+  pages: fileURLToPath(new URL("../../bench/native/pages.c", import.meta.url)),
+} as const;
 
 export interface NativeRun {
   samples: number[];
@@ -25,8 +29,9 @@ export class Native {
     return new Native(bin, cc);
   }
 
-  /** Compiles with `cc -O3`; undefined (and a notice) when no C compiler exists. */
-  static build(log: (s: string) => void): Native | undefined {
+  /** Compiles `program` with `cc -O3`; undefined (and a notice) when no C compiler exists. */
+  static build(log: (s: string) => void, program: keyof typeof SOURCES = "ranges"): Native | undefined {
+    const SOURCE = SOURCES[program];
     const cc = process.env.CC ?? "cc";
     if (!existsSync(SOURCE)) {
       log(`native C reference skipped: ${SOURCE} is missing`);

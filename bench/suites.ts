@@ -29,6 +29,7 @@ import {
 import { summarize, type Impl, type Result } from "./stats.js";
 export { WALL, type Clock, type Config } from "./listops.js";
 import { loadInput } from "./input.js";
+import { pagesSuite } from "./pages.js";
 
 function nativeResult(
   cfg: Config,
@@ -372,4 +373,4 @@ export async function containersSuite(cfg: Config): Promise<Result[]> {
   return out;
 }
 
-export const SUITES = { ops: opsSuite, pipeline: pipelineSuite, containers: containersSuite, call: callSuite, sweep: sweepSuite } as const;
+export const SUITES = { ops: opsSuite, pipeline: pipelineSuite, containers: containersSuite, call: callSuite, sweep: sweepSuite, pages: pagesSuite } as const;
