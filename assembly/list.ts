@@ -459,15 +459,48 @@ export function listLookup(hdr: usize, off: u64): i32 {
   return OK;
 }
 
+/** Searches run side by side in listLookupMany: their cache misses overlap. */
+const LK: u32 = 16;
+/** The searches' current bases (u32 each). */
+const lkBase: usize = memory.data(<i32>(LK << 2), 16);
+
 /** Looks up n offsets (u64 at inPtr); writes {index: u64, intra: u64} pairs at outPtr.
- *  ERANGE with OUT[0] = position of the first offset past the end. */
+ *  ERANGE with OUT[0] = position of the first offset past the end (the results of
+ *  the groups of LK offsets before it are written). */
 export function listLookupMany(hdr: usize, inPtr: usize, n: u32, outPtr: usize): i32 {
   let st = ensurePrefix(hdr);
   if (st < 0) return st;
   let total = prefixTotal(hdr);
   let pre = prefixOf(hdr);
   let cnt = countOf(hdr);
-  for (let k: u32 = 0; k < n; k++) {
+  let k: u32 = 0;
+  // LK branch-free binary searches in lockstep: all have the same n, so the same
+  // halving steps; base moves up by half while the sum before it is <= the offset
+  for (; k + LK <= n; k += LK) {
+    let offs = inPtr + (<usize>k << 3);
+    for (let j: u32 = 0; j < LK; j++) {
+      if (load<u64>(offs + (<usize>j << 3)) >= total) { setOut(0, k + j); return ERANGE; }
+      store<u32>(lkBase + (<usize>j << 2), 0);
+    }
+    for (let len = cnt; len > 1; ) {
+      let half = len >> 1;
+      for (let j: usize = 0; j < <usize>LK; j++) {
+        let b = load<u32>(lkBase + (j << 2));
+        let up = load<u64>(pre + (<usize>(b + half - 1) << 3)) <= load<u64>(offs + (j << 3));
+        store<u32>(lkBase + (j << 2), select<u32>(b + half, b, up));
+      }
+      len -= half;
+    }
+    for (let j: usize = 0; j < <usize>LK; j++) {
+      let b = load<u32>(lkBase + (j << 2));
+      let off = load<u64>(offs + (j << 3));
+      let i = b + <u32>(load<u64>(pre + (<usize>b << 3)) <= off);
+      let o = outPtr + ((<usize>k + j) << 4);
+      store<u64>(o, i);
+      store<u64>(o, off - startOf(pre, i), 8);
+    }
+  }
+  for (; k < n; k++) {
     let off = load<u64>(inPtr + (<usize>k << 3));
     if (off >= total) { setOut(0, k); return ERANGE; }
     let i = findEntry(pre, cnt, off);

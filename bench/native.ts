@@ -7,10 +7,12 @@ import { fileURLToPath } from "node:url";
 
 /** -O3: the best the compiler does portably (no -march=native: wasm SIMD is 128-bit too). */
 const CFLAGS = ["-O3"];
-/** The C programs of bench/native/: ranges.c (the list operations), pages.c (the page builder). */
+/** The C programs of bench/native/: ranges.c (the list operations), pages.c (the page
+ *  builder), lookup_many.c (lookup with 16 searches in lockstep, as the wasm core). */
 const SOURCES = {
   ranges: fileURLToPath(new URL("../../bench/native/ranges.c", import.meta.url)),
   pages: fileURLToPath(new URL("../../bench/native/pages.c", import.meta.url)),
+  lookupMany: fileURLToPath(new URL("../../bench/native/lookup_many.c", import.meta.url)),
 } as const;
 
 export interface NativeRun {

@@ -1,13 +1,13 @@
 /**
  * The page builder (RangeList.fromPages) against C at 2^16 to 2^22 pages, for contiguous,
- * mixed and scattered page patterns: wasm reads the page numbers from a PageArray (no
+ * mixed and scattered page patterns: wasm reads the page numbers from a U64Buffer (no
  * copy), C (bench/native/pages.c) builds them the kernel's way (two passes, 32-byte
  * scatterlist records) and the wasm core's way (one pass, 16-byte entries). Every
  * implementation's entries are checked against the others' before timing.
  */
 import { getCore } from "../ts/core/loader.js";
 import { RangeList } from "../ts/core/range-list.js";
-import { PageArray } from "../ts/core/page-array.js";
+import { U64Buffer } from "../ts/core/u64-buffer.js";
 import { Native } from "./native.js";
 import { mulberry32 } from "./inputs.js";
 import { SEED, hex16, fmtN, timeTasks, disagree, type Config } from "./listops.js";
@@ -29,7 +29,7 @@ export function makePfns(n: number, pattern: PagePattern, w: BigUint64Array): Bi
   return w;
 }
 
-/** RangeList.fromPages from a PageArray against C, per pattern and size. */
+/** RangeList.fromPages from a U64Buffer against C, per pattern and size. */
 export async function pagesSuite(cfg: Config): Promise<Result[]> {
   const core = getCore();
   const sizes = cfg.quick ? [2 ** 16, 2 ** 20] : [2 ** 16, 2 ** 18, 2 ** 20, 2 ** 22];
@@ -37,7 +37,7 @@ export async function pagesSuite(cfg: Config): Promise<Result[]> {
   const out: Result[] = [];
   for (const pattern of PAGE_PATTERNS) {
     for (const n of sizes) {
-      const pages = PageArray.allocate(n, core);
+      const pages = U64Buffer.allocate(n, core);
       makePfns(n, pattern, pages.view());
       const op = `from-pages:${pattern}`;
       const l = RangeList.fromPages(pages);

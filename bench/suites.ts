@@ -30,6 +30,7 @@ import { summarize, type Impl, type Result } from "./stats.js";
 export { WALL, type Clock, type Config } from "./listops.js";
 import { loadInput } from "./input.js";
 import { pagesSuite } from "./pages.js";
+import { lookupBatchedResult } from "./lookup-batched.js";
 
 function nativeResult(
   cfg: Config,
@@ -174,6 +175,8 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
         const r = nativeResult(cfg, suite, op, n, huge ? 3 : cfg.quick ? 5 : 15, checks[op]);
         if (r) out.push(r);
       }
+      const lb = ops.includes("lookup") ? lookupBatchedResult(cfg, suite, n, huge ? 3 : cfg.quick ? 5 : 15, checks.lookup) : undefined;
+      if (lb) out.push(lb);
     }
   } finally {
     list.dispose();

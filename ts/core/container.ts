@@ -6,7 +6,7 @@ import { U64_MAX, UINT_MAX } from "./u64.js";
 import { CONTAINER_KINDS, CONTAINER_KIND, LAYOUT, STATUS } from "./abi.js";
 import { u64Arg, countArg, instanceArg, oneOfArg, optionsArg } from "./args.js";
 import { appendPagesStatus, type AppendOptions, type Pages } from "./pages.js";
-import { PageArray } from "./page-array.js";
+import { U64Buffer } from "./u64-buffer.js";
 
 /** The five mapping designs of the RFC v2 discussion (the core's registered container kinds). */
 export { CONTAINER_KINDS };
@@ -88,7 +88,7 @@ export class Container extends EntrySource {
    */
   static fromPages(pfns: Pages, opts: AppendOptions = {}, core?: Core): Container {
     const what = "Container.fromPages";
-    const c = core === undefined ? (pfns instanceof PageArray ? pfns.core : getCore()) : instanceArg(core, Core, what, "core");
+    const c = core === undefined ? (pfns instanceof U64Buffer ? pfns.core : getCore()) : instanceArg(core, Core, what, "core");
     return new Container(c, c.check(appendPagesStatus(c, what, 0, pfns, opts), what, "entry"), "sgt");
   }
 

@@ -6,7 +6,7 @@
  * and Container.appendPages are built on it. docs/pages.md.
  */
 import { wasm, sameCore, type Core } from "./loader.js";
-import { PageArray } from "./page-array.js";
+import { U64Buffer } from "./u64-buffer.js";
 import { DmaBufError } from "./errors.js";
 import { UINT_MAX, U64_MAX, hex } from "./u64.js";
 
@@ -94,14 +94,14 @@ function readOptions(what: string, opts: unknown): ReadOptions {
   return out;
 }
 
-/** Page frame numbers as the page builder takes them: a PageArray (read where it lies in
+/** Page frame numbers as the page builder takes them: a U64Buffer (read where it lies in
  *  the core), a BigUint64Array or an iterable of bigints or safe integers (copied in). */
-export type Pages = PageArray | BigUint64Array | Iterable<bigint | number>;
+export type Pages = U64Buffer | BigUint64Array | Iterable<bigint | number>;
 
 /** The checked arguments of one call, in the core's units. */
 interface PageCall {
-  /** The pages to copy in, or the PageArray to read where it is. */
-  words: BigUint64Array | PageArray;
+  /** The pages to copy in, or the U64Buffer to read where it is. */
+  words: BigUint64Array | U64Buffer;
   leftPages: unknown;
   shift: number;
   offset: bigint;
@@ -111,11 +111,11 @@ interface PageCall {
 
 function checkCall(core: Core, what: string, pfns: Pages, options: PageOptions): PageCall {
   const opts = readOptions(what, options) as PageOptions & { leftPages?: unknown };
-  if (pfns instanceof PageArray) {
+  if (pfns instanceof U64Buffer) {
     sameCore(core, pfns, what);
     void pfns.handle; // EBADF after dispose()
   }
-  const words = pfns instanceof PageArray ? pfns : pfnWords(what, pfns);
+  const words = pfns instanceof U64Buffer ? pfns : pfnWords(what, pfns);
   const page = bigArg(what, "pageSize", opts.pageSize, 4096n);
   const shift = page.toString(2).length - 1;
   if (page !== 1n << BigInt(shift) || shift < 12 || shift > 16)
@@ -146,9 +146,9 @@ function checkCall(core: Core, what: string, pfns: Pages, options: PageOptions):
 }
 
 /** Copies the pages into a core buffer, runs `call` with its handle, frees the buffer
- *  (a PageArray is read where it is: `call` gets its handle). */
-function withPages(core: Core, what: string, words: BigUint64Array | PageArray, call: (buf: number) => number): number {
-  if (words instanceof PageArray) return call(words.handle);
+ *  (a U64Buffer is read where it is: `call` gets its handle). */
+function withPages(core: Core, what: string, words: BigUint64Array | U64Buffer, call: (buf: number) => number): number {
+  if (words instanceof U64Buffer) return call(words.handle);
   const e = wasm(core);
   const buf = core.check(e.buf_new(Math.max(words.length * 8, 16)), what);
   try {

@@ -1,7 +1,7 @@
 /**
- * PageArray: page frame numbers written straight into wasm memory for the page builder.
+ * U64Buffer: page frame numbers written straight into wasm memory for the page builder.
  * RangeList.fromPages and Container.fromPages must give the same entries (or the same
- * error, naming the same page) from a PageArray as from a copied BigUint64Array, which
+ * error, naming the same page) from a U64Buffer as from a copied BigUint64Array, which
  * the core builds in one pass (assembly/pages.ts walkOnce: runs found two pages per step,
  * the pages checked on the way) — for runs of every length at every lane position,
  * max_segment cuts, and hostile page numbers (0, 2^64 - 1, the last valid one, wrapping).
@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { RangeList } from "../../ts/core/range-list.js";
 import { Container } from "../../ts/core/container.js";
-import { PageArray } from "../../ts/core/page-array.js";
+import { U64Buffer } from "../../ts/core/u64-buffer.js";
 import { createCoreSync } from "../../ts/core/loader.js";
 import { SEED, RUNS, core, outcome } from "../helpers.js";
 
@@ -18,14 +18,14 @@ const c = core();
 const M = (1n << 64n) - 1n;
 const TOP = M >> 12n; // the last page frame number whose 4 KiB bytes stay below 2^64
 
-function pageArray(words: readonly bigint[]): PageArray {
-  const pa = PageArray.allocate(words.length, c);
+function pageArray(words: readonly bigint[]): U64Buffer {
+  const pa = U64Buffer.allocate(words.length, c);
   pa.view().set(words);
   return pa;
 }
 
 /** What fromPages gives: the entries, or the error code and path. */
-function built(pfns: PageArray | BigUint64Array, opts: { size?: bigint; offset?: bigint; maxSegment?: bigint }) {
+function built(pfns: U64Buffer | BigUint64Array, opts: { size?: bigint; offset?: bigint; maxSegment?: bigint }) {
   return outcome(() => {
     const l = RangeList.fromPages(pfns, opts, c);
     try {
@@ -51,7 +51,7 @@ function viaSgt(pfns: BigUint64Array, opts: { size?: bigint; offset?: bigint; ma
   });
 }
 
-describe("PageArray", () => {
+describe("U64Buffer", () => {
   const special = fc.constantFrom(0n, 1n, TOP, TOP + 1n, M, M - 1n, 1n << 52n);
   const run = fc.tuple(fc.oneof(fc.bigInt({ min: 0n, max: 1n << 40n }), special), fc.integer({ min: 1, max: 9 }));
   const pagesArb = fc
@@ -117,18 +117,18 @@ describe("PageArray", () => {
   });
 
   it("refuses n outside 1..2^28, another core's array, and use after dispose()", () => {
-    expect(outcome(() => PageArray.allocate(1.5, c))).toMatchObject({ ok: false, code: "EINVAL" });
-    for (const n of [0, -1, 2 ** 28 + 1]) expect(outcome(() => PageArray.allocate(n, c))).toMatchObject({ ok: false, code: "ERANGE" });
+    expect(outcome(() => U64Buffer.allocate(1.5, c))).toMatchObject({ ok: false, code: "EINVAL" });
+    for (const n of [0, -1, 2 ** 28 + 1]) expect(outcome(() => U64Buffer.allocate(n, c))).toMatchObject({ ok: false, code: "ERANGE" });
     const other = createCoreSync();
-    const pa = PageArray.allocate(2, other);
+    const pa = U64Buffer.allocate(2, other);
     expect(outcome(() => RangeList.fromPages(pa, {}, c))).toMatchObject({ ok: false, code: "EXDEV" });
     pa.dispose();
     expect(outcome(() => RangeList.fromPages(pa, {}))).toMatchObject({ ok: false, code: "EBADF" });
     expect(outcome(() => pa.view())).toMatchObject({ ok: false, code: "EBADF" });
   });
 
-  it("a new PageArray is all zero and its view sees the core's memory", () => {
-    const pa = PageArray.allocate(3, c);
+  it("a new U64Buffer is all zero and its view sees the core's memory", () => {
+    const pa = U64Buffer.allocate(3, c);
     expect([...pa.view()]).toEqual([0n, 0n, 0n]);
     pa.view()[1] = 1n;
     const l = RangeList.fromPages(pa);
