@@ -73,7 +73,7 @@ function pfnFault(): i32 {
 
 /**
  * pages_to_list's one pass: each run of contiguous pages (cut every max_segment bytes)
- * is found two pages per step in v128 lanes (page j continues the run from `cur` when
+ * is found two pages per step in v128 lanes (a run of one page by one compare) (page j continues the run from `cur` when
  * pfn(j) = pfn(cur) + (j - cur)) and written at once as an entry at dst (room for one
  * entry per page); the offset shortens the first, the size cuts the last. The pages are
  * checked on the way: the OR of them all has no bit at or above 64 - shift when none
@@ -94,18 +94,23 @@ function walkOnce(offset: u64, size: u64, dst: usize): u64 {
     acc |= first;
     let lim = min<u64>(n, cur + runMax);
     let j = cur + 1;
-    // want = the pfns pages j and j + 1 have if they continue the run
-    let want = i64x2.replace_lane(i64x2.splat(first + 1), 1, first + 2);
-    for (; j + 1 < lim; j += 2) {
-      let v = v128.load(pfns + (<usize>j << 3));
-      vacc = v128.or(vacc, v);
-      if (!i64x2.all_true(i64x2.eq(v, want))) break;
-      want = i64x2.add(want, two);
-    }
-    if (j < lim) {
-      let pj = pfn(<u32>j);
-      acc |= pj;
-      if (pj == first + (j - cur)) j++;
+    // a run of one page (scattered pages) is decided by one compare; a longer one goes
+    // on two pages per step: want = the pfns pages j and j + 1 have if they continue it
+    if (j < lim && pfn(<u32>j) == first + 1) {
+      acc |= first + 1;
+      j++;
+      let want = i64x2.replace_lane(i64x2.splat(first + 2), 1, first + 3);
+      for (; j + 1 < lim; j += 2) {
+        let v = v128.load(pfns + (<usize>j << 3));
+        vacc = v128.or(vacc, v);
+        if (!i64x2.all_true(i64x2.eq(v, want))) break;
+        want = i64x2.add(want, two);
+      }
+      if (j < lim) {
+        let pj = pfn(<u32>j);
+        acc |= pj;
+        if (pj == first + (j - cur)) j++;
+      }
     }
     let chunk = ((j - cur) << shift) - off;
     let len = rest < chunk ? rest : chunk;

@@ -11,7 +11,8 @@
  *            from a reading of lib/scatterlist.c; one flat table (the kernel chains
  *            page-sized ones: that only adds cost here).
  *   onepass: the wasm core's algorithm: one pass into room for one 16-byte {addr, len}
- *            entry per page, each run found two pages per step, every page checked
+ *            entry per page, each run found two pages per step (a run of one page by
+ *            one compare), every page checked
  *            (its bytes must stay below 2^64), the room shrunk to what was used.
  *
  *   bench-pages OP N REPS PATTERN [wall|cpu]  ->  one JSON line {"op","n","samples":[ns...],"check":"0x…"}
@@ -106,16 +107,21 @@ static entry *from_pages_onepass(const uint64_t *pfn, size_t n, uint64_t offset,
     uint64_t first = pfn[cur];
     acc |= first;
     size_t lim = n - cur > run_max ? cur + run_max : n, j = cur + 1;
-    v2 want = { first + 1, first + 2 };
-    for (; j + 1 < lim; j += 2) {
-      v2 v;
-      memcpy(&v, &pfn[j], 16);
-      vacc |= v;
-      v2 eq = v == want;
-      if (!(eq[0] & eq[1])) break;
-      want += two;
+    /* a run of one page is decided by one compare; a longer one goes on two pages a step */
+    if (j < lim && pfn[j] == first + 1) {
+      acc |= first + 1;
+      j++;
+      v2 want = { first + 2, first + 3 };
+      for (; j + 1 < lim; j += 2) {
+        v2 v;
+        memcpy(&v, &pfn[j], 16);
+        vacc |= v;
+        v2 eq = v == want;
+        if (!(eq[0] & eq[1])) break;
+        want += two;
+      }
+      if (j < lim) { acc |= pfn[j]; if (pfn[j] == first + (j - cur)) j++; }
     }
-    if (j < lim) { acc |= pfn[j]; if (pfn[j] == first + (j - cur)) j++; }
     uint64_t chunk = ((uint64_t)(j - cur) << PAGE_SHIFT) - offset, len = size < chunk ? size : chunk;
     d->addr = (first << PAGE_SHIFT) + offset;
     d->len = len;
