@@ -6,7 +6,7 @@
 import { choice, count, flag, formatHelp, int, parseCommand, subset, text, type CommandSpec, type Values } from "../ts/util/args.js";
 
 /** The benchmark suites, in the order they run (bench/suites.ts defines one per name). */
-export const BENCH_SUITES = ["ops", "pipeline", "containers", "call", "sweep"] as const;
+export const BENCH_SUITES = ["ops", "pipeline", "containers", "call", "sweep", "pages"] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
 
 /** The JavaScript engines of `--engines` and of the cross-engine tests (bench/engines.ts starts them). */

@@ -13,7 +13,13 @@ import { fileURLToPath } from "node:url";
 export const FAIR_FLAGS = ["-O3", "-march=x86-64-v2"] as const;
 /** The reference build: everything this CPU has (wider vectors than wasm can use). */
 export const NATIVE_FLAGS = ["-O3", "-march=native"] as const;
-const SOURCE = fileURLToPath(new URL("../../bench/native/ranges.c", import.meta.url));
+/** The C programs of bench/native/: ranges.c (the list operations, the floors), pages.c
+ *  (the page builder), lookup_many.c (lookup with 16 searches in lockstep, as the core). */
+const SOURCES = {
+  ranges: fileURLToPath(new URL("../../bench/native/ranges.c", import.meta.url)),
+  pages: fileURLToPath(new URL("../../bench/native/pages.c", import.meta.url)),
+  lookupMany: fileURLToPath(new URL("../../bench/native/lookup_many.c", import.meta.url)),
+} as const;
 
 export interface NativeRun {
   samples: number[];
@@ -93,9 +99,10 @@ export class Native {
     return new Native(bin, cc, nativeBin, flags);
   }
 
-  /** Compiles the fair and the native build; undefined (and a notice) when no C compiler
-   *  exists. A compiler without -march=x86-64-v2 (not x86, or too old) builds at -O3. */
-  static build(log: (s: string) => void): Native | undefined {
+  /** Compiles `program`'s fair and native build; undefined (and a notice) when no C
+   *  compiler exists. A compiler without -march=x86-64-v2 (not x86, or too old) builds at -O3. */
+  static build(log: (s: string) => void, program: keyof typeof SOURCES = "ranges"): Native | undefined {
+    const SOURCE = SOURCES[program];
     const cc = process.env.CC ?? "cc";
     if (!existsSync(SOURCE)) {
       log(`native C reference skipped: ${SOURCE} is missing`);

@@ -29,6 +29,8 @@ import {
 import { summarize, type Impl, type Result } from "./stats.js";
 export { WALL, type Clock, type Config } from "./listops.js";
 import { loadInput } from "./input.js";
+import { pagesSuite } from "./pages.js";
+import { lookupBatchedResult } from "./lookup-batched.js";
 import { cSides, localSide, measure, type PlanOptions } from "./alternate.js";
 
 /** The shortest sample in Node and C: 1 ms, 1,000 × the resolution of process.cpuUsage(). */
@@ -188,6 +190,8 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
         const r = nativeResult(cfg, suite, op, n, huge ? 3 : cfg.quick ? 5 : 15, checks[op]);
         if (r) out.push(r);
       }
+      const lb = ops.includes("lookup") ? lookupBatchedResult(cfg, suite, n, huge ? 3 : cfg.quick ? 5 : 15, checks.lookup) : undefined;
+      if (lb) out.push(lb);
     }
   } finally {
     list.dispose();
@@ -380,4 +384,4 @@ export async function containersSuite(cfg: Config): Promise<Result[]> {
   return out;
 }
 
-export const SUITES = { ops: opsSuite, pipeline: pipelineSuite, containers: containersSuite, call: callSuite, sweep: sweepSuite } as const;
+export const SUITES = { ops: opsSuite, pipeline: pipelineSuite, containers: containersSuite, call: callSuite, sweep: sweepSuite, pages: pagesSuite } as const;

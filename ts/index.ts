@@ -15,7 +15,8 @@ export type { Entry, EntryLike } from "./core/range-list.js";
 export type { ChunkSummary } from "./core/chunks.js";
 export { Container, CONTAINER_KINDS } from "./core/container.js";
 export type { ContainerKind, ContainerOptions } from "./core/container.js";
-export type { PageOptions, AppendOptions } from "./core/pages.js";
+export type { PageOptions, AppendOptions, Pages } from "./core/pages.js";
+export { U64Buffer } from "./core/u64-buffer.js";
 export { IovaAllocator } from "./core/iova.js";
 export { hex, hex16, U64_MAX, UINT_MAX, PAGE } from "./core/u64.js";
 

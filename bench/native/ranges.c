@@ -83,105 +83,86 @@ static entry *coalesce(const entry *s, size_t n, size_t *out_n) {
   return d;
 }
 
-static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, size_t *out_n) {
-  int no_mask = mask == UINT64_MAX, bad = 0;
+/* The pieces of one valid entry (1 when it needs no cut), or UINT64_MAX when more than a
+   list holds (LIST_MAX = 2^28 - 1, as the wasm core's lists). */
+#define LIST_MAX 0x0FFFFFFFull
+static uint64_t split_pieces(uint64_t a, uint64_t l, uint64_t max_seg, uint64_t mask) {
+  int no_mask = mask == UINT64_MAX;
+  if (l <= max_seg && (no_mask || (a & mask) + (l - 1) <= mask)) return 1;
+  if ((l - 1) / max_seg >= LIST_MAX) return UINT64_MAX;
   uint64_t pieces = 0;
-  /* validity folded into the counting pass, as in assembly/list.ts */
-  if (no_mask) {
-    /* first: is any entry bad or longer than max_seg? If none, each is one piece */
-    int slow = 0;
-    /* two entries per step in 128-bit lanes, as in wasm (SSE2 has no 64-bit compare:
-       the top bits of the carry out of a + (l - 1) and of the borrow of
-       (max_seg - 1) - (l - 1)) */
-    v2 ones = { UINT64_MAX, UINT64_MAX }, ms = { max_seg - 1, max_seg - 1 }, vs = { 0, 0 };
-    size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-      v2 e0, e1;
-      memcpy(&e0, &s[i], 16);
-      memcpy(&e1, &s[i + 1], 16);
-      v2 a = __builtin_shuffle(e0, e1, (v2){ 0, 2 }), l1 = __builtin_shuffle(e0, e1, (v2){ 1, 3 }) + ones;
-      v2 e = a + l1, d = ms - l1;
-      vs |= (a & l1) | ((a | l1) & ~e) | (~ms & l1) | (~(ms ^ l1) & d);
+  if (no_mask) pieces = (l - 1) / max_seg + 1;
+  else if (max_seg > mask) pieces = (((a & mask) + (l - 1)) >> __builtin_ctzll(mask + 1)) + 1;
+  else
+    while (l) {
+      uint64_t seg = l < max_seg ? l : max_seg, room = mask - (a & mask) + 1;
+      if (seg > room) seg = room;
+      a += seg; l -= seg;
+      if (++pieces > LIST_MAX) break;
     }
-    slow = ((vs[0] | vs[1]) >> 63) != 0;
-    for (; i < n; i++) slow |= s[i].len - 1 >= max_seg || s[i].len - 1 > ~s[i].addr;
-    if (!slow) pieces = n;
-    else for (size_t i = 0; i < n; i++) {
-      uint64_t a = s[i].addr, l = s[i].len;
-      bad |= (l - 1 > ~a) | (l == 0);
-      pieces += l <= max_seg ? 1 : (l - 1) / max_seg + 1;
-    }
-  } else if (max_seg > mask) {
-    /* pieces end only at (mask + 1) boundaries: one per window an entry touches */
-    int sh = __builtin_ctzll(mask + 1);
-    size_t i = 0;
-    /* two entries per step in 128-bit lanes, as in wasm (SSE2 has no 64-bit compare:
-       the checks are the top bits of the carry out of a + (l - 1) and of ~l & (l - 1)) */
-    v2 vmask = { mask, mask }, ones = { UINT64_MAX, UINT64_MAX }, vp = { 0, 0 }, vbad = vp;
-    for (; i + 2 <= n; i += 2) {
-      v2 e0, e1;
-      memcpy(&e0, &s[i], 16);
-      memcpy(&e1, &s[i + 1], 16);
-      v2 a = __builtin_shuffle(e0, e1, (v2){ 0, 2 }), l = __builtin_shuffle(e0, e1, (v2){ 1, 3 });
-      v2 l1 = l + ones, e = a + l1;
-      vp += ((a & vmask) + l1) >> sh;
-      /* top bit: a + (l - 1) carries out, or l == 0 */
-      vbad |= (a & l1) | ((a | l1) & ~e) | (~l & l1);
-    }
-    pieces = vp[0] + vp[1] + (n & ~(size_t)1);
-    bad = ((vbad[0] | vbad[1]) >> 63) != 0;
-    for (; i < n; i++) {
-      uint64_t a = s[i].addr, l = s[i].len;
-      bad |= (l - 1 > ~a) | (l == 0);
-      pieces += (((a & mask) + (l - 1)) >> sh) + 1;
-    }
-  } else {
-    for (size_t i = 0; i < n; i++) {
-      uint64_t a = s[i].addr, l = s[i].len;
-      if (!valid(a, l)) return NULL;
-      if (l <= max_seg && (a & mask) + (l - 1) <= mask) { pieces++; continue; }
-      while (l) {
-        uint64_t seg = l < max_seg ? l : max_seg, room = mask - (a & mask) + 1;
-        if (seg > room) seg = room;
-        a += seg; l -= seg; pieces++;
+  return pieces > LIST_MAX ? UINT64_MAX : pieces;
+}
+
+/* One pass, as assembly/list.ts listSplit: entries are checked as they are written, into
+   a block sized for the common case (one piece an entry; three when windows cut them),
+   grown by doubling when an entry needs more. Fast loops for the common cases (no mask:
+   two entries checked and copied a step; windows: an entry touching c <= 3 windows
+   written without a branch on c), the general way for an entry they leave. */
+static entry *split(const entry *s, size_t n, uint64_t max_seg, uint64_t mask, size_t *out_n) {
+  int no_mask = mask == UINT64_MAX, windows = !no_mask && max_seg > mask, bad = 0, fail = 0;
+  size_t cap = n * (windows ? 3 : 1);
+  entry *base = malloc((cap ? cap : 1) * sizeof *base), *d = base;
+  size_t i = 0;
+  while (i < n) {
+    if (no_mask) {
+      size_t room = cap - (size_t)(d - base), stop = i + ((n - i < room ? n - i : room) & ~(size_t)1);
+      for (; i < stop; i += 2, d += 2) {
+        uint64_t a0 = s[i].addr, l0 = s[i].len, a1 = s[i + 1].addr, l1 = s[i + 1].len;
+        if ((l0 - 1 >= max_seg) | (l0 - 1 > ~a0) | (l1 - 1 >= max_seg) | (l1 - 1 > ~a1)) break;
+        memcpy(d, s + i, 2 * sizeof *d);
+      }
+    } else if (windows) {
+      int sh = __builtin_ctzll(mask + 1);
+      uint64_t w = mask + 1;
+      size_t room = (cap - (size_t)(d - base)) / 3, stop = n - i < room ? n : i + room;
+      for (; i < stop; i++) {
+        uint64_t a = s[i].addr, l = s[i].len, l1 = l - 1, e = a + l1, r = a & mask;
+        bad |= (e < a) | (l == 0);
+        uint64_t c1 = (r + l1) >> sh; /* windows touched - 1 (for a valid entry) */
+        if (c1 > 2) break;
+        d[1].addr = a - r + w; d[1].len = w;
+        entry *q = d + c1;
+        q->addr = e & ~mask; q->len = (e & mask) + 1;
+        uint64_t cut = -(uint64_t)(c1 != 0); /* all ones when the entry is cut (a select) */
+        d[0].addr = a; d[0].len = l ^ ((l ^ (w - r)) & cut);
+        d = q + 1;
       }
     }
-  }
-  if (bad) return NULL;
-  entry *d = malloc((pieces ? pieces : 1) * sizeof *d), *p = d;
-  if (pieces == n) { memcpy(d, s, n * sizeof *d); *out_n = n; return d; } /* nothing to cut */
-  size_t i = 0;
-  if (!no_mask && max_seg > mask && n > 1) {
-    /* as in assembly/list.ts: an entry touching c <= 3 windows is written without a
-       branch on c (a middle window at p + 1, its last piece at p + c - 1, its first
-       piece at p, each overwriting what c does not keep; a piece past the entry's own is
-       overwritten by the next entry's) */
-    int sh = __builtin_ctzll(mask + 1);
-    uint64_t w = mask + 1;
-    for (; i + 1 < n; i++) {
-      uint64_t a = s[i].addr, l1 = s[i].len - 1, r = a & mask;
-      uint64_t c1 = (r + l1) >> sh; /* windows touched - 1 */
-      if (c1 > 2) break;
-      p[1].addr = a - r + w; p[1].len = w;
-      uint64_t e = a + l1;
-      entry *q = p + c1;
-      q->addr = e & ~mask; q->len = (e & mask) + 1;
-      uint64_t cut = -(uint64_t)(c1 != 0); /* all ones when the entry is cut (a select, not a branch) */
-      p[0].addr = a; p[0].len = (l1 + 1) ^ (((l1 + 1) ^ (w - r)) & cut);
-      p = q + 1;
+    if (i >= n || bad) break;
+    size_t stop = no_mask || windows ? i + 1 : n;
+    for (; i < stop; i++) {
+      uint64_t a = s[i].addr, l = s[i].len;
+      if (!valid(a, l)) { fail = 1; break; }
+      uint64_t c = split_pieces(a, l, max_seg, mask);
+      size_t used = (size_t)(d - base);
+      if (c == UINT64_MAX || used + c > LIST_MAX) { fail = 1; break; }
+      if (cap - used < c) {
+        cap = used + c > 2 * cap ? used + c : 2 * cap;
+        base = realloc(base, cap * sizeof *base);
+        d = base + used;
+      }
+      if (c == 1) { d->addr = a; d->len = l; d++; continue; }
+      while (l) {
+        uint64_t seg = l < max_seg ? l : max_seg;
+        if (!no_mask) { uint64_t rm = mask - (a & mask) + 1; if (seg > rm) seg = rm; }
+        d->addr = a; d->len = seg; d++; a += seg; l -= seg;
+      }
     }
+    if (fail) break;
   }
-  for (; i < n; i++) {
-    uint64_t a = s[i].addr, l = s[i].len;
-    if (l <= max_seg && (no_mask || (a & mask) + (l - 1) <= mask)) { p->addr = a; p->len = l; p++; continue; }
-    while (l) {
-      uint64_t seg = l < max_seg ? l : max_seg;
-      if (!no_mask) { uint64_t room = mask - (a & mask) + 1; if (seg > room) seg = room; }
-      p->addr = a; p->len = seg; p++; a += seg; l -= seg;
-    }
-  }
-  *out_n = pieces;
-  return d;
+  if (bad || fail) { free(base); return NULL; }
+  *out_n = (size_t)(d - base);
+  return realloc(base, (*out_n ? *out_n : 1) * sizeof *base);
 }
 
 /* The chunk cursor of assembly/cursor.ts: up to max chunks of at most k bytes (k = 0:
