@@ -200,7 +200,7 @@ describe("the topology and the mappings", () => {
     const entries = entriesByMapping(scenario, out.steps);
     const svg = mappingsSvg(scenario.name, state(9), (m) => entries.get(m));
     expect(svg.match(/<g class="lane"/g)).toHaveLength(3);
-    expect(svg.match(/class="entry"/g)!.length).toBeGreaterThanOrEqual(3 + 3);
+    expect(svg.match(/class="ent"/g)!.length).toBeGreaterThanOrEqual(3 + 3);
     expect(svg).toContain('class="ruler"');
     expect(svg).toContain("Legend");
     expect(svg).toContain('width="1000"');

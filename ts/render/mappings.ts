@@ -19,8 +19,8 @@ const RIGHT = 20;
 const LANE = 26;
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
 const STYLE =
-  ".space-title{font-weight:bold}.tick{stroke:#5b6472}.ruler{stroke:#5b6472}.gap{stroke:#9aa3af;fill:none}.entry{stroke:#ffffff;stroke-width:1}" +
-  ".entry.stale{opacity:.35}.lane-label{font-size:10px}";
+  ".space-title{font-weight:bold}.tick{stroke:#5b6472}.ruler{stroke:#5b6472}.gap{stroke:#9aa3af;fill:none}.ent{stroke:#ffffff;stroke-width:1}" +
+  ".ent.stale{opacity:.35}.mlabel{font-size:10px}";
 
 /** Notes on each address space, shown beside its name. */
 const SPACE_NOTE: Record<string, string> = {
@@ -74,12 +74,12 @@ function spaceSvg(space: string, ms: { m: MappingState; entries: Pair[]; colour:
   const lanesTop = top + 24;
   ms.forEach(({ m, entries, colour }, lane) => {
     const y = lanesTop + lane * LANE;
-    let lanes = text({ class: "lane-label", x: 8, y: y + 14 }, clip(`${m.name}${m.status === "stale" ? " (stale)" : ""}`, 18));
+    let lanes = text({ class: "mlabel", x: 8, y: y + 14 }, clip(`${m.name}${m.status === "stale" ? " (stale)" : ""}`, 18));
     entries.slice(0, DRAW_MAX).forEach(([a, n], i) => {
       const s = BigInt(a);
       const x0 = ax.x(s);
       const x1 = ax.x(s + BigInt(n));
-      const cls = `entry${m.status === "stale" ? " stale" : ""}`;
+      const cls = `ent${m.status === "stale" ? " stale" : ""}`;
       lanes += tag(
         "rect",
         { class: cls, x: x0, y: y + 2, width: Math.max(2, x1 - x0), height: LANE - 6, fill: colour, "data-index": i },
@@ -109,7 +109,7 @@ function legendSvg(ms: { m: MappingState; entries: Pair[]; colour: string }[], t
   ms.forEach(({ m, entries, colour }, k) => {
     const y = top + 30 + k * 16;
     const drawn = entries.length > DRAW_MAX ? `, first ${DRAW_MAX} drawn` : "";
-    out += tag("rect", { class: `entry${m.status === "stale" ? " stale" : ""}`, x: 8, y: y - 10, width: 24, height: 12, fill: colour });
+    out += tag("rect", { class: `ent${m.status === "stale" ? " stale" : ""}`, x: 8, y: y - 10, width: 24, height: 12, fill: colour });
     out += text(
       { x: 40, y },
       `${m.name} (${m.attachment}): ${m.interconnect} → ${m.container}, ${counted(m.nelms, "entry", "entries")}, ${m.bytes} bytes, ${m.space}${m.status === "stale" ? ", stale" : ""}${drawn}`,

@@ -42,6 +42,22 @@ const BASE_STYLE =
   "text{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,monospace;font-size:11px;fill:#1d2430}" +
   ".title{font-size:13px;font-weight:bold}.small{font-size:9px;fill:#5b6472}.bg{fill:#ffffff}";
 
+/** Every rule of `css` scoped to the picture's root, so a picture drawn inside a page styles only itself. */
+function scoped(kind: string, css: string): string {
+  const root = `svg[data-picture="${kind}"]`;
+  return css
+    .split("}")
+    .filter((r) => r.includes("{"))
+    .map((r) => {
+      const [sel, body] = r.split("{") as [string, string];
+      return `${sel
+        .split(",")
+        .map((x) => `${root} ${x.trim()}`)
+        .join(",")}{${body}}`;
+    })
+    .join("");
+}
+
 /**
  * A standalone SVG document, `width` × `height`, titled (`<title>` and aria-label), with
  * `kind` in `data-picture`. The width is the picture's own; a page may scale it.
@@ -51,7 +67,7 @@ export function svgDoc(kind: string, title: string, width: number, height: numbe
   const h = Math.round(height);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg"${attrs({ width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": title, "data-picture": kind })}>` +
-    `<title>${esc(title)}</title><style>${BASE_STYLE}${style}</style>` +
+    `<title>${esc(title)}</title><style>${scoped(kind, BASE_STYLE + style)}</style>` +
     tag("rect", { class: "bg", x: 0, y: 0, width: w, height: h }) +
     body +
     "</svg>\n"

@@ -12,7 +12,8 @@ import { clip, esc, svgDoc, tag, text } from "./svg.js";
 type Dev = Scenario["devices"][string];
 const SLOT = 170;
 const BOX_W = 150;
-const LEVEL_Y = [40, 120, 200] as const;
+const LEVEL_GAP = 80;
+const FIRST_Y = 48;
 const STYLE =
   ".node rect{fill:#eef2f7;stroke:#5b6472}.node.root rect{fill:#dde8f8}.node.switch rect{fill:#e9f3e6}.edge{stroke:#9aa3af;stroke-width:2}" +
   ".path{fill:none;stroke-width:3;opacity:.85}.path-BUS_ADDR{stroke:#2e7d32}.path-THRU_HOST_BRIDGE{stroke:#1565c0}.path-NOT_SUPPORTED{stroke:#c62828;stroke-dasharray:6 4}" +
@@ -43,24 +44,30 @@ const deviceNote = (d: Dev) =>
   [d.pf !== undefined ? `VF of ${d.pf}` : "", d.iommu ? "IOMMU" : "", ...(d.bars ?? []).map((b) => `BAR${b.index}`)].filter((x) => x).join(", ");
 
 /** Every node with its place: devices in slots, switches and host bridges centred over theirs. */
-function layout(s: Scenario): Map<string, Node> {
+function layout(s: Scenario): { nodes: Map<string, Node>; bottom: number } {
   const nodes = new Map<string, Node>();
   const devs = leaves(s);
-  devs.forEach(([name, d], k) => nodes.set(name, { name, kind: "device", x: 20 + k * SLOT + SLOT / 2, y: LEVEL_Y[2], note: deviceNote(d) }));
+  // the levels drawn: host bridges, switches (when any device sits under one), devices
+  const hasRoots = Object.keys(s.hostBridges ?? {}).length > 0;
+  const hasSwitches = devs.some(([, d]) => d.switch !== undefined);
+  const rootY = FIRST_Y;
+  const switchY = rootY + (hasRoots ? LEVEL_GAP : 0);
+  const devY = switchY + (hasSwitches ? LEVEL_GAP : 0);
+  devs.forEach(([name, d], k) => nodes.set(name, { name, kind: "device", x: 20 + k * SLOT + SLOT / 2, y: devY, note: deviceNote(d) }));
   const centre = (names: string[]) => {
     const xs = names.map((n) => nodes.get(n)?.x ?? 0);
     return xs.length ? Math.floor((Math.min(...xs) + Math.max(...xs)) / 2) : 0;
   };
   for (const [sw, x] of Object.entries(s.switches ?? {})) {
     const under = devs.filter(([, d]) => d.switch === sw).map(([n]) => n);
-    if (under.length) nodes.set(sw, { name: sw, kind: "switch", x: centre(under), y: LEVEL_Y[1], note: x.acsRedirect ? "switch, ACS redirect" : "switch" });
+    if (under.length) nodes.set(sw, { name: sw, kind: "switch", x: centre(under), y: switchY, note: x.acsRedirect ? "switch, ACS redirect" : "switch" });
   }
   for (const [rc, hb] of Object.entries(s.hostBridges ?? {})) {
     const under = devs.filter(([, d]) => d.root === rc).map(([n]) => n);
     const x = under.length ? centre(under) : 20 + nodes.size * SLOT + SLOT / 2;
-    nodes.set(rc, { name: rc, kind: "root", x, y: LEVEL_Y[0], note: hb.p2p ? "host bridge, p2p" : "host bridge, no p2p" });
+    nodes.set(rc, { name: rc, kind: "root", x, y: rootY, note: hb.p2p ? "host bridge, p2p" : "host bridge, no p2p" });
   }
-  return nodes;
+  return { nodes, bottom: devY };
 }
 
 /**
@@ -114,7 +121,8 @@ function pathsSvg(s: Scenario, st: ModelState | undefined, nodes: Map<string, No
     const off = (k % 5) * 5 - 10;
     const pts = h.hops.map((n) => nodes.get(n)).filter((n): n is Node => !!n);
     const d = pts.map((n, j) => `${j ? "L" : "M"}${n.x + off} ${n.y + off}`).join(" ");
-    let body = pts.length > 1 ? tag("path", { class: cls, d }) : "";
+    // system memory is no P2P path: the legend names it, no line is drawn
+    let body = pts.length > 1 && a.path !== null ? tag("path", { class: cls, d }) : "";
     if (h.cut > 0 && pts[h.cut])
       body += text({ class: "cut", x: (pts[h.cut - 1]!.x + pts[h.cut]!.x) / 2, y: (pts[h.cut - 1]!.y + pts[h.cut]!.y) / 2 + 6, "text-anchor": "middle" }, "✕");
     drawn += tag("g", { class: "p2p", "data-attachment": a.name, "data-path": a.path ?? "none" }, body);
@@ -128,10 +136,10 @@ function pathsSvg(s: Scenario, st: ModelState | undefined, nodes: Map<string, No
 
 /** The topology and the P2P paths of the attachments live after the step whose state is `state`. */
 export function topologySvg(s: Scenario, state: ModelState | undefined, title = `${s.name}: topology and P2P paths`): string {
-  const nodes = layout(s);
+  const { nodes, bottom } = layout(s);
   const width = Math.max(600, 40 + [...nodes.values()].reduce((m, n) => Math.max(m, n.x + SLOT / 2), 0));
-  const paths = pathsSvg(s, state, nodes, LEVEL_Y[2] + 56);
-  const height = LEVEL_Y[2] + 56 + paths.lines * 18 + 8;
+  const paths = pathsSvg(s, state, nodes, bottom + 56);
+  const height = bottom + 56 + paths.lines * 18 + 8;
   let body = text({ class: "title", x: 8, y: 16 }, title);
   body += edgesSvg(s, nodes);
   body += paths.drawn;
