@@ -21,7 +21,7 @@ import type { ModelState, Pair } from "../ts/model/state.js";
 import type { StepDetail } from "../ts/scenario/runner.js";
 import { mountBridges, showBufinfo } from "./bridges.js";
 import { ENTRIES_MAX, runInWorker, showNotice, unpackCapped } from "./bounds.js";
-import { mountPictures, PICTURE_BOX_IDS, showPictures } from "./pictures.js";
+import { mountPictures, showPictures } from "./pictures.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const editor = $<HTMLTextAreaElement>("editor");
@@ -84,19 +84,7 @@ let view: View | undefined;
 /** Past this many steps the page keeps no per-step state (the CLI's `run --json --state` streams it). */
 const STATE_MAX = 5000;
 
-const RESULT_IDS = [
-  "summary",
-  "timeline-label",
-  "steps-body",
-  "state",
-  "paths",
-  "topology",
-  "mappings",
-  "iova",
-  "json-output",
-  "bufinfo-output",
-  ...PICTURE_BOX_IDS,
-];
+const RESULT_IDS = ["summary", "timeline-label", "steps-body", "state", "paths", "topology", "mappings", "iova", "json-output", "bufinfo-output"];
 
 /** Nothing stale is ever shown: every result area is emptied before anything else. */
 function clearResults(): void {

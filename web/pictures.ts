@@ -40,23 +40,21 @@ function download(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
 }
 
-/** The SVG drawn on a canvas at twice its size, as PNG. */
+/**
+ * The SVG drawn on a canvas at twice its size, as PNG. The image is a data: URL: the
+ * server's Content-Security-Policy allows images from data: and 'self', not blob:.
+ */
 async function png(svg: string): Promise<Blob> {
-  const url = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
-  try {
-    const img = new Image();
-    img.src = url;
-    await img.decode();
-    const canvas = document.createElement("canvas");
-    canvas.width = img.naturalWidth * 2;
-    canvas.height = img.naturalHeight * 2;
-    const g = canvas.getContext("2d")!;
-    g.scale(2, 2);
-    g.drawImage(img, 0, 0);
-    return await new Promise<Blob>((ok, fail) => canvas.toBlob((b) => (b ? ok(b) : fail(new Error("the canvas gave no PNG"))), "image/png"));
-  } finally {
-    URL.revokeObjectURL(url);
-  }
+  const img = new Image();
+  img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+  await img.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = img.naturalWidth * 2;
+  canvas.height = img.naturalHeight * 2;
+  const g = canvas.getContext("2d")!;
+  g.scale(2, 2);
+  g.drawImage(img, 0, 0);
+  return new Promise<Blob>((ok, fail) => canvas.toBlob((b) => (b ? ok(b) : fail(new Error("the canvas gave no PNG"))), "image/png"));
 }
 
 let scenarioName = "scenario";
@@ -97,13 +95,26 @@ function figure(name: PictureName, onPick: (step: number) => void): HTMLElement 
   return fig;
 }
 
-/** Puts the three figures into `container`; `onPick(step)` selects a step clicked in the sequence diagram. */
+/**
+ * Puts the three figures into `container`; `onPick(step)` selects a step clicked in the
+ * sequence diagram. Nothing stale is shown: when the page clears its results
+ * (body[data-run] leaves "done"), the pictures go too.
+ */
 export function mountPictures(container: HTMLElement, onPick: (step: number) => void): void {
   container.replaceChildren(...PICTURES.map((p) => figure(p, onPick)));
+  new MutationObserver(() => {
+    if (document.body.dataset.run !== "done") clearPictures();
+  }).observe(document.body, { attributes: true, attributeFilter: ["data-run"] });
 }
 
-/** The ids of the pictures' boxes, which the page empties with its other results. */
-export const PICTURE_BOX_IDS = PICTURES.map((p) => `picture-${p}`);
+/** Empties every picture (no download is offered until the next run shows them). */
+function clearPictures(): void {
+  for (const [name, box] of boxes) {
+    box.replaceChildren();
+    shown.delete(name);
+  }
+  drawnFor = undefined;
+}
 
 function put(name: PictureName, svg: string): void {
   shown.set(name, svg);
