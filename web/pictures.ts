@@ -87,8 +87,8 @@ function figure(name: PictureName, onPick: (step: number) => void): HTMLElement 
   box.id = `picture-${name}`;
   if (name === "sequence")
     box.addEventListener("click", (e) => {
-      const g = (e.target as Element).closest?.("g.step");
-      if (g instanceof SVGGElement && g.dataset.step !== undefined) onPick(Number(g.dataset.step));
+      const g = (e.target as Element).closest?.("[data-step]");
+      if (g instanceof SVGElement && g.dataset.step !== undefined) onPick(Number(g.dataset.step));
     });
   boxes.set(name, box);
   fig.append(cap, box);
@@ -125,10 +125,11 @@ function put(name: PictureName, svg: string): void {
 function highlight(step: number): void {
   const box = boxes.get("sequence")!;
   let current: Element | undefined;
-  for (const g of box.querySelectorAll<SVGGElement>("g.step")) {
+  // the step's row band and its group of arrows
+  for (const g of box.querySelectorAll<SVGElement>("[data-step]")) {
     const on = g.dataset.step === String(step);
     g.classList.toggle("current", on);
-    if (on) current = g;
+    if (on && g instanceof SVGGElement) current = g;
   }
   if (!current) return;
   const r = current.getBoundingClientRect();

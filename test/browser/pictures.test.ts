@@ -184,7 +184,7 @@ describe.skipIf(!CHROMIUM)("the explorer's pictures", () => {
     expect((await drawn()).steps.filter((s) => s.current).map((s) => s.step)).toEqual([6]);
     await page.keyboard.press("ArrowRight");
     expect((await drawn()).steps.filter((s) => s.current).map((s) => s.step)).toEqual([7]);
-    await page.locator('#picture-sequence g.step[data-step="12"] text.num').click();
+    await page.locator('#picture-sequence rect.row[data-step="12"]').click();
     expect(await page.locator("#timeline").inputValue()).toBe("12");
     expect(await page.locator("#timeline-label").textContent()).toMatch(/^step 12 of/);
     expect((await drawn()).steps.filter((s) => s.current).map((s) => s.step)).toEqual([12]);

@@ -281,7 +281,7 @@ const TOP = 72;
 const ROW = 24;
 const STYLE =
   ".life{stroke:#9aa3af;stroke-dasharray:4 3}.head{fill:#eef2f7;stroke:#5b6472}.head.core{fill:#dde8f8}" +
-  ".row{fill:transparent}.step:nth-child(even) .row{fill:#f6f7f9}.step.current .row{fill:#fff1b8}.step.current .num{font-weight:bold}" +
+  ".row{fill:transparent}.row:nth-child(even){fill:#f6f7f9}.row.current{fill:#fff1b8}.step.current .num{font-weight:bold}" +
   ".arrow line,.arrow path{stroke:#1d2430;fill:none}.arrow polygon{fill:#1d2430}.op line{stroke:#2f5fb3}.op polygon{fill:#2f5fb3}" +
   ".callback line{stroke:#8a3fb0}.callback polygon{fill:#8a3fb0}.return line{stroke-dasharray:5 3}" +
   ".refusal line{stroke:#c62828;stroke-dasharray:5 3}.refusal polygon{fill:#c62828}.refusal text{fill:#c62828}" +
@@ -340,9 +340,13 @@ function bandSvg(seq: Sequence): string {
   return out;
 }
 
-/** The step groups: a row band with the step's number and op, and its arrows. */
-function stepsSvg(seq: Sequence, width: number, current: number | undefined): string {
+/**
+ * The steps: a row band per step (drawn under the lifelines and lock bands), and a group
+ * with the step's number, op and arrows (drawn over them); both carry data-step.
+ */
+function stepsSvg(seq: Sequence, width: number, current: number | undefined): { rows: string; steps: string } {
   let out = "";
+  let rows = "";
   let r = 0;
   while (r < seq.arrows.length) {
     const step = seq.arrows[r]!.step;
@@ -350,14 +354,15 @@ function stepsSvg(seq: Sequence, width: number, current: number | undefined): st
     while (end + 1 < seq.arrows.length && seq.arrows[end + 1]!.step === step) end++;
     const first = seq.arrows[r]!;
     const ok = seq.arrows[end]!.kind !== "refusal";
-    let body = tag("rect", { class: "row", x: 0, y: TOP + r * ROW, width, height: (end - r + 1) * ROW });
-    body += text({ class: "num", x: 8, y: rowY(r) + 4 }, `#${step}`);
+    const cur = step === current ? " current" : "";
+    rows += tag("rect", { class: `row${cur}`, x: 0, y: TOP + r * ROW, width, height: (end - r + 1) * ROW, "data-step": step });
+    let body = text({ class: "num", x: 8, y: rowY(r) + 4 }, `#${step}`);
     body += text({ class: "small", x: 40, y: rowY(r) + 4 }, clip(first.label.split(/[( ]/)[0]!, 14));
     for (let k = r; k <= end; k++) body += arrowSvg(seq.arrows[k]!, k, seq.lifelines);
-    out += tag("g", { class: `step${step === current ? " current" : ""}`, "data-step": step, "data-ok": String(ok) }, body);
+    out += tag("g", { class: `step${cur}`, "data-step": step, "data-ok": String(ok) }, body);
     r = end + 1;
   }
-  return out;
+  return { rows, steps: out };
 }
 
 /** The legend under the diagram: what each arrow and band means. */
@@ -392,6 +397,8 @@ export function sequenceSvg(seq: Sequence, opts: SequenceSvgOptions = {}): strin
   const bottom = TOP + seq.arrows.length * ROW;
   const height = bottom + 64;
   let body = text({ class: "title", x: 8, y: 18 }, `${seq.name}: sequence of calls`);
+  const steps = stepsSvg(seq, width, opts.current);
+  body += tag("g", { class: "rows" }, steps.rows);
   seq.lifelines.forEach((l, k) => {
     const x = lifeX(k);
     body += tag("line", { class: "life", x1: x, y1: 58, x2: x, y2: bottom });
@@ -404,8 +411,8 @@ export function sequenceSvg(seq: Sequence, opts: SequenceSvgOptions = {}): strin
         tag("title", {}, esc(l.label)),
     );
   });
-  body += tag("g", { class: "steps" }, stepsSvg(seq, width, opts.current));
   body += tag("g", { class: "locks" }, bandSvg(seq));
+  body += tag("g", { class: "steps" }, steps.steps);
   body += legendSvg(bottom + 20);
   return svgDoc("sequence", `${seq.name}: sequence diagram`, width, height, STYLE, body);
 }
