@@ -53,12 +53,44 @@ describe("the sequence diagram", () => {
 
   it("has a lifeline per importer, one for the core and one per exporter, importers first", () => {
     expect(seq.lifelines).toEqual([
-      { label: IMP, role: "importer" },
-      { label: "dyn", role: "importer" },
-      { label: "unm", role: "importer" },
-      { label: CORE, role: "core" },
-      { label: EXP, role: "exporter" },
+      { label: IMP, role: "importer", note: "importer" },
+      { label: "dyn", role: "importer", note: "importer" },
+      { label: "unm", role: "importer", note: "importer" },
+      { label: CORE, role: "core", note: "" },
+      { label: EXP, role: "exporter", note: "exporter" },
     ]);
+  });
+
+  it("puts a device that imports its own buffer with the exporters; a step on an object never made loops on the core", () => {
+    const s = parseScenario({
+      name: "self",
+      devices: { gpu: {}, other: {} },
+      steps: [
+        // mmio outside any BAR: refused, so buffer x is never made
+        {
+          op: "export",
+          buffer: "x",
+          exporter: "other",
+          size: "0x1000",
+          backing: { kind: "mmio", ranges: [{ addr: "0x1000", len: "0x1000" }] },
+          expect: { error: "EINVAL" },
+        },
+        { op: "close", buffer: "x", expect: { error: "ENOENT" } },
+        { op: "export", buffer: "b", exporter: "gpu", size: "0x1000", backing: sys("0x1000", "0x1000") },
+        { op: "attach", buffer: "b", importer: "gpu", as: "self" },
+        { op: "detach", attachment: "self" },
+      ],
+    });
+    const q = sequenceOf(s, run(s).steps);
+    expect(q.lifelines.map((l) => `${l.label} ${l.role} ${l.note}`)).toEqual([`${CORE} core `, "other exporter exporter", "gpu exporter importer, exporter"]);
+    expect(lines(q).slice(0, 4)).toEqual([
+      `0 other>${CORE} call export x`,
+      `0 ${CORE}>other refusal ✕ EINVAL`,
+      `1 ${CORE}>${CORE} call close(x)`,
+      `1 ${CORE}>${CORE} refusal ✕ ENOENT`,
+    ]);
+    expect(lines(q)).toContain(`3 gpu>${CORE} call attach(b) as self`);
+    expect(sequenceSvg(q)).toContain('<path d="M');
   });
 
   it("draws every call, exporter op, callback and refusal in the order the model makes them", () => {

@@ -43,10 +43,11 @@ export interface LockBand {
   implicit: boolean;
 }
 
-/** A lifeline: a device (importer or exporter) or the dma-buf core. */
+/** A lifeline: a device (importer or exporter: its side of the core) or the dma-buf core; `note` says what the device does. */
 export interface Lifeline {
   label: string;
   role: "importer" | "core" | "exporter";
+  note: string;
 }
 
 /** The diagram's data: lifelines, arrows (one row each, in call order) and lock bands. */
@@ -100,6 +101,9 @@ function actorOf(st: Step, n: Names): string | undefined {
   return b !== undefined ? n.buffers.get(b)?.exporter : undefined;
 }
 
+/** The steps the exporter makes (the others are an importer's, or a lock holder's). */
+const EXPORTER_STEPS = new Set<Step["op"]>(["export", "move", "revoke", "restore", "close"]);
+
 /** The call's label: `attach(buf) as a1`, `map(a1) as m1`, `lock(buf)`. */
 function callLabel(st: Step, i: number): string {
   const subject = field(st, "attachment") ?? field(st, "mapping") ?? field(st, "buffer") ?? "";
@@ -123,8 +127,10 @@ class Walk {
   readonly bands: LockBand[] = [];
   /** Each band's holder device, numbered by finish(). */
   readonly holders: string[] = [];
-  readonly importers: string[] = [];
-  readonly exporters: string[] = [];
+  /** Devices in the order they first act, and which of them import and export. */
+  readonly devices: string[] = [];
+  readonly importing = new Set<string>();
+  readonly exporting = new Set<string>();
   /** Arrows refer to lifelines by key ("" is the core) until finish() numbers them. */
   readonly ends: [string, string][] = [];
 
@@ -135,10 +141,11 @@ class Walk {
     this.ends.push([from, to]);
   }
 
+  /** Registers `dev` as acting in role `as` (a lock holder that is no exporter counts as an importer); "" (the core) when unknown. */
   private role(dev: string | undefined, as: "importer" | "exporter"): string {
     if (dev === undefined) return "";
-    const list = as === "exporter" ? this.exporters : this.importers;
-    if (!this.exporters.includes(dev) && !this.importers.includes(dev)) list.push(dev);
+    if (!this.importing.has(dev) && !this.exporting.has(dev)) this.devices.push(dev);
+    (as === "exporter" ? this.exporting : this.importing).add(dev);
     return dev;
   }
 
@@ -147,7 +154,8 @@ class Walk {
     const buffer = bufferOf(st, n);
     const exporter = this.role(st.op === "export" ? st.exporter : buffer !== undefined ? n.buffers.get(buffer)?.exporter : undefined, "exporter");
     const actorDev = actorOf(st, n);
-    const actor = this.role(actorDev, actorDev === exporter && actorDev !== undefined ? "exporter" : "importer");
+    const byExporter = EXPORTER_STEPS.has(st.op) || ((st.op === "lock" || st.op === "unlock") && actorDev === exporter);
+    const actor = this.role(actorDev, byExporter ? "exporter" : "importer");
     const first = this.arrows.length;
     this.arrow(i, actor, "", "call", callLabel(st, i));
     if (!rec.ok) return void this.arrow(i, "", actor, "refusal", `✕ ${rec.error ?? "refused"}`);
@@ -251,17 +259,25 @@ class Walk {
     }
     const stale = (r.stale ?? []) as string[];
     if (stale.length) this.arrow(i, "", exporter, "return", `stale: ${stale.join(", ")}`);
-    return exporter;
+    // the lock is drawn around the callbacks (a revoke or restore with nothing to do may not take it)
+    return notified.length ? exporter : undefined;
   }
 
   /** Numbers the lifelines (importers, core, exporters) and closes the bands still open. */
   finish(): Sequence {
     const last = this.arrows.length - 1;
     for (const [buffer, l] of this.n.locks) this.pushBand(l.holder, this.band(buffer, l, this.scenario.steps.length - 1, last));
-    const keys = [...this.importers, "", ...this.exporters];
-    const lifelines: Lifeline[] = keys.map((k) =>
-      k === "" ? { label: "dma-buf core", role: "core" } : { label: k, role: this.exporters.includes(k) ? "exporter" : "importer" },
-    );
+    // importers on the left, the core, exporters on the right (a device that does both: with the exporters)
+    const keys = [...this.devices.filter((d) => !this.exporting.has(d)), "", ...this.devices.filter((d) => this.exporting.has(d))];
+    const lifelines = keys.map((k): Lifeline => {
+      if (k === "") return { label: "dma-buf core", role: "core", note: "" };
+      const both = this.exporting.has(k) && this.importing.has(k);
+      return {
+        label: k,
+        role: this.exporting.has(k) ? "exporter" : "importer",
+        note: both ? "importer, exporter" : this.exporting.has(k) ? "exporter" : "importer",
+      };
+    });
     const at = (k: string) => keys.indexOf(k);
     this.arrows.forEach((a, j) => {
       a.from = at(this.ends[j]![0]);
@@ -407,7 +423,7 @@ export function sequenceSvg(seq: Sequence, opts: SequenceSvgOptions = {}): strin
       { class: "lifeline", "data-lifeline": l.label, "data-role": l.role },
       tag("rect", { class: `head ${l.role}`, x: x - COL / 2 + 10, y: 30, width: COL - 20, height: 28, rx: 4 }) +
         text({ x, y: 44, "text-anchor": "middle" }, clip(l.label, 24)) +
-        text({ class: "small", x, y: 55, "text-anchor": "middle" }, l.role === "core" ? "" : l.role) +
+        text({ class: "small", x, y: 55, "text-anchor": "middle" }, l.note) +
         tag("title", {}, esc(l.label)),
     );
   });
