@@ -40,6 +40,11 @@ function download(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
 }
 
+/** The largest canvas side the PNG uses. */
+const CANVAS_MAX = 16_000;
+/** Past this many steps the page draws no sequence diagram (`dmabuf-map run --svg` still writes it). */
+export const SEQUENCE_MAX = 2000;
+
 /**
  * The SVG drawn on a canvas at twice its size, as PNG. The image is a data: URL: the
  * server's Content-Security-Policy allows images from data: and 'self', not blob:.
@@ -49,10 +54,12 @@ async function png(svg: string): Promise<Blob> {
   img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
   await img.decode();
   const canvas = document.createElement("canvas");
-  canvas.width = img.naturalWidth * 2;
-  canvas.height = img.naturalHeight * 2;
+  // twice the size, unless that passes the largest canvas side browsers draw (16,384 px)
+  const scale = Math.min(2, CANVAS_MAX / Math.max(img.naturalWidth, img.naturalHeight));
+  canvas.width = Math.floor(img.naturalWidth * scale);
+  canvas.height = Math.floor(img.naturalHeight * scale);
   const g = canvas.getContext("2d")!;
-  g.scale(2, 2);
+  g.scale(scale, scale);
   g.drawImage(img, 0, 0);
   return new Promise<Blob>((ok, fail) => canvas.toBlob((b) => (b ? ok(b) : fail(new Error("the canvas gave no PNG"))), "image/png"));
 }
@@ -67,6 +74,7 @@ function figure(name: PictureName, onPick: (step: number) => void): HTMLElement 
   const cap = document.createElement("figcaption");
   const h = document.createElement("h3");
   h.textContent = TITLES[name];
+  const note = document.createElement("span");
   const button = (ext: "svg" | "png") => {
     const b = document.createElement("button");
     b.type = "button";
@@ -77,11 +85,18 @@ function figure(name: PictureName, onPick: (step: number) => void): HTMLElement 
       const svg = shown.get(name);
       if (!svg || !boxes.get(name)!.firstElementChild) return;
       if (ext === "svg") return download(new Blob([svg], { type: "image/svg+xml" }), fileName(scenarioName, name, "svg"));
-      void png(svg).then((blob) => download(blob, fileName(scenarioName, name, "png")));
+      note.textContent = "";
+      png(svg).then(
+        (blob) => download(blob, fileName(scenarioName, name, "png")),
+        (e: unknown) => {
+          note.textContent = `no PNG: ${e instanceof Error ? e.message : String(e)}`;
+        },
+      );
     });
     return b;
   };
-  cap.append(h, button("svg"), button("png"));
+  note.className = "hint";
+  cap.append(h, button("svg"), button("png"), note);
   const box = document.createElement("div");
   box.className = "picture-box";
   box.id = `picture-${name}`;
@@ -145,7 +160,13 @@ export function showPictures(scenario: Scenario, steps: readonly StepRecord[], s
   if (!boxes.size) return;
   scenarioName = scenario.name;
   if (drawnFor !== steps || !boxes.get("sequence")!.firstElementChild) {
-    put("sequence", sequenceSvg(sequenceOf(scenario, steps)));
+    if (steps.length > SEQUENCE_MAX) {
+      shown.delete("sequence");
+      const p = document.createElement("p");
+      p.className = "none";
+      p.textContent = `${steps.length.toLocaleString("en-US")} steps, more than the ${SEQUENCE_MAX.toLocaleString("en-US")} the page draws: dmabuf-map run --svg FILE writes the sequence diagram.`;
+      boxes.get("sequence")!.replaceChildren(p);
+    } else put("sequence", sequenceSvg(sequenceOf(scenario, steps)));
     drawnFor = steps;
     entries = entriesByMapping(scenario, steps);
   }

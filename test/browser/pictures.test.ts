@@ -236,6 +236,39 @@ describe.skipIf(!CHROMIUM)("the explorer's pictures", () => {
     expect(problems).toEqual([]);
   });
 
+  it("past 2,000 steps the page draws no sequence diagram and says why; the other pictures stay", async () => {
+    const long = {
+      name: "long",
+      devices: { cpu: {} },
+      steps: [
+        { op: "export", buffer: "b", exporter: "cpu", size: "0x1000", backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x1000" }] } },
+        ...Array.from({ length: 2000 }, (_, i) => ({ op: i % 2 ? "unlock" : "lock", buffer: "b", holder: "cpu" })),
+      ],
+    };
+    await page.fill("#editor", JSON.stringify(long));
+    await page.click("#run");
+    await page.waitForFunction(() => document.body.dataset.run === "done");
+    expect(await page.locator("#picture-sequence svg").count()).toBe(0);
+    expect(await page.textContent("#picture-sequence")).toMatch(/^2,001 steps, more than the 2,000 the page draws: dmabuf-map run --svg FILE/);
+    expect(await page.locator("#picture-topology svg").count()).toBe(1);
+    // nothing to download: the button makes no file (an SVG download makes its blob URL at once)
+    await page.evaluate(() => {
+      const w = window as unknown as { made: number };
+      w.made = 0;
+      const make = URL.createObjectURL.bind(URL);
+      URL.createObjectURL = (b: Blob) => (w.made++, make(b));
+    });
+    await page.locator("figure[data-picture=sequence] button.download-svg").click();
+    await page.locator("figure[data-picture=topology] button.download-svg").click();
+    expect(await page.evaluate(() => (window as unknown as { made: number }).made)).toBe(1);
+    // one step fewer: drawn
+    long.steps.pop();
+    await page.fill("#editor", JSON.stringify(long));
+    await page.click("#run");
+    await page.waitForFunction(() => document.body.dataset.run === "done");
+    expect(await page.locator("#picture-sequence g.step").count()).toBe(2000);
+  });
+
   it("an invalid scenario clears the pictures: nothing stale, nothing to download", async () => {
     await open("move-notify.json");
     expect(await page.locator("#picture-sequence svg").count()).toBe(1);
