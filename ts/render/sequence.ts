@@ -13,6 +13,14 @@
  * in a return arrow with its code. The resv lock is a band on its holder's lifeline:
  * from `lock` to `unlock`, or for one step when the core takes it itself (a static
  * importer's map/unmap/unpin, the exporter around a notification).
+ *
+ * The order is the model's, which follows drivers/dma-buf/dma-buf.c:
+ * dma_buf_map_attachment() pins first for a static importer of a dynamic exporter
+ * (dma_buf_pin_on_map()) with the resv lock held; dma_buf_move_notify() walks
+ * dmabuf->attachments, which dma_buf_dynamic_attach() fills with list_add(), so the
+ * newest attachment is notified first; the callback is @invalidate_mappings, formerly
+ * @move_notify ("dma-buf: Rename .move_notify() callback to a clearer identifier",
+ * ef246da8e63c, Leon Romanovsky's 2026 series). The rules: docs/rules.md#lifecycle.
  */
 import type { Scenario, Step } from "../scenario/schema.js";
 import type { StepRecord } from "../scenario/runner.js";
