@@ -21,6 +21,7 @@ import type { ModelState, Pair } from "../ts/model/state.js";
 import type { StepDetail } from "../ts/scenario/runner.js";
 import { mountBridges, showBufinfo } from "./bridges.js";
 import { ENTRIES_MAX, runInWorker, showNotice, unpackCapped } from "./bounds.js";
+import { mountPictures, showPictures } from "./pictures.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const editor = $<HTMLTextAreaElement>("editor");
@@ -271,6 +272,7 @@ function select(i: number): void {
     rec.ok ? el("span", { className: "ok" }, "ok") : el("span", { className: "bad" }, rec.error!),
   );
   for (const row of $("steps-body").querySelectorAll<HTMLElement>("tr")) row.classList.toggle("current", row.dataset.step === String(view.step));
+  showPictures(view.scenario, view.full, view.step);
   const now = view.full[view.step]!.state;
   showBufinfo(now);
   if (!now) {
@@ -675,6 +677,7 @@ function keys(e: KeyboardEvent): void {
 }
 
 async function main(): Promise<void> {
+  mountPictures($("pictures"), (i) => select(i));
   $("links").replaceChildren(link(RULES, "rules"), " · ", link(KERNEL_DOCS, "kernel dma-buf docs"), " · ", link(RFC_V2, "RFC v2 thread"));
   const files = (await (await fetch("/scenarios/index.json")).json()) as string[];
   pick.replaceChildren(el("option", { value: "demo" }, "built-in demo"), ...files.map((f) => el("option", { value: f }, f)));
