@@ -17,6 +17,7 @@ import { notThenable } from "./untrusted.js";
 import { profileRules, type ProfileName, type ProfileRules } from "./profiles.js";
 import { mappingEntries, snapshot } from "./inspect.js";
 import type { CallbackError, Op, StepResult, TraceRecord } from "./trace.js";
+import { leakWarnings, type Warning } from "./dma-debug.js";
 
 /** The model's objects and step machinery; DmaBufModel adds the steps. */
 export abstract class ModelWorld {
@@ -37,6 +38,9 @@ export abstract class ModelWorld {
   /** The current step's move_notify deliveries and callback errors (run() sets both before a step). */
   protected delivered!: string[];
   protected callbackErrors!: CallbackError[];
+  /** The DMA-API debug checker is on (ModelOptions.dmaDebug), and the current step's findings. */
+  readonly dmaDebug: boolean;
+  protected warnings!: Warning[];
   /** The step running now (a call while set is a re-entrant call: EDEADLK). */
   protected busy: Op | undefined;
   protected disposed = false;
@@ -46,7 +50,8 @@ export abstract class ModelWorld {
     topology: TopologySpec,
     options: ModelOptions = {},
   ) {
-    const { registry, exporter, profile } = modelOptions(options, topology);
+    const { registry, exporter, profile, dmaDebug } = modelOptions(options, topology);
+    this.dmaDebug = dmaDebug;
     this.profile = profile;
     this.rules = profileRules(profile);
     this.interconnects = registry;
@@ -127,11 +132,13 @@ export abstract class ModelWorld {
     this.busy = op;
     this.delivered = [];
     this.callbackErrors = [];
+    this.warnings = [];
     try {
       const result = fn();
       const rec: TraceRecord = { op, ok: true, notifications: this.delivered };
       if (result) rec.result = result;
       if (this.callbackErrors.length) rec.callbackErrors = this.callbackErrors;
+      if (this.warnings.length) rec.warnings = this.warnings;
       this.trace.push(rec);
       return result;
     } catch (e) {
@@ -161,6 +168,20 @@ export abstract class ModelWorld {
   }
 
   // ---- inspection ----
+
+  /**
+   * The DMA-API debug checker's report when a run ends (dma-debug's at driver unbind):
+   * a `mapping-leaked` warning per mapping still live, added to the last trace record
+   * and returned. Nothing when the checker is off. The scenario runner calls it after
+   * the last step.
+   */
+  endOfRun(): Warning[] {
+    this.inspect("endOfRun");
+    const found = this.dmaDebug ? leakWarnings(this.mappings.values()) : [];
+    const rec = this.trace.at(-1);
+    if (rec && found.length) rec.warnings = [...(rec.warnings ?? []), ...found];
+    return found;
+  }
 
   /** The live mapping `name`'s entries (first `max`), for reports. */
   mappingEntries(name: string, max: number): { addr: bigint; len: bigint }[] {
