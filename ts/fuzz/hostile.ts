@@ -191,7 +191,7 @@ export const FAULTS: readonly Fault[] = [
   ...DEBUG_FAULTS.map((fault) => ({ at: "debug" as const, fault })),
 ];
 
-/** One hostile epoch: every buffer `exporter` exports breaks the contract with the fault. */
+/** One hostile epoch: every buffer `exporter` exports breaks the contract with the fault ("*": every exporter's). */
 export type Hostility = { exporter: string } & Fault;
 
 /** "map null", "export no-release": a fault's name in coverage reports and messages. */
@@ -221,7 +221,7 @@ function breakTable(ops: DmaBufOps, fault: ExportFault): DmaBufOps {
 export function hostileExporter(base: ExporterFactory, h: Hostility): ExporterFactory {
   return (args) => {
     const ops = base(args);
-    if (args.exporter !== h.exporter) return ops;
+    if (args.exporter !== h.exporter && h.exporter !== "*") return ops;
     if (h.at === "export") return breakTable(ops, h.fault);
     return breakMaps(ops, h.at === "map" ? MAP_BREAKS[h.fault] : DEBUG_BREAKS[h.fault]);
   };

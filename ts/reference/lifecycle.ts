@@ -480,7 +480,7 @@ function productOf(c: Live<"a" | "b">, p: Plan): Entry[] {
   const { a, b, r } = c;
   const g = (c.st as Extract<RefStep, { op: "map" }>).range;
   const full = g && a.ic === "physvec" ? b.ranges : p.entries;
-  const fault = r.broken?.at === "debug" && b.exporter === r.broken.exporter ? DEBUG_FAULTS[r.broken.fault!]! : undefined;
+  const fault = r.broken?.at === "debug" && [b.exporter, "*"].includes(r.broken.exporter) ? DEBUG_FAULTS[r.broken.fault!]! : undefined;
   const made = fault ? fault(full) : full;
   r.warned.push(...productRules(made, a.ic === "sgt" && b.kind === "system", r.devices[a.importer]!));
   if (!fault) return p.entries;
@@ -696,7 +696,9 @@ export class LifecycleRef {
 
   /**
    * @param broken an exporter device whose ops break the contract (docs/rules.md#ops-contract):
-   *   at `export` (its ops table: EINVAL, row C1) or at `map` (its products: EPROTO, row C2).
+   *   at `export` (its ops table: EINVAL, row C1) or at `map` (its products: EPROTO, row C2);
+   *   at `debug`, products that keep the contract but break dma-debug's rules (`fault`;
+   *   exporter "*": every exporter's).
    */
   constructor(
     readonly topo: RefTopology,
