@@ -311,7 +311,7 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
   restore: { weight: 2, make: ({ buffer }) => [{ op: "restore", buffer: buffer().name }] },
   close: { weight: 6, make: ({ buffer }) => [{ op: "close", buffer: buffer().name }] },
   sync: {
-    weight: 3,
+    weight: 2,
     make: ({ r, buffer }) => {
       // mostly a well-formed pair of phase and access, now and then a combination the ioctl refuses
       const flags = r.chance(0.8)
