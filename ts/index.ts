@@ -46,7 +46,11 @@ export type { InterconnectName, InterconnectDef } from "./model/interconnects.js
 export { sgtMap, physvecMap, iovMap } from "./model/address.js";
 export type { MmioSplit } from "./model/address.js";
 export type { Backing, BackingSpec } from "./model/buffer.js";
-export type { TraceRecord, MapResult, NotifyResult, AttachResult, CallbackError, Op, StepResult } from "./model/trace.js";
+export type { TraceRecord, MapResult, NotifyResult, AttachResult, CallbackError, Op, StepResult, SyncResult, Warning } from "./model/trace.js";
+export { DIRECTIONS, DEFAULT_DIRECTION } from "./model/direction.js";
+export type { Direction } from "./model/direction.js";
+export { DMA_DEBUG_RULES } from "./model/dma-debug.js";
+export type { DebugRule, DebugCheckpoint } from "./model/dma-debug.js";
 export type { ModelState, BufferState, AttachmentState, MappingState, IovaState, PairList } from "./model/state.js";
 export { vfioExporter } from "./exporters/vfio.js";
 export { systemHeapExporter } from "./exporters/heap.js";

@@ -160,8 +160,9 @@ async function run(step?: number): Promise<void> {
 
 function describe(r: NonNullable<StepRecord["result"]>, d: StepDetail): string {
   if ("nelms" in r)
-    return `${r.interconnect} → ${r.container}, ${d.space} addresses: ${r.nelms} entries, ${r.bytes} bytes, ${r.hash}${r.barNumber !== undefined ? `, BAR ${r.barNumber}` : ""}`;
+    return `${r.interconnect} → ${r.container}, ${d.space} addresses: ${r.nelms} entries, ${r.bytes} bytes, ${r.hash}${r.barNumber !== undefined ? `, BAR ${r.barNumber}` : ""}${r.direction ? `, ${r.direction}` : ""}`;
   if ("notified" in r) return `notified [${t(r.notified.join(", "))}]  stale [${t(r.stale.join(", "))}]`;
+  if ("direction" in r) return `direction ${r.direction}`;
   return `interconnect ${r.interconnect}, importer ${t(d.importer ?? "")}, path ${d.path ?? "none (system memory)"}`;
 }
 
@@ -197,6 +198,9 @@ function showRun(v: View): void {
           "td",
           { className: "mono" },
           st.result ? describe(st.result, d) : t(d.message ?? ""),
+          ...(st.warnings ?? []).map((w) =>
+            el("div", { className: "warn" }, link(`${RULES}#dma-debug`, `! ${w.rule}`, "a DMA-API debug warning"), `: ${t(w.message)}`),
+          ),
           ...d.failures.map((f) => el("div", { className: "fail" }, `✗ ${t(f)}`)),
         ),
       );

@@ -13,11 +13,13 @@ export interface InterconnectDef {
   readonly name: string;
   /** The container a map is put in when the caller names none. */
   readonly defaultContainer: ContainerKind;
+  /** A map goes through dma_map_sgtable(), whose segments dma-debug checks (docs/rules.md#dma-debug): sgt only. */
+  readonly scatterlist?: boolean;
 }
 
 /** The built-in interconnects; sgt is offered by every buffer (mapDmaBuf). */
 export const BUILTIN_INTERCONNECTS: readonly InterconnectDef[] = [
-  { name: "sgt", defaultContainer: "sgt" },
+  { name: "sgt", defaultContainer: "sgt", scatterlist: true },
   { name: "physvec", defaultContainer: "physvec" },
   { name: "iov", defaultContainer: "ranges" },
 ];

@@ -17,6 +17,7 @@ function fnField(o: object, k: string): boolean {
   return typeof (o as Record<string, unknown>)[k] === "function";
 }
 import type { ProfileRules } from "./profiles.js";
+import type { Direction } from "./direction.js";
 
 /** What a buffer's backing memory is: "system" RAM pages or "mmio" (a device BAR). */
 export type BackingKind = "system" | "mmio";
@@ -143,16 +144,18 @@ export interface InterconnectOps {
   /**
    * @map: called by dma_buf_map_attachment() for an attachment that negotiated this
    * interconnect, with the resv lock held. Mandatory unless the table has the common
-   * @mapInterconnect. Returns the product or throws DmaBufError (EINVAL, ENOMEM, ...).
+   * @mapInterconnect. Receives the map's DMA direction, as @map_dma_buf does. Returns
+   * the product or throws DmaBufError (EINVAL, ENOMEM, ...).
    * In `mappingTypes`: the type's map op (sgt: map_dma_buf, PAL: map_phys); mandatory.
    */
-  map?(attach: AttachmentView, dma: Topology): MapProduct;
+  map?(attach: AttachmentView, dma: Topology, direction: Direction): MapProduct;
   /**
    * @unmap: called by dma_buf_unmap_attachment() with the resv lock held, before the
    * model calls product.release(). Optional: without it the interconnect has no unmap
-   * (EOPNOTSUPP) and detach releases its mappings (iov). Mandatory for sgt.
+   * (EOPNOTSUPP) and detach releases its mappings (iov). Mandatory for sgt. Receives the
+   * unmap's direction (the map's unless the unmap gave one).
    */
-  unmap?(attach: AttachmentView, product: MapProduct): void;
+  unmap?(attach: AttachmentView, product: MapProduct, direction: Direction): void;
 }
 
 /**
@@ -193,12 +196,35 @@ export interface DmaBufOps {
   unpin?(attach: AttachmentView): void;
   /**
    * @map_dma_buf: called by dma_buf_map_attachment() for an sgt attachment, with the
-   * resv lock held. Mandatory, unless the table gives `mappingTypes` (then absent).
-   * Returns the DMA addresses for the importer's device.
+   * resv lock held, and the DMA direction the importer asked for (bidirectional,
+   * to-device or from-device). Mandatory, unless the table gives `mappingTypes` (then
+   * absent). Returns the DMA addresses for the importer's device; with the DMA-API debug
+   * checker on they are checked like dma-debug would (page aligned, within the importer's
+   * segment limits; docs/rules.md#dma-debug).
    */
-  mapDmaBuf?(attach: AttachmentView, dma: Topology): MapProduct;
-  /** @unmap_dma_buf: called by dma_buf_unmap_attachment() with the lock held, before product.release(). Mandatory, unless the table gives `mappingTypes` (then absent). */
-  unmapDmaBuf?(attach: AttachmentView, product: MapProduct): void;
+  mapDmaBuf?(attach: AttachmentView, dma: Topology, direction: Direction): MapProduct;
+  /**
+   * @unmap_dma_buf: called by dma_buf_unmap_attachment() with the lock held, before
+   * product.release(), with the unmap's direction (the map's unless the unmap gave
+   * one; a different one is a dma-debug warning). Mandatory, unless the table gives
+   * `mappingTypes` (then absent).
+   */
+  unmapDmaBuf?(attach: AttachmentView, product: MapProduct, direction: Direction): void;
+  /**
+   * @begin_cpu_access: called by dma_buf_begin_cpu_access(), from DMA_BUF_IOCTL_SYNC with
+   * DMA_BUF_SYNC_START (the `sync` step with `start`), before the CPU reads or writes the
+   * buffer; the core does not take the resv lock. Optional: without it the sync does
+   * nothing but report its direction. Receives the direction the flags name (read:
+   * from-device, write: to-device, both: bidirectional). Throws DmaBufError to refuse;
+   * the model calls it on a revoked buffer too, as the kernel does.
+   */
+  beginCpuAccess?(buffer: BufferView, direction: Direction): void;
+  /**
+   * @end_cpu_access: called by dma_buf_end_cpu_access(), from DMA_BUF_IOCTL_SYNC with
+   * DMA_BUF_SYNC_END, once the CPU access is over; no lock. Optional. Receives the
+   * direction like @begin_cpu_access. Throws DmaBufError to refuse.
+   */
+  endCpuAccess?(buffer: BufferView, direction: Direction): void;
   /** @release: called by close once the last attachment is gone; no lock. Mandatory. The model frees the backing. */
   release(buffer: BufferView): void;
   /** The interconnects offered besides sgt, in the exporter's order. Optional. */
@@ -206,9 +232,9 @@ export interface DmaBufOps {
   /**
    * The RFC v2 shape: one common map for every interconnect that has no `map` of its
    * own; it dispatches on `interconnect` to interconnect-specific code. Optional.
-   * Called like `map`.
+   * Called like `map`, with the direction.
    */
-  mapInterconnect?(attach: AttachmentView, interconnect: string, dma: Topology): MapProduct;
+  mapInterconnect?(attach: AttachmentView, interconnect: string, dma: Topology, direction: Direction): MapProduct;
   /**
    * The mapping-types RFC's shape (dma_buf_ops.match_mapping, or single_exporter_match
    * for one entry): the exporter's mapping types in priority order, `sgt` among them
@@ -247,9 +273,11 @@ const OP_FIELDS = [
   "interconnects",
   "mapInterconnect",
   "mappingTypes",
+  "beginCpuAccess",
+  "endCpuAccess",
 ];
 const IC_FIELDS = ["name", "supportsInterconnects", "match", "finishMatch", "map", "unmap"];
-const OPTIONAL_OPS = ["attach", "detach", "pin", "unpin", "mapInterconnect"];
+const OPTIONAL_OPS = ["attach", "detach", "pin", "unpin", "mapInterconnect", "beginCpuAccess", "endCpuAccess"];
 
 type Fail = (msg: string, path: (string | number)[]) => never;
 
