@@ -827,9 +827,9 @@ export function listTotalWithin(hdr: usize, within: usize, delta: u64): i32 {
       lastA = a;
     }
     if (!ordered) break;
-    let inside = false;
-    if (have && rf <= s) inside = l ? s <= rl && l - 1 <= rl - s : s == 0 || s - 1 <= rl;
-    if (!inside) { bad = <u64>i; break; }
+    // branch-free: have, rf <= s, and the entry's bytes (or, for len 0, the byte before) within rl
+    let fits = l ? <i32>(s <= rl) & <i32>(l - 1 <= rl - s) : <i32>(s == 0) | <i32>(s - 1 <= rl);
+    if (!(<i32>have & <i32>(rf <= s) & fits)) { bad = <u64>i; break; }
   }
   // the rest of the total
   for (i++; i < n; i++) {
