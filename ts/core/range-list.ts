@@ -179,11 +179,12 @@ export class RangeList extends EntrySource {
 
   /**
    * @internal [total(), firstOutside(within, delta)] in one core pass (the map product
-   * check of ts/model/contract.ts); throws as total() does. Both arguments are trusted.
+   * check of ts/model/contract.ts); throws as total() does.
    */
   totalWithin(within: RangeList, delta: bigint): [total: bigint, outside: number] {
-    const w = RangeList.handleIn(this.core, within, "total", "within");
-    this.core.check(wasm(this.core).list_total_within(this.handle, w, delta), "total", sumOverflow);
+    const w = RangeList.handleIn(this.core, within, "totalWithin", "within");
+    const d = deltaArg(delta, "totalWithin", "delta");
+    this.core.check(wasm(this.core).list_total_within(this.handle, w, d), "total", sumOverflow);
     const i = this.core.out(1);
     return [this.core.out(0), i === U64_MAX ? -1 : Number(i)];
   }
