@@ -255,16 +255,18 @@ describe("the library entry for embedders", () => {
    * throwing getters: EINVAL instead of a raw RangeError or a hang) add 860 bytes, so the
    * budget is 42 KiB (41,779 bytes measured). Issue 32's one-pass split and page builder
    * (fast loops beside the general one) and U64Buffer add 632 bytes of wasm and the class:
-   * 43 KiB (43,205 bytes measured).
+   * 43 KiB (43,205 bytes measured). Issue 32 item 7's one-pass map product check
+   * (list_total_within) and the sgt built straight from a list: 45 KiB (45,260 bytes
+   * measured; the scenario bundle 155,257 bytes).
    */
   const BUNDLES: Record<string, { code: string; budget: number }> = {
     "init + RangeList": {
       code: 'import { init, RangeList } from "dmabuf-map"; await init(); console.log(RangeList.from([]).length);',
-      budget: 43 * 1024,
+      budget: 45 * 1024,
     },
     "parseScenario + runScenario": {
       code: 'import { init, parseScenario, runScenario, DEMO_SCENARIO } from "dmabuf-map"; console.log(runScenario(parseScenario(DEMO_SCENARIO), await init()).output);',
-      budget: 151 * 1024,
+      budget: 152 * 1024,
     },
   };
 
