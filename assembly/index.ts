@@ -13,7 +13,7 @@ import { OUT, setOut, made } from "./out";
 import {
   Entry, ENTRY, listCreate, listDestroy, listTouch, entriesOf, countOf, listValidate, listTotal, listBounds,
   listCoalesce, listSplit, listSlice, listLookup, listLookupMany, listTranslate, listHash,
-  listCheckDisjoint, listFirstOutside, fnvBytes, LIST_MAX,
+  listCheckDisjoint, listFirstOutside, listTotalWithin, fnvBytes, LIST_MAX,
 } from "./list";
 import { xaCreate, xaStore, xaLoad, xaErase, xaNodes, xaHeight, xaCount, xarrayKind } from "./containers/xarray";
 import { isEntrySource, ctCount, ctDestroy, ctBytes, ctToList, ctHash, ctLookup, resetReader } from "./containers/container";
@@ -118,6 +118,13 @@ export function list_first_outside(h: u32, within: u32, delta: u64): i32 {
   let l = hGet(h, K_LIST);
   let w = hGet(within, K_LIST);
   return l && w ? listFirstOutside(l, w, delta) : EBADF;
+}
+/** The map product check (ts/model/contract.ts) in one pass: OUT[0] = total bytes of list h,
+ *  OUT[1] = list_first_outside(h, within, delta)'s answer; EOVERFLOW as list_total (list.ts). */
+export function list_total_within(h: u32, within: u32, delta: u64): i32 {
+  let l = hGet(h, K_LIST);
+  let w = hGet(within, K_LIST);
+  return l && w ? listTotalWithin(l, w, delta) : EBADF;
 }
 export function list_coalesce(h: u32): i32 { let l = hGet(h, K_LIST); return l ? issueMade(K_LIST, listCoalesce(l)) : EBADF; }
 export function list_split(h: u32, maxSeg: u64, mask: u64): i32 { let l = hGet(h, K_LIST); return l ? issueMade(K_LIST, listSplit(l, maxSeg, mask)) : EBADF; }

@@ -5,7 +5,7 @@
 
 import { alloc, free, shrink, blockBytes } from "./alloc";
 import { OK, ENOMEM, ERANGE, EOVERFLOW, R_ZERO_LEN, R_WRAP, R_ADDR_ALIGN, R_LEN_ALIGN, R_ARG, R_OVERLAP } from "./errors";
-import { setOut, invalid, made } from "./out";
+import { OUT, setOut, invalid, made } from "./out";
 
 /** One entry (a phys_vec): `len` bytes from `addr`. Loops below read it as load<u64>(p)
  *  and load<u64>(p, 8), which the Entry layout pins (checked by the seam test). */
@@ -783,4 +783,75 @@ export function listFirstOutside(hdr: usize, within: usize, delta: u64): i32 {
     if (!inside) return <u64>i;
   }
   return U64_MAX;
+}
+
+/**
+ * The exporter-contract check of a map product in one pass (ts/model/contract.ts):
+ * OUT[0] = total bytes of list `hdr`, OUT[1] = what listFirstOutside(hdr, within, delta)
+ * gives (the same answer, by the same rules). EOVERFLOW when the total passes 2^64 - 1,
+ * as listTotal. The union of `within` is walked in step with the entries, merging as it
+ * goes, while both are in address order; otherwise, or to confirm an entry found
+ * outside (the rest of `within` must be in order for that), listFirstOutside answers.
+ */
+export function listTotalWithin(hdr: usize, within: usize, delta: u64): i32 {
+  let p = entriesOf(hdr);
+  let n = <usize>countOf(hdr);
+  let w = entriesOf(within);
+  let wEnd = w + (<usize>countOf(within) << 4);
+  let total: u64 = 0;
+  let q = w; // next entry of within not yet in the run
+  let have = false; // a run [rf, rl] of the union, fully merged
+  let rf: u64 = 0, rl: u64 = 0, lastA: u64 = 0, prev: u64 = 0;
+  let bad: u64 = U64_MAX;
+  let ordered = true;
+  let i: usize = 0;
+  for (; i < n; i++) {
+    let s = load<u64>(p + (i << 4)) - delta;
+    let l = load<u64>(p + (i << 4), 8);
+    let t = total + l;
+    if (t < total) return EOVERFLOW;
+    total = t;
+    if (i && s < prev) { ordered = false; break; }
+    prev = s;
+    // take the entries of within starting at or before s, then those touching the run
+    for (; q < wEnd; q += 16) {
+      let a = load<u64>(q);
+      let wl = load<u64>(q, 8);
+      if (!wl) continue;
+      let joins = have && (rl == U64_MAX || a <= rl + 1);
+      if (a > s && !joins) break;
+      if (a < lastA) { ordered = false; break; }
+      let last = wl - 1 > ~a ? U64_MAX : a + (wl - 1);
+      if (joins) { if (last > rl) rl = last; }
+      else { rf = a; rl = last; have = true; }
+      lastA = a;
+    }
+    if (!ordered) break;
+    // branch-free: have, rf <= s, and the entry's bytes (or, for len 0, the byte before) within rl
+    let fits = l ? <i32>(s <= rl) & <i32>(l - 1 <= rl - s) : <i32>(s == 0) | <i32>(s - 1 <= rl);
+    if (!(<i32>have & <i32>(rf <= s) & fits)) { bad = <u64>i; break; }
+  }
+  // the rest of the total
+  for (i++; i < n; i++) {
+    let t = total + load<u64>(p + (i << 4), 8);
+    if (t < total) return EOVERFLOW;
+    total = t;
+  }
+  if (bad != U64_MAX && ordered) {
+    // the verdict stands only if no later entry of within lies before the ones taken
+    for (; q < wEnd; q += 16) {
+      if (!load<u64>(q, 8)) continue;
+      let a = load<u64>(q);
+      if (a < lastA) { ordered = false; break; }
+      lastA = a;
+    }
+  }
+  if (!ordered) {
+    let st = listFirstOutside(hdr, within, delta);
+    if (st < 0) return st;
+    bad = load<u64>(OUT);
+  }
+  setOut(0, total);
+  setOut(1, bad);
+  return OK;
 }

@@ -5,7 +5,7 @@
 
 import { alloc, free, blockBytes } from "../alloc";
 import { OK, ENOMEM } from "../errors";
-import { listSplit, listDestroy, entriesOf, countOf } from "../list";
+import { listSplit, listDestroy, entriesOf, countOf, U64_MAX } from "../list";
 import { made } from "../out";
 import {
   BuildArgs, statusWord, noHeader, putRead, READ_BATCH,
@@ -45,8 +45,46 @@ export const UINT_MAX: u64 = 0xFFFF_FFFF;
 // @ts-ignore: decorator
 @inline function sg(c: usize, i: u64): Scatterlist { return changetype<Scatterlist>(<usize>table(c).sgl + <usize>i * SG_STRIDE); }
 
+/**
+ * The table straight from the list's entries when no mask applies and every entry is
+ * valid and at most `cap` bytes (the split would copy each one as it is): one pass, no
+ * split list. 0 when an entry is not so, or on no memory: sgtBuild then splits, and
+ * reports what the split reports.
+ */
+function sgtDirect(list: usize, cap: u64): usize {
+  let n = countOf(list);
+  let c = alloc(offsetof<SgTable>());
+  let d = c ? alloc(max<usize>(<usize>n * SG_STRIDE, 16)) : 0;
+  if (!d) { free(c); return 0; }
+  let s = entriesOf(list);
+  for (let i: u32 = 0; i < n; i++) {
+    let a = load<u64>(s + (<usize>i << 4));
+    let l = load<u64>(s + (<usize>i << 4), 8);
+    // valid (l != 0, no wrap) and no longer than cap: l - 1 wraps to U64_MAX when l == 0
+    if (l - 1 > ~a || l - 1 >= cap) { free(d); free(c); return 0; }
+    let e = changetype<Scatterlist>(d + <usize>i * SG_STRIDE);
+    e.page_link = i + 1 == n ? SG_END : 0;
+    e.offset = 0;
+    e.length = 0;
+    e.dma_address = a;
+    e.dma_length = <u32>l;
+    e.pad = 0;
+  }
+  let t = table(c);
+  t.sgl = <u32>d;
+  t.nents = n;
+  t.orig_nents = n;
+  t.flags = 0;
+  return c;
+}
+
 function sgtBuild(list: usize, args: BuildArgs): i32 {
-  let st = listSplit(list, args.maxSeg < UINT_MAX ? args.maxSeg : UINT_MAX, args.mask);
+  let cap = args.maxSeg < UINT_MAX ? args.maxSeg : UINT_MAX;
+  if (args.mask == U64_MAX && cap != 0) {
+    let c = sgtDirect(list, cap);
+    if (c) { made = c; return OK; }
+  }
+  let st = listSplit(list, cap, args.mask);
   if (st < 0) return st;
   let pieces = made;
   let n = countOf(pieces);

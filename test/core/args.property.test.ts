@@ -91,6 +91,13 @@ const ROWS: Row[] = [
     bad: defined(badU64).filter((b) => typeof b.v !== "bigint" || b.v >= TWO64 || b.v <= -TWO64),
     call: (v) => list.firstOutside(list, any(v)),
   },
+  { fn: "totalWithin", arg: "within", bad: badObject, call: (v) => list.totalWithin(any(v), 0n) },
+  {
+    fn: "totalWithin",
+    arg: "delta",
+    bad: defined(badU64).filter((b) => typeof b.v !== "bigint" || b.v >= TWO64 || b.v <= -TWO64),
+    call: (v) => list.totalWithin(list, any(v)),
+  },
   // Container
   {
     fn: "Container.fromList",

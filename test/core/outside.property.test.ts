@@ -181,3 +181,148 @@ describe("firstOutside", () => {
     l.dispose();
   });
 });
+
+/** [total() or its error, firstOutside()] of the old two calls, and of totalWithin()'s one pass. */
+function oldAndFolded(es: readonly Entry[], within: readonly Entry[], delta: bigint): [unknown, unknown] {
+  const l = RangeList.from(es, c);
+  const w = RangeList.from(within, c);
+  const attempt = (f: () => unknown) => {
+    try {
+      return f();
+    } catch (e) {
+      return { code: (e as DmaBufError).code, message: (e as Error).message };
+    }
+  };
+  try {
+    const old = attempt(() => [l.total(), l.firstOutside(w, delta)]);
+    return [old, attempt(() => l.totalWithin(w, delta))];
+  } finally {
+    l.dispose();
+    w.dispose();
+  }
+}
+
+describe("totalWithin (the map product check in one pass)", () => {
+  it("gives what total() then firstOutside() give, on any lists and deltas", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(inAndOut, fc.record({ es: anyList(8), within: anyList(8) })),
+        fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: M }), fc.constantFrom(0x1000n, M)),
+        ({ es, within }, d) => {
+          const [old, folded] = oldAndFolded(es, within, d);
+          expect(folded).toEqual(old);
+          const [old0, folded0] = oldAndFolded(es, within, 0n);
+          expect(folded0).toEqual(old0);
+        },
+      ),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("hostile products: out of range, overlapping, empty, max u64, a sum past 2^64 - 1, within out of order", () => {
+    const E = (pairs: [bigint, bigint][]) => pairs.map(([addr, len]) => ({ addr, len }));
+    const same = (es: [bigint, bigint][], within: [bigint, bigint][], delta = 0n) => {
+      const [old, folded] = oldAndFolded(E(es), E(within), delta);
+      expect(folded).toEqual(old);
+      return folded;
+    };
+    const back: [bigint, bigint][] = [
+      [0x1000n, 0x1000n],
+      [0x3000n, 0x1000n],
+    ];
+    expect(same([], back)).toEqual([0n, -1]);
+    expect(same([], [])).toEqual([0n, -1]);
+    expect(same([[0x1000n, 0x1000n]], [])).toEqual([0x1000n, 0]);
+    // out of range: past the end, in the gap, below the start, found after earlier good entries
+    expect(same([[0x3000n, 0x1001n]], back)).toEqual([0x1001n, 0]);
+    expect(
+      same(
+        [
+          [0x1000n, 0x1000n],
+          [0x2000n, 0x10n],
+        ],
+        back,
+      ),
+    ).toEqual([0x1010n, 1]);
+    expect(
+      same(
+        [
+          [0x1000n, 0x1000n],
+          [0xfffn, 0x10n],
+        ],
+        back,
+      ),
+    ).toEqual([0x1010n, 1]);
+    // overlapping entries, each inside: fine; the product going backwards
+    expect(
+      same(
+        [
+          [0x1000n, 0x800n],
+          [0x1400n, 0x800n],
+          [0x3000n, 0x10n],
+          [0x1000n, 0x10n],
+        ],
+        back,
+      ),
+    ).toEqual([0x1020n, -1]);
+    // empty entries at the edges of a range and in a gap
+    expect(
+      same(
+        [
+          [0x2000n, 0n],
+          [0x1000n, 0n],
+          [0x2001n, 0n],
+        ],
+        back,
+      ),
+    ).toEqual([0n, 2]);
+    // max u64: entries at the top, lengths that wrap, a sum that overflows (EOVERFLOW wins over outside)
+    expect(same([[M, 1n]], [[M - 0xfffn, 0x1000n]])).toEqual([1n, -1]);
+    expect(same([[M, 2n]], [[M - 0xfffn, 0x1000n]])).toEqual([2n, 0]);
+    expect(
+      same(
+        [
+          [0n, M],
+          [0n, M],
+        ],
+        back,
+      ),
+    ).toEqual({ code: "EOVERFLOW", message: expect.any(String) });
+    expect(
+      same(
+        [
+          [0x1000n, 1n],
+          [0x9000n, M],
+        ],
+        back,
+      ),
+    ).toEqual({ code: "EOVERFLOW", message: expect.any(String) });
+    // within out of order, overlapping, with empty entries: the verdict is the union's
+    const messy: [bigint, bigint][] = [
+      [0x5000n, 0x1000n],
+      [0x1000n, 0n],
+      [0x1000n, 0x2000n],
+      [0x2800n, 0x1000n],
+    ];
+    expect(
+      same(
+        [
+          [0x1000n, 0x2800n],
+          [0x5000n, 0x1000n],
+        ],
+        messy,
+      ),
+    ).toEqual([0x3800n, -1]);
+    expect(
+      same(
+        [
+          [0x1000n, 0x2800n],
+          [0x4000n, 0x1000n],
+        ],
+        messy,
+      ),
+    ).toEqual([0x3800n, 1]);
+    // wrap through delta
+    expect(same([[0x1000n, 0x1000n]], [[M - 0xfffn, 0x1000n]], 0x2000n)).toEqual([0x1000n, -1]);
+  });
+});

@@ -177,6 +177,18 @@ export class RangeList extends EntrySource {
     return i === U64_MAX ? -1 : Number(i);
   }
 
+  /**
+   * @internal [total(), firstOutside(within, delta)] in one core pass (the map product
+   * check of ts/model/contract.ts); throws as total() does.
+   */
+  totalWithin(within: RangeList, delta: bigint): [total: bigint, outside: number] {
+    const w = RangeList.handleIn(this.core, within, "totalWithin", "within");
+    const d = deltaArg(delta, "totalWithin", "delta");
+    this.core.check(wasm(this.core).list_total_within(this.handle, w, d), "total", sumOverflow);
+    const i = this.core.out(1);
+    return [this.core.out(0), i === U64_MAX ? -1 : Number(i)];
+  }
+
   /** Merges neighbours where a.addr + a.len == b.addr. */
   coalesce(): RangeList {
     return RangeList.adopt(this.core, wasm(this.core).list_coalesce(this.handle), "coalesce");

@@ -73,15 +73,23 @@ export function checkProduct(core: Core, p: unknown, buf: BufferView, dev: Devic
   }
 }
 
+/** How a product in `space` shifts the backing's CPU addresses (0 without a BAR: cpu-phys). */
+function backingDelta(space: string, bar: BufferView["backing"]["bar"]): bigint {
+  if (!bar || space === "cpu-phys") return 0n;
+  return space === "bus" ? u64(bar.bus - bar.cpu) : u64(-bar.cpu);
+}
+
 /** The entries' size, space and where they lie (docs/rules.md#address-rules); `fail` on the first violation. */
 function checkPlacement(core: Core, list: RangeList, prod: MapProduct, buf: BufferView, dev: Device, fail: (rule: string) => never): void {
   if (!ADDRESS_SPACES.includes(prod.space)) fail(`its product's address space ${JSON.stringify(prod.space)} is none of ${ADDRESS_SPACES.join(", ")}`);
-  const bytes = list.length ? list.total() : 0n;
-  if (bytes !== buf.size) fail(`its entries cover ${hex(bytes)} bytes of a ${hex(buf.size)}-byte buffer`);
   const { bar } = buf.backing;
+  // outside a backing's ranges: found in the pass that sums the entries, reported last
+  const inBacking =
+    prod.space === "cpu-phys" || (prod.space !== "iova" && bar) ? list.totalWithin(buf.backing.ranges, backingDelta(prod.space, bar)) : undefined;
+  const bytes = inBacking ? inBacking[0] : list.length ? list.total() : 0n;
+  if (bytes !== buf.size) fail(`its entries cover ${hex(bytes)} bytes of a ${hex(buf.size)}-byte buffer`);
   if ((prod.space === "bar-offset") !== (prod.barNumber !== undefined)) fail("barNumber is given exactly for bar-offset products");
   if (prod.provider !== undefined && !isProvider(prod.provider)) fail("its product's provider is not {owner: a u32 device id, busOffset: a u64 bigint}");
-  let delta = 0n;
   let regions: readonly { addr: bigint; len: bigint }[] | undefined; // undefined: the backing's ranges
   let where = "the backing";
   switch (prod.space) {
@@ -91,7 +99,6 @@ function checkPlacement(core: Core, list: RangeList, prod: MapProduct, buf: Buff
     case "bar-offset":
       if (!bar) return fail(`a ${prod.space} product needs an mmio backing`);
       if (prod.space === "bar-offset" && prod.barNumber !== bar.index) fail(`barNumber ${prod.barNumber} is not the backing's BAR ${bar.index}`);
-      delta = prod.space === "bus" ? u64(bar.bus - bar.cpu) : u64(-bar.cpu);
       where = prod.space === "bus" ? "the backing's bus addresses" : "the backing's BAR offsets";
       break;
     case "iova": {
@@ -108,7 +115,7 @@ function checkPlacement(core: Core, list: RangeList, prod: MapProduct, buf: Buff
       break;
     }
   }
-  const bad = regions ? outsideRegions(core, list, regions) : list.firstOutside(buf.backing.ranges, delta);
+  const bad = regions ? outsideRegions(core, list, regions) : inBacking![1];
   if (bad >= 0) {
     const [addr, len] = list.view().subarray(2 * bad, 2 * bad + 2);
     fail(`entry ${bad} (${hex(addr!)} +${hex(len!)}) lies outside ${where}`);
