@@ -6,7 +6,7 @@
  * the timer's resolution is under 1% of it; all sides run the same count.
  */
 import { disagree, fmtN, type Clock } from "./listops.js";
-import type { Native } from "./native.js";
+import type { Native, NativeServer } from "./native.js";
 import { minMax, summarize, type Impl, type Result } from "./stats.js";
 
 /** One implementation of an op. */
@@ -154,4 +154,50 @@ export function processSide(
       return r.samples.reduce((a, b) => a + b, 0);
     },
   };
+}
+
+/**
+ * A side served by a C binary other than ranges.c (pages.c, lookup_many.c in `serve`
+ * mode): `what` on the input of n from `source`, run `iters` times per sample; its result
+ * checked against `check` (wasm's) on every sample. label names it in a disagreement.
+ */
+export function servedSide(
+  impl: Impl,
+  server: NativeServer,
+  what: string,
+  n: number,
+  source: string,
+  check: string | undefined,
+  label: string = `${impl} ${what}`,
+): Side {
+  return {
+    impl,
+    async run(iters) {
+      const s = await server.sample(what, n, source, iters);
+      if (check && s.check !== check) disagree(`${label} at n=${n} (${source}) computed ${s.check}, wasm ${check}: the implementations disagree`);
+      return s.ns;
+    },
+  };
+}
+
+/**
+ * measure()'s results with some sides reported under an op of their own (a C variant of
+ * the op: lookup-batched, from-pages:…:kernel): result i for each i in `ops` moves to op
+ * ops.get(i), and the first result (wasm's) is repeated under every such op, once, so
+ * compare() pairs it with the variant round by round. The other results stay as they are.
+ */
+export function underOps(results: readonly Result[], ops: ReadonlyMap<number, string>): Result[] {
+  const base = results[0];
+  if (!base) return [];
+  const out = results.filter((_, i) => !ops.has(i));
+  const seen = new Set<string>();
+  for (const [i, op] of ops) {
+    const r = results[i];
+    if (!r) throw new Error(`underOps: no result ${i} (of ${results.length})`);
+    if (i === 0) throw new Error("underOps: the first result is the one compared against, not a variant");
+    if (!seen.has(op)) out.push({ ...base, op });
+    seen.add(op);
+    out.push({ ...r, op });
+  }
+  return out;
 }

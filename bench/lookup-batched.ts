@@ -1,22 +1,21 @@
 /**
  * C with the wasm core's lookup idea (bench/native/lookup_many.c: 16 binary searches in
- * lockstep so their cache misses overlap), beside ranges.c's one-at-a-time lookup: the
- * ops and sweep suites report it as op `lookup-batched` of native-c.
+ * lockstep so their cache misses overlap), beside ranges.c's one-at-a-time lookup. The ops
+ * suite alternates it with wasm's lookupMany and the plain C lookup, sample by sample, and
+ * reports it as op `lookup-batched` of native-c (wasm's lookup samples repeated under that
+ * op, so the two are compared round by round: see alternate.ts underOps).
  */
 import { Native } from "./native.js";
-import { SEED, fmtN, disagree, type Config } from "./listops.js";
-import { summarize, type Result } from "./stats.js";
+import { SEED, type Config } from "./listops.js";
+import { servedSide, type Side } from "./alternate.js";
 
-let built: { nat: Native | undefined } | undefined;
-
-/** The batched C lookup on the seeded list of n entries, checked against wasm's result. */
-export function lookupBatchedResult(cfg: Config, suite: string, n: number, reps: number, expectCheck: string | undefined): Result | undefined {
+/** The batched C lookup on the seeded list of n entries as a side of wasm's lookup, its
+ *  result checked against wasm's on every sample; with the function that ends its server.
+ *  Undefined without a C compiler. */
+export function lookupBatchedSide(cfg: Config, n: number, check: string | undefined): { side: Side; close: () => void } | undefined {
   if (!cfg.native) return undefined;
-  built ??= { nat: Native.build(cfg.log, "lookupMany") };
-  if (!built.nat) return undefined;
-  cfg.log(`  ${suite} · native-c · lookup-batched · n = ${fmtN(n)}`);
-  const run = built.nat.run("lookup", n, reps, String(SEED), cfg.clock.name);
-  if (expectCheck && run.check !== expectCheck) disagree(`native lookup-batched at n=${n} computed ${run.check}, wasm ${expectCheck}`);
-  const s = summarize(run.samples);
-  return { suite, impl: "native-c", op: "lookup-batched", n, nsPerEntry: s.p50Ns / n, ...s };
+  const nat = Native.build(cfg.log, "lookupMany");
+  const server = nat?.server("fair", cfg.clock.name);
+  if (!nat || !server) return undefined;
+  return { side: servedSide("native-c", server, "lookup", n, String(SEED), check, "native-c lookup-batched"), close: () => nat.close() };
 }

@@ -30,8 +30,8 @@ import { summarize, type Impl, type Result } from "./stats.js";
 export { WALL, type Clock, type Config } from "./listops.js";
 import { loadInput } from "./input.js";
 import { pagesSuite } from "./pages.js";
-import { lookupBatchedResult } from "./lookup-batched.js";
-import { cSides, localSide, measure, type PlanOptions } from "./alternate.js";
+import { lookupBatchedSide } from "./lookup-batched.js";
+import { cSides, localSide, measure, underOps, type PlanOptions } from "./alternate.js";
 
 /** The shortest sample in Node and C: 1 ms, 1,000 × the resolution of process.cpuUsage(). */
 const MIN_SAMPLE_NS = 1e6;
@@ -118,8 +118,16 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
       // wasm, C (fair and -march=native) and the floor, alternating sample by sample
       for (const op of ops) {
         const c = impls.includes("native-c") ? cSides(cfg.native, cfg.clock.name, op, n, checks[op], String(SEED)) : [];
-        const rs = await measure(suite, op, n, [localSide("wasm", tasks[op]!, cfg.clock), ...c], planFor(cfg, huge));
-        out.push(...rs.map((r) => (r.impl === "wasm" ? { ...r, ...mem() } : r)));
+        // the ops suite's lookup also alternates with C batched as the core (op lookup-batched)
+        const lb = op === "lookup" && suite === "ops" && c.length ? lookupBatchedSide(cfg, n, checks[op]) : undefined;
+        try {
+          const sides = [localSide("wasm", tasks[op]!, cfg.clock), ...c, ...(lb ? [lb.side] : [])];
+          const rs = await measure(suite, op, n, sides, planFor(cfg, huge));
+          const moved = underOps(rs, new Map(lb ? [[sides.length - 1, "lookup-batched"]] : []));
+          out.push(...moved.map((r) => (r.impl === "wasm" ? { ...r, ...mem() } : r)));
+        } finally {
+          lb?.close();
+        }
       }
     }
     if (impls.includes("ts-typed")) {
@@ -190,8 +198,6 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
         const r = nativeResult(cfg, suite, op, n, huge ? 3 : cfg.quick ? 5 : 15, checks[op]);
         if (r) out.push(r);
       }
-      const lb = ops.includes("lookup") ? lookupBatchedResult(cfg, suite, n, huge ? 3 : cfg.quick ? 5 : 15, checks.lookup) : undefined;
-      if (lb) out.push(lb);
     }
   } finally {
     list.dispose();

@@ -138,11 +138,20 @@ export function generate() {
   const parts = [];
   if (latest) {
     parts.push(`### Ops and pipelines (\`bench/results/latest.json\`)\n\n${envLine(latest.env)}.`);
+    parts.push(
+      "`lookup` is wasm's `lookupMany` (16 searches in lockstep) against C searching one offset at a time; `lookup-batched` is the same wasm samples against C with the core's lockstep idea (`bench/native/lookup_many.c`), alternated in the same rounds.",
+    );
     parts.push(against(latest, "ops", "wasm", "native-c", "op"));
     parts.push("Each op against its floor in the same run (its median ÷ the floor's), and the fair C build against `-march=native`:");
     parts.push(floors(latest, "ops", "op"));
     parts.push(against(latest, "pipeline", "wasm", "native-c", "pipeline"));
     parts.push(floors(latest, "pipeline", "pipeline"));
+    const pages = against(latest, "pages", "wasm", "native-c", "pages");
+    if (pages)
+      parts.push(
+        "The page builder (`pages` suite): wasm's `RangeList.fromPages` from a `U64Buffer` against C built the kernel's way (`:kernel`: a counting pass, then 32-byte scatterlist records) and the core's way (`:onepass`: one pass, 16-byte entries), `bench/native/pages.c`, all three alternated per pattern and size:",
+        pages,
+      );
     parts.push("TypeScript on typed arrays, timed apart (not alternated: its spread is its own min-max):");
     parts.push(against(latest, "ops", "ts-typed", "wasm", "op"));
   }

@@ -5,6 +5,8 @@
  * Same seeded list and offsets as bench/native/ranges.c (bench/inputs.ts).
  *
  *   bench-lookup-many lookup N REPS SEED [wall|cpu]  ->  one JSON line {"op","n","samples":[ns...],"check":"0x…"}
+ *   bench-lookup-many serve [wall|cpu]  ->  per stdin line "lookup N SEED ITERS" one JSON line
+ *                                           {"ns":…,"check":"0x…"}, as bench/native/ranges.c serves
  *
  * The check is the FNV-1a 64 hash of the {index, intra} pairs, as ranges.c's lookup.
  */
@@ -89,30 +91,74 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* The seeded list's prefix sums and offsets, as ranges.c and bench/inputs.ts make them. */
+typedef struct { size_t n; uint32_t seed; uint64_t total, *pre, *offs, *res; } input;
+
+static void make_input(input *in, size_t n, uint32_t seed) {
+  free(in->pre), free(in->offs), free(in->res);
+  entry *e = make_list(n, seed);
+  in->n = n, in->seed = seed, in->total = 0;
+  in->pre = malloc((n ? n : 1) * sizeof *in->pre), in->offs = malloc((n ? n : 1) * sizeof *in->offs);
+  for (size_t i = 0; i < n; i++) { in->total += e[i].len; in->pre[i] = in->total; }
+  free(e);
+  rng_state = seed ^ 0x9e3779b9u;
+  for (size_t i = 0; i < n; i++) { uint64_t hi = mulberry32(), lo = mulberry32(); in->offs[i] = ((hi << 32) | lo) % in->total; }
+  in->res = malloc((n ? 2 * n : 1) * sizeof *in->res);
+}
+
+/* The FNV-1a 64 hash of the {index, intra} pairs: the check against wasm. */
+static uint64_t check_of(const input *in) {
+  uint64_t h = FNV_BASIS;
+  for (size_t i = 0; i < in->n; i++) h = fnv_u64(fnv_u64(h, in->res[2 * i]), in->res[2 * i + 1]);
+  return h;
+}
+
+/* `serve`: one sample per line of stdin, "lookup N SEED ITERS", answered with
+   {"ns":…,"check":"0x…"} (ns: the ITERS lookups together; the check from one untimed
+   run). The input stays built between lines of the same N and SEED. */
+static int serve(void) {
+  static input in;
+  char line[256], op[64];
+  size_t n;
+  unsigned long seed;
+  int iters;
+  while (fgets(line, sizeof line, stdin)) {
+    if (sscanf(line, "%63s %zu %lu %d", op, &n, &seed, &iters) != 4 || iters < 1 || strcmp(op, "lookup")) { fprintf(stderr, "bad request: %s", line); return 2; }
+    if (!in.pre || n != in.n || (uint32_t)seed != in.seed) make_input(&in, n, (uint32_t)seed);
+    size_t bad = lookup_many(in.pre, n, in.offs, n, in.res);
+    if (bad) { fprintf(stderr, "offset %zu past the end\n", bad - 1); return 2; }
+    uint64_t check = check_of(&in);
+    uint64_t t0 = now_ns();
+    for (int r = 0; r < iters; r++) lookup_many(in.pre, n, in.offs, n, in.res);
+    uint64_t dt = now_ns() - t0;
+    printf("{\"ns\":%llu,\"check\":\"0x%016llx\"}\n", (unsigned long long)dt, (unsigned long long)check);
+    fflush(stdout);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 5 && argc != 6) { fprintf(stderr, "usage: %s lookup N REPS SEED [wall|cpu]\n", argv[0]); return 2; }
-  if (argc == 6 && !strcmp(argv[5], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
-  if (strcmp(argv[1], "lookup")) { fprintf(stderr, "unknown op %s\n", argv[1]); return 2; }
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, -1);
+  if ((argc == 2 || argc == 3) && !strcmp(argv[1], "serve")) {
+    if (argc == 3 && !strcmp(argv[2], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
+    return serve();
+  }
+  if (argc != 5 && argc != 6) { fprintf(stderr, "usage: %s lookup N REPS SEED [wall|cpu]  or  %s serve [wall|cpu]\n", argv[0], argv[0]); return 2; }
+  if (argc == 6 && !strcmp(argv[5], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
+  if (strcmp(argv[1], "lookup")) { fprintf(stderr, "unknown op %s\n", argv[1]); return 2; }
+  static input in;
   size_t n = strtoull(argv[2], 0, 10);
   int reps = atoi(argv[3]);
-  uint32_t seed = (uint32_t)strtoul(argv[4], 0, 10);
-  entry *e = make_list(n, seed);
-  uint64_t total = 0, *pre = malloc((n ? n : 1) * sizeof *pre), *offs = malloc((n ? n : 1) * sizeof *offs);
-  for (size_t i = 0; i < n; i++) { total += e[i].len; pre[i] = total; }
-  rng_state = seed ^ 0x9e3779b9u;
-  for (size_t i = 0; i < n; i++) { uint64_t hi = mulberry32(), lo = mulberry32(); offs[i] = ((hi << 32) | lo) % total; }
-  uint64_t *res = malloc((n ? 2 * n : 1) * sizeof *res), check = 0;
+  make_input(&in, n, (uint32_t)strtoul(argv[4], 0, 10));
+  uint64_t check = 0;
   printf("{\"op\":\"lookup\",\"n\":%zu,\"samples\":[", n);
   for (int r = 0; r < reps; r++) {
     uint64_t t0 = now_ns();
-    size_t bad = lookup_many(pre, n, offs, n, res);
+    size_t bad = lookup_many(in.pre, n, in.offs, n, in.res);
     uint64_t dt = now_ns() - t0;
     if (bad) { fprintf(stderr, "offset %zu past the end\n", bad - 1); return 2; }
-    uint64_t h = FNV_BASIS;
-    for (size_t i = 0; i < n; i++) h = fnv_u64(fnv_u64(h, res[2 * i]), res[2 * i + 1]);
-    check = h;
+    check = check_of(&in);
     printf("%s%llu", r ? "," : "", (unsigned long long)dt);
   }
   printf("],\"check\":\"0x%016llx\"}\n", (unsigned long long)check);

@@ -16,6 +16,8 @@
  *            (its bytes must stay below 2^64), the room shrunk to what was used.
  *
  *   bench-pages OP N REPS PATTERN [wall|cpu]  ->  one JSON line {"op","n","samples":[ns...],"check":"0x…"}
+ *   bench-pages serve [wall|cpu]  ->  per stdin line "OP N PATTERN ITERS" one JSON line
+ *                                     {"ns":…,"check":"0x…"}, as bench/native/ranges.c serves
  *
  * OP: from-pages-kernel from-pages-onepass; PATTERN: contiguous mixed scattered (as
  * bench/pages.ts makes them). The check is the FNV-1a 64 hash of the {addr, len} entries.
@@ -143,35 +145,88 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* One build of op into its own output (freed by the caller); its entry count in *m. */
+static void *build_once(int kernel, const uint64_t *pfn, size_t n, size_t *m) {
+  uint64_t size = (uint64_t)n << PAGE_SHIFT, max_seg = 0xffffffffull & ~(PAGE_SIZE - 1);
+  return kernel ? (void *)from_pages_kernel(pfn, n, 0, size, max_seg, m) : (void *)from_pages_onepass(pfn, n, 0, size, max_seg, m);
+}
+
+/* The FNV-1a 64 hash of an output's {addr, len} entries: the check against wasm. */
+static uint64_t check_of(int kernel, const void *out, size_t m) {
+  uint64_t h = FNV_BASIS;
+  for (size_t i = 0; i < m; i++) {
+    uint64_t a, l;
+    if (kernel) { const sg *s = (const sg *)out + i; a = (s->page_link & ~3ull) + s->offset; l = s->length; }
+    else { const entry *e = (const entry *)out + i; a = e->addr; l = e->len; }
+    h = fnv_u64(fnv_u64(h, a), l);
+  }
+  return h;
+}
+
+static int op_kind(const char *op) {
+  if (!strcmp(op, "from-pages-kernel")) return 1;
+  if (!strcmp(op, "from-pages-onepass")) return 0;
+  fprintf(stderr, "unknown op %s\n", op);
+  return -1;
+}
+
+/* `serve`: one sample per line of stdin, "OP N PATTERN ITERS", answered with
+   {"ns":…,"check":"0x…"} (ns: the ITERS builds together, each output freed in the timed
+   loop as the wasm side disposes its list; the check from one untimed build). The pages
+   stay made between lines of the same N and PATTERN, so Node can alternate sample by sample. */
+static int serve(void) {
+  char line[256], op[64], pattern[64], have[64] = "";
+  size_t n, have_n = 0;
+  int iters;
+  uint64_t *pfn = NULL;
+  while (fgets(line, sizeof line, stdin)) {
+    if (sscanf(line, "%63s %zu %63s %d", op, &n, pattern, &iters) != 4 || iters < 1) { fprintf(stderr, "bad request: %s", line); return 2; }
+    int kernel = op_kind(op);
+    if (kernel < 0) return 2;
+    if (!pfn || n != have_n || strcmp(pattern, have)) {
+      free(pfn);
+      pfn = make_pages(n, pattern);
+      have_n = n;
+      snprintf(have, sizeof have, "%s", pattern);
+    }
+    size_t m = 0;
+    void *out = build_once(kernel, pfn, n, &m);
+    uint64_t check = check_of(kernel, out, m);
+    free(out);
+    uint64_t t0 = now_ns();
+    for (int r = 0; r < iters; r++) free(build_once(kernel, pfn, n, &m));
+    uint64_t dt = now_ns() - t0;
+    printf("{\"ns\":%llu,\"check\":\"0x%016llx\"}\n", (unsigned long long)dt, (unsigned long long)check);
+    fflush(stdout);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 5 && argc != 6) { fprintf(stderr, "usage: %s OP N REPS PATTERN [wall|cpu]\n", argv[0]); return 2; }
-  if (argc == 6 && !strcmp(argv[5], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
   /* keep freed blocks for reuse, as the wasm heap does (see ranges.c) */
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, -1);
+  if ((argc == 2 || argc == 3) && !strcmp(argv[1], "serve")) {
+    if (argc == 3 && !strcmp(argv[2], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
+    return serve();
+  }
+  if (argc != 5 && argc != 6) { fprintf(stderr, "usage: %s OP N REPS PATTERN [wall|cpu]  or  %s serve [wall|cpu]\n", argv[0], argv[0]); return 2; }
+  if (argc == 6 && !strcmp(argv[5], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
   const char *op = argv[1];
   size_t n = strtoull(argv[2], 0, 10);
   int reps = atoi(argv[3]);
   uint64_t *pfn = make_pages(n, argv[4]);
-  uint64_t offset = 0, size = (uint64_t)n << PAGE_SHIFT, max_seg = 0xffffffffull & ~(PAGE_SIZE - 1);
-  int kernel = !strcmp(op, "from-pages-kernel");
-  if (!kernel && strcmp(op, "from-pages-onepass")) { fprintf(stderr, "unknown op %s\n", op); return 2; }
+  int kernel = op_kind(op);
+  if (kernel < 0) return 2;
   printf("{\"op\":\"%s\",\"n\":%zu,\"samples\":[", op, n);
   uint64_t check = 0;
   for (int r = 0; r < reps; r++) {
     size_t m = 0;
     uint64_t t0 = now_ns();
-    void *out = kernel ? (void *)from_pages_kernel(pfn, n, offset, size, max_seg, &m) : (void *)from_pages_onepass(pfn, n, offset, size, max_seg, &m);
+    void *out = build_once(kernel, pfn, n, &m);
     uint64_t dt = now_ns() - t0;
     /* untimed: the check that proves wasm and C computed the same */
-    uint64_t h = FNV_BASIS;
-    for (size_t i = 0; i < m; i++) {
-      uint64_t a, l;
-      if (kernel) { const sg *s = (const sg *)out + i; a = (s->page_link & ~3ull) + s->offset; l = s->length; }
-      else { const entry *e = (const entry *)out + i; a = e->addr; l = e->len; }
-      h = fnv_u64(fnv_u64(h, a), l);
-    }
-    check = h;
+    check = check_of(kernel, out, m);
     free(out);
     printf("%s%llu", r ? "," : "", (unsigned long long)dt);
   }

@@ -29,7 +29,8 @@ describe("docs/benchmarks.md and the README's summary", () => {
       const [ratio, min, max] = [Number(m![1]), Number(m![2]), Number(m![3])];
       // the printed figures are rounded to 0.01: allow that much
       expect(Math.max(ratio / min, max / ratio) - 1, row).toBeLessThanOrEqual(0.1 + 0.02 / min);
-      expect(min > 1 || max < 1, row).toBe(true);
+      // a range excluding 1 (a printed 1.00 may be a min of 1.004: allow the rounding there too)
+      expect(min + 0.005 > 1 || max - 0.005 < 1, row).toBe(true);
     }
   });
 
