@@ -1,0 +1,71 @@
+/**
+ * Which row of the profile table (ts/model/profiles.ts, docs/rules.md#profiles) decides
+ * a step whose outcome differs between profiles: the explorer's compare view shows it
+ * next to each profile's outcome. A row can decide a step when its values differ
+ * between the compared profiles, it acts in the step's op and it yields the outcome
+ * that tells them apart ({@link ROW_OPS}: where the model and the exporters read it).
+ * A differing step that no such row reaches follows from an earlier differing step (a
+ * different interconnect chosen at attach, a mapping left in place): the view says
+ * which one.
+ */
+import { PROFILE_ROWS, type ProfileName, type ProfileRow, type ProfileRules } from "../model/profiles.js";
+import type { Op } from "../model/trace.js";
+import type { CompareStep } from "./compare.js";
+
+/**
+ * Where each rule of the profile table acts: the ops that read it, and the outcomes it
+ * yields there (an error code, or "ok" for a successful step whose result differs;
+ * none listed: any outcome). A row missing here (a newer profile's row) is taken to act
+ * in every op, with any outcome, so it is never hidden.
+ */
+export const ROW_OPS: Partial<Record<keyof ProfileRules, { ops: readonly Op[]; outcomes?: readonly string[] }>> = {
+  // ts/model/model.ts revoke(): the early return (notified []), and the wait for unmaps
+  revokeIdempotent: { ops: ["revoke"], outcomes: ["ok"] },
+  revokeWaitsForUnmaps: { ops: ["revoke"], outcomes: ["EDEADLK"] },
+  // ts/model/model.ts restore(): when `revoked` is cleared, around the notifications
+  restoreNotifiesFirst: { ops: ["restore"], outcomes: ["ok"] },
+  // ts/model/model.ts attach(): a dynamic, non-revocable importer
+  pinnedImporters: { ops: ["attach"], outcomes: ["ok", "EINVAL"] },
+  // ts/exporters/pci.ts: the mmio attach check, and pinOps() (a static importer pins at attach)
+  mmioNeedsRevocable: { ops: ["attach"], outcomes: ["EOPNOTSUPP"] },
+  mmioPinOp: { ops: ["attach", "pin"], outcomes: ["ok", "EOPNOTSUPP"] },
+  // ts/model/model.ts attach() sets the default; the callbacks of move / revoke / restore unmap
+  unmapOnInvalidate: { ops: ["move", "revoke", "restore", "unmap"] },
+  // ts/exporters/pci.ts mmioSplit(): the sgt split of a map, and its entry limit
+  mmioMaxSegment: { ops: ["map"], outcomes: ["ok"] },
+  mmioMaxEntries: { ops: ["map"], outcomes: ["EINVAL"] },
+  // ts/exporters/pci.ts: which interconnects negotiation offers at attach, and so what a map gives
+  iov: { ops: ["attach", "map"], outcomes: ["ok"] },
+  physvecSingleMmio: { ops: ["attach", "map"], outcomes: ["ok", "EOPNOTSUPP"] },
+  // ts/model/model.ts: a map's `range`
+  subRangeMap: { ops: ["map"], outcomes: ["EINVAL"] },
+};
+
+/** The rows that can decide a differing step, or the earlier differing step it follows from. */
+export interface Deciding {
+  rows: ProfileRow[];
+  /** Set when no row reaches this step's op: the earlier differing step whose difference carries over. */
+  follows?: number;
+}
+
+/** A row's values under `profiles` differ (bigint values compared as text). */
+const differsAmong = (row: ProfileRow, profiles: readonly ProfileName[]) => new Set(profiles.map((p) => String(row.values[p]))).size > 1;
+
+/** The rows of the profile table that differ between `profiles` (in the table's order). */
+export function differingRows(profiles: readonly ProfileName[]): ProfileRow[] {
+  return (PROFILE_ROWS as readonly ProfileRow[]).filter((r) => differsAmong(r, profiles));
+}
+
+/**
+ * The rows that decide `step` under `profiles`; `earlier` is the index of the last
+ * differing step before it, if any.
+ */
+export function decidingRows(step: CompareStep, profiles: readonly ProfileName[], earlier?: number): Deciding {
+  const inOp = differingRows(profiles).filter((r) => ROW_OPS[r.key]?.ops.includes(step.op) ?? true);
+  // the outcomes that tell the profiles apart: the error codes when a profile refused, else "ok"
+  const seen = profiles.map((p) => step.outcomes[p]).map((o) => (o && !o.ok ? o.error! : "ok"));
+  const telling = seen.some((o) => o !== "ok") ? seen.filter((o) => o !== "ok") : ["ok"];
+  const rows = inOp.filter((r) => ROW_OPS[r.key]?.outcomes?.some((o) => telling.includes(o)) ?? true);
+  if (rows.length) return { rows };
+  return earlier === undefined ? { rows: inOp } : { rows: [], follows: earlier };
+}
