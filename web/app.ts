@@ -58,7 +58,8 @@ const t = (s: string) => escapeControls(s);
 const link = (href: string, text: string, title = "") => el("a", { href, textContent: text, title, target: "_blank", rel: "noopener" });
 
 /** "1 entry", "2 entries". */
-const plural = (n: number, one: string, many: string) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many: string, show: (n: number) => string = String) => `${show(n)} ${n === 1 ? one : many}`;
+const grouped = (n: number) => n.toLocaleString("en-US");
 
 function setStatus(text: string, cls: "" | "ok" | "bad"): void {
   status.textContent = text;
@@ -134,10 +135,10 @@ function showProblems(err: ScenarioError | undefined, text = ""): void {
       const li = el(
         "li",
         pos ? { tabIndex: 0, title: "Go to it in the editor", dataset: { line: String(pos.line), column: String(pos.column) } } : {},
-        ...(pos ? [el("span", { className: "at" }, `${pos.line}:${pos.column}`)] : []),
         el("code", {}, t(formatPath(i.path))),
         t(i.message),
         " ",
+        ...(pos ? [el("span", { className: "at" }, `line ${pos.line}, column ${pos.column}`), " "] : []),
         link(`${RULES}#validation`, "rules"),
       );
       if (pos) {
@@ -342,7 +343,7 @@ function select(i: number): void {
       el(
         "p",
         { className: "none" },
-        `The maps of this run hold ${plural(view.entries, "entry", "entries")}, more than the ${ENTRIES_MAX.toLocaleString("en-US")} the page keeps: ${plural(now.mappings.length, "mapping", "mappings")} at this step, listed in the state above; dmabuf-map run FILE --all prints every entry.`,
+        `The maps of this run hold ${plural(view.entries, "entry", "entries", grouped)}, more than the ${ENTRIES_MAX.toLocaleString("en-US")} the page keeps: ${plural(now.mappings.length, "mapping", "mappings")} at this step, listed in the state above; dmabuf-map run FILE --all prints every entry.`,
       ),
     );
   showIova(now);

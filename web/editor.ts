@@ -56,16 +56,25 @@ export const NAME_SOURCES: Record<string, { names: (doc: Doc) => string[]; decla
 const text = (state: EditorState, n: SyntaxNode | null | undefined) => (n ? state.sliceDoc(n.from, n.to) : "");
 const unquote = (s: string) => s.replace(/^"|"$/g, "");
 
-/** The last text that parsed: names still complete while the text is half typed. */
-let lastDoc: Doc = {};
-function parsedDoc(s: string): Doc {
-  try {
-    const d = JSON.parse(s) as unknown;
-    if (d && typeof d === "object") lastDoc = d as Doc;
-  } catch {
-    // half typed: the last text that parsed
+/** The properties of an Object node, by name (unquoted), with their value nodes. */
+function properties(st: EditorState, obj: SyntaxNode | null | undefined): [string, SyntaxNode | null][] {
+  return (obj?.getChildren("Property") ?? []).map((p) => [unquote(text(st, p.getChild("PropertyName"))), p.lastChild]);
+}
+
+/**
+ * What the names come from, read off the syntax tree (so half-typed text still
+ * completes): the keys of the top-level maps, and each step's string fields.
+ */
+function namesDoc(st: EditorState): Doc {
+  const doc: Doc = {};
+  for (const [key, value] of properties(st, syntaxTree(st).topNode.getChild("Object"))) {
+    if (value?.name === "Object") doc[key] = Object.fromEntries(properties(st, value).map(([k]) => [k, {}]));
+    if (key === "steps" && value?.name === "Array")
+      doc.steps = value
+        .getChildren("Object")
+        .map((o) => Object.fromEntries(properties(st, o).flatMap(([k, v]) => (v?.name === "String" ? [[k, unquote(text(st, v))]] : []))));
   }
-  return lastDoc;
+  return doc;
 }
 
 /** Completes a name in a string value whose property names a declared thing (NAME_SOURCES). */
@@ -83,7 +92,7 @@ function nameCompletion(ctx: CompletionContext): CompletionResult | null {
       if (p.name === "Property" && unquote(text(st, p.firstChild)) === "op" && unquote(text(st, p.lastChild)) === source.declares) return null;
     }
   }
-  const names = [...new Set(source.names(parsedDoc(ctx.state.doc.toString())))];
+  const names = [...new Set(source.names(namesDoc(st)))];
   return {
     from: node.from + 1,
     to: Math.max(node.from + 1, node.to - (text(st, node).endsWith('"') && node.to > node.from + 1 ? 1 : 0)),
@@ -136,7 +145,7 @@ export function createEditor(parent: HTMLElement, schema: object, changed: () =>
       EditorView.contentAttributes.of({ "aria-label": "Scenario JSON" }),
     ],
   });
-  return {
+  const api: ScenarioEditor = {
     view,
     text: () => view.state.doc.toString(),
     setText(s) {
@@ -154,4 +163,7 @@ export function createEditor(parent: HTMLElement, schema: object, changed: () =>
       return { line: l.number, column: pos - l.from + 1 };
     },
   };
+  // scripts and the browser tests reach the editor through its element
+  Object.assign(parent, { scenarioEditor: api });
+  return api;
 }
