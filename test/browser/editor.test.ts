@@ -300,8 +300,12 @@ describe.skipIf(!CHROMIUM)("the explorer as a design tool", () => {
           const h = document.querySelectorAll("#tab-run h2")[n]!;
           h.scrollIntoView();
           const box = (id: string) => document.getElementById(id)!.getBoundingClientRect();
-          return { h: h.getBoundingClientRect().top, stepper: box("stepper"), header: box("page-header"), y: scrollY };
+          const hr = h.getBoundingClientRect();
+          const pane = box("editor-pane");
+          const overlaps = hr.left < pane.right && pane.left < hr.right && hr.top < pane.bottom && pane.top < hr.bottom;
+          return { h: hr.top, stepper: box("stepper"), header: box("page-header"), y: scrollY, overlaps };
         }, k);
+        expect(r.overlaps, `width ${width}: the editor column covers heading ${k}`).toBe(false);
         expect(r.stepper.top, `width ${width}, heading ${k}`).toBeGreaterThanOrEqual(r.header.bottom - 1);
         if (r.y > 0) expect(r.h, `width ${width}, heading ${k}`).toBeGreaterThanOrEqual(r.stepper.bottom);
       }
