@@ -15,12 +15,13 @@ import type { CompareStep } from "./compare.js";
 /**
  * Where each rule of the profile table acts: the ops that read it, and the outcomes it
  * yields there (an error code, or "ok" for a successful step whose result differs;
- * none listed: any outcome). A row missing here (a newer profile's row) is taken to act
+ * none listed: any outcome) and, for "ok", the result fields it changes (none listed:
+ * any). A row missing here (a newer profile's row) is taken to act
  * in every op, with any outcome, so it is never hidden.
  */
-export const ROW_OPS: Partial<Record<keyof ProfileRules, { ops: readonly Op[]; outcomes?: readonly string[] }>> = {
+export const ROW_OPS: Partial<Record<keyof ProfileRules, { ops: readonly Op[]; outcomes?: readonly string[]; fields?: readonly string[] }>> = {
   // ts/model/model.ts revoke(): the early return (notified []), and the wait for unmaps
-  revokeIdempotent: { ops: ["revoke"], outcomes: ["ok"] },
+  revokeIdempotent: { ops: ["revoke"], outcomes: ["ok"], fields: ["notified"] },
   revokeWaitsForUnmaps: { ops: ["revoke"], outcomes: ["EDEADLK"] },
   // ts/model/model.ts restore(): when `revoked` is cleared, around the notifications
   restoreNotifiesFirst: { ops: ["restore"], outcomes: ["ok"] },
@@ -30,9 +31,9 @@ export const ROW_OPS: Partial<Record<keyof ProfileRules, { ops: readonly Op[]; o
   mmioNeedsRevocable: { ops: ["attach"], outcomes: ["EOPNOTSUPP"] },
   mmioPinOp: { ops: ["attach", "pin"], outcomes: ["ok", "EOPNOTSUPP"] },
   // ts/model/model.ts attach() sets the default; the callbacks of move / revoke / restore unmap
-  unmapOnInvalidate: { ops: ["move", "revoke", "restore", "unmap"] },
+  unmapOnInvalidate: { ops: ["move", "revoke", "restore", "unmap"], fields: ["stale", "unmapped"] },
   // ts/exporters/pci.ts mmioSplit(): the sgt split of a map, and its entry limit
-  mmioMaxSegment: { ops: ["map"], outcomes: ["ok"] },
+  mmioMaxSegment: { ops: ["map"], outcomes: ["ok"], fields: ["nelms", "hash"] },
   mmioMaxEntries: { ops: ["map"], outcomes: ["EINVAL"] },
   // ts/exporters/pci.ts: which interconnects negotiation offers at attach, and so what a map gives
   iov: { ops: ["attach", "map"], outcomes: ["ok"] },
@@ -51,6 +52,13 @@ export interface Deciding {
 /** A row's values under `profiles` differ (bigint values compared as text). */
 const differsAmong = (row: ProfileRow, profiles: readonly ProfileName[]) => new Set(profiles.map((p) => String(row.values[p]))).size > 1;
 
+/** The fields whose values differ between the results. */
+function differingFields(results: object[]): string[] {
+  const keys = new Set(results.flatMap((r) => Object.keys(r)));
+  const value = (r: object, k: string) => JSON.stringify((r as Record<string, unknown>)[k]);
+  return [...keys].filter((k) => new Set(results.map((r) => value(r, k))).size > 1);
+}
+
 /** The rows of the profile table that differ between `profiles` (in the table's order). */
 export function differingRows(profiles: readonly ProfileName[]): ProfileRow[] {
   return (PROFILE_ROWS as readonly ProfileRow[]).filter((r) => differsAmong(r, profiles));
@@ -64,8 +72,15 @@ export function decidingRows(step: CompareStep, profiles: readonly ProfileName[]
   const inOp = differingRows(profiles).filter((r) => ROW_OPS[r.key]?.ops.includes(step.op) ?? true);
   // the outcomes that tell the profiles apart: the error codes when a profile refused, else "ok"
   const seen = profiles.map((p) => step.outcomes[p]).map((o) => (o && !o.ok ? o.error! : "ok"));
-  const telling = seen.some((o) => o !== "ok") ? seen.filter((o) => o !== "ok") : ["ok"];
-  const rows = inOp.filter((r) => ROW_OPS[r.key]?.outcomes?.some((o) => telling.includes(o)) ?? true);
+  const refused = seen.some((o) => o !== "ok");
+  const telling = refused ? seen.filter((o) => o !== "ok") : ["ok"];
+  const fields = refused ? [] : differingFields(profiles.map((p) => step.outcomes[p]?.result ?? {}));
+  const rows = inOp.filter((r) => {
+    const where = ROW_OPS[r.key];
+    if (!where) return true;
+    const yields = where.outcomes?.some((o) => telling.includes(o)) ?? true;
+    return yields && (refused || !where.fields || where.fields.some((f) => fields.includes(f)));
+  });
   if (rows.length) return { rows };
   return earlier === undefined ? { rows: inOp } : { rows: [], follows: earlier };
 }

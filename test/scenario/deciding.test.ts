@@ -1,0 +1,56 @@
+// Which profile-table row decides a step that differs between profiles
+// (ts/scenario/deciding.ts, the explorer's compare tab).
+import { describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { parseScenarioText } from "../../ts/scenario/validate.js";
+import { compareScenario } from "../../ts/scenario/compare.js";
+import { decidingRows, differingRows, ROW_OPS } from "../../ts/scenario/deciding.js";
+import { PROFILE_NAMES, PROFILE_ROWS } from "../../ts/model/profiles.js";
+import { core } from "../helpers.js";
+
+const c = core();
+const dir = new URL("../../scenarios/", import.meta.url);
+const shipped = (f: string) => parseScenarioText(readFileSync(new URL(f, dir), "utf8"));
+const profiles = [...PROFILE_NAMES];
+
+/** Each differing step of `file` with the keys of the rows that decide it, or the step it follows from. */
+function decided(file: string): Record<number, string[] | { follows: number }> {
+  const out: Record<number, string[] | { follows: number }> = {};
+  let earlier: number | undefined;
+  for (const step of compareScenario(shipped(file), c, profiles).steps) {
+    if (!step.differs) continue;
+    const d = decidingRows(step, profiles, earlier);
+    out[step.i] = d.follows !== undefined ? { follows: d.follows } : d.rows.map((r) => r.key);
+    earlier = step.i;
+  }
+  return out;
+}
+
+describe("the rows that decide a differing step", () => {
+  it("revoke-twice-device-reset: the callback's unmap, the idempotent revoke, and what follows from it", () => {
+    expect(decided("revoke-twice-device-reset.json")).toEqual({
+      5: ["unmapOnInvalidate"], // stale [area] vs unmapped [area]
+      6: ["revokeIdempotent"], // the second revoke notifies nobody
+      16: { follows: 6 }, // detach: EBUSY in rfc-v2 only because of what the revokes left
+      17: { follows: 16 },
+    });
+  });
+
+  it.each(readdirSync(dir).filter((f) => f.endsWith(".json")))("%s: every differing step names a row or an earlier step", (f) => {
+    for (const [i, d] of Object.entries(decided(f))) {
+      if (Array.isArray(d)) expect(d.length, `step ${i}`).toBeGreaterThan(0);
+      else expect(d.follows, `step ${i}`).toBeLessThan(Number(i));
+    }
+  });
+
+  it("only rows whose values differ between the compared profiles can decide", () => {
+    expect(differingRows(["mainline", "mapping-types"]).every((r) => r.values.mainline !== r.values["mapping-types"])).toBe(true);
+    expect(differingRows(["rfc-v2", "rfc-v2"])).toEqual([]);
+    expect(differingRows(["rfc-v2", "mainline"]).length).toBeGreaterThan(0);
+  });
+
+  it("the where-table names only rows of the profile table", () => {
+    const keys = new Set<string>(PROFILE_ROWS.map((r) => r.key));
+    expect(Object.keys(ROW_OPS).filter((k) => !keys.has(k))).toEqual([]);
+  });
+});
