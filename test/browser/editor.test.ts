@@ -294,6 +294,10 @@ describe.skipIf(!CHROMIUM)("the explorer as a design tool", () => {
     await open("p2p-gpu-sgt.json");
     for (const width of [1400, 760]) {
       await page.setViewportSize({ width, height: 900 });
+      // the header's new height reaches the stepper through a ResizeObserver, by the next frame
+      await page.waitForFunction(
+        () => document.documentElement.style.getPropertyValue("--header-h") === `${document.getElementById("page-header")!.offsetHeight}px`,
+      );
       const headings = await page.locator("#tab-run h2").count();
       for (let k = 1; k < headings; k++) {
         const r = await page.evaluate((n) => {
