@@ -179,10 +179,15 @@ async function run(step?: number): Promise<void> {
   setStatus("running…", "");
   document.body.dataset.run = "running";
   const r = await runInWorker(text, STATE_MAX, (profilePick.value || undefined) as ProfileName | undefined);
-  if (editor.text() !== text) return; // edited meanwhile: this run's results would be stale
+  if (editor.text() !== text) {
+    // edited meanwhile: this run's results would be stale
+    if (!view) $("empty").textContent = "The text was edited during the run: Run ▶ (Ctrl+Enter) runs it.";
+    return;
+  }
   if (!r.ok) {
     setStatus("stopped" in r ? r.message : `run failed: ${t(r.message)}`, "bad");
     $("empty").textContent = `No results: ${"stopped" in r ? r.message : `the run failed: ${t(r.message)}`}`;
+    showCompare();
     document.body.dataset.run = "stopped" in r ? "stopped" : "failed";
     return;
   }

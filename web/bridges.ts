@@ -69,7 +69,7 @@ export function mountBridges(editor: TextSink, run: HTMLElement): void {
   const parent = before?.parentElement ?? document.getElementById("results")!;
   parent.insertBefore(heading, before);
   parent.insertBefore(text, before);
-  document.getElementById("editor-pane")!.append(importBox(editor, run));
+  (document.getElementById("editor-body") ?? document.getElementById("editor-pane"))!.append(importBox(editor, run));
   panel = { text };
 }
 
