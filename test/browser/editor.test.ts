@@ -112,6 +112,8 @@ describe.skipIf(!CHROMIUM)("the explorer as a design tool", () => {
     await page.keyboard.press("Escape");
     const buffer = await complete(6, attach.indexOf('"buffer": ""') + '"buffer": "'.length + 1);
     expect(buffer).toContain("vram");
+    // CodeMirror ignores Enter for its interactionDelay (75 ms) after the list opens
+    await page.waitForTimeout(200);
     await page.keyboard.press("Enter");
     expect(await editorText(page)).toContain('{ "op": "attach", "buffer": "vram", "importer": ""');
     // a field of a step, from the schema
