@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { parseScenarioText } from "../../ts/scenario/validate.js";
 import { compareScenario } from "../../ts/scenario/compare.js";
 import { decidingRows, differingRows, ROW_OPS } from "../../ts/scenario/deciding.js";
-import { PROFILE_NAMES, PROFILE_ROWS } from "../../ts/model/profiles.js";
+import { PROFILE_NAMES, PROFILE_ROWS, type ProfileName } from "../../ts/model/profiles.js";
 import { core } from "../helpers.js";
 
 const c = core();
@@ -14,12 +14,12 @@ const shipped = (f: string) => parseScenarioText(readFileSync(new URL(f, dir), "
 const profiles = [...PROFILE_NAMES];
 
 /** Each differing step of `file` with the keys of the rows that decide it, or the step it follows from. */
-function decided(file: string): Record<number, string[] | { follows: number }> {
+function decided(file: string, under: ProfileName[] = profiles): Record<number, string[] | { follows: number }> {
   const out: Record<number, string[] | { follows: number }> = {};
   let earlier: number | undefined;
-  for (const step of compareScenario(shipped(file), c, profiles).steps) {
+  for (const step of compareScenario(shipped(file), c, under).steps) {
     if (!step.differs) continue;
-    const d = decidingRows(step, profiles, earlier);
+    const d = decidingRows(step, under, earlier);
     out[step.i] = d.follows !== undefined ? { follows: d.follows } : d.rows.map((r) => r.key);
     earlier = step.i;
   }
@@ -28,7 +28,7 @@ function decided(file: string): Record<number, string[] | { follows: number }> {
 
 describe("the rows that decide a differing step", () => {
   it("revoke-twice-device-reset: the callback's unmap, the idempotent revoke, and what follows from it", () => {
-    expect(decided("revoke-twice-device-reset.json")).toEqual({
+    expect(decided("revoke-twice-device-reset.json", ["rfc-v2", "mainline"])).toEqual({
       5: ["unmapOnInvalidate"], // stale [area] vs unmapped [area]
       6: ["revokeIdempotent"], // the second revoke notifies nobody
       16: { follows: 6 }, // detach: EBUSY in rfc-v2 only because of what the revokes left
@@ -41,6 +41,28 @@ describe("the rows that decide a differing step", () => {
       if (Array.isArray(d)) expect(d.length, `step ${i}`).toBeGreaterThan(0);
       else expect(d.follows, `step ${i}`).toBeLessThan(Number(i));
     }
+  });
+
+  it("a row decides only where its values split the profiles as their outcomes do", () => {
+    // all three profiles: rfc-v2 apart from mainline and mapping-types, as the rows' values are
+    const all = decided("revoke-twice-device-reset.json");
+    expect(all[6]).toEqual(["revokeIdempotent"]);
+    expect(all[16]).toEqual({ follows: 6 });
+    // a made-up step where only mapping-types differs: no row of rfc-v2 vs mainline can decide it
+    const step = {
+      i: 3,
+      op: "revoke" as const,
+      differs: true,
+      outcomes: {
+        "rfc-v2": { i: 3, op: "revoke" as const, ok: true },
+        mainline: { i: 3, op: "revoke" as const, ok: true },
+        "mapping-types": { i: 3, op: "revoke" as const, ok: false, error: "EDEADLK" },
+      },
+    };
+    const keys = decidingRows(step, profiles).rows.map((r) => r.key);
+    expect(
+      keys.filter((k) => PROFILE_ROWS.find((r) => r.key === k)!.values.mainline === PROFILE_ROWS.find((r) => r.key === k)!.values["mapping-types"]),
+    ).toEqual([]);
   });
 
   it("only rows whose values differ between the compared profiles can decide", () => {

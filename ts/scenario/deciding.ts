@@ -2,8 +2,9 @@
  * Which row of the profile table (ts/model/profiles.ts, docs/rules.md#profiles) decides
  * a step whose outcome differs between profiles: the explorer's compare view shows it
  * next to each profile's outcome. A row can decide a step when its values differ
- * between the compared profiles, it acts in the step's op and it yields the outcome
- * that tells them apart ({@link ROW_OPS}: where the model and the exporters read it).
+ * between the compared profiles, it acts in the step's op, it yields the outcome that
+ * tells them apart ({@link ROW_OPS}: where the model and the exporters read it), and
+ * its values split the profiles as their outcomes do.
  * A differing step that no such row reaches follows from an earlier differing step (a
  * different interconnect chosen at attach, a mapping left in place): the view says
  * which one.
@@ -52,6 +53,21 @@ export interface Deciding {
 /** A row's values under `profiles` differ (bigint values compared as text). */
 const differsAmong = (row: ProfileRow, profiles: readonly ProfileName[]) => new Set(profiles.map((p) => String(row.values[p]))).size > 1;
 
+/**
+ * A row can decide a step only where its values tell apart the profiles whose outcomes
+ * differ: every such pair when the outcomes fall in two groups (the usual case), at
+ * least one pair when they fall in more (several rows at work).
+ */
+function separates(step: CompareStep, profiles: readonly ProfileName[]): (row: ProfileRow) => boolean {
+  const outcome = (p: ProfileName) => JSON.stringify(step.outcomes[p]);
+  const pairs = profiles.flatMap((a, k) => profiles.slice(k + 1).flatMap((b) => (outcome(a) !== outcome(b) ? [[a, b] as const] : [])));
+  const groups = new Set(profiles.map(outcome)).size;
+  return (row) => {
+    const apart = pairs.filter(([a, b]) => String(row.values[a]) !== String(row.values[b])).length;
+    return groups > 2 ? apart > 0 : apart === pairs.length;
+  };
+}
+
 /** The fields whose values differ between the results. */
 function differingFields(results: object[]): string[] {
   const keys = new Set(results.flatMap((r) => Object.keys(r)));
@@ -75,12 +91,14 @@ export function decidingRows(step: CompareStep, profiles: readonly ProfileName[]
   const refused = seen.some((o) => o !== "ok");
   const telling = refused ? seen.filter((o) => o !== "ok") : ["ok"];
   const fields = refused ? [] : differingFields(profiles.map((p) => step.outcomes[p]?.result ?? {}));
-  const rows = inOp.filter((r) => {
-    const where = ROW_OPS[r.key];
-    if (!where) return true;
-    const yields = where.outcomes?.some((o) => telling.includes(o)) ?? true;
-    return yields && (refused || !where.fields || where.fields.some((f) => fields.includes(f)));
-  });
+  const rows = inOp
+    .filter((r) => {
+      const where = ROW_OPS[r.key];
+      if (!where) return true;
+      const yields = where.outcomes?.some((o) => telling.includes(o)) ?? true;
+      return yields && (refused || !where.fields || where.fields.some((f) => fields.includes(f)));
+    })
+    .filter(separates(step, profiles));
   if (rows.length) return { rows };
-  return earlier === undefined ? { rows: inOp } : { rows: [], follows: earlier };
+  return earlier === undefined ? { rows: inOp.filter(separates(step, profiles)) } : { rows: [], follows: earlier };
 }
