@@ -188,140 +188,77 @@ export function listCoalesce(hdr: usize): i32 {
 // listSplit's parts are @inline: each is called once per call, and inlined the module
 // stays as small as when they were one function (the browser bundle has a budget).
 
-/** What the counting passes of listSplit return when an entry is bad or the pieces are
- *  more than a list holds (never a real count: that is at most LIST_MAX). */
-const SPLIT_FAIL: u64 = U64_MAX;
+/** What splitPieces returns for an entry whose pieces are more than a list holds. */
+const SPLIT_MANY: u64 = U64_MAX;
 
-/**
- * The pieces of a split without a boundary mask, or SPLIT_FAIL. Validity is folded
- * into the count: `most` ORs the per-entry counts, at most their sum (the sum cannot
- * wrap while each is at most LIST_MAX, and one above it is more pieces than a list holds).
- */
-// @ts-ignore: decorator
-@inline function splitCountNoMask(src: usize, n: u32, end: usize, maxSeg: u64, K: v128): u64 {
-  // two entries per step in v128 lanes: is any entry bad (l - 1 > ~a, or l == 0) or
-  // longer than maxSeg (l - 1 > maxSeg - 1, which l == 0 is too)? If none, each entry
-  // is one piece.
-  let ms = i64x2.splat((maxSeg - 1) ^ 0x8000_0000_0000_0000);
-  let slow = i64x2.splat(0);
-  for (let p = src, q: usize = 16, stop = src + ((<usize>n >> 1) << 5); ; q = 0, stop = end) {
-    for (; p < stop; p += 32) {
-      let e0 = v128.load(p), e1 = v128.load(p + q);
-      let x = i64x2.add(v128.shuffle<i64>(e0, e1, 1, 3), K);
-      slow = v128.or(slow, v128.or(i64x2.gt_s(x, v128.xor(v128.shuffle<i64>(e0, e1, 0, 2), K)), i64x2.gt_s(x, ms)));
-    }
-    if (p >= end) break; // else n is odd: once more with the last entry in both lanes
-  }
-  if (!v128.any_true(slow)) return <u64>n; // (n == 0 too: no pieces)
+/** The pieces of one valid entry (1 when it needs no cut), or SPLIT_MANY. */
+function splitPieces(a: u64, l: u64, maxSeg: u64, mask: u64): u64 {
+  let noMask = mask == U64_MAX;
+  if (l <= maxSeg && (noMask || (a & mask) + (l - 1) <= mask)) return 1;
+  // at least ceil(l / maxSeg) pieces: more than a list holds would take ages to count
+  if ((l - 1) / maxSeg >= <u64>LIST_MAX) return SPLIT_MANY;
   let pieces: u64 = 0;
-  let most: u64 = 0;
-  let bad = false;
-  for (let p = src; p < end; p += ENTRY) {
-    let a = load<u64>(p);
-    let l = load<u64>(p, 8);
-    bad |= (l - 1 > ~a) | (l == 0);
-    let c = l <= maxSeg ? 1 : (l - 1) / maxSeg + 1;
-    most |= c;
-    pieces += c;
-  }
-  return bad || most > <u64>LIST_MAX ? SPLIT_FAIL : pieces;
-}
-
-/**
- * The pieces of a split whose pieces end only at (mask + 1) boundaries (maxSeg > mask),
- * or SPLIT_FAIL: one per window an entry touches (garbage for a bad entry, which fails
- * the call); two entries per step in v128 lanes.
- */
-// @ts-ignore: decorator
-@inline function splitCountWindows(src: usize, n: u32, end: usize, mask: u64, K: v128): u64 {
-  let sh = <i32>ctz(mask + 1);
-  let vmask = i64x2.splat(mask);
-  let vnot = i64x2.splat(~mask);
-  let vp0 = i64x2.splat(0);
-  let vp = vp0, vbad = vp, vmost = vp, w = vp;
-  for (let p = src, q: usize = 16, stop = src + ((<usize>n >> 1) << 5); ; q = 0, stop = end) {
-    for (; p < stop; p += 32) {
-      let e0 = v128.load(p), e1 = v128.load(p + q);
-      let a = v128.shuffle<i64>(e0, e1, 0, 2);
-      let l = v128.shuffle<i64>(e0, e1, 1, 3);
-      // windows - 1 = ((a & mask) + (l - 1)) >> sh, with (a & mask) - 1 = (a | ~mask) + mask
-      w = i64x2.shr_u(i64x2.add(v128.or(a, vnot), i64x2.add(l, vmask)), sh);
-      vp = i64x2.add(vp, w);
-      vmost = v128.or(vmost, w);
-      // bad: l - 1 > ~a or l == 0
-      vbad = v128.or(vbad, v128.or(i64x2.gt_s(i64x2.add(l, K), v128.xor(a, K)), i64x2.eq(l, vp0)));
-    }
-    if (p >= end) break; // else n is odd: once more with the last entry in both lanes
-  }
-  let pieces = <u64>i64x2.extract_lane(vp, 0) + <u64>i64x2.extract_lane(vp, 1) + <u64>n - (n & 1 ? <u64>i64x2.extract_lane(w, 0) : 0);
-  let most = (<u64>i64x2.extract_lane(vmost, 0) | <u64>i64x2.extract_lane(vmost, 1)) + 1;
-  return v128.any_true(vbad) || most > <u64>LIST_MAX ? SPLIT_FAIL : pieces;
-}
-
-/** The pieces of a split with a mask and maxSeg <= mask, or SPLIT_FAIL: entry by entry. */
-// @ts-ignore: decorator
-@inline function splitCountMasked(src: usize, end: usize, maxSeg: u64, mask: u64): u64 {
-  let pieces: u64 = 0;
-  for (let p = src; p < end; p += ENTRY) {
-    let a = load<u64>(p);
-    let l = load<u64>(p, 8);
-    if (l - 1 > ~a || l == 0) return SPLIT_FAIL;
-    if (l <= maxSeg && (a & mask) + (l - 1) <= mask) {
-      pieces++;
-      continue;
-    }
-    // at least ceil(l / maxSeg) pieces: more than a list holds would take ages to count
-    if ((l - 1) / maxSeg >= <u64>LIST_MAX) return SPLIT_FAIL;
+  // one per window touched when a window is never cut (no wrap: the entry is valid)
+  if (noMask) pieces = (l - 1) / maxSeg + 1;
+  else if (maxSeg > mask) pieces = ((a & mask) + (l - 1) >> <u64>ctz(mask + 1)) + 1;
+  else {
     while (l) {
       let seg = l < maxSeg ? l : maxSeg;
       let room = mask - (a & mask) + 1;
       if (seg > room) seg = room;
       a += seg;
       l -= seg;
-      pieces++;
+      if (++pieces > <u64>LIST_MAX) break;
     }
-    if (pieces > <u64>LIST_MAX) return SPLIT_FAIL;
   }
-  return pieces;
+  return pieces > <u64>LIST_MAX ? SPLIT_MANY : pieces;
+}
+
+// The output of a split, written in one pass: a block of `cap` entries from `base`,
+// grown (doubled, copied) when an entry needs more room than is left. 0 = failed.
+let spBase: usize = 0;
+let spLim: usize = 0;
+
+/** Room for `need` more entries at d (d inside the block); the new d, or 0 when the
+ *  entries would be more than a list holds or memory is out. Doubles the block (or, when
+ *  memory is short, grows it by just what is needed). */
+function splitGrow(d: usize, need: u64): usize {
+  let used = d - spBase;
+  let want = (<u64>used >> 4) + need;
+  if (want > <u64>LIST_MAX) return 0;
+  let cap = max<u64>(want, min<u64>(<u64>(spLim - spBase) >> 3, <u64>LIST_MAX));
+  let b = alloc(<usize>(cap << 4));
+  if (!b) {
+    cap = want;
+    b = alloc(<usize>max<u64>(cap << 4, 16));
+    if (!b) return 0;
+  }
+  memory.copy(b, spBase, used);
+  free(spBase);
+  spBase = b;
+  spLim = b + <usize>(cap << 4);
+  return b + used;
 }
 
 /**
- * Writes the pieces of the valid entries [src, end) from d. Pieces end only at window
- * (mask + 1) boundaries when maxSeg > mask: an entry touching c <= 3 windows is written
- * without a branch on c: a middle window at d + 16, then its last piece at d + 16 (c - 1),
- * then its first piece at d (so each overwrites what c does not keep); a piece written
- * past the entry's own is overwritten by the next entry's, which exists (the last entry
- * takes the general loop).
+ * Writes the pieces of entries [p, end) from d, the general way: each entry's pieces are
+ * counted (splitPieces), room is made, then they are written. Returns the end of the
+ * written entries, or 0 when an entry is bad (p is then left where it failed: the
+ * caller reports the first bad entry) or the pieces are more than a list holds.
  */
-// @ts-ignore: decorator
-@inline function splitEmit(src: usize, end: usize, d: usize, maxSeg: u64, mask: u64): void {
+function splitRest(p: usize, end: usize, d: usize, maxSeg: u64, mask: u64): usize {
   let noMask = mask == U64_MAX;
-  let p = src;
-  if (!noMask && maxSeg > mask) {
-    let sh = ctz(mask + 1);
-    let w = mask + 1;
-    for (let stop = end - ENTRY; p < stop; p += ENTRY) {
-      let a = load<u64>(p);
-      let l1 = load<u64>(p, 8) - 1;
-      let r = a & mask;
-      let c1 = (r + l1) >> sh; // windows touched - 1 (no wrap: entries are valid)
-      if (c1 > 2) break;
-      let base = a - r;
-      store<u64>(d, base + w, 16);
-      store<u64>(d, w, 24);
-      let e = a + l1;
-      let q = d + (<usize>c1 << 4);
-      store<u64>(q, e & ~mask);
-      store<u64>(q, (e & mask) + 1, 8);
-      store<u64>(d, a);
-      store<u64>(d, select<u64>(w - r, l1 + 1, c1 != 0), 8);
-      d = q + ENTRY;
-    }
-  }
   for (; p < end; p += ENTRY) {
     let a = load<u64>(p);
     let l = load<u64>(p, 8);
-    if (l <= maxSeg && (noMask || (a & mask) + (l - 1) <= mask)) {
+    if (l - 1 > ~a || l == 0) return 0;
+    let c: u64 = l <= maxSeg && (noMask || (a & mask) + (l - 1) <= mask) ? 1 : splitPieces(a, l, maxSeg, mask);
+    if (c == SPLIT_MANY) return 0;
+    if (<u64>(spLim - d) < c << 4) {
+      d = splitGrow(d, c);
+      if (!d) return 0;
+    }
+    if (c == 1) {
       store<u64>(d, a);
       store<u64>(d, l, 8);
       d += ENTRY;
@@ -340,32 +277,123 @@ const SPLIT_FAIL: u64 = U64_MAX;
       l -= seg;
     }
   }
+  return d;
 }
 
-/** Splits every entry so no piece exceeds maxSeg bytes or crosses a (mask + 1) boundary:
- *  pass 1 validates and counts the pieces (one of three counts), pass 2 writes them. */
+/**
+ * Without a mask: two entries per step in v128 lanes are checked and copied while none
+ * is bad (l - 1 > ~a, or l == 0) or longer than maxSeg (l - 1 > maxSeg - 1, which l == 0
+ * is too) and the block has room; returns where it stopped (the first step not copied).
+ */
+// @ts-ignore: decorator
+@inline function splitCopyNoMask(p: usize, end: usize, d: usize, ms: v128, K: v128): usize {
+  let stop = p + min<usize>((end - p) & ~31, (spLim - d) & ~31);
+  for (; p < stop; p += 32, d += 32) {
+    let e0 = v128.load(p), e1 = v128.load(p, 16);
+    let x = i64x2.add(v128.shuffle<i64>(e0, e1, 1, 3), K);
+    if (v128.any_true(v128.or(i64x2.gt_s(x, v128.xor(v128.shuffle<i64>(e0, e1, 0, 2), K)), i64x2.gt_s(x, ms)))) break;
+    v128.store(d, e0);
+    v128.store(d, e1, 16);
+  }
+  return p;
+}
+
+/**
+ * With pieces that end only at (mask + 1) boundaries (maxSeg > mask): an entry touching
+ * c <= 3 windows is written without a branch on c: a middle window at d + 16, then its
+ * last piece at d + 16 (c - 1), then its first piece at d (so each overwrites what c
+ * does not keep). Room for 3 pieces is checked per entry. Stops at the first entry that
+ * touches more windows, at an entry with no room, or at end; sets spBad when a bad entry
+ * was written (its pieces are garbage: the call fails). Returns where it stopped; d in spD.
+ */
+let spD: usize = 0;
+let spBad = false;
+function splitWindows(p: usize, end: usize, d: usize, mask: u64): usize {
+  let sh = ctz(mask + 1);
+  let w = mask + 1;
+  let bad = false;
+  // each entry takes at most 3 pieces of room: entries up to stop fit
+  let stop = p + min<usize>(end - p, (spLim - d) / (3 * ENTRY) * ENTRY);
+  for (; p < stop; p += ENTRY) {
+    let a = load<u64>(p);
+    let l = load<u64>(p, 8);
+    let l1 = l - 1;
+    let e = a + l1;
+    bad |= (e < a) | (l == 0);
+    let r = a & mask;
+    let c1 = (r + l1) >> sh; // windows touched - 1 (for a valid entry)
+    if (c1 > 2) break;
+    store<u64>(d, a - r + w, 16);
+    store<u64>(d, w, 24);
+    let q = d + (<usize>c1 << 4);
+    store<u64>(q, e & ~mask);
+    store<u64>(q, (e & mask) + 1, 8);
+    store<u64>(d, a);
+    store<u64>(d, select<u64>(w - r, l, c1 != 0), 8);
+    d = q + ENTRY;
+  }
+  spD = d;
+  spBad = bad;
+  return p;
+}
+
+/** Splits every entry so no piece exceeds maxSeg bytes or crosses a (mask + 1) boundary,
+ *  in one pass: entries are checked as they are written, into a block grown as needed
+ *  (fast loops for the common cases, splitRest for an entry they leave). */
 export function listSplit(hdr: usize, maxSeg: u64, mask: u64): i32 {
   if (maxSeg == 0 || ((mask + 1) & mask) != 0) return invalid(U64_MAX, R_ARG);
   let n = countOf(hdr);
   let src = entriesOf(hdr);
-  let bytes = <usize>n * ENTRY;
-  let end = src + bytes;
+  let end = src + <usize>n * ENTRY;
+  let noMask = mask == U64_MAX;
+  let windows = !noMask && maxSeg > mask;
+  // room for each entry as one piece (three when windows cut them: the common case)
+  let cap = min<u64>(<u64>n * (windows ? 3 : 1), <u64>LIST_MAX);
+  spBase = alloc(<usize>max<u64>(cap << 4, 16));
+  if (!spBase && windows) {
+    cap = n;
+    spBase = alloc(<usize>max<u64>(cap << 4, 16));
+  }
+  if (!spBase) return ENOMEM;
+  spLim = spBase + <usize>(cap << 4);
   // unsigned compares in v128 lanes are signed ones of values with the top bit flipped:
   // (l - 1) ^ 2^63 = l + K and ~a ^ 2^63 = a ^ K for K = 2^63 - 1
   let K = i64x2.splat(0x7FFF_FFFF_FFFF_FFFF);
-  let pieces = mask == U64_MAX ? splitCountNoMask(src, n, end, maxSeg, K)
-    : maxSeg > mask ? splitCountWindows(src, n, end, mask, K) : splitCountMasked(src, end, maxSeg, mask);
-  // EINVAL at the first bad entry if there is one, else ENOMEM for too many pieces
-  if (pieces == SPLIT_FAIL) {
+  let ms = i64x2.splat((maxSeg - 1) ^ 0x8000_0000_0000_0000);
+  let d = spBase;
+  let p = src;
+  let bad = false;
+  while (p < end) {
+    if (noMask) {
+      let q = splitCopyNoMask(p, end, d, ms, K);
+      d += q - p;
+      p = q;
+    } else if (windows) {
+      p = splitWindows(p, end, d, mask);
+      d = spD;
+      bad |= spBad;
+    }
+    if (p >= end || bad) break;
+    // the entry a fast loop left, the general way (all the rest when there is none)
+    let stop = noMask || windows ? p + ENTRY : end;
+    d = splitRest(p, stop, d, maxSeg, mask);
+    if (!d) break;
+    p = stop;
+  }
+  if (!d || bad) {
+    free(spBase);
+    // EINVAL at the first bad entry if there is one, else ENOMEM for too many pieces
     let st = firstFault(src, n);
     return st ? st : ENOMEM;
   }
-  let out = listCreate(pieces);
-  if (!out) return ENOMEM;
-  let d = entriesOf(out);
-  // nothing to cut: the pieces are the entries
-  if (pieces == <u64>n) memory.copy(d, src, bytes);
-  else splitEmit(src, end, d, maxSeg, mask);
+  let out = alloc(offsetof<ListHdr>());
+  if (!out) { free(spBase); return ENOMEM; }
+  let l = changetype<ListHdr>(out);
+  l.entries = <u32>spBase;
+  l.count = <u32>((d - spBase) >> 4);
+  l.prefix = 0;
+  l.spare = 0;
+  shrink(spBase, max<usize>(d - spBase, 16));
   made = out;
   return OK;
 }
@@ -431,15 +459,48 @@ export function listLookup(hdr: usize, off: u64): i32 {
   return OK;
 }
 
+/** Searches run side by side in listLookupMany: their cache misses overlap. */
+const LK: u32 = 16;
+/** The searches' current bases (u32 each). */
+const lkBase: usize = memory.data(<i32>(LK << 2), 16);
+
 /** Looks up n offsets (u64 at inPtr); writes {index: u64, intra: u64} pairs at outPtr.
- *  ERANGE with OUT[0] = position of the first offset past the end. */
+ *  ERANGE with OUT[0] = position of the first offset past the end (the results of
+ *  the groups of LK offsets before it are written). */
 export function listLookupMany(hdr: usize, inPtr: usize, n: u32, outPtr: usize): i32 {
   let st = ensurePrefix(hdr);
   if (st < 0) return st;
   let total = prefixTotal(hdr);
   let pre = prefixOf(hdr);
   let cnt = countOf(hdr);
-  for (let k: u32 = 0; k < n; k++) {
+  let k: u32 = 0;
+  // LK branch-free binary searches in lockstep: all have the same n, so the same
+  // halving steps; base moves up by half while the sum before it is <= the offset
+  for (; k + LK <= n; k += LK) {
+    let offs = inPtr + (<usize>k << 3);
+    for (let j: u32 = 0; j < LK; j++) {
+      if (load<u64>(offs + (<usize>j << 3)) >= total) { setOut(0, k + j); return ERANGE; }
+      store<u32>(lkBase + (<usize>j << 2), 0);
+    }
+    for (let len = cnt; len > 1; ) {
+      let half = len >> 1;
+      for (let j: usize = 0; j < <usize>LK; j++) {
+        let b = load<u32>(lkBase + (j << 2));
+        let up = load<u64>(pre + (<usize>(b + half - 1) << 3)) <= load<u64>(offs + (j << 3));
+        store<u32>(lkBase + (j << 2), select<u32>(b + half, b, up));
+      }
+      len -= half;
+    }
+    for (let j: usize = 0; j < <usize>LK; j++) {
+      let b = load<u32>(lkBase + (j << 2));
+      let off = load<u64>(offs + (j << 3));
+      let i = b + <u32>(load<u64>(pre + (<usize>b << 3)) <= off);
+      let o = outPtr + ((<usize>k + j) << 4);
+      store<u64>(o, i);
+      store<u64>(o, off - startOf(pre, i), 8);
+    }
+  }
+  for (; k < n; k++) {
     let off = load<u64>(inPtr + (<usize>k << 3));
     if (off >= total) { setOut(0, k); return ERANGE; }
     let i = findEntry(pre, cnt, off);

@@ -17,7 +17,7 @@ import { hNew, hGet, K_LIST, K_BUF } from "./handles";
 import { kindOf } from "./containers/registry";
 import { OK, EBADF, ENOMEM, R_ARG, R_WRAP } from "./errors";
 import { invalid } from "./out";
-import { listCreate, listDestroy, entriesOf, U64_MAX } from "./list";
+import { listCreate, listDestroy, listTruncate, entriesOf, U64_MAX } from "./list";
 import { SG_STRIDE, SG_END, UINT_MAX, sgtData, sgtCount, sgtKind } from "./containers/sgt";
 
 const K_SGT = kindOf(sgtKind);
@@ -46,8 +46,10 @@ let chunks: u32 = 0;
  * index of a page whose bytes pass 2^64 - 1). Rules: at least one page; max_segment,
  * capped at UINT_MAX and rounded down to whole pages, at least one page; offset below
  * one page; the pages hold exactly offset + size bytes, the last page at least in part.
+ * The pages themselves are checked here only when `pages` is set (pages_to_list checks
+ * them in its one pass instead: pfnFault).
  */
-function setup(buf: usize, n: u32, pageShift: u32, offset: u64, size: u64, maxSegment: u64): i32 {
+function setup(buf: usize, n: u32, pageShift: u32, offset: u64, size: u64, maxSegment: u64, pages: bool): i32 {
   if (pageShift < 12 || pageShift > 16 || n == 0) return invalid(U64_MAX, R_ARG);
   if (<u64>n * 8 > blockBytes(buf) - 16) return invalid(U64_MAX, R_ARG);
   let page = <u64>1 << pageShift;
@@ -55,13 +57,72 @@ function setup(buf: usize, n: u32, pageShift: u32, offset: u64, size: u64, maxSe
   if (seg < page || offset >= page || size == 0) return invalid(U64_MAX, R_ARG);
   let bytes = <u64>n << pageShift;
   if (size > bytes - offset || offset + size <= bytes - page) return invalid(U64_MAX, R_ARG);
-  let top = U64_MAX >> pageShift;
-  for (let i: u32 = 0; i < n; i++) if (load<u64>(buf + (<usize>i << 3)) > top) return invalid(i, R_WRAP);
   pfns = buf;
   npages = n;
   shift = pageShift;
   maxSeg = seg;
+  return pages ? pfnFault() : OK;
+}
+
+/** EINVAL (R_WRAP) at the first page whose bytes pass 2^64 - 1, or OK. */
+function pfnFault(): i32 {
+  let top = U64_MAX >> shift;
+  for (let i: u32 = 0; i < npages; i++) if (pfn(i) > top) return invalid(i, R_WRAP);
   return OK;
+}
+
+/**
+ * pages_to_list's one pass: each run of contiguous pages (cut every max_segment bytes)
+ * is found two pages per step in v128 lanes (a run of one page by one compare) (page j continues the run from `cur` when
+ * pfn(j) = pfn(cur) + (j - cur)) and written at once as an entry at dst (room for one
+ * entry per page); the offset shortens the first, the size cuts the last. The pages are
+ * checked on the way: the OR of them all has no bit at or above 64 - shift when none
+ * passes 2^64 - 1 in bytes. Returns the entries written, or U64_MAX when a page is bad.
+ */
+function walkOnce(offset: u64, size: u64, dst: usize): u64 {
+  let runMax = <u64>(maxSeg >> shift);
+  let n = <u64>npages;
+  let rest = size;
+  let off = offset;
+  let d = dst;
+  let acc: u64 = 0;
+  let vacc = i64x2.splat(0);
+  let two = i64x2.splat(2);
+  let cur: u64 = 0;
+  while (cur < n) {
+    let first = pfn(<u32>cur);
+    acc |= first;
+    let lim = min<u64>(n, cur + runMax);
+    let j = cur + 1;
+    // a run of one page (scattered pages) is decided by one compare; a longer one goes
+    // on two pages per step: want = the pfns pages j and j + 1 have if they continue it
+    if (j < lim && pfn(<u32>j) == first + 1) {
+      acc |= first + 1;
+      j++;
+      let want = i64x2.replace_lane(i64x2.splat(first + 2), 1, first + 3);
+      for (; j + 1 < lim; j += 2) {
+        let v = v128.load(pfns + (<usize>j << 3));
+        vacc = v128.or(vacc, v);
+        if (!i64x2.all_true(i64x2.eq(v, want))) break;
+        want = i64x2.add(want, two);
+      }
+      if (j < lim) {
+        let pj = pfn(<u32>j);
+        acc |= pj;
+        if (pj == first + (j - cur)) j++;
+      }
+    }
+    let chunk = ((j - cur) << shift) - off;
+    let len = rest < chunk ? rest : chunk;
+    store<u64>(d, (first << shift) + off);
+    store<u64>(d, len, 8);
+    d += 16;
+    rest -= len;
+    off = 0;
+    cur = j;
+  }
+  acc |= <u64>i64x2.extract_lane(vacc, 0) | <u64>i64x2.extract_lane(vacc, 1);
+  return acc >> (64 - shift) ? U64_MAX : <u64>((d - dst) >> 4);
 }
 
 /**
@@ -112,16 +173,30 @@ function walk(offset: u64, size: u64, prvEnd: u64, prevLen: u64, dst: usize): vo
   chunks = m;
 }
 
-/** A list of the entries sg_alloc_table_from_pages_segment() would build. */
+/** A list of the entries sg_alloc_table_from_pages_segment() would build: in one pass
+ *  into room for one entry per page (walkOnce), or, when that room is not to be had,
+ *  counted first (walk) and written into a list of just the entries. */
 export function pages_to_list(buf: u32, n: u32, pageShift: u32, offset: u64, size: u64, maxSegment: u64): i32 {
   let b = hGet(buf, K_BUF);
   if (!b) return EBADF;
-  let st = setup(b, n, pageShift, offset, size, maxSegment);
+  let st = setup(b, n, pageShift, offset, size, maxSegment, false);
   if (st < 0) return st;
-  walk(offset, size, U64_MAX, 0, 0);
-  let l = listCreate(chunks);
-  if (!l) return ENOMEM;
-  walk(offset, size, U64_MAX, 0, entriesOf(l));
+  let l = listCreate(n);
+  if (l) {
+    let m = walkOnce(offset, size, entriesOf(l));
+    if (m == U64_MAX) {
+      listDestroy(l);
+      return pfnFault();
+    }
+    listTruncate(l, <u32>m);
+  } else {
+    st = pfnFault();
+    if (st < 0) return st;
+    walk(offset, size, U64_MAX, 0, 0);
+    l = listCreate(chunks);
+    if (!l) return ENOMEM;
+    walk(offset, size, U64_MAX, 0, entriesOf(l));
+  }
   let h = hNew(K_LIST, l);
   if (!h) { listDestroy(l); return ENOMEM; }
   return h;
@@ -187,7 +262,7 @@ export function sgt_append_pages(h: u32, buf: u32, n: u32, pageShift: u32, offse
     if (!c) return EBADF;
   }
   if (!b) return EBADF;
-  let st = setup(b, n, pageShift, offset, size, maxSegment);
+  let st = setup(b, n, pageShift, offset, size, maxSegment, true);
   if (st < 0) return st;
   let count: u32 = 0;
   let prvEnd = U64_MAX;

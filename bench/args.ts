@@ -6,7 +6,7 @@
 import { choice, count, flag, formatHelp, int, parseCommand, subset, text, type CommandSpec, type Values } from "../ts/util/args.js";
 
 /** The benchmark suites, in the order they run (bench/suites.ts defines one per name). */
-export const BENCH_SUITES = ["ops", "pipeline", "containers", "call", "sweep"] as const;
+export const BENCH_SUITES = ["ops", "pipeline", "containers", "call", "sweep", "pages"] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
 
 /** The JavaScript engines of `--engines` and of the cross-engine tests (bench/engines.ts starts them). */
@@ -24,7 +24,9 @@ export const BENCH = {
       "FILE",
       "benchmark the list operations on your own entries instead: little-endian u64 addr,len pairs, or JSON [[addr,len],...]; checked against the reference first",
     ),
-    browser: flag("also run the ops suite in headless Chromium (wasm-chromium beside wasm; needs playwright-core and Chromium)"),
+    browser: flag(
+      "instead of the suites: the ops suite in Node and headless Chromium, alternating sample by sample (wasm-chromium beside wasm; needs playwright-core and Chromium)",
+    ),
     engines: subset(
       "LIST",
       "instead of the suites: the ops suite on each engine in alternating rounds, as ratios to Node (always run; chromium needs playwright-core, firefox puppeteer-core)",

@@ -72,7 +72,21 @@ export async function timeTasks(
     const r = bench.tasks[0]!.result;
     if (r.state !== "completed") throw new Error(`${suite}/${impl}/${op}: ${r.state === "errored" ? r.error.message : r.state}`);
     const p50Ns = (r.latency.p50 * 1e6) / inner;
-    out.push({ suite, impl, op, n, nsPerEntry: p50Ns / n, p50Ns, p99Ns: (r.latency.p99 * 1e6) / inner, rme: r.latency.rme, samples: r.latency.samplesCount });
+    const [minNs, maxNs] = [(r.latency.min * 1e6) / inner, (r.latency.max * 1e6) / inner];
+    // the min-max spread as the alternated results give it (none from one sample)
+    const mm = r.latency.samplesCount > 1 && p50Ns > 0 ? { minNs, maxNs, spreadPct: (Math.max(p50Ns - minNs, maxNs - p50Ns) / p50Ns) * 100 } : {};
+    out.push({
+      suite,
+      impl,
+      op,
+      n,
+      nsPerEntry: p50Ns / n,
+      p50Ns,
+      p99Ns: (r.latency.p99 * 1e6) / inner,
+      rme: r.latency.rme,
+      samples: r.latency.samplesCount,
+      ...mm,
+    });
   }
   return out;
 }

@@ -13,12 +13,22 @@ import { UsageError } from "../ts/util/args.js";
 import { benchHelp, parseBench, type BenchArgs } from "./args.js";
 import { Progress } from "./progress.js";
 import { Native } from "./native.js";
-import { SUITES, WALL, inputSuite, opsWasmSuite, type Config } from "./suites.js";
-import { browserOps } from "./browser.js";
+import { SUITES, WALL, inputSuite, type Config } from "./suites.js";
+import { browserOps, pageTimer } from "./browser.js";
 import { enginesBench, enginesTable } from "./engines-bench.js";
 import { CPU, peakRss, isolated } from "./sweep-child.js";
-import { table, ratios, ratioTable, sweepSvg } from "./report.js";
-import type { Result } from "./stats.js";
+import { table, comparisons, comparisonTable, sweepSvg } from "./report.js";
+import { NOISE_LIMIT_PCT, type Result } from "./stats.js";
+
+/** How the figures were taken, as the results' env records it. */
+const METHOD = {
+  alternation: "per op, one sample of each implementation per round, in the order of each result's alternation field",
+  center: "median of the samples (p50Ns)",
+  spread: "min-max, as the larger distance of either from the median (spreadPct)",
+  ratio: "median of the per-round ratios of two alternated implementations; range: their min and max",
+  noiseLimitPct: NOISE_LIMIT_PCT,
+  minSampleNs: "1 ms in Node and C; 150 steps of performance.now() in Chromium",
+};
 
 export async function runBenchCli(cmd: BenchArgs): Promise<number> {
   const log = (s: string) => process.stderr.write(s + "\n");
@@ -43,15 +53,12 @@ export async function runBenchCli(cmd: BenchArgs): Promise<number> {
   if (cmd.engines.length) return enginesCli(cmd, { quick: cmd.quick, native: undefined, log, clock: WALL, maxN: cmd["max-n"] });
   const results: Result[] = [];
   const t0 = performance.now();
-  // --input replaces the suites; --browser runs the ops suite's wasm in Node, then the
-  // same in Chromium, back to back (in wall time: the page has no CPU clock)
+  // --input replaces the suites; --browser runs the ops suite's wasm in Node and in
+  // Chromium, alternating sample by sample (in wall time: the page has no CPU clock)
   const runs: [string, () => Promise<Result[]>][] = cmd.input
     ? [["input", () => inputSuite(cfg, cmd.input!)]]
     : cmd.browser
-      ? [
-          ["ops (wasm in Node)", () => opsWasmSuite(cfg)],
-          ["ops in Chromium", () => browserOps(cfg)],
-        ]
+      ? [["ops in Node and Chromium", () => browserOps(cfg)]]
       : cmd.suite.map((s) => [s, () => SUITES[s](cfg)]);
   const progress = new Progress(
     runs.map(([name]) => name),
@@ -59,9 +66,13 @@ export async function runBenchCli(cmd: BenchArgs): Promise<number> {
     log,
   );
   log(`clock: ${clock.name} time`);
-  for (const [name, run] of runs) results.push(...(await progress.run(name, run)));
+  try {
+    for (const [name, run] of runs) results.push(...(await progress.run(name, run)));
+  } finally {
+    built?.native?.close();
+  }
   progress.save();
-  const rs = ratios(results);
+  const cs = comparisons(results);
   const env = {
     node: process.version,
     platform: platform(),
@@ -69,16 +80,21 @@ export async function runBenchCli(cmd: BenchArgs): Promise<number> {
     cpu: cpus()[0]?.model ?? "unknown",
     cores: cpus().length,
     cc: built?.native?.cc ?? null,
+    // the C builds: fair (native-c, floor) and -march=native (native-c-march)
+    cflags: built?.native?.flags ?? null,
+    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
     quick: cmd.quick,
     clock: clock.name,
+    method: METHOD,
+    ...(cmd.browser ? { chromium: { ...pageTimer } } : {}),
     seconds: Math.round((performance.now() - t0) / 100) / 10,
     date: new Date().toISOString(),
   };
   if (cmd.json) {
-    process.stdout.write(JSON.stringify({ results, ratios: rs, env }, null, 2) + "\n");
-    process.stderr.write(table(results) + "\n" + ratioTable(rs));
+    process.stdout.write(JSON.stringify({ results, comparisons: cs, env }, null, 2) + "\n");
+    process.stderr.write(table(results) + "\n" + comparisonTable(cs));
   } else {
-    process.stdout.write(table(results) + "\n" + ratioTable(rs));
+    process.stdout.write(table(results) + "\n" + comparisonTable(cs));
   }
   if (cmd.out) {
     writeFileSync(cmd.out, sweepSvg(results));

@@ -1,15 +1,16 @@
 /** Prints results as a table with ratios, and draws the size sweep as an SVG. */
-import type { Result } from "./stats.js";
+import { compare, verdictText, type Comparison, type Impl, type Result } from "./stats.js";
 
 const fmtNs = (ns: number) =>
   ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(1)} ns`;
 
-/** The spread column: the rme, or "1 sample" where there is no spread to give. */
-export const spread = (r: Result) => (r.samples === 1 ? "1 sample" : `${r.rme.toFixed(1)}%`);
+/** The spread column: the min-max spread of an alternated result, else the rme, or
+ *  "1 sample" where there is no spread to give. */
+export const spread = (r: Result) => (r.samples === 1 ? "1 sample" : r.spreadPct !== undefined ? `${r.spreadPct.toFixed(1)}% min-max` : `${r.rme.toFixed(1)}%`);
 
 export function table(results: Result[]): string {
   const rss = results.some((r) => r.peakRssBytes !== undefined);
-  const rows = [["suite", "op", "n", "impl", "p50", "p99", "±rme", "ns/entry", "B/entry", ...(rss ? ["peak RSS / list"] : [])]];
+  const rows = [["suite", "op", "n", "impl", "p50", "p99", "±spread", "× floor", "ns/entry", "B/entry", ...(rss ? ["peak RSS / list"] : [])]];
   for (const r of results) {
     rows.push([
       r.suite,
@@ -19,6 +20,7 @@ export function table(results: Result[]): string {
       fmtNs(r.p50Ns),
       fmtNs(r.p99Ns),
       spread(r),
+      r.vsFloor === undefined ? "" : `${r.vsFloor.toFixed(2)}×`,
       r.nsPerEntry.toFixed(2),
       r.bytesPerEntry?.toFixed(1) ?? "",
       ...(rss ? [r.peakRssBytes && r.listBytes ? `${(r.peakRssBytes / r.listBytes).toFixed(2)}×` : ""] : []),
@@ -34,62 +36,50 @@ export function table(results: Result[]): string {
   );
 }
 
-export interface Ratio {
-  suite: string;
-  op: string;
-  n: number;
-  /** wasm time / native C time (lower is better for wasm; 1.0 = parity). */
-  wasmVsC?: number;
-  /** ts-bigint time / wasm time (how many times faster wasm is). */
-  tsBigintVsWasm?: number;
-  /** ts-typed time / wasm time. */
-  tsTypedVsWasm?: number;
-  /** wasm in Chromium / wasm in Node (same wasm, same inputs; 1.0 = parity). */
-  chromiumVsNode?: number;
-}
+/** The pairs compared for each op: a / b (lower: a is faster). */
+export const PAIRS: readonly (readonly [Impl, Impl])[] = [
+  ["wasm", "native-c"],
+  ["wasm", "native-c-march"],
+  ["native-c", "native-c-march"],
+  ["wasm-chromium", "wasm"],
+  ["ts-typed", "wasm"],
+  ["ts-bigint", "wasm"],
+];
 
-export function ratios(results: Result[]): Ratio[] {
+/** Every pair of PAIRS present for an op, compared (paired samples when alternated). */
+export function comparisons(results: Result[]): Comparison[] {
   const key = (r: Result) => `${r.suite}|${r.op}|${r.n}`;
   const groups = new Map<string, Map<string, Result>>();
   for (const r of results) {
     if (!groups.has(key(r))) groups.set(key(r), new Map());
     groups.get(key(r))!.set(r.impl, r);
   }
-  const out: Ratio[] = [];
-  for (const g of groups.values()) {
-    const w = g.get("wasm");
-    if (!w || g.size < 2) continue;
-    const r: Ratio = { suite: w.suite, op: w.op, n: w.n };
-    const c = g.get("native-c");
-    const b = g.get("ts-bigint");
-    const t = g.get("ts-typed");
-    const ch = g.get("wasm-chromium");
-    if (c) r.wasmVsC = w.p50Ns / c.p50Ns;
-    if (b) r.tsBigintVsWasm = b.p50Ns / w.p50Ns;
-    if (t) r.tsTypedVsWasm = t.p50Ns / w.p50Ns;
-    if (ch) r.chromiumVsNode = ch.p50Ns / w.p50Ns;
-    out.push(r);
-  }
+  const out: Comparison[] = [];
+  for (const g of groups.values())
+    for (const [a, b] of PAIRS) {
+      const ra = g.get(a);
+      const rb = g.get(b);
+      if (ra && rb) out.push(compare(ra, rb));
+    }
   return out;
 }
 
-export function ratioTable(rs: Ratio[]): string {
-  const f = (x?: number) => (x === undefined ? "" : `${x.toFixed(2)}×`);
-  const chromium = rs.some((r) => r.chromiumVsNode !== undefined);
+/** The comparisons as a table: the ratio, its range and what may be said of it. */
+export function comparisonTable(cs: Comparison[]): string {
   const rows = [
-    ["suite", "op", "n", "wasm/C", "ts-bigint/wasm", "ts-typed/wasm", ...(chromium ? ["chromium/node"] : [])],
-    ...rs.map((r) => [
-      r.suite,
-      r.op,
-      r.n.toLocaleString("en-US"),
-      f(r.wasmVsC),
-      f(r.tsBigintVsWasm),
-      f(r.tsTypedVsWasm),
-      ...(chromium ? [f(r.chromiumVsNode)] : []),
+    ["suite", "op", "n", "a / b", "ratio", "range", "verdict"],
+    ...cs.map((c) => [
+      c.suite,
+      c.op,
+      c.n.toLocaleString("en-US"),
+      `${c.a} / ${c.b}${c.paired ? "" : " (not alternated)"}`,
+      `${c.ratio.toFixed(2)}×`,
+      `${c.min.toFixed(2)}–${c.max.toFixed(2)}`,
+      verdictText(c),
     ]),
   ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((x, c) => (c >= 2 ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ")).join("\n") + "\n";
+  return rows.map((r) => r.map((x, c) => (c === 2 || c === 4 || c === 5 ? x.padStart(w[c]!) : x.padEnd(w[c]!))).join("  ")).join("\n") + "\n";
 }
 
 const COLORS: Record<string, string> = {

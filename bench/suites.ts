@@ -29,6 +29,18 @@ import {
 import { summarize, type Impl, type Result } from "./stats.js";
 export { WALL, type Clock, type Config } from "./listops.js";
 import { loadInput } from "./input.js";
+import { pagesSuite } from "./pages.js";
+import { lookupBatchedResult } from "./lookup-batched.js";
+import { cSides, localSide, measure, type PlanOptions } from "./alternate.js";
+
+/** The shortest sample in Node and C: 1 ms, 1,000 × the resolution of process.cpuUsage(). */
+const MIN_SAMPLE_NS = 1e6;
+const planFor = (cfg: Config, huge = false): PlanOptions & { log: (s: string) => void } => ({
+  quick: cfg.quick,
+  minSampleNs: MIN_SAMPLE_NS,
+  huge,
+  log: cfg.log,
+});
 
 function nativeResult(
   cfg: Config,
@@ -103,7 +115,12 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
       // the list's own bytes beside the peak RSS: nothing may hold a second copy in JS
       const listBytes = Number(list.bytes());
       const mem = cfg.peakRss && suite === "sweep" ? () => ({ bytesPerEntry: listBytes / n, listBytes, peakRssBytes: cfg.peakRss!() }) : () => ({});
-      out.push(...(await timeTasks(suite, "wasm", n, tasks, cfg, huge)).map((r) => ({ ...r, ...mem() })));
+      // wasm, C (fair and -march=native) and the floor, alternating sample by sample
+      for (const op of ops) {
+        const c = impls.includes("native-c") ? cSides(cfg.native, cfg.clock.name, op, n, checks[op], String(SEED)) : [];
+        const rs = await measure(suite, op, n, [localSide("wasm", tasks[op]!, cfg.clock), ...c], planFor(cfg, huge));
+        out.push(...rs.map((r) => (r.impl === "wasm" ? { ...r, ...mem() } : r)));
+      }
     }
     if (impls.includes("ts-typed")) {
       const words = list.toBigUint64Array();
@@ -168,11 +185,13 @@ async function listOps(suite: string, n: number, impls: readonly Impl[], cfg: Co
         )),
       );
     }
-    if (impls.includes("native-c")) {
+    if (impls.includes("native-c") && !impls.includes("wasm")) {
       for (const op of ops) {
         const r = nativeResult(cfg, suite, op, n, huge ? 3 : cfg.quick ? 5 : 15, checks[op]);
         if (r) out.push(r);
       }
+      const lb = ops.includes("lookup") ? lookupBatchedResult(cfg, suite, n, huge ? 3 : cfg.quick ? 5 : 15, checks.lookup) : undefined;
+      if (lb) out.push(lb);
     }
   } finally {
     list.dispose();
@@ -192,20 +211,14 @@ export async function inputSuite(cfg: Config, file: string): Promise<Result[]> {
     const { checks, tasks } = wasmOps(list, LIST_OPS);
     const want = referenceChecks(list.entries(), core);
     for (const op of LIST_OPS) if (checks[op] !== want[op]) disagree(`wasm ${op} disagrees with the reference on ${file} (${checks[op]} vs ${want[op]})`);
-    out.push(...(await timeTasks("input", "wasm", n, tasks, cfg)));
     for (const op of LIST_OPS) {
-      const r = nativeResult(cfg, "input", op, n, cfg.quick ? 5 : 15, checks[op], `@${binary}`);
-      if (r) out.push(r);
+      const sides = [localSide("wasm", tasks[op]!, cfg.clock), ...cSides(cfg.native, cfg.clock.name, op, n, checks[op], `@${binary}`)];
+      out.push(...(await measure("input", op, n, sides, planFor(cfg))));
     }
   } finally {
     list.dispose();
   }
   return out;
-}
-
-/** The wasm side of the ops suite alone (bench --browser times it right before Chromium). */
-export async function opsWasmSuite(cfg: Config): Promise<Result[]> {
-  return listOps("ops", 1_000_000, ["wasm"], cfg);
 }
 
 /** wasm vs TS vs C on the seven list operations at n = 10^6. */
@@ -266,7 +279,8 @@ export async function pipelineSuite(cfg: Config): Promise<Result[]> {
       return r;
     };
     const check = hex16(once().hash);
-    out.push(...(await timeTasks("pipeline", "wasm", n, { [op]: () => void once() }, cfg)));
+    const sides = [localSide("wasm", () => void once(), cfg.clock), ...cSides(cfg.native, cfg.clock.name, op, n, check, String(SEED))];
+    out.push(...(await measure("pipeline", op, n, sides, planFor(cfg))));
     model.dispose();
     const es: Entry[] = Array.from({ length: n }, (_, i) => ({ addr: words[2 * i]!, len: words[2 * i + 1]! }));
     const bigintOnce = () => {
@@ -279,8 +293,6 @@ export async function pipelineSuite(cfg: Config): Promise<Result[]> {
     };
     if (hex16(bigintOnce()) !== check) disagree(`ts-bigint ${op} disagrees with wasm`);
     out.push(...(await timeTasks("pipeline", "ts-bigint", n, { [op]: () => void bigintOnce() }, cfg, true)));
-    const nat = nativeResult(cfg, "pipeline", op, n, cfg.quick ? 5 : 15, check);
-    if (nat) out.push(nat);
   }
   out.push(...(await modelSteps(cfg)));
   return out;
@@ -372,4 +384,4 @@ export async function containersSuite(cfg: Config): Promise<Result[]> {
   return out;
 }
 
-export const SUITES = { ops: opsSuite, pipeline: pipelineSuite, containers: containersSuite, call: callSuite, sweep: sweepSuite } as const;
+export const SUITES = { ops: opsSuite, pipeline: pipelineSuite, containers: containersSuite, call: callSuite, sweep: sweepSuite, pages: pagesSuite } as const;

@@ -31,13 +31,24 @@ interface Job {
   maxN: number;
   bin?: string;
   cc?: string;
+  nativeBin?: string;
+  flags?: { fair: string; native?: string };
 }
 
 const SELF = fileURLToPath(import.meta.url);
 
 /** Runs sweep size n in a child process with the settings of cfg. */
 export function isolated(n: number, cfg: Config): Result[] {
-  const job: Job = { n, quick: cfg.quick, clock: cfg.clock.name, maxN: cfg.maxN, bin: cfg.native?.bin, cc: cfg.native?.cc };
+  const job: Job = {
+    n,
+    quick: cfg.quick,
+    clock: cfg.clock.name,
+    maxN: cfg.maxN,
+    bin: cfg.native?.bin,
+    cc: cfg.native?.cc,
+    nativeBin: cfg.native?.nativeBin,
+    flags: cfg.native?.flags,
+  };
   const r = spawnSync(process.execPath, [SELF, JSON.stringify(job)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`sweep n = ${n}: the child process failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
   return JSON.parse(r.stdout) as Result[];
@@ -47,13 +58,17 @@ async function child(job: Job): Promise<void> {
   await init();
   const cfg: Config = {
     quick: job.quick,
-    native: job.bin && job.cc ? Native.at(job.bin, job.cc) : undefined,
+    native: job.bin && job.cc ? Native.at(job.bin, job.cc, job.nativeBin, job.flags) : undefined,
     log: (s) => process.stderr.write(s + "\n"),
     clock: job.clock === "cpu" ? CPU : WALL,
     maxN: job.maxN,
     peakRss,
   };
-  process.stdout.write(JSON.stringify(await sweepAt(job.n, cfg)) + "\n");
+  try {
+    process.stdout.write(JSON.stringify(await sweepAt(job.n, cfg)) + "\n");
+  } finally {
+    cfg.native?.close();
+  }
 }
 
 if (process.argv[1] === SELF) await child(JSON.parse(process.argv[2]!) as Job);

@@ -19,10 +19,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   "ts/scenario": ["ts/core", "ts/model", "ts/exporters"],
   "ts/fuzz": ["ts/core", "ts/reference", "ts/model", "ts/exporters", "ts/scenario", "ts/util"],
   "ts/bridges": ["ts/core", "ts/model", "ts/exporters", "ts/scenario"],
+  "ts/render": ["ts/core", "ts/model", "ts/scenario"],
   "ts/index.ts": ["ts/core", "ts/reference", "ts/model", "ts/exporters", "ts/scenario", "ts/bridges"],
   bench: ["ts/core", "ts/reference", "ts/model", "ts/exporters", "ts/scenario", "ts/util", "ts/index.ts"],
-  "ts/cli": ["ts/core", "ts/model", "ts/exporters", "ts/scenario", "ts/util", "ts/fuzz", "ts/bridges"],
-  web: ["ts/core", "ts/model", "ts/exporters", "ts/scenario", "ts/bridges", "ts/index.ts"],
+  "ts/cli": ["ts/core", "ts/model", "ts/exporters", "ts/scenario", "ts/util", "ts/fuzz", "ts/bridges", "ts/render"],
+  web: ["ts/core", "ts/model", "ts/exporters", "ts/scenario", "ts/bridges", "ts/render", "ts/index.ts"],
 };
 
 /** The layer a repo-relative file belongs to. */

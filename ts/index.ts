@@ -15,7 +15,8 @@ export type { Entry, EntryLike } from "./core/range-list.js";
 export type { ChunkSummary } from "./core/chunks.js";
 export { Container, CONTAINER_KINDS } from "./core/container.js";
 export type { ContainerKind, ContainerOptions } from "./core/container.js";
-export type { PageOptions, AppendOptions } from "./core/pages.js";
+export type { PageOptions, AppendOptions, Pages } from "./core/pages.js";
+export { U64Buffer } from "./core/u64-buffer.js";
 export { IovaAllocator } from "./core/iova.js";
 export { hex, hex16, U64_MAX, UINT_MAX, PAGE } from "./core/u64.js";
 
@@ -27,6 +28,7 @@ export type { Device, Bar, HostBridge, Switch, P2PPath, TopologySpec, DeviceSpec
 export type {
   DmaBufOps,
   InterconnectOps,
+  MatchContext,
   AttachmentView,
   BufferView,
   MapProduct,
@@ -44,7 +46,11 @@ export type { InterconnectName, InterconnectDef } from "./model/interconnects.js
 export { sgtMap, physvecMap, iovMap } from "./model/address.js";
 export type { MmioSplit } from "./model/address.js";
 export type { Backing, BackingSpec } from "./model/buffer.js";
-export type { TraceRecord, MapResult, NotifyResult, AttachResult, CallbackError, Op, StepResult } from "./model/trace.js";
+export type { TraceRecord, MapResult, NotifyResult, AttachResult, CallbackError, Op, StepResult, SyncResult, Warning } from "./model/trace.js";
+export { DIRECTIONS, DEFAULT_DIRECTION } from "./model/direction.js";
+export type { Direction } from "./model/direction.js";
+export { DMA_DEBUG_RULES } from "./model/dma-debug.js";
+export type { DebugRule, DebugCheckpoint } from "./model/dma-debug.js";
 export type { ModelState, BufferState, AttachmentState, MappingState, IovaState, PairList } from "./model/state.js";
 export { vfioExporter } from "./exporters/vfio.js";
 export { systemHeapExporter } from "./exporters/heap.js";

@@ -22,11 +22,13 @@ import {
 } from "../ts/index.js";
 import { escapeControls } from "../ts/scenario/report.js";
 import { locate, type Position } from "../ts/scenario/locate.js";
+import { hops as hopsOf } from "../ts/render/topology.js";
 import type { ModelState, Pair } from "../ts/model/state.js";
 import type { StepDetail } from "../ts/scenario/runner.js";
 import { mountBridges, showBufinfo } from "./bridges.js";
 import { ENTRIES_MAX, runInWorker, showNotice, unpackCapped, type CompareView } from "./bounds.js";
 import { createEditor, type ScenarioEditor } from "./editor.js";
+import { mountPictures, showPictures } from "./pictures.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 /** The scenario editor (web/editor.ts), made in main() once the schema is loaded. */
@@ -218,8 +220,9 @@ async function run(step?: number): Promise<void> {
 
 function describe(r: NonNullable<StepRecord["result"]>, d: StepDetail): string {
   if ("nelms" in r)
-    return `${r.interconnect} → ${r.container}, ${d.space} addresses: ${plural(r.nelms, "entry", "entries")}, ${r.bytes} bytes, ${r.hash}${r.barNumber !== undefined ? `, BAR ${r.barNumber}` : ""}`;
+    return `${r.interconnect} → ${r.container}, ${d.space} addresses: ${plural(r.nelms, "entry", "entries")}, ${r.bytes} bytes, ${r.hash}${r.barNumber !== undefined ? `, BAR ${r.barNumber}` : ""}${r.direction ? `, ${r.direction}` : ""}`;
   if ("notified" in r) return `notified [${t(r.notified.join(", "))}]  stale [${t(r.stale.join(", "))}]`;
+  if ("direction" in r) return `direction ${r.direction}`;
   return `interconnect ${r.interconnect}, importer ${t(d.importer ?? "")}, path ${d.path ?? "none (system memory)"}`;
 }
 
@@ -255,6 +258,9 @@ function showRun(v: View): void {
           "td",
           { className: "mono" },
           st.result ? describe(st.result, d) : t(d.message ?? ""),
+          ...(st.warnings ?? []).map((w) =>
+            el("div", { className: "warn" }, link(`${RULES}#dma-debug`, `! ${w.rule}`, "a DMA-API debug warning"), `: ${t(w.message)}`),
+          ),
           ...d.failures.map((f) => el("div", { className: "fail" }, `✗ ${t(f)}`)),
         ),
       );
@@ -330,6 +336,7 @@ function select(i: number): void {
     rec.ok ? el("span", { className: "ok" }, "ok") : el("span", { className: "bad" }, rec.error!),
   );
   for (const row of $("steps-body").querySelectorAll<HTMLElement>("tr")) row.classList.toggle("current", row.dataset.step === String(view.step));
+  showPictures(view.scenario, view.full, view.step);
   const now = view.full[view.step]!.state;
   showBufinfo(now);
   if (!now) {
@@ -421,23 +428,6 @@ function showState(now: ModelState, before: ModelState | undefined): void {
       );
     }),
   );
-}
-
-type Dev = Scenario["devices"][string] | undefined;
-const defined = (xs: (string | undefined)[]) => xs.filter((x): x is string => x !== undefined);
-
-/**
- * The hops of a P2P path: importer → switch → host bridge → switch → exporter, as far
- * as the traffic goes; `cut` is the hop before which NOT_SUPPORTED breaks it (else -1).
- */
-function hopsOf(path: string | null, importer: string, imp: Dev, exporter: string, exp: Dev): { hops: string[]; cut: number } {
-  if (importer === exporter) return { hops: [importer], cut: -1 };
-  if (path === null) return { hops: [importer, exporter], cut: -1 };
-  if (path === "BUS_ADDR") return { hops: defined([importer, imp?.switch, exporter]), cut: -1 };
-  if (path === "THRU_HOST_BRIDGE") return { hops: defined([importer, imp?.switch, imp?.root, exp?.switch, exporter]), cut: -1 };
-  const left = defined([importer, imp?.switch, imp?.root]);
-  const right = defined([exp?.root !== imp?.root ? exp?.root : undefined, exp?.switch !== imp?.switch ? exp?.switch : undefined, exporter]);
-  return { hops: [...left, ...right], cut: left.length };
 }
 
 /** importer → switch → host bridge → exporter, the hops of each attachment's P2P path. */
@@ -905,6 +895,7 @@ function collapsible(): void {
 }
 
 async function main(): Promise<void> {
+  mountPictures($("pictures"), (i) => select(i));
   $("links").replaceChildren(link(RULES, "rules"), " · ", link(KERNEL_DOCS, "kernel dma-buf docs"), " · ", link(RFC_V2, "RFC v2 thread"));
   profilePick.append(...PROFILE_NAMES.map((p) => el("option", { value: p }, p)));
   const [files, schema] = await Promise.all([

@@ -38,9 +38,9 @@ describe("bench --input", () => {
     expect(r.err).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as {
-      results: { suite: string; impl: string; op: string; n: number; p50Ns: number }[];
-      ratios: unknown[];
-      env: { clock: string };
+      results: { suite: string; impl: string; op: string; n: number; p50Ns: number; alternation?: string[]; samplesNs?: number[] }[];
+      comparisons: unknown[];
+      env: { clock: string; cflags?: { fair: string } };
     };
     const wasm = out.results.filter((x) => x.impl === "wasm");
     expect(wasm.map((x) => x.op)).toEqual(OPS);
@@ -49,10 +49,19 @@ describe("bench --input", () => {
       expect(x.p50Ns).toBeGreaterThan(0);
     }
     expect(out.env.clock).toBe("cpu");
-    // progress: the suite, then each implementation and op as it starts
+    // with a C compiler, each op's wasm, C and floor samples were taken in the same rounds
+    if (out.env.cflags) {
+      for (const op of OPS) {
+        const sides = out.results.filter((x) => x.op === op);
+        expect(sides.map((x) => x.impl)).toEqual(sides[0]!.alternation);
+        expect(sides.map((x) => x.impl)).toEqual(expect.arrayContaining(["wasm", "native-c", "floor"]));
+        for (const x of sides) expect(x.samplesNs).toHaveLength(sides[0]!.samplesNs!.length);
+      }
+    }
+    // progress: the suite, then each op and its implementations as it starts
     expect(r.err).toMatch(/input .*list\.bin: 300 entries; checking wasm against the reference/);
-    expect(r.err).toMatch(/input · wasm · coalesce · n = 300/);
-    expect(r.err).toMatch(/input · wasm · hash · n = 300/);
+    expect(r.err).toMatch(/input · coalesce · n = 300: wasm/);
+    expect(r.err).toMatch(/input · hash · n = 300: wasm/);
   });
 
   it("reads JSON [[addr, len], ...] with numbers and decimal or hex strings", () => {

@@ -256,6 +256,19 @@ describe.skipIf(!CHROMIUM)("the explorer as a design tool", () => {
     await hashHas("step=16");
   });
 
+  it("the compare tab names the mapping-types rows on mapping-types-priority, under all three profiles", async () => {
+    await open("mapping-types-priority.json");
+    await page.click("#tab-button-compare");
+    await hashHas("tab=compare");
+    const keys = (i: number) => page.locator(`#compare tr[data-step="${i}"] .rule-row`).evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.key));
+    expect(await page.textContent("#compare-summary")).toMatch(/^4 steps of 14 differ between rfc-v2, mainline and mapping-types\./);
+    expect(await keys(1)).toEqual(expect.arrayContaining(["iov", "exporterPriority"]));
+    expect(await keys(2)).toEqual(["p2pAtMatch"]);
+    expect(await keys(7)).toEqual(expect.arrayContaining(["exporterPriority", "p2pAtMatch"]));
+    expect(await keys(9)).toEqual(["p2pAtMatch"]);
+    await page.click("#tab-button-run");
+  });
+
   it("counts read right: step 9 of 26, 1 entry, 1 step", async () => {
     await open("move-notify.json");
     await stepTo(8);

@@ -101,7 +101,7 @@ describe("export refuses an ops table that is not the documented shape", () => {
     [
       "an interconnect without supportsInterconnects",
       { ...good(), interconnects: [ic("iov", { supportsInterconnects: undefined })] },
-      `${ex}: interconnect iov needs supportsInterconnects`,
+      `${ex}: interconnect iov needs supportsInterconnects (or match)`,
       ["ops", "interconnects", 0, "supportsInterconnects"],
     ],
     [

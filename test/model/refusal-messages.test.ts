@@ -83,7 +83,7 @@ describe("constructor options", () => {
     expect(c.usage()).toEqual(before);
   });
 
-  it("a registered interconnect keeps its name and default container; the default set is sgt, physvec, iov", () => {
+  it("a registered interconnect keeps its name and default container (sgt stays a scatterlist); the default set is sgt, physvec, iov", () => {
     const m = new DmaBufModel(c, FABRIC, {
       interconnects: [
         { name: "sgt", defaultContainer: "ranges" },
@@ -91,7 +91,7 @@ describe("constructor options", () => {
       ],
     });
     expect([...m.interconnects.values()]).toEqual([
-      { name: "sgt", defaultContainer: "ranges" },
+      { name: "sgt", defaultContainer: "ranges", scatterlist: true },
       { name: "cxl", defaultContainer: "xarray" },
     ]);
     m.export({ ...EXP, ops: plain() });

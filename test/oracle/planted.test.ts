@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { DmaBufModel, type MapArgs, type ModelOptions } from "../../ts/model/model.js";
 import type { TopologySpec } from "../../ts/model/topology.js";
 import type { NotifyResult } from "../../ts/model/trace.js";
+import type { Direction } from "../../ts/model/direction.js";
 import type { BackingSpec } from "../../ts/model/buffer.js";
 import { Container } from "../../ts/core/container.js";
 import { DmaBufError } from "../../ts/core/errors.js";
@@ -32,8 +33,8 @@ class NoLockRule extends DmaBufModel {
   override map(args: MapArgs) {
     return this.unlocked(args.attachment, () => super.map(args));
   }
-  override unmap(name: string) {
-    return this.unlocked(this.mappings.get(name)?.attachment.name, () => super.unmap(name));
+  override unmap(name: string, direction?: Direction) {
+    return this.unlocked(this.mappings.get(name)?.attachment.name, () => super.unmap(name, direction));
   }
   override pin(name: string) {
     return this.unlocked(name, () => super.pin(name));
@@ -153,6 +154,20 @@ class RevokeTwiceNotifies extends DmaBufModel {
   }
 }
 
+/** dma-debug: an unmap's direction dropped (the map's used), so check_unmap's rule never fires. */
+class UnmapDirectionDropped extends DmaBufModel {
+  override unmap(name: string) {
+    super.unmap(name);
+  }
+}
+
+/** dma-debug: no leak report when the run ends. */
+class LeaksUnreported extends DmaBufModel {
+  override endOfRun() {
+    return [];
+  }
+}
+
 /** The scenario's profile ignored: every epoch runs the RFC's rules, whatever the reference's profile table says. */
 class ProfileIgnored extends DmaBufModel {
   constructor(core: Core, topo: TopologySpec, opts: ModelOptions) {
@@ -172,6 +187,8 @@ const BUGS: [string, new (core: Core, topo: TopologySpec, opts: ModelOptions) =>
   ["detach with pins allowed", DetachWithPins],
   ["mappings never stale", NeverStale],
   ["physvec bus offset negated", BusOffsetNegated],
+  ["an unmap's direction dropped", UnmapDirectionDropped],
+  ["no leak report at the end", LeaksUnreported],
 ];
 
 describe("the differential fuzzer catches planted rule bugs", () => {

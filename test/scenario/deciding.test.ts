@@ -36,6 +36,16 @@ describe("the rows that decide a differing step", () => {
     });
   });
 
+  it("mapping-types-priority: the mapping-types rows decide under all three profiles", () => {
+    expect(decided("mapping-types-priority.json")).toEqual({
+      // iov vs physvec vs sgt: rfc-v2's iov, mainline's physvec, the exporter's list first (or the sgt match's P2P check)
+      1: ["iov", "physvecSingleMmio", "exporterPriority", "p2pAtMatch"],
+      2: ["p2pAtMatch"], // iommufd's import without peer2peer: the exporter's attach no longer checks it
+      7: ["exporterPriority", "p2pAtMatch", "matchBeforeAttach"], // no P2P path: the sgt match skips far, no match is EINVAL
+      9: ["p2pAtMatch"], // the distance check at map (EINVAL) is gone; the attach it needs failed (ENOENT)
+    });
+  });
+
   it.each(readdirSync(dir).filter((f) => f.endsWith(".json")))("%s: every differing step names a row or an earlier step", (f) => {
     for (const [i, d] of Object.entries(decided(f))) {
       if (Array.isArray(d)) expect(d.length, `step ${i}`).toBeGreaterThan(0);

@@ -21,7 +21,7 @@ export const wantsBufinfo = (cmd: CommandOf<"run">) => cmd.bufinfo || cmd["bufin
 
 /** `run --bufinfo [--bufinfo-at N] FILE`: exit 0 or 1 as `run`, 2 for bad input. */
 export async function runBufinfoCli(cmd: CommandOf<"run">, getCore: () => Promise<Core>): Promise<number> {
-  const others = (["json", "all", "entries", "state"] as const).filter((k) => cmd[k]).map((k) => `--${k}`);
+  const others = (["json", "all", "entries", "state", "dma-debug", "strict"] as const).filter((k) => cmd[k]).map((k) => `--${k}`);
   if (cmd.reporter !== "text") others.push("--reporter");
   if (others.length) throw new UsageError(`--bufinfo prints only the bufinfo text: drop ${others.join(", ")}`);
   if (cmd.operands.length !== 1) throw new UsageError("--bufinfo takes one scenario FILE (or -)");

@@ -17,6 +17,7 @@ import { guardOutput } from "./io.js";
 import { checkRunFlags, runFiles, runOne } from "./scenarios.js";
 import { escapeControls } from "../scenario/report.js";
 import { runBufinfoCli, runImportTraceCli, wantsBufinfo } from "./bridges.js";
+import { runSvgCli, wantsSvg } from "./pictures.js";
 
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
@@ -60,6 +61,7 @@ async function main(cmd: Command): Promise<number> {
       return 0;
     case "validate":
     case "run":
+      if (cmd.command === "run" && wantsSvg(cmd)) return runSvgCli(cmd, core);
       if (cmd.command === "run" && wantsBufinfo(cmd)) return runBufinfoCli(cmd, core);
       return runFiles(cmd, core);
     case "compare": {

@@ -160,7 +160,7 @@ function emit(o: Outcome, json: boolean, reporter: Reporter | undefined, validat
 }
 
 /** What `run` and `demo` print: `--json` (with `--entries`, `--state`) or the report (with `--all`). */
-export type RunFlags = Pick<PrintOptions, "json" | "entries" | "state" | "all" | "profile"> & ColourFlags;
+export type RunFlags = Pick<PrintOptions, "json" | "entries" | "state" | "all" | "profile" | "strict"> & ColourFlags & { "dma-debug"?: boolean };
 
 /** `--entries` and `--state` belong to the record, `--all` to the report. */
 export function checkRunFlags(f: RunFlags): void {
@@ -178,8 +178,17 @@ export function checkRunFlags(f: RunFlags): void {
 export async function runOne(file: string, scenario: Scenario, core: Core, flags: RunFlags, reporter?: Reporter, named = false): Promise<"passed" | "failed"> {
   const log = named ? (s: string) => err(`${label(file)}: ${s}`) : err;
   if (!reporter)
-    return (await printRun(scenario, core, { ...flags, ...(useColour(flags) && !flags.json ? { style: ansi } : {}) }, toStdout, log)) ? "passed" : "failed";
-  const report = runScenario(scenario, core, { previews: 0, ...(flags.profile ? { profile: flags.profile } : {}) });
+    return (await printRun(
+      scenario,
+      core,
+      { ...flags, dmaDebug: !!flags["dma-debug"], ...(useColour(flags) && !flags.json ? { style: ansi } : {}) },
+      toStdout,
+      log,
+    ))
+      ? "passed"
+      : "failed";
+  const checker = { dmaDebug: !!flags["dma-debug"], strict: !!flags.strict };
+  const report = runScenario(scenario, core, { previews: 0, ...checker, ...(flags.profile ? { profile: flags.profile } : {}) });
   const status = report.output.passed ? "passed" : "failed";
   emit({ file, status, scenario, report }, false, reporter, false);
   return status;

@@ -5,7 +5,8 @@ import { DmaBufError } from "./errors.js";
 import { U64_MAX, UINT_MAX } from "./u64.js";
 import { CONTAINER_KINDS, CONTAINER_KIND, LAYOUT, STATUS } from "./abi.js";
 import { u64Arg, countArg, instanceArg, oneOfArg, optionsArg } from "./args.js";
-import { appendPagesStatus, type AppendOptions } from "./pages.js";
+import { appendPagesStatus, type AppendOptions, type Pages } from "./pages.js";
+import { U64Buffer } from "./u64-buffer.js";
 
 /** The five mapping designs of the RFC v2 discussion (the core's registered container kinds). */
 export { CONTAINER_KINDS };
@@ -85,9 +86,9 @@ export class Container extends EntrySource {
    * (sg_alloc_table_from_pages_segment() when leftPages is 0): contiguous pages merge,
    * records carry page, offset and length. leftPages > 0 leaves it open for appendPages().
    */
-  static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions = {}, core?: Core): Container {
+  static fromPages(pfns: Pages, opts: AppendOptions = {}, core?: Core): Container {
     const what = "Container.fromPages";
-    const c = core === undefined ? getCore() : instanceArg(core, Core, what, "core");
+    const c = core === undefined ? (pfns instanceof U64Buffer ? pfns.core : getCore()) : instanceArg(core, Core, what, "core");
     return new Container(c, c.check(appendPagesStatus(c, what, 0, pfns, opts), what, "entry"), "sgt");
   }
 
@@ -96,7 +97,7 @@ export class Container extends EntrySource {
    * pages continuing the last entry grow it within maxSegment, the rest add entries.
    * Nothing changes on failure. raw() views are invalid afterwards.
    */
-  appendPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions = {}): void {
+  appendPages(pfns: Pages, opts: AppendOptions = {}): void {
     const what = "appendPages";
     const closed = () =>
       new DmaBufError(

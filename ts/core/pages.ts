@@ -5,7 +5,8 @@
  * one call into the core (assembly/pages.ts). RangeList.fromPages, Container.fromPages
  * and Container.appendPages are built on it. docs/pages.md.
  */
-import { wasm, type Core } from "./loader.js";
+import { wasm, sameCore, type Core } from "./loader.js";
+import { U64Buffer } from "./u64-buffer.js";
 import { DmaBufError } from "./errors.js";
 import { UINT_MAX, U64_MAX, hex } from "./u64.js";
 
@@ -93,9 +94,14 @@ function readOptions(what: string, opts: unknown): ReadOptions {
   return out;
 }
 
+/** Page frame numbers as the page builder takes them: a U64Buffer (read where it lies in
+ *  the core), a BigUint64Array or an iterable of bigints or safe integers (copied in). */
+export type Pages = U64Buffer | BigUint64Array | Iterable<bigint | number>;
+
 /** The checked arguments of one call, in the core's units. */
 interface PageCall {
-  words: BigUint64Array;
+  /** The pages to copy in, or the U64Buffer to read where it is. */
+  words: BigUint64Array | U64Buffer;
   leftPages: unknown;
   shift: number;
   offset: bigint;
@@ -103,9 +109,13 @@ interface PageCall {
   maxSegment: bigint;
 }
 
-function checkCall(what: string, pfns: BigUint64Array | Iterable<bigint | number>, options: PageOptions): PageCall {
+function checkCall(core: Core, what: string, pfns: Pages, options: PageOptions): PageCall {
   const opts = readOptions(what, options) as PageOptions & { leftPages?: unknown };
-  const words = pfnWords(what, pfns);
+  if (pfns instanceof U64Buffer) {
+    sameCore(core, pfns, what);
+    void pfns.handle; // EBADF after dispose()
+  }
+  const words = pfns instanceof U64Buffer ? pfns : pfnWords(what, pfns);
   const page = bigArg(what, "pageSize", opts.pageSize, 4096n);
   const shift = page.toString(2).length - 1;
   if (page !== 1n << BigInt(shift) || shift < 12 || shift > 16)
@@ -135,8 +145,10 @@ function checkCall(what: string, pfns: BigUint64Array | Iterable<bigint | number
   return { words, leftPages: opts.leftPages, shift, offset, size, maxSegment };
 }
 
-/** Copies the pages into a core buffer, runs `call` with its handle, frees the buffer. */
-function withPages(core: Core, what: string, words: BigUint64Array, call: (buf: number) => number): number {
+/** Copies the pages into a core buffer, runs `call` with its handle, frees the buffer
+ *  (a U64Buffer is read where it is: `call` gets its handle). */
+function withPages(core: Core, what: string, words: BigUint64Array | U64Buffer, call: (buf: number) => number): number {
+  if (words instanceof U64Buffer) return call(words.handle);
   const e = wasm(core);
   const buf = core.check(e.buf_new(Math.max(words.length * 8, 16)), what);
   try {
@@ -148,14 +160,14 @@ function withPages(core: Core, what: string, words: BigUint64Array, call: (buf: 
 }
 
 /** Status of pages_to_list: a new list handle or a negative errno (OUT holds details). */
-export function pagesToListStatus(core: Core, what: string, pfns: BigUint64Array | Iterable<bigint | number>, opts: PageOptions): number {
-  const a = checkCall(what, pfns, opts);
+export function pagesToListStatus(core: Core, what: string, pfns: Pages, opts: PageOptions): number {
+  const a = checkCall(core, what, pfns, opts);
   return withPages(core, what, a.words, (buf) => wasm(core).pages_to_list(buf, a.words.length, a.shift, a.offset, a.size, a.maxSegment));
 }
 
 /** Status of sgt_append_pages: the sgt's handle (new when sgt = 0) or a negative errno. */
-export function appendPagesStatus(core: Core, what: string, sgt: number, pfns: BigUint64Array | Iterable<bigint | number>, opts: AppendOptions): number {
-  const a = checkCall(what, pfns, opts);
+export function appendPagesStatus(core: Core, what: string, sgt: number, pfns: Pages, opts: AppendOptions): number {
+  const a = checkCall(core, what, pfns, opts);
   const left = (a.leftPages ?? 0) as number;
   if (!Number.isSafeInteger(left) || left < 0 || left > 0xffff_ffff)
     throw new DmaBufError("EINVAL", `${what}: leftPages must be an integer in 0..2^32 - 1, not ${left}`, ["leftPages"]);

@@ -4,7 +4,8 @@ import { DmaBufError } from "./errors.js";
 import { LAYOUT } from "./abi.js";
 import { U64_MAX } from "./u64.js";
 import { sumOverflow } from "./chunks.js";
-import { pagesToListStatus, type PageOptions } from "./pages.js";
+import { pagesToListStatus, type PageOptions, type Pages } from "./pages.js";
+import { U64Buffer } from "./u64-buffer.js";
 import { u64Arg, deltaArg, countArg, u64LikeArg, wordsArg, instanceArg } from "./args.js";
 
 /** One range: `len` bytes from `addr`. */
@@ -95,11 +96,12 @@ export class RangeList extends EntrySource {
   /**
    * The entries the kernel's sg_alloc_table_from_pages_segment() builds from these page
    * frame numbers: contiguous pages merge up to maxSegment (rounded down to whole pages),
-   * the offset shortens the first entry, size cuts the last. See docs/pages.md.
+   * the offset shortens the first entry, size cuts the last. A U64Buffer is read where it
+   * lies in the core (no copy; its core is the default). See docs/pages.md.
    */
-  static fromPages(pfns: BigUint64Array | Iterable<bigint | number>, opts: PageOptions = {}, core?: Core): RangeList {
+  static fromPages(pfns: Pages, opts: PageOptions = {}, core?: Core): RangeList {
     const what = "RangeList.fromPages";
-    const c = coreArg(core, what);
+    const c = core === undefined && pfns instanceof U64Buffer ? pfns.core : coreArg(core, what);
     return RangeList.adopt(c, pagesToListStatus(c, what, pfns, opts), what);
   }
 
@@ -206,26 +208,33 @@ export class RangeList extends EntrySource {
    * rest is left alone) and returned. A caller looking up in a loop can so reuse one
    * array: a fresh 16 MB array per million offsets costs more than the lookups where a
    * new allocation means new pages.
+   *
+   * Offsets in a U64Buffer are read where they lie (a BigUint64Array is copied in), and
+   * with `into` a U64Buffer the results are written straight there: the returned array is
+   * then a view of it (valid until the core's memory grows). The searches run 16 at a
+   * time, so their cache misses overlap.
    */
-  lookupMany(offsets: BigUint64Array, into?: BigUint64Array): BigUint64Array {
+  lookupMany(offsets: BigUint64Array | U64Buffer, into?: BigUint64Array | U64Buffer): BigUint64Array {
     const what = "lookupMany";
-    wordsArg(offsets, what, "offsets");
     const c = this.core;
     const x = wasm(c);
-    const n = countArg(offsets.length, what, "offsets.length", MAX_ENTRIES);
-    if (into !== undefined) countArg(wordsArg(into, what, "into").length, what, "into.length", Infinity, 2 * n);
+    const inBuf = offsets instanceof U64Buffer ? bufferIn(c, offsets, what, "offsets") : undefined;
+    const n = countArg(inBuf ? offsets.length : wordsArg(offsets, what, "offsets").length, what, "offsets.length", MAX_ENTRIES);
+    const outBuf = into instanceof U64Buffer ? bufferIn(c, into, what, "into") : undefined;
+    if (into !== undefined) countArg(outBuf ? into.length : wordsArg(into, what, "into").length, what, "into.length", Infinity, 2 * n);
     const h = this.handle;
-    const inH = c.check(x.buf_new(Math.max(n * 8, 16)), what);
+    const inH = inBuf ?? c.check(x.buf_new(Math.max(n * 8, 16)), what);
     try {
-      const outH = c.scratch(n * 16);
-      new BigUint64Array(c.memory.buffer, c.ptr(x.buf_ptr(inH), what), n).set(offsets);
+      const outH = outBuf ?? c.scratch(n * 16);
+      if (!inBuf) new BigUint64Array(c.memory.buffer, c.ptr(x.buf_ptr(inH), what), n).set(offsets as BigUint64Array);
       c.check(x.list_lookup_many(h, inH, n, outH), what, (code) => (code === "ERANGE" ? `offset at position ${c.out(0)} is past the end` : code));
+      if (outBuf) return (into as U64Buffer).view().subarray(0, 2 * n);
       const view = new BigUint64Array(c.memory.buffer, c.scratchPtr(), n * 2);
       if (!into) return view.slice();
-      into.set(view);
-      return into;
+      (into as BigUint64Array).set(view);
+      return into as BigUint64Array;
     } finally {
-      x.buf_free(inH);
+      if (!inBuf) x.buf_free(inH);
     }
   }
 
@@ -235,4 +244,11 @@ export class RangeList extends EntrySource {
     sameCore(core, l, what);
     return l.handle;
   }
+}
+
+/** The handle of a U64Buffer given to `what` (EXDEV if it is another core's, EBADF if disposed). */
+function bufferIn(core: Core, b: U64Buffer, what: string, name: string): number {
+  instanceArg(b, U64Buffer, what, name);
+  sameCore(core, b, what);
+  return b.handle;
 }

@@ -13,7 +13,7 @@ import type { AttachmentView, ExporterFactory, InterconnectOps, MapProduct } fro
 import type { Topology } from "../model/topology.js";
 import type { ProfileRules } from "../model/profiles.js";
 import { iovMap, sgtMap } from "../model/address.js";
-import { acceptsIov, acceptsPhysvec, attachPci, mapPhysvec, mmioSplit, offered, pinOps } from "./pci.js";
+import { acceptsIov, acceptsPhysvec, attachPci, mappingTypes, mapPhysvec, mmioSplit, offered, pinOps } from "./pci.js";
 
 /** The interconnect-specific halves of the common map. */
 const specific = (rules: ProfileRules): Record<string, (a: AttachmentView) => MapProduct> => ({
@@ -43,21 +43,31 @@ function intoXarray(p: MapProduct, dma: Topology): MapProduct {
   }
 }
 
-/** The RFC v2-shaped exporter factory: one mapInterconnect, entries returned in an xarray. */
+/**
+ * The RFC v2-shaped exporter factory: one mapInterconnect, entries returned in an xarray.
+ * In profiles with mapping-type ops it takes the mapping-types RFC's shape like vfio.ts
+ * (each type's map is its specific half, still into an xarray).
+ */
 export const rfcV2Exporter: ExporterFactory = (args) => {
   const maps = specific(args.rules);
+  const base = { name: "rfc-v2", dynamic: args.dynamic, attach: attachPci(args.rules), ...pinOps(args), release() {} };
+  const mapSgt = (a: AttachmentView, dma: Topology) => intoXarray(sgtMap(dma, a.buffer, a.device, mmioSplit(args.rules)), dma);
+  if (args.rules.mappingTypeOps) {
+    const typed = {
+      sgt: { map: mapSgt, unmap() {} },
+      physvec: { map: (a: AttachmentView, dma: Topology) => intoXarray(maps.physvec!(a), dma), unmap() {} },
+      iov: { map: (a: AttachmentView, dma: Topology) => intoXarray(maps.iov!(a), dma) },
+    };
+    return { ...base, mappingTypes: mappingTypes(typed, args, "rfc-v2") };
+  }
   return {
-    name: "rfc-v2",
-    dynamic: args.dynamic,
-    attach: attachPci(args.rules),
-    ...pinOps(args),
-    mapDmaBuf: (a, dma) => intoXarray(sgtMap(dma, a.buffer, a.device, mmioSplit(args.rules)), dma),
+    ...base,
+    mapDmaBuf: mapSgt,
     unmapDmaBuf() {},
     mapInterconnect(a, interconnect, dma) {
       if (!Object.hasOwn(maps, interconnect)) throw new DmaBufError("EINVAL", `map ${a.name}: the rfc-v2 exporter cannot map ${interconnect}`);
       return intoXarray(maps[interconnect]!(a), dma);
     },
-    release() {},
     interconnects: offered(table(args.rules), args, "rfc-v2"),
   };
 };

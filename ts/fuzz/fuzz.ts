@@ -17,6 +17,9 @@
  * scenario that `dmabuf-map run` accepts (for a hostile epoch it needs the same
  * exporter fault, named in the report; a malformed argument or a callback is replayed
  * with the seed).
+ * Half the epochs run with the DMA-API debug checker (docs/rules.md#dma-debug): the
+ * reference predicts every warning, step by step and at the end of the epoch; in half
+ * of those, one exporter's products keep the contract but break the checker's rules.
  */
 import type { Core } from "../core/loader.js";
 import { DmaBufError, type ErrorCode } from "../core/errors.js";
@@ -34,7 +37,7 @@ import { DEFAULT_PROFILE, PROFILE_NAMES } from "../model/profiles.js";
 import { optionsFault, topologyFault } from "../reference/arguments.js";
 import { StateReader } from "../model/state.js";
 import { Rng, randomTopology, nextSteps, type LiveNames, type Pools } from "./generate.js";
-import { FAULTS, faultName, hostileExporter, type Hostility } from "./hostile.js";
+import { DEBUG_FAULTS, FAULTS, faultName, hostileExporter, type Hostility } from "./hostile.js";
 import { breakConstruction, malform } from "./malformed.js";
 
 export interface Violation {
@@ -65,8 +68,10 @@ export interface Coverage {
   maps: Record<string, number>;
   /** Malformed topologies and model options (twelve per epoch): "<code or ok> <path>" (names and indices as *) → tries. */
   topologies: Record<string, number>;
-  /** Hostile exporter fault ("map short", "export null"; ./hostile.ts) → steps it made the model refuse (rows C1, C2). */
+  /** Hostile exporter fault ("map short", "export null"; ./hostile.ts) → steps it made the model refuse (rows C1, C2); a dma-debug fault ("debug joined") → maps that carried its product. */
   faults: Record<string, number>;
+  /** "<rule> (<op>, or end)" → dma-debug warnings the reference predicted and the model gave (docs/rules.md#dma-debug). */
+  warnings: Record<string, number>;
 }
 
 export interface FuzzReport {
@@ -104,7 +109,7 @@ export interface FuzzOptions {
 }
 
 export type ModelMaker = (core: Core, topology: TopologySpec, exporter: ExporterFactory) => DmaBufModel;
-type Topo = ReturnType<typeof randomTopology>;
+type Topo = ReturnType<typeof randomTopology> & { dmaDebug?: boolean };
 type Ctx = { core: Core; extra: FuzzOptions["extraInvariant"]; model: NonNullable<FuzzOptions["model"]> };
 
 /**
@@ -194,6 +199,8 @@ function compare(model: DmaBufModel, ref: LifecycleRef, st: Step, i: number, rec
   }
   if (show(rec.notifications) !== show(want.notified))
     return `${st.op} delivered move_notify to ${show(rec.notifications)}; the reference says ${show(want.notified)}`;
+  const warned = (rec.warnings ?? []).map((w) => w.rule);
+  if (show(warned) !== show(want.warnings ?? [])) return `${st.op} warned ${show(warned)}; the reference says ${show(want.warnings ?? [])}`;
   return rec.ok ? (SAME_PRODUCT[st.op] as SameProduct<Step["op"]> | undefined)?.(model, ref, st, i) : undefined;
 }
 
@@ -335,7 +342,8 @@ const AFTER_OK: { [O in Step["op"]]?: OkCheck<O> } = {
   map: (e, st, i, before) => {
     const name = mappingName(st, i);
     if (before.revoked) e.violate("revoked-buffer-mapped", `map ${name} succeeded on revoked ${before.buffer!.name}`);
-    const outside = checkPlacement(e.model, e.ref, name, e.model.mappingEntries(name, Infinity));
+    // an exporter broken for dma-debug lays out its own entries (joined across backing ranges); the contract's containment still held
+    const outside = e.debugBroken(name) ? undefined : checkPlacement(e.model, e.ref, name, e.model.mappingEntries(name, Infinity));
     if (outside) e.violate("mapping-outside-backing", outside);
     e.iova(e.ref.mappings.get(name)!.att.importer);
   },
@@ -364,7 +372,7 @@ class Epoch {
     violations: [],
     errors: new Map(),
     leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 },
-    coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {} },
+    coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {}, warnings: {} },
   };
   private readonly usage: ReturnType<Core["usage"]>;
 
@@ -376,12 +384,24 @@ class Epoch {
     const h = opts.hostile;
     this.usage = ctx.core.usage();
     this.model = ctx.model(ctx.core, topo, h ? hostileExporter(vfioExporter, h) : vfioExporter);
-    this.ref = new LifecycleRef(topo, h && { exporter: h.exporter, at: h.at });
+    this.ref = new LifecycleRef(topo, h && { exporter: h.exporter, at: h.at, fault: h.fault });
   }
 
   /** Records a violation at the last step run. */
   violate(invariant: string, message: string): void {
     this.out.violations.push({ op: this.opts.base + this.out.steps.length - 1, epoch: this.opts.epoch, invariant, message });
+  }
+
+  /** Whether `st` is a successful map of a buffer whose exporter this epoch breaks for dma-debug (its fault's coverage). */
+  private debugMapped(st: Step, want: RefOutcome): boolean {
+    const h = this.opts.hostile;
+    return h?.at === "debug" && st.op === "map" && want.row === "ok";
+  }
+
+  /** Whether mapping `name` came from an exporter this epoch breaks for dma-debug. */
+  debugBroken(name: string): boolean {
+    const h = this.opts.hostile;
+    return h?.at === "debug";
   }
 
   /** Checks a device's IOVA accounting (checkIova). */
@@ -451,7 +471,8 @@ class Epoch {
     const h = this.opts.hostile;
     bump(coverage.outcomes, `${st.op} ${want.code ?? "ok"}`);
     if (want.row !== "ok") bump(coverage.rows, want.row);
-    if (h && (want.row === "C1" || want.row === "C2")) bump(coverage.faults, faultName(h));
+    if (h && (want.row === "C1" || want.row === "C2" || this.debugMapped(st, want))) bump(coverage.faults, faultName(h));
+    for (const w of want.warnings ?? []) bump(coverage.warnings, `${w} (${st.op})`);
     if (mapKey && MAP_REACHED.includes(want.row)) bump(coverage.maps, mapKey);
   }
 
@@ -461,6 +482,14 @@ class Epoch {
     if (namesOpAndReason(st.op, rec.error, rec.message, argument)) return;
     const shape = argument ? `${st.op}[ <subject>]: ${argument.join(".")} <reason>` : `${rec.error === "EPROTO" ? "exporter" : st.op} <subject>: <reason>`;
     this.violate("error-message", `${st.op} failed with ${rec.error}, but its message ${show(rec.message)} is not "${shape}"`);
+  }
+
+  /** dma-debug's report before the teardown (docs/rules.md#dma-debug): one mapping-leaked per mapping the reference says exists. */
+  private leaks(): void {
+    const got = this.model.endOfRun().map((w) => w.rule);
+    const want = this.ref.leaks();
+    if (show(got) !== show(want)) this.violate("reference", `the end-of-run report warned ${show(got)}; the reference says ${show(want)}`);
+    if (got.length) bump(this.out.coverage.warnings, "mapping-leaked (end)");
   }
 
   /** Generated steps (malformed now and then) up to the budget. */
@@ -482,6 +511,7 @@ class Epoch {
 
   /** Tears down, disposes the model and checks that everything came back. */
   finish(): EpochResult {
+    if (this.going) this.leaks();
     // biome-ignore lint/suspicious/noDuplicateElseIf: not an else-if; the second test is per teardown step
     if (this.going) for (const st of teardown(this.ref)) if (this.going) this.runOne(st, false);
     const clean = this.going;
@@ -671,7 +701,8 @@ function tryTopology(ctx: Ctx, rng: Rng, topo: Topo): { key: string; problem?: s
 function hostility(rng: Rng, epoch: number, every: number): Hostility | undefined {
   if (!every || epoch % every !== every - 1) return undefined;
   const fault = FAULTS[Math.floor(epoch / every) % FAULTS.length]!;
-  return { exporter: fault.at === "map" ? "d0" : rng.pick(["d0", "d1", "d2"]), ...fault };
+  // a dma-debug fault breaks every exporter's products ("*"): each of its epochs then maps many of them
+  return { exporter: fault.at === "map" ? "d0" : fault.at === "debug" ? "*" : rng.pick(["d0", "d1", "d2"]), ...fault };
 }
 
 /** A violation where the model and the reference disagree: a step's outcome ("reference") or the state after it ("state"). */
@@ -694,7 +725,7 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
     differences: 0,
     violations: [],
     leaks: { iova: 0, heapBytes: 0, heapBlocks: 0, handles: 0 },
-    coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {} },
+    coverage: { outcomes: {}, rows: {}, maps: {}, topologies: {}, faults: {}, warnings: {} },
   };
   const total = opts.ops;
   const progress = opts.onProgress ? () => opts.onProgress!(report.ops + done, total) : undefined;
@@ -702,8 +733,13 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
   for (let epoch = 0; report.ops < total; epoch++) {
     // hostile epochs test the ops contract, which no profile changes, under rfc-v2 (where every interconnect
     // and product kind exists); the others take the profiles in turn (docs/rules.md#profiles)
-    const hostile = hostility(rng, epoch, opts.hostileEvery ?? 2);
-    const topo = randomTopology(rng, hostile ? DEFAULT_PROFILE : PROFILE_NAMES[epoch % PROFILE_NAMES.length]);
+    let hostile = hostility(rng, epoch, opts.hostileEvery ?? 2);
+    const drawn: Topo = randomTopology(rng, hostile ? DEFAULT_PROFILE : PROFILE_NAMES[epoch % PROFILE_NAMES.length]);
+    // the DMA-API debug checker in half the epochs, and in every one whose exporter breaks its rules; in half of
+    // the others that have it, an exporter breaks its rules too (such products keep the contract: any profile)
+    const debug = hostile?.at === "debug" || rng.chance(0.5);
+    const topo: Topo = debug ? { ...drawn, dmaDebug: true } : drawn;
+    if (!hostile && debug && opts.hostileEvery !== 0 && rng.chance(0.5)) hostile = { exporter: "*", at: "debug", fault: rng.pick(DEBUG_FAULTS) };
     const malformed = Array.from({ length: 12 }, () => tryTopology(ctx, rng, topo))
       .map((t) => (bump(report.coverage.topologies, t.key), t))
       .find((t) => t.problem);
@@ -725,7 +761,7 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
     report.teardown += r.steps.length - r.generated;
     for (const [k, v] of r.errors) report.errors[k] = (report.errors[k] ?? 0) + v;
     for (const k of Object.keys(report.leaks) as (keyof Leaks)[]) report.leaks[k] += r.leaks[k];
-    for (const part of ["outcomes", "rows", "maps", "faults"] as const)
+    for (const part of ["outcomes", "rows", "maps", "faults", "warnings"] as const)
       for (const [k, v] of Object.entries(r.coverage[part])) report.coverage[part][k] = (report.coverage[part][k] ?? 0) + v;
     report.differences += r.violations.filter(isDifference).length;
     if (r.violations.length) {
@@ -738,6 +774,6 @@ export function fuzz(core: Core, opts: FuzzOptions): FuzzReport {
   }
   opts.onProgress?.(report.ops, total);
   report.errors = sorted(report.errors);
-  for (const part of ["outcomes", "rows", "maps", "topologies", "faults"] as const) report.coverage[part] = sorted(report.coverage[part]);
+  for (const part of ["outcomes", "rows", "maps", "topologies", "faults", "warnings"] as const) report.coverage[part] = sorted(report.coverage[part]);
   return report;
 }

@@ -8,6 +8,7 @@ import type { Scenario, Step } from "../scenario/schema.js";
 import type { Ops } from "../scenario/ops.js";
 import type { InterconnectName } from "../model/interconnects.js";
 import { CONTAINER_KINDS } from "../core/container.js";
+import { DIRECTIONS } from "../model/direction.js";
 import { DEFAULT_PROFILE, type ProfileName } from "../model/profiles.js";
 
 /** mulberry32: small, fast, the same everywhere. */
@@ -186,6 +187,9 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       const ics: InterconnectName[] = [];
       if (r.chance(0.6)) ics.push("physvec");
       if (r.chance(exporter === "d0" ? 0.7 : 0.3)) ics.push("iov");
+      // the exporter's own order matters under mapping-types (exporter priority): sgt named somewhere, or the list reversed
+      if (r.chance(0.3)) ics.splice(r.int(ics.length + 1), 0, "sgt");
+      if (r.chance(0.3)) ics.reverse();
       const back = backing(r, devices, exporter, size);
       // now and then a size that breaks the first buffer rule: 0, or not a page multiple
       return [
@@ -258,6 +262,7 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
       const step: Step = { op: "map", attachment: a.name, as };
       if (r.chance(0.8)) step.container = r.pick(CONTAINER_KINDS);
       if (r.chance(0.15)) step.range = subRange(r, pools.buffers.find((b) => b.name === a.buffer)?.size ?? PAGE);
+      if (r.chance(0.3)) step.direction = r.pick(DIRECTIONS);
       return locked(a, step);
     },
   },
@@ -265,7 +270,9 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
     weight: 12,
     make: ({ r, pools, live, locked }) => {
       const m = prefer(r, pools.mappings, live.mapping);
-      return m ? locked(m.attachment, { op: "unmap", mapping: m.name }) : [];
+      if (!m) return [];
+      // now and then a direction: mostly the map's default, sometimes another (dma-debug's unmap-direction-mismatch)
+      return locked(m.attachment, { op: "unmap", mapping: m.name, ...(r.chance(0.2) ? { direction: r.pick(DIRECTIONS) } : {}) });
     },
   },
   pin: {
@@ -306,6 +313,16 @@ const HOOKS: Record<keyof Ops, { weight: number; make: (g: Gen) => Step[] }> = {
   revoke: { weight: 4, make: ({ buffer }) => [{ op: "revoke", buffer: buffer().name }] },
   restore: { weight: 2, make: ({ buffer }) => [{ op: "restore", buffer: buffer().name }] },
   close: { weight: 6, make: ({ buffer }) => [{ op: "close", buffer: buffer().name }] },
+  sync: {
+    weight: 2,
+    make: ({ r, buffer }) => {
+      // mostly a well-formed pair of phase and access, now and then a combination the ioctl refuses
+      const flags = r.chance(0.8)
+        ? [r.pick(["start", "end"]), ...r.pick([["read"], ["write"], ["read", "write"]])]
+        : r.pick([["read"], ["start"], ["start", "end", "read"], ["end", "write", "sync"], ["write", "read", "write", "start"], []]);
+      return [{ op: "sync", buffer: buffer().name, flags }];
+    },
+  },
 };
 
 const OPS = Object.keys(HOOKS) as (keyof Ops)[];

@@ -141,38 +141,73 @@ const TABLE_BREAKS = {
   },
 } satisfies Record<string, (t: TableBreak) => void | null | Record<string, unknown>>;
 
+/**
+ * Products that keep the contract but break a rule of the DMA-API debug checker
+ * (docs/rules.md#dma-debug), one row each: the first entry cut at half a page
+ * (entry-not-page-aligned), adjacent entries joined, so that an sgt map of system
+ * memory ignores the importer's maxSegmentSize and segBoundaryMask (segment-too-long,
+ * segment-crosses-boundary). The model must give the same outcome as without the
+ * fault, plus the warnings the reference predicts.
+ */
+const DEBUG_BREAKS = {
+  unaligned: (p) =>
+    remake(p, (l) => {
+      const w = l.view();
+      const pairs: [bigint, bigint][] = [];
+      for (let k = 0; k < w.length; k += 2) pairs.push([w[k]!, w[k + 1]!]);
+      const [[addr, len], ...rest] = pairs as [[bigint, bigint], ...[bigint, bigint][]];
+      return RangeList.from([[addr, 0x800n], [addr + 0x800n, len - 0x800n], ...rest], l.core);
+    }),
+  joined: (p) =>
+    remake(p, (l) => {
+      const w = l.view();
+      const pairs: [bigint, bigint][] = [];
+      for (let k = 0; k < w.length; k += 2) {
+        const last = pairs[pairs.length - 1];
+        if (last && last[0] + last[1] === w[k]) last[1] += w[k + 1]!;
+        else pairs.push([w[k]!, w[k + 1]!]);
+      }
+      return RangeList.from(pairs, l.core);
+    }),
+} satisfies Record<string, (p: MapProduct, a: AttachmentView) => MapProduct>;
+
 type MapFault = keyof typeof MAP_BREAKS;
+type DebugFault = keyof typeof DEBUG_BREAKS;
 type ExportFault = keyof typeof TABLE_BREAKS;
 /** The map products' faults, in table order. */
 export const MAP_FAULTS = Object.keys(MAP_BREAKS) as MapFault[];
+/** The dma-debug faults, in table order. */
+export const DEBUG_FAULTS = Object.keys(DEBUG_BREAKS) as DebugFault[];
 /** The ops tables' faults, in table order. */
 export const EXPORT_FAULTS = Object.keys(TABLE_BREAKS) as ExportFault[];
 
 /** Where a fault breaks the contract and how: two lists share names ("null", "no-release"), so `at` tells them apart. */
-export type Fault = { at: "map"; fault: MapFault } | { at: "export"; fault: ExportFault };
+export type Fault = { at: "map"; fault: MapFault } | { at: "export"; fault: ExportFault } | { at: "debug"; fault: DebugFault };
 
 /** Every fault, the map products' first; hostile epochs take them in turn. */
 export const FAULTS: readonly Fault[] = [
   ...MAP_FAULTS.map((fault) => ({ at: "map" as const, fault })),
   ...EXPORT_FAULTS.map((fault) => ({ at: "export" as const, fault })),
+  ...DEBUG_FAULTS.map((fault) => ({ at: "debug" as const, fault })),
 ];
 
-/** One hostile epoch: every buffer `exporter` exports breaks the contract with the fault. */
+/** One hostile epoch: every buffer `exporter` exports breaks the contract with the fault ("*": every exporter's). */
 export type Hostility = { exporter: string } & Fault;
 
 /** "map null", "export no-release": a fault's name in coverage reports and messages. */
 export const faultName = (f: Fault): string => `${f.at} ${f.fault}`;
 
-function breakMaps(ops: DmaBufOps, fault: MapFault): DmaBufOps {
+function breakMaps(ops: DmaBufOps, brk: (p: MapProduct, a: AttachmentView) => MapProduct): DmaBufOps {
   const wrap =
     <A extends [AttachmentView, ...unknown[]]>(map: (...a: A) => MapProduct) =>
     (...a: A) =>
-      MAP_BREAKS[fault](map(...a), a[0]);
+      brk(map(...a), a[0]);
   return {
     ...ops,
-    mapDmaBuf: wrap(ops.mapDmaBuf.bind(ops)),
+    ...(ops.mapDmaBuf ? { mapDmaBuf: wrap(ops.mapDmaBuf.bind(ops)) } : {}),
     ...(ops.mapInterconnect ? { mapInterconnect: wrap(ops.mapInterconnect.bind(ops)) } : {}),
     ...(ops.interconnects ? { interconnects: ops.interconnects.map((ic): InterconnectOps => (ic.map ? { ...ic, map: wrap(ic.map.bind(ic)) } : ic)) } : {}),
+    ...(ops.mappingTypes ? { mappingTypes: ops.mappingTypes.map((ic): InterconnectOps => (ic.map ? { ...ic, map: wrap(ic.map.bind(ic)) } : ic)) } : {}),
   };
 }
 
@@ -187,7 +222,8 @@ function breakTable(ops: DmaBufOps, fault: ExportFault): DmaBufOps {
 export function hostileExporter(base: ExporterFactory, h: Hostility): ExporterFactory {
   return (args) => {
     const ops = base(args);
-    if (args.exporter !== h.exporter) return ops;
-    return h.at === "map" ? breakMaps(ops, h.fault) : breakTable(ops, h.fault);
+    if (args.exporter !== h.exporter && h.exporter !== "*") return ops;
+    if (h.at === "export") return breakTable(ops, h.fault);
+    return breakMaps(ops, h.at === "map" ? MAP_BREAKS[h.fault] : DEBUG_BREAKS[h.fault]);
   };
 }

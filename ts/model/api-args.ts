@@ -13,6 +13,7 @@ import { importerFromFlags, type ImporterFlags, type ImporterOps } from "./impor
 type Path = (string | number)[];
 import { userCode } from "./calls.js";
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES, type ProfileName, type ProfileRules } from "./profiles.js";
+import { checkDirection, type Direction } from "./direction.js";
 import { bad, checkBacking, checkBool, checkContainer, checkInterconnects, checkName, checkObject, checkU64, isObject } from "./args.js";
 
 /** Options of `new DmaBufModel(core, topology, opts)`: the exporter factory and the interconnects it knows. */
@@ -23,6 +24,8 @@ export interface ModelOptions {
   interconnects?: readonly InterconnectDef[];
   /** The rule profile (docs/rules.md#profiles): "rfc-v2", "mainline" or "mapping-types"; default the topology's `profile`, else "rfc-v2". */
   profile?: ProfileName;
+  /** Turn on the DMA-API debug checker (docs/rules.md#dma-debug): steps' trace records gain `warnings`; outcomes do not change. Default the topology's `dmaDebug` (a scenario's), else false. */
+  dmaDebug?: boolean;
 }
 
 /** Arguments of DmaBufModel.export: the buffer's name, exporter device, size in bytes, backing and ops or flags. */
@@ -57,6 +60,8 @@ export interface MapArgs {
   container?: ContainerKind;
   /** A sub-range of a physvec map (iommufd's IOMMU_IOAS_MAP_FILE start, length); profiles without sub-range maps refuse it (EINVAL). */
   range?: { offset: bigint; length: bigint };
+  /** The DMA direction (default bidirectional); the exporter's map receives it, and the result names it when given. */
+  direction?: Direction;
 }
 
 const EXPORT_KEYS = ["buffer", "exporter", "size", "backing", "ops", "dynamic", "pinnable", "interconnects"] as const;
@@ -72,19 +77,23 @@ const IMPORTER_KEYS = [
   "supportsInterconnects",
   "interconnects",
 ] as const;
-const MAP_KEYS = ["attachment", "as", "container", "range"] as const;
+const MAP_KEYS = ["attachment", "as", "container", "range", "direction"] as const;
 
 /** The model's options, checked: the interconnect registry (sgt always in it) and the exporter factory. */
 export function modelOptions(
   options: ModelOptions,
   topology: { profile?: unknown },
-): { registry: InterconnectRegistry; exporter: ExporterFactory | undefined; profile: ProfileName } {
-  const { interconnects, exporter, profile } = readModelOptions(options, BUILTIN_INTERCONNECTS);
+): { registry: InterconnectRegistry; exporter: ExporterFactory | undefined; profile: ProfileName; dmaDebug: boolean } {
+  const { interconnects, exporter, profile, dmaDebug } = readModelOptions(options, BUILTIN_INTERCONNECTS);
+  checkBool("model", dmaDebug, ["dmaDebug"]);
+  const debugFromTopology = isObject(topology) ? (topology as { dmaDebug?: unknown }).dmaDebug : undefined;
+  if (dmaDebug === undefined) checkBool("topology", debugFromTopology, ["dmaDebug"]);
   if (profile !== undefined && !isProfileName(profile)) bad("model", ["profile"], `must be one of ${PROFILE_NAMES.join(", ")}`);
   const fromTopology = isObject(topology) ? topology.profile : undefined;
   if (profile === undefined && fromTopology !== undefined && !isProfileName(fromTopology))
     bad("topology", ["profile"], `must be one of ${PROFILE_NAMES.join(", ")}`);
-  return { registry: interconnects, exporter, profile: (profile as ProfileName | undefined) ?? (fromTopology as ProfileName | undefined) ?? DEFAULT_PROFILE };
+  const chosen = (profile as ProfileName | undefined) ?? (fromTopology as ProfileName | undefined) ?? DEFAULT_PROFILE;
+  return { registry: interconnects, exporter, profile: chosen, dmaDebug: (dmaDebug ?? debugFromTopology) === true };
 }
 
 /** The name argument of a step that takes one name (`field` in messages), checked; returns the step's `what`. */
@@ -219,6 +228,7 @@ export function mapArgs(args: MapArgs, steps: number): { name: string; what: str
   const what = `map ${name}`;
   checkName(what, o.attachment, ["attachment"]);
   checkContainer(what, o.container, ["container"]);
+  checkDirection(what, o.direction, ["direction"]);
   if (o.range !== undefined) {
     const r = checkObject(what, o.range, ["offset", "length"], ["range"]);
     checkU64(what, r.offset, ["range", "offset"]);

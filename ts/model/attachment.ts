@@ -1,4 +1,5 @@
 /** Attachments (an importer's device attached to a buffer) and their mappings. */
+import { DEFAULT_DIRECTION, type Direction } from "./direction.js";
 import type { Container, ContainerKind } from "../core/container.js";
 import type { Device, P2PPath } from "./topology.js";
 import type { ResvLock } from "./resv.js";
@@ -94,6 +95,8 @@ export class Mapping {
     readonly pinnedOnMap: boolean,
     /** The negotiated interconnect's unmap exists (otherwise detach releases the mapping). */
     readonly hasUnmap: boolean,
+    /** The direction it was mapped with (the unmap's default; dma-debug compares). */
+    readonly direction: Direction = DEFAULT_DIRECTION,
   ) {
     own(container); // a product may not hand it back (./untrusted.ts)
   }

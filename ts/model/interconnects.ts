@@ -13,11 +13,13 @@ export interface InterconnectDef {
   readonly name: string;
   /** The container a map is put in when the caller names none. */
   readonly defaultContainer: ContainerKind;
+  /** A map goes through dma_map_sgtable(), whose segments dma-debug checks (docs/rules.md#dma-debug): sgt only. */
+  readonly scatterlist?: boolean;
 }
 
 /** The built-in interconnects; sgt is offered by every buffer (mapDmaBuf). */
 export const BUILTIN_INTERCONNECTS: readonly InterconnectDef[] = [
-  { name: "sgt", defaultContainer: "sgt" },
+  { name: "sgt", defaultContainer: "sgt", scatterlist: true },
   { name: "physvec", defaultContainer: "physvec" },
   { name: "iov", defaultContainer: "ranges" },
 ];
@@ -29,7 +31,7 @@ export type InterconnectName = (typeof INTERCONNECTS)[number];
 
 export type InterconnectRegistry = ReadonlyMap<string, InterconnectDef>;
 
-/** The winning interconnect's ops (null for sgt), or undefined when no match is accepted. */
+/** The winning interconnect's ops (null for sgt), or undefined when no match is accepted: the importer-order negotiation alone (the model negotiates with ts/model/matching.ts negotiateAttach, which also knows exporter priority). */
 export function negotiate(
   ops: DmaBufOps,
   attach: AttachmentView,
@@ -38,7 +40,7 @@ export function negotiate(
   for (const m of matches) {
     if (m.name === "sgt") return { name: "sgt", ops: null };
     const ic = ops.interconnects?.find((x) => x.name === m.name);
-    if (ic && notThenable(`interconnect ${ic.name}'s supportsInterconnects`, ic.supportsInterconnects(attach, m))) return { name: m.name, ops: ic };
+    if (ic && notThenable(`interconnect ${ic.name}'s supportsInterconnects`, ic.supportsInterconnects?.(attach, m) ?? true)) return { name: m.name, ops: ic };
   }
   return undefined;
 }

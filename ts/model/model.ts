@@ -9,18 +9,20 @@
  * attachment) and the entries of a map.
  */
 import { DmaBufError } from "../core/errors.js";
-import { hex, PAGE } from "../core/u64.js";
 import { Container } from "../core/container.js";
 import type { RangeList } from "../core/range-list.js";
 import { Buffer, makeBacking } from "./buffer.js";
 import { Attachment, Mapping } from "./attachment.js";
-import { negotiate } from "./interconnects.js";
+import { negotiateAttach } from "./matching.js";
 import { checkOps, type BackingSpec, type MapProduct } from "./ops.js";
 import { checkProduct } from "./contract.js";
 import { attachArgs, exportArgs, exporterOps, lockArgs, mapArgs, moveArgs, stepName, type AttachArgs, type ExportArgs, type MapArgs } from "./api-args.js";
+import { checkDirection, DEFAULT_DIRECTION, type Direction } from "./direction.js";
+import { productWarnings, unmapWarnings } from "./dma-debug.js";
+import { syncArgs, syncFlags, type SyncResult } from "./sync.js";
 import { refusedIn } from "./calls.js";
 import { ModelWorld } from "./world.js";
-import { requireAllUnmapped, sliceOf } from "./profile-rules.js";
+import { requireAllUnmapped, sliceOf, subRange } from "./profile-rules.js";
 import type { AttachResult, MapResult, NotifyResult } from "./trace.js";
 
 export type { AttachArgs, ExportArgs, MapArgs, ModelOptions } from "./api-args.js";
@@ -47,21 +49,6 @@ export class DmaBufModel extends ModelWorld {
     if (!b.dynamic) throw new DmaBufError("EOPNOTSUPP", `${what}: exporter of ${b.name} is not dynamic (no move_notify support)`);
   }
 
-  /** A map's `range` (docs/rules.md#profiles row 8): EINVAL unless the profile has sub-range maps, the map is physvec, and it lies page aligned inside the buffer. */
-  private subRange(a: Attachment, range: MapArgs["range"], what: string): MapArgs["range"] {
-    if (range === undefined) return undefined;
-    const fail = (msg: string): never => {
-      throw new DmaBufError("EINVAL", `${what}: range ${msg}`, ["range"]);
-    };
-    if (!this.rules.subRangeMap) fail(`is refused in profile ${this.profile} (sub-range maps are iommufd's, in mainline)`);
-    if (a.interconnect !== "physvec") fail(`is only for physvec maps (${a.name} negotiated ${a.interconnect})`);
-    const { offset, length } = range;
-    const size = a.buffer.size;
-    if (!length || offset % PAGE || length % PAGE) fail("offset and length must be page aligned, and length not 0");
-    if (offset >= size || length > size - offset) fail(`[${hex(offset)}, +${hex(length)}) is not inside the buffer's ${hex(size)} bytes`);
-    return range;
-  }
-
   // ---- steps ----
 
   /** dma_buf_export(): creates buffer `buffer` backed by `backing`, with the given (or factory-built) ops. */
@@ -71,7 +58,7 @@ export class DmaBufModel extends ModelWorld {
       this.requireFreeName(name, what);
       const dev = this.device(o.exporter, what);
       const ops = exporterOps(o, what, name, dev.name, this.exporterFactory, this.rules);
-      const table = checkOps(ops, name, this.interconnects);
+      const table = checkOps(ops, name, this.interconnects, this.rules);
       const backing = makeBacking(this.core, dev, o.size, o.backing, what);
       this.buffers.set(name, new Buffer(name, dev, o.size, backing, table));
       return undefined;
@@ -89,15 +76,12 @@ export class DmaBufModel extends ModelWorld {
       const a = new Attachment(name, b, dev, imp, this.topology.p2pPath(b.exporter, dev), "sgt", null, this.rules.unmapOnInvalidate);
       const warnOn = `an importer with ops but no invalidate callback (revocable: false) is refused in profile ${this.profile} (the WARN_ON of dma_buf_dynamic_attach)`;
       if (a.dynamic && !a.revocable && !this.rules.pinnedImporters) throw new DmaBufError("EINVAL", `${what}: ${warnOn}`);
+      const matches = imp.interconnects ?? [{ name: "sgt" }];
+      const pick = () => negotiateAttach(this.rules, b, a, matches, this.topology, what);
+      const early = this.rules.matchBeforeAttach ? pick() : undefined; // docs/rules.md#profiles, mapping-types row 2
       this.callOp(b, "attach", () => b.ops.attach?.(a));
       if (b.revoked) throw new DmaBufError("ENODEV", `${what}: buffer ${b.name} is revoked`);
-      const matches = imp.interconnects ?? [{ name: "sgt" }];
-      const nonSgt = matches.some((m) => m.name !== "sgt");
-      if (!a.dynamic && a.peer2peer) throw new DmaBufError("EINVAL", `${what}: peer2peer needs a dynamic importer (one with move_notify)`);
-      if (!a.dynamic && nonSgt) throw new DmaBufError("EINVAL", `${what}: interconnects other than sgt need a dynamic importer`);
-      if (nonSgt && !a.allowIc) throw new DmaBufError("EINVAL", `${what}: interconnects other than sgt need allowIc`);
-      const ic = this.callOp(b, "supportsInterconnects", () => negotiate(b.ops, a, matches));
-      if (!ic) throw new DmaBufError("EOPNOTSUPP", `${what}: ${b.name} supports none of ${matches.map((m) => m.name).join(", ")} for ${dev.name}`);
+      const ic = early ?? pick();
       a.interconnect = ic.name;
       a.icOps = ic.ops;
       b.link(a);
@@ -125,12 +109,12 @@ export class DmaBufModel extends ModelWorld {
   }
 
   /** The map op the attachment negotiated, with its name for messages. */
-  private mapOp(a: Attachment): [string, () => MapProduct] {
+  private mapOp(a: Attachment, dir: Direction): [string, () => MapProduct] {
     const b = a.buffer;
     const ic = a.icOps;
-    if (!ic) return ["mapDmaBuf", () => b.ops.mapDmaBuf(a, this.topology)];
-    if (ic.map) return [`${ic.name} map`, () => ic.map!(a, this.topology)];
-    return [`mapInterconnect(${ic.name})`, () => b.ops.mapInterconnect!(a, ic.name, this.topology)];
+    if (!ic) return ["mapDmaBuf", () => b.ops.mapDmaBuf!(a, this.topology, dir)];
+    if (ic.map) return [`${ic.name} map`, () => ic.map!(a, this.topology, dir)];
+    return [`mapInterconnect(${ic.name})`, () => b.ops.mapInterconnect!(a, ic.name, this.topology, dir)];
   }
 
   /** dma_buf_map_attachment() (or its interconnect variant). */
@@ -140,8 +124,9 @@ export class DmaBufModel extends ModelWorld {
       const a = this.liveAttachment(o.attachment, what);
       this.requireFreeName(name, what);
       const b = a.buffer;
+      const dir = o.direction ?? DEFAULT_DIRECTION;
       this.requireLock(a, what);
-      const range = this.subRange(a, o.range, what);
+      const range = subRange(a, o.range, what, this.rules, this.profile);
       return this.holding(b, a.importer, () => {
         const pinOnMap = !a.dynamic && b.dynamic;
         if (pinOnMap) this.callLocked(b, "pin", () => refusedIn(what, "the pin on map", () => b.ops.pin!(a)));
@@ -149,11 +134,12 @@ export class DmaBufModel extends ModelWorld {
         let product: MapProduct;
         try {
           if (b.revoked) throw new DmaBufError("ENODEV", `map ${b.name}: buffer is revoked`);
-          const [opName, call] = this.mapOp(a);
+          const [opName, call] = this.mapOp(a, dir);
           product = this.callLocked(b, opName, call);
-          list = this.callLocked(b, opName, () =>
-            checkProduct(this.core, product, b, a.device, `exporter ${b.ops.name} (${opName} of ${b.name} for ${a.name})`),
-          );
+          const who = `exporter ${b.ops.name} (${opName} of ${b.name} for ${a.name})`;
+          list = this.callLocked(b, opName, () => checkProduct(this.core, product, b, a.device, who));
+          const sgMapped = !!this.interconnects.get(a.interconnect)!.scatterlist && b.backing.kind === "system";
+          if (this.dmaDebug) this.warnings.push(...productWarnings(list, { device: a.device, sgMapped, who }));
           if (range) list = sliceOf(list, range);
         } catch (e) {
           if (pinOnMap) this.callLocked(b, "unpin", () => b.ops.unpin!(a));
@@ -172,21 +158,23 @@ export class DmaBufModel extends ModelWorld {
         } finally {
           list.dispose();
         }
-        const m = new Mapping(name, this.seq++, a, a.interconnect, container, product, bytes, pinOnMap, !a.icOps || typeof a.icOps.unmap === "function");
+        const m = new Mapping(name, this.seq++, a, a.interconnect, container, product, bytes, pinOnMap, !a.icOps || typeof a.icOps.unmap === "function", dir);
         if (pinOnMap) b.pins++;
         a.live.add(m);
         this.mappings.set(name, m);
         const r: MapResult = { interconnect: a.interconnect, container: kind, nelms: container.count, bytes, hash: container.hash() };
         if (product.barNumber !== undefined) r.barNumber = product.barNumber;
+        if (o.direction) r.direction = o.direction;
         return r;
       });
     });
   }
 
-  /** dma_buf_unmap_attachment(). */
-  unmap(name: string): void {
+  /** dma_buf_unmap_attachment(), with `direction` (default: the map's; dma-debug warns when it differs). */
+  unmap(name: string, direction?: Direction): void {
     this.run("unmap", () => {
       const what = stepName("unmap", name, "mapping");
+      const dir = checkDirection(what, direction, ["direction"]);
       const m = this.liveMapping(name, what);
       const a = m.attachment;
       const b = a.buffer;
@@ -194,14 +182,13 @@ export class DmaBufModel extends ModelWorld {
       this.requireLock(a, what);
       if (!m.hasUnmap) throw new DmaBufError("EOPNOTSUPP", `${what}: ${m.interconnect} mappings have no unmap (released by detach)`);
       this.holding(b, a.importer, () => {
-        const ic = a.icOps;
-        if (ic) this.callLocked(b, `${ic.name} unmap`, () => ic.unmap!(a, m.product));
-        else this.callLocked(b, "unmapDmaBuf", () => b.ops.unmapDmaBuf(a, m.product));
+        this.callLocked(b, ...this.unmapOp(m, dir ?? m.direction));
         if (m.pinnedOnMap) this.callLocked(b, "unpin", () => b.ops.unpin!(a));
         // the ops ran: now the core's state changes, which cannot fail
         this.release(m);
         if (m.pinnedOnMap) b.pins--;
         a.live.delete(m);
+        if (this.dmaDebug) this.warnings.push(...unmapWarnings(name, m.direction, dir ?? m.direction));
       });
       return undefined;
     });
@@ -258,57 +245,6 @@ export class DmaBufModel extends ModelWorld {
     });
   }
 
-  /**
-   * Delivers invalidate_mappings (move_notify) to every revocable importer's attachment,
-   * newest first, with the lock held; a callback that throws is recorded and the others
-   * still run (docs/rules.md#callbacks). `markStale` picks the mappings that go stale;
-   * those of an importer that unmaps on invalidate are unmapped in its notification.
-   */
-  private notify(b: Buffer, markStale?: (m: Mapping) => boolean): NotifyResult {
-    const notified: Attachment[] = [];
-    const stale: Mapping[] = [];
-    const unmapped: Mapping[] = [];
-    for (const a of b.eachAttachment()) {
-      if (a.revocable) notified.push(a);
-      for (const m of a.live) {
-        if (a.unmapOnInvalidate && m.hasUnmap) unmapped.push(m);
-        else if (markStale && !m.stale && markStale(m)) stale.push(m);
-      }
-    }
-    stale.sort((x, y) => x.seq - y.seq);
-    unmapped.sort((x, y) => x.seq - y.seq);
-    for (const m of stale) m.stale = true;
-    this.holding(b, b.exporter.name, () => {
-      for (const a of notified) {
-        this.delivered.push(a.name);
-        try {
-          a.moveNotify();
-        } catch (error) {
-          this.callbackErrors.push({ attachment: a.name, error });
-        }
-        if (a.unmapOnInvalidate) for (const m of unmapped) if (m.attachment === a) this.unmapInNotify(m);
-      }
-    });
-    const r: NotifyResult = { notified: notified.map((a) => a.name), stale: stale.map((m) => m.name) };
-    if (unmapped.length) r.unmapped = unmapped.map((m) => m.name);
-    if (this.callbackErrors.length) r.callbackErrors = this.callbackErrors;
-    return r;
-  }
-
-  /** The unmap an importer's invalidate callback makes: the exporter's unmap (a throw is recorded), then the mapping is gone. */
-  private unmapInNotify(m: Mapping): void {
-    const a = m.attachment;
-    const ic = a.icOps;
-    try {
-      if (ic) ic.unmap!(a, m.product);
-      else a.buffer.ops.unmapDmaBuf(a, m.product);
-    } catch (error) {
-      this.callbackErrors.push({ attachment: a.name, error });
-    }
-    this.release(m);
-    a.live.delete(m);
-  }
-
   /** The exporter moves the buffer to new backing memory (move_notify to dynamic importers). */
   move(buffer: string, backing: BackingSpec): NotifyResult {
     return this.run("move", () => {
@@ -358,6 +294,18 @@ export class DmaBufModel extends ModelWorld {
       const r = this.notify(b);
       b.revoked = false;
       return r;
+    });
+  }
+
+  /** DMA_BUF_IOCTL_SYNC: the exporter's beginCpuAccess or endCpuAccess with the direction the flags name (ts/model/sync.ts). */
+  sync(buffer: string, flags: readonly string[]): SyncResult {
+    return this.run("sync", () => {
+      const what = syncArgs(buffer, flags);
+      const b = this.liveBuffer(buffer, what);
+      const { op, direction } = syncFlags(what, flags);
+      const fn = b.ops[op];
+      if (fn) this.callOp(b, op, () => fn(b, direction));
+      return { direction };
     });
   }
 

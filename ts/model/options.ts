@@ -10,7 +10,7 @@ import { bad, checkContainer, checkName, isObject } from "./args.js";
 import { ownData, ownKeys, type Refuse } from "./untrusted.js";
 
 /** The options a model takes. */
-const MODEL_KEYS = ["exporter", "interconnects", "profile"];
+const MODEL_KEYS = ["exporter", "interconnects", "profile", "dmaDebug"];
 
 /** The most interconnects a model registers. */
 export const MAX_INTERCONNECTS = 64;
@@ -24,12 +24,13 @@ const refuseAt =
 export function readModelOptions(
   options: unknown,
   builtin: readonly InterconnectDef[],
-): { exporter: ExporterFactory | undefined; interconnects: ReadonlyMap<string, InterconnectDef>; profile: unknown } {
+): { exporter: ExporterFactory | undefined; interconnects: ReadonlyMap<string, InterconnectDef>; profile: unknown; dmaDebug: unknown } {
   if (!isObject(options)) bad("model", ["options"], "must be an object");
   const top = refuseAt([]);
   for (const k of ownKeys(options, top)) if (!MODEL_KEYS.includes(k)) bad("model", [k], `is not a known option (${MODEL_KEYS.join(", ")})`);
   const exporter = ownData(options, "exporter", top);
   const profile = ownData(options, "profile", top);
+  const dmaDebug = ownData(options, "dmaDebug", top);
   const defs = ownData(options, "interconnects", top) ?? builtin;
   if (!Array.isArray(defs)) bad("model", ["interconnects"], "must be an array of {name, defaultContainer}");
   const n = ownData(defs, "length", refuseAt(["interconnects"])) as number;
@@ -45,9 +46,11 @@ export function readModelOptions(
     checkContainer("model", defaultContainer, [...at, "defaultContainer"]);
     if (defaultContainer === undefined) bad("model", [...at, "defaultContainer"], "is missing");
     if (reg.has(name)) bad("model", [...at, "name"], `registers ${name} twice`);
-    reg.set(name, { name, defaultContainer });
+    // what a built-in of that name is beyond its container (sgt: a scatterlist) stays with the name
+    const scatterlist = builtin.find((x) => x.name === name)?.scatterlist;
+    reg.set(name, scatterlist ? { name, defaultContainer, scatterlist } : { name, defaultContainer });
   }
   if (!reg.has("sgt")) bad("model", ["interconnects"], "must include sgt");
   if (exporter !== undefined && typeof exporter !== "function") bad("model", ["exporter"], "must be a function");
-  return { exporter: exporter as ExporterFactory | undefined, interconnects: reg, profile };
+  return { exporter: exporter as ExporterFactory | undefined, interconnects: reg, profile, dmaDebug };
 }

@@ -6,7 +6,10 @@
 import { DmaBufError } from "../core/errors.js";
 import type { RangeList } from "../core/range-list.js";
 import type { Buffer } from "./buffer.js";
-import type { Mapping } from "./attachment.js";
+import type { Attachment, Mapping } from "./attachment.js";
+import { hex, PAGE } from "../core/u64.js";
+import type { MapArgs } from "./api-args.js";
+import type { ProfileRules } from "./profiles.js";
 
 /** How many names an EDEADLK message lists before "and N more". */
 const LISTED = 8;
@@ -45,4 +48,19 @@ export function sliceOf(list: RangeList, range: { offset: bigint; length: bigint
   } finally {
     list.dispose();
   }
+}
+
+/** A map's `range` (row 8): EINVAL unless the profile has sub-range maps, the map is physvec, and it lies page aligned inside the buffer. */
+export function subRange(a: Attachment, range: MapArgs["range"], what: string, rules: ProfileRules, profile: string): MapArgs["range"] {
+  if (range === undefined) return undefined;
+  const fail = (msg: string): never => {
+    throw new DmaBufError("EINVAL", `${what}: range ${msg}`, ["range"]);
+  };
+  if (!rules.subRangeMap) fail(`is refused in profile ${profile} (sub-range maps are iommufd's, in mainline)`);
+  if (a.interconnect !== "physvec") fail(`is only for physvec maps (${a.name} negotiated ${a.interconnect})`);
+  const { offset, length } = range;
+  const size = a.buffer.size;
+  if (!length || offset % PAGE || length % PAGE) fail("offset and length must be page aligned, and length not 0");
+  if (offset >= size || length > size - offset) fail(`[${hex(offset)}, +${hex(length)}) is not inside the buffer's ${hex(size)} bytes`);
+  return range;
 }

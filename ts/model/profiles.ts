@@ -8,9 +8,9 @@
  *   was written (every shipped scenario's output is byte-identical under it).
  * - `mainline`: Linux mainline in 2026: v7.1's revoke series, the page-aligned
  *   phys_vec split, iommufd's dma-buf import.
- * - `mapping-types`: mainline plus Jason Gunthorpe's mapping-types RFC (2026-02-17).
- *   Its own rows (exporter-priority matching) are not modelled yet: it behaves like
- *   `mainline` (docs/rules.md#profiles says so).
+ * - `mapping-types`: mainline plus Jason Gunthorpe's "[PATCH RFC 00/26] Add DMA-buf
+ *   mapping types and convert vfio/iommufd to use them" (2026-02-17): exporter-priority
+ *   matching with a per-type match (ts/model/matching.ts), and the RFC's ops shape.
  */
 import { UINT_MAX } from "../core/u64.js";
 
@@ -50,14 +50,24 @@ export interface ProfileRules {
   readonly physvecSingleMmio: boolean;
   /** A physvec map may give `range: {offset, length}` (iommufd's IOMMU_IOAS_MAP_FILE); otherwise a range is EINVAL. */
   readonly subRangeMap: boolean;
+  /** Negotiation walks the exporter's list, then the importer's; no match (or an empty list) is EINVAL (otherwise: the importer's list, EOPNOTSUPP). */
+  readonly exporterPriority: boolean;
+  /** Matching runs before the exporter's attach op and the core's revoked check (otherwise after them). */
+  readonly matchBeforeAttach: boolean;
+  /** The P2P check of sgt over mmio is the sgt match's, at attach (skip); the exporter's attach no longer checks peer2peer. */
+  readonly p2pAtMatch: boolean;
+  /** An ops table may give `mappingTypes` (the RFC's match_mapping list) instead of mapDmaBuf / unmapDmaBuf. */
+  readonly mappingTypeOps: boolean;
 }
 
 /** One row of the profile table: the rule, its kernel source, and each profile's value. */
 export interface ProfileRow<K extends keyof ProfileRules = keyof ProfileRules> {
   /** The field of ProfileRules this row decides. */
   readonly key: K;
-  /** DESIGN.md section 9's row number for mainline. */
+  /** DESIGN.md section 9's row number in the list of `of` (default: mainline's rows). */
   readonly row: number;
+  /** Whose list of rows `row` counts in: mainline's (how it differs from rfc-v2) or mapping-types' (how it differs from mainline). */
+  readonly of?: "mapping-types";
   readonly rule: string;
   /** Kernel file, function and commit or patch title. */
   readonly source: string;
@@ -67,6 +77,11 @@ export interface ProfileRow<K extends keyof ProfileRules = keyof ProfileRules> {
 const row = <K extends keyof ProfileRules>(r: ProfileRow<K>): ProfileRow<K> => r;
 /** A value for rfc-v2, and another for mainline and mapping-types. */
 const rfcElse = <T>(rfc: T, later: T) => ({ "rfc-v2": rfc, mainline: later, "mapping-types": later });
+/** One value for rfc-v2 and mainline, another for mapping-types. */
+const rfcOnly = <T>(before: T, rfc: T) => ({ "rfc-v2": before, mainline: before, "mapping-types": rfc });
+/** The mapping-types RFC's cover letter, and a patch of it by number and title. */
+const RFC = '"[PATCH RFC 00/26] Add DMA-buf mapping types and convert vfio/iommufd to use them" (Jason Gunthorpe, 2026-02-17)';
+const patch = (n: string, title: string) => `${RFC}, ${n}/26 "${title}"`;
 
 /** The profile table: one row per rule that differs (docs/rules.md#profiles shows the same table). */
 export const PROFILE_ROWS = [
@@ -141,9 +156,9 @@ export const PROFILE_ROWS = [
   row({
     key: "iov",
     row: 7,
-    rule: "iov exists (mainline has none: negotiation skips it)",
-    source: "drivers/vfio/pci/vfio_pci_dmabuf.c: only vfio_pci_dma_buf_iommufd_map(), the private physvec channel to iommufd",
-    values: rfcElse(true, false),
+    rule: "iov exists (mainline has none: negotiation skips it; mapping-types has it again as a driver-private mapping type)",
+    source: `drivers/vfio/pci/vfio_pci_dmabuf.c: only vfio_pci_dma_buf_iommufd_map(), the private physvec channel to iommufd; ${RFC}: cover letter, "xe vGPU requires the host driver to accept a DMABUF from VFIO of its own VF", mapping types "extendable" for a private interconnect`,
+    values: { "rfc-v2": true, mainline: false, "mapping-types": true },
   }),
   row({
     key: "physvecSingleMmio",
@@ -159,6 +174,38 @@ export const PROFILE_ROWS = [
     source:
       "drivers/iommu/iommufd/pages.c iopt_alloc_dmabuf_pages() (start + length - 1 < size); tools/testing/selftests/iommu/iommufd.c dmabuf_simple, dmabuf_revoke",
     values: rfcElse(false, true),
+  }),
+  row({
+    key: "exporterPriority",
+    row: 1,
+    of: "mapping-types",
+    rule: "exporter priority: walk the exporter's list, for each the importer's; the first same-type pair whose match accepts wins; no pair, or an empty list on either side, is EINVAL",
+    source: `drivers/dma-buf/dma-buf-mapping.c dma_buf_match_mapping(); ${patch("01", "dma-buf: Introduce DMA-buf mapping types")}`,
+    values: rfcOnly(false, true),
+  }),
+  row({
+    key: "p2pAtMatch",
+    row: 2,
+    of: "mapping-types",
+    rule: "sgt over mmio: the sgt match skips an importer that is not peer2peer or has no P2P path (the check moves from map to attach); the exporter's attach no longer checks peer2peer",
+    source: `drivers/dma-buf/dma-buf-mapping.c dma_buf_sgt_match() (pci_p2pdma_distance), ${patch("02", "dma-buf: Add the SGT DMA mapping type")}; drivers/vfio/pci/vfio_pci_dmabuf.c DMA_BUF_EMAPPING_SGT_P2P, ${patch("12", "vfio/pci: Change the DMA-buf exporter to use mapping_type")}`,
+    values: rfcOnly(false, true),
+  }),
+  row({
+    key: "matchBeforeAttach",
+    row: 2,
+    of: "mapping-types",
+    rule: "matching runs first (after the core's checks of the importer's own request), before the exporter's attach op (mainline row 4) and the core's revoked check",
+    source: `drivers/dma-buf/dma-buf.c dma_buf_mapping_attach() calls ops->match_mapping() / dma_buf_match_mapping() before ops->attach(); ${patch("03", "dma-buf: Add dma_buf_mapping_attach()")}`,
+    values: rfcOnly(false, true),
+  }),
+  row({
+    key: "mappingTypeOps",
+    row: 3,
+    of: "mapping-types",
+    rule: "export shape: an ops table with mappingTypes (a mapping-type match) must not have mapDmaBuf / unmapDmaBuf, one without must have both: EINVAL at export",
+    source: `drivers/dma-buf/dma-buf.c dma_buf_export() WARN_ON()s; ${patch("03", "dma-buf: Add dma_buf_mapping_attach()")}, ${patch("05", "dma-buf: Allow single exporter drivers to avoid the match_mapping function")}`,
+    values: rfcOnly(false, true),
   }),
 ] as const satisfies readonly ProfileRow[];
 

@@ -7,6 +7,7 @@
  * reader asks for it (`lazy`), `Pairs` objects that read the wasm memory only when they
  * are written out: a streaming writer then never holds a whole list as JS strings.
  */
+import type { Direction } from "./direction.js";
 import { hex } from "../core/u64.js";
 import type { DmaBufModel } from "./model.js";
 import type { Attachment } from "./attachment.js";
@@ -80,6 +81,8 @@ export interface MappingState {
   interconnect: string;
   container: string;
   space: Space;
+  /** The DMA direction it was mapped with. */
+  direction: Direction;
   nelms: number;
   bytes: string;
   /** The IOVA regions the mapping holds in the importer's IOMMU (empty when none). */
@@ -162,6 +165,7 @@ export class StateReader {
       interconnect: m.interconnect,
       container: m.kind,
       space: m.space,
+      direction: m.direction,
       nelms: m.container.count,
       bytes: hex(m.bytes),
       iova: regionPairs(m.product.regions),

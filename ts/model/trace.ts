@@ -1,9 +1,15 @@
 /** What each model step leaves behind: the record the scenario runner prints. */
 import type { ErrorCode } from "../core/errors.js";
 import type { ContainerKind } from "../core/container.js";
+import type { Direction } from "./direction.js";
+import type { Warning } from "./dma-debug.js";
+import type { SyncResult } from "./sync.js";
+
+export type { SyncResult } from "./sync.js";
+export type { Warning } from "./dma-debug.js";
 
 /** The name of a model operation: one per DmaBufModel method and scenario step. */
-export type Op = "export" | "attach" | "detach" | "map" | "unmap" | "pin" | "unpin" | "lock" | "unlock" | "move" | "revoke" | "restore" | "close";
+export type Op = "export" | "attach" | "detach" | "map" | "unmap" | "pin" | "unpin" | "lock" | "unlock" | "move" | "revoke" | "restore" | "close" | "sync";
 
 /** The result of a successful attach: the interconnect negotiation chose. */
 export interface AttachResult {
@@ -18,6 +24,8 @@ export interface MapResult {
   bytes: bigint;
   hash: bigint;
   barNumber?: number;
+  /** The direction the map step gave (absent when it gave none: bidirectional). */
+  direction?: Direction;
 }
 
 /** The result of move, revoke and restore: who was notified and which mappings went stale. */
@@ -42,7 +50,7 @@ export interface CallbackError {
 }
 
 /** The result a successful step may carry in its TraceRecord. */
-export type StepResult = AttachResult | MapResult | NotifyResult;
+export type StepResult = AttachResult | MapResult | NotifyResult | SyncResult;
 
 /** One entry of DmaBufModel.trace: the op, whether it succeeded, its error code and message or result. */
 export interface TraceRecord {
@@ -55,4 +63,6 @@ export interface TraceRecord {
   notifications: string[];
   /** The callbacks of this step that threw (absent when none did). */
   callbackErrors?: CallbackError[];
+  /** With the DMA-API debug checker on: its findings for this step (absent when none; docs/rules.md#dma-debug). */
+  warnings?: Warning[];
 }

@@ -1,7 +1,8 @@
 /**
  * What every step of the model stands on (docs/rules.md#lifecycle): the objects by
  * name and the name rule L1, running one step at a time with its trace record, calling
- * user code under the documented lock, releasing mappings, inspection and disposal.
+ * user code under the documented lock, notifying importers, releasing mappings,
+ * inspection and disposal.
  * The lifecycle rules themselves are DmaBufModel's (model.ts), which extends this.
  */
 import type { Core } from "../core/loader.js";
@@ -16,7 +17,9 @@ import { userCode } from "./calls.js";
 import { notThenable } from "./untrusted.js";
 import { profileRules, type ProfileName, type ProfileRules } from "./profiles.js";
 import { mappingEntries, snapshot } from "./inspect.js";
-import type { CallbackError, Op, StepResult, TraceRecord } from "./trace.js";
+import type { CallbackError, NotifyResult, Op, StepResult, TraceRecord } from "./trace.js";
+import type { Direction } from "./direction.js";
+import { leakWarnings, type Warning } from "./dma-debug.js";
 
 /** The model's objects and step machinery; DmaBufModel adds the steps. */
 export abstract class ModelWorld {
@@ -37,6 +40,9 @@ export abstract class ModelWorld {
   /** The current step's move_notify deliveries and callback errors (run() sets both before a step). */
   protected delivered!: string[];
   protected callbackErrors!: CallbackError[];
+  /** The DMA-API debug checker is on (ModelOptions.dmaDebug), and the current step's findings. */
+  readonly dmaDebug: boolean;
+  protected warnings!: Warning[];
   /** The step running now (a call while set is a re-entrant call: EDEADLK). */
   protected busy: Op | undefined;
   protected disposed = false;
@@ -46,7 +52,8 @@ export abstract class ModelWorld {
     topology: TopologySpec,
     options: ModelOptions = {},
   ) {
-    const { registry, exporter, profile } = modelOptions(options, topology);
+    const { registry, exporter, profile, dmaDebug } = modelOptions(options, topology);
+    this.dmaDebug = dmaDebug;
     this.profile = profile;
     this.rules = profileRules(profile);
     this.interconnects = registry;
@@ -127,11 +134,13 @@ export abstract class ModelWorld {
     this.busy = op;
     this.delivered = [];
     this.callbackErrors = [];
+    this.warnings = [];
     try {
       const result = fn();
       const rec: TraceRecord = { op, ok: true, notifications: this.delivered };
       if (result) rec.result = result;
       if (this.callbackErrors.length) rec.callbackErrors = this.callbackErrors;
+      if (this.warnings.length) rec.warnings = this.warnings;
       this.trace.push(rec);
       return result;
     } catch (e) {
@@ -149,6 +158,63 @@ export abstract class ModelWorld {
     if (this.disposed) throw new DmaBufError("EBADF", `${what}: the model was disposed`);
   }
 
+  /**
+   * Delivers invalidate_mappings (move_notify) to every revocable importer's attachment,
+   * newest first, with the lock held; a callback that throws is recorded and the others
+   * still run (docs/rules.md#callbacks). `markStale` picks the mappings that go stale;
+   * those of an importer that unmaps on invalidate are unmapped in its notification.
+   */
+  protected notify(b: Buffer, markStale?: (m: Mapping) => boolean): NotifyResult {
+    const notified: Attachment[] = [];
+    const stale: Mapping[] = [];
+    const unmapped: Mapping[] = [];
+    for (const a of b.eachAttachment()) {
+      if (a.revocable) notified.push(a);
+      for (const m of a.live) {
+        if (a.unmapOnInvalidate && m.hasUnmap) unmapped.push(m);
+        else if (markStale && !m.stale && markStale(m)) stale.push(m);
+      }
+    }
+    stale.sort((x, y) => x.seq - y.seq);
+    unmapped.sort((x, y) => x.seq - y.seq);
+    for (const m of stale) m.stale = true;
+    this.holding(b, b.exporter.name, () => {
+      for (const a of notified) {
+        this.delivered.push(a.name);
+        try {
+          a.moveNotify();
+        } catch (error) {
+          this.callbackErrors.push({ attachment: a.name, error });
+        }
+        if (a.unmapOnInvalidate) for (const m of unmapped) if (m.attachment === a) this.unmapInNotify(m);
+      }
+    });
+    const r: NotifyResult = { notified: notified.map((a) => a.name), stale: stale.map((m) => m.name) };
+    if (unmapped.length) r.unmapped = unmapped.map((m) => m.name);
+    if (this.callbackErrors.length) r.callbackErrors = this.callbackErrors;
+    return r;
+  }
+
+  /** The unmap an importer's invalidate callback makes: the exporter's unmap (a throw is recorded), then the mapping is gone. */
+  private unmapInNotify(m: Mapping): void {
+    const a = m.attachment;
+    try {
+      this.unmapOp(m, m.direction)[1]();
+    } catch (error) {
+      this.callbackErrors.push({ attachment: a.name, error });
+    }
+    this.release(m);
+    a.live.delete(m);
+  }
+
+  /** The exporter's unmap of `m` (its interconnect's, or unmapDmaBuf) with `dir`, and its name for messages. */
+  protected unmapOp(m: Mapping, dir: Direction): [string, () => void] {
+    const a = m.attachment;
+    const ic = a.icOps;
+    if (ic) return [`${ic.name} unmap`, () => ic.unmap!(a, m.product, dir)];
+    return ["unmapDmaBuf", () => a.buffer.ops.unmapDmaBuf!(a, m.product, dir)];
+  }
+
   /** Releases a mapping; a product release() that throws is recorded like a callback's error (the mapping is gone either way). */
   protected release(m: Mapping): void {
     try {
@@ -161,6 +227,20 @@ export abstract class ModelWorld {
   }
 
   // ---- inspection ----
+
+  /**
+   * The DMA-API debug checker's report when a run ends (dma-debug's at driver unbind):
+   * a `mapping-leaked` warning per mapping still live, added to the last trace record
+   * and returned. Nothing when the checker is off. The scenario runner calls it after
+   * the last step.
+   */
+  endOfRun(): Warning[] {
+    this.inspect("endOfRun");
+    const found = this.dmaDebug ? leakWarnings(this.mappings.values()) : [];
+    const rec = this.trace.at(-1);
+    if (rec && found.length) rec.warnings = [...(rec.warnings ?? []), ...found];
+    return found;
+  }
 
   /** The live mapping `name`'s entries (first `max`), for reports. */
   mappingEntries(name: string, max: number): { addr: bigint; len: bigint }[] {

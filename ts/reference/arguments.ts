@@ -43,6 +43,10 @@ const optionalName: Check = (v, at) => (v === undefined ? undefined : name(v, at
 const u64: Check = (v, at) => (isU64(v) ? undefined : einval(at));
 const flag: Check = (v, at) => (isFlag(v) ? undefined : einval(at));
 const container: Check = (v, at) => (v === undefined || CONTAINERS.includes(v as string) ? undefined : einval(at));
+/** A DMA direction (docs/rules.md#dma-debug): absent, or one of the three. */
+const direction: Check = (v, at) => (v === undefined || ["bidirectional", "to-device", "from-device"].includes(v as string) ? undefined : einval(at));
+/** A sync's flags: a list of at most 8 strings (which strings is a lifecycle rule). */
+const syncFlags: Check = (v, at) => (Array.isArray(v) && v.length <= 8 && v.every((f) => typeof f === "string") ? undefined : einval(at));
 /** A map's `range`: absent, or `{offset, length}` u64s (whether the profile allows it is a lifecycle row). */
 const subRange: Check = (v, at) => {
   if (v === undefined) return undefined;
@@ -178,10 +182,24 @@ const ARGUMENTS: Record<string, { object: boolean; keys?: string[]; fields: [str
       ["as", mapName],
       ["attachment", name],
       ["container", container],
+      ["direction", direction],
       ["range", subRange],
     ],
   },
-  unmap: { object: false, fields: [["mapping", name]] },
+  unmap: {
+    object: false,
+    fields: [
+      ["mapping", name],
+      ["direction", direction],
+    ],
+  },
+  sync: {
+    object: false,
+    fields: [
+      ["buffer", name],
+      ["flags", syncFlags],
+    ],
+  },
   detach: { object: false, fields: [["attachment", name]] },
   pin: { object: false, fields: [["attachment", name]] },
   unpin: { object: false, fields: [["attachment", name]] },

@@ -27,6 +27,8 @@ export type Ic = "sgt" | "physvec" | "iov";
 export type Kind = "sgt" | "physvec" | "mapping" | "ranges" | "xarray";
 export type Path = "BUS_ADDR" | "THRU_HOST_BRIDGE" | "NOT_SUPPORTED";
 export type Space = "bus" | "iova" | "cpu-phys" | "bar-offset";
+/** A DMA direction (docs/rules.md#dma-debug). */
+export type Dir = "bidirectional" | "to-device" | "from-device";
 
 export interface RefBar {
   index: number;
@@ -37,6 +39,8 @@ export interface RefBar {
 export interface RefTopology {
   /** The rule profile (docs/rules.md#profiles); default rfc-v2. */
   profile?: string | undefined;
+  /** The DMA-API debug checker is on (docs/rules.md#dma-debug): outcomes carry the rules of their warnings. */
+  dmaDebug?: boolean | undefined;
   hostBridges?: Record<string, { p2p?: boolean | undefined }> | undefined;
   switches?: Record<string, { acsRedirect?: boolean | undefined }> | undefined;
   devices: Record<
@@ -84,8 +88,16 @@ export type RefStep =
       invalidateMappings?: (attachment: string) => void;
     }
   | { op: "detach" | "pin" | "unpin"; attachment: string }
-  | { op: "map"; attachment: string; as?: string | undefined; container?: Kind | undefined; range?: { offset: bigint; length: bigint } | undefined }
-  | { op: "unmap"; mapping: string }
+  | {
+      op: "map";
+      attachment: string;
+      as?: string | undefined;
+      container?: Kind | undefined;
+      range?: { offset: bigint; length: bigint } | undefined;
+      direction?: Dir | undefined;
+    }
+  | { op: "unmap"; mapping: string; direction?: Dir | undefined }
+  | { op: "sync"; buffer: string; flags: string[] }
   | { op: "lock" | "unlock"; buffer: string; holder: string }
   | { op: "move"; buffer: string; backing: RefBacking }
   | { op: "revoke" | "restore" | "close"; buffer: string };
@@ -138,6 +150,8 @@ export interface RefMapping {
   barNumber: number | undefined;
   /** The address space of its entries (docs/rules.md#address-rules), fixed when it was made. */
   space: Space;
+  /** The direction it was mapped with (bidirectional unless the map gave one). */
+  dir: Dir;
   pinnedOnMap: boolean;
   stale: boolean;
   unmapped: boolean;
@@ -145,7 +159,8 @@ export interface RefMapping {
 
 export type RefResult =
   | { interconnect: Ic }
-  | { interconnect: Ic; container: Kind; nelms: number; bytes: bigint; hash: bigint; barNumber?: number }
+  | { interconnect: Ic; container: Kind; nelms: number; bytes: bigint; hash: bigint; barNumber?: number; direction?: Dir }
+  | { direction: Dir }
   | { notified: string[]; stale: string[]; unmapped?: string[]; callbackErrors?: { attachment: string; error: unknown }[] };
 
 export interface RefOutcome {
@@ -157,6 +172,8 @@ export interface RefOutcome {
   path?: ArgPath;
   /** move_notify deliveries, in order. */
   notified: string[];
+  /** With dmaDebug: the rules of the step's warnings, in order (absent when none). */
+  warnings?: string[];
 }
 
 /** What a step sees: its objects resolved by name (undefined when the name is dead). */
@@ -171,7 +188,7 @@ interface Ctx {
 type Live<K extends keyof Ctx> = Ctx & { [P in K]-?: NonNullable<Ctx[P]> };
 
 const DEFAULT_CONTAINER: Record<Ic, Kind> = { sgt: "sgt", physvec: "physvec", iov: "ranges" };
-const ALL_BUT_EXPORT: RefOp[] = ["attach", "detach", "pin", "unpin", "map", "unmap", "lock", "unlock", "move", "revoke", "restore", "close"];
+const ALL_BUT_EXPORT: RefOp[] = ["attach", "detach", "pin", "unpin", "map", "unmap", "lock", "unlock", "move", "revoke", "restore", "close", "sync"];
 
 /**
  * Why a backing breaks a buffer rule (docs/rules.md#buffers), and the argument it names
@@ -225,18 +242,12 @@ export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; whe
     path: () => ["ops"],
   },
   { id: "L2", ops: ["export"], code: "EINVAL", when: (c) => !!exportFault(c).fault, path: (c) => exportFault(c).path! },
-  { id: "L3", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && !attachArgs(c).peer2peer },
+  { id: "M2", ops: ["attach"], code: "EINVAL", when: (c) => c.r.rules.matchFirst && badRequest(c) },
+  { id: "M1", ops: ["attach"], code: "EINVAL", when: (c) => c.r.rules.matchFirst && negotiate(c) === undefined },
+  { id: "L3", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && !attachArgs(c).peer2peer && !c.r.rules.sgtP2pAtAttach },
   { id: "L4", ops: ["attach"], code: "ENODEV", when: (c) => c.b!.revoked },
   { id: "P4", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => c.b!.kind === "mmio" && c.r.rules.vfioRevocableOnly && !attachArgs(c).revocable },
-  {
-    id: "L5",
-    ops: ["attach"],
-    code: "EINVAL",
-    when: (c) => {
-      const x = attachArgs(c);
-      return (!x.dynamic && (x.peer2peer || x.nonSgt)) || (x.nonSgt && !x.allowIc);
-    },
-  },
+  { id: "L5", ops: ["attach"], code: "EINVAL", when: (c) => badRequest(c) },
   { id: "L6", ops: ["attach"], code: "EOPNOTSUPP", when: (c) => negotiate(c) === undefined },
   { id: "L7", ops: ["lock"], code: "EALREADY", when: (c) => c.b!.holder === holderOf(c) },
   { id: "L8", ops: ["lock"], code: "EBUSY", when: (c) => c.b!.holder !== undefined },
@@ -281,7 +292,15 @@ export const ROWS: readonly { id: string; ops: readonly RefOp[]; code: Code; whe
   },
   { id: "L23", ops: ["detach"], code: "EBUSY", when: (c) => c.a!.pins > 0 || c.a!.maps.some((m) => m.ic !== "iov") },
   { id: "L24", ops: ["close"], code: "EBUSY", when: (c) => c.b!.atts.length > 0 },
+  // docs/rules.md#sync: DMA_BUF_IOCTL_SYNC's flags
+  { id: "S1", ops: ["sync"], code: "EINVAL", when: (c) => syncOf(c).flags.some((f) => !SYNC_FLAGS.includes(f)) },
+  { id: "S2", ops: ["sync"], code: "EINVAL", when: (c) => !has(c, "read") && !has(c, "write") },
+  { id: "S3", ops: ["sync"], code: "EINVAL", when: (c) => has(c, "start") === has(c, "end") },
 ];
+
+const SYNC_FLAGS = ["start", "end", "read", "write"];
+const syncOf = (c: Ctx) => c.st as Extract<RefStep, { op: "sync" }>;
+const has = (c: Ctx, f: string) => syncOf(c).flags.includes(f);
 
 const exportFault = (c: Ctx) => {
   const st = c.st as Extract<RefStep, { op: "export" }>;
@@ -341,16 +360,31 @@ export function pinCount(b: RefBuffer): number {
   return b.atts.reduce((n, a) => n + a.pins + a.maps.filter((m) => m.pinnedOnMap).length, 0);
 }
 
-/** docs/rules.md#negotiation: the first asked name the buffer offers and accepts. */
+/** L5: the importer's own request is refused (peer2peer or non-sgt from a static importer, non-sgt without allowIc). */
+function badRequest(c: Ctx): boolean {
+  const x = attachArgs(c);
+  return (!x.dynamic && (x.peer2peer || x.nonSgt)) || (x.nonSgt && !x.allowIc);
+}
+
+/**
+ * docs/rules.md#negotiation: the first asked name the buffer offers and accepts. Under
+ * the mapping-types rows the exporter's order rules instead: its interconnects as
+ * exported, sgt last unless named; for each, the first asked name equal to it that
+ * accepts (sgt of an mmio buffer only with peer2peer and a P2P path).
+ */
 function negotiate(c: Ctx): Ic | undefined {
   const b = c.b!;
   const st = c.st as Extract<RefStep, { op: "attach" }>;
   const accepts: Record<Ic, () => boolean> = {
-    sgt: () => true,
+    sgt: () => !c.r.rules.sgtP2pAtAttach || b.kind !== "mmio" || (!!st.peer2peer && c.r.path(b.exporter, st.importer) !== "NOT_SUPPORTED"),
     physvec: () => !!st.dynamic && (!c.r.rules.physvecOneMmioRange || b.kind === "mmio"),
     iov: () => c.r.rules.hasIov && c.r.devices[b.exporter]!.pf === st.importer && b.kind === "mmio",
   };
-  return attachArgs(c).asked.find((n) => b.offers.includes(n) && accepts[n]());
+  const asked = attachArgs(c).asked;
+  if (!c.r.rules.exporterFirst) return asked.find((n) => b.offers.includes(n) && accepts[n]());
+  const named = [...new Set(b.offers.slice(1))];
+  const order = named.includes("sgt") ? named : [...named, "sgt" as Ic];
+  return order.find((n) => asked.includes(n) && accepts[n]());
 }
 
 interface Plan {
@@ -446,6 +480,47 @@ function release(r: LifecycleRef, m: RefMapping): void {
   m.unmapped = true;
 }
 
+/**
+ * The product the importer gets: the plan's entries, or, from an exporter broken for
+ * dma-debug (docs/rules.md#dma-debug), the plan's full product remade by its fault and
+ * then cut to the map's range. With dmaDebug, the rules that product breaks are noted.
+ */
+function productOf(c: Live<"a" | "b">, p: Plan): Entry[] {
+  const { a, b, r } = c;
+  const g = (c.st as Extract<RefStep, { op: "map" }>).range;
+  const full = g && a.ic === "physvec" ? b.ranges : p.entries;
+  const fault = r.broken?.at === "debug" && [b.exporter, "*"].includes(r.broken.exporter) ? DEBUG_FAULTS[r.broken.fault!]! : undefined;
+  const made = fault ? fault(full) : full;
+  r.warned.push(...productRules(made, a.ic === "sgt" && b.kind === "system", r.devices[a.importer]!));
+  if (!fault) return p.entries;
+  return g && a.ic === "physvec" ? sliceEntries(made, g.offset, g.length) : made;
+}
+
+/** The products of a dma-debug fault (./fuzz/hostile.ts breaks the model's the same way): the first entry cut at half a page, or adjacent entries joined. */
+const DEBUG_FAULTS: Record<string, (es: readonly Entry[]) => Entry[]> = {
+  unaligned: ([first, ...rest]) => [{ addr: first!.addr, len: 0x800n }, { addr: first!.addr + 0x800n, len: first!.len - 0x800n }, ...rest],
+  joined: (es) => {
+    const out: Entry[] = [];
+    for (const e of es) {
+      const last = out[out.length - 1];
+      if (last && last.addr + last.len === e.addr) last.len += e.len;
+      else out.push({ ...e });
+    }
+    return out;
+  },
+};
+
+/** The dma-debug rules a product breaks, in the table's order: alignment always; the segment limits for an sgt map of system memory (dma_map_sgtable). */
+function productRules(es: readonly Entry[], sgMapped: boolean, dev: RefDevice): string[] {
+  const keep = M ^ dev.mask; // the address bits above the boundary
+  const rules: [string, boolean][] = [
+    ["entry-not-page-aligned", es.some((e) => e.addr % PAGE !== 0n || e.len % PAGE !== 0n)],
+    ["segment-too-long", sgMapped && es.some((e) => e.len > dev.maxSeg)],
+    ["segment-crosses-boundary", sgMapped && es.some((e) => (e.addr & keep) !== ((e.addr + e.len - 1n) & keep))],
+  ];
+  return rules.filter(([, broken]) => broken).map(([rule]) => rule);
+}
+
 /** What a step does when no row applies, and its result. */
 /** (For export, `b` is undefined: it is the buffer being made.) */
 const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }) => RefResult | undefined } = {
@@ -501,7 +576,8 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
     const p = plan(c as Live<"a" | "b">)!;
     if (p.iova) c.r.iova.set(a.importer, p.iova);
     const container = st.container ?? DEFAULT_CONTAINER[a.ic];
-    const entries = container === "sgt" ? split(p.entries, UINT_MAX, M) : p.entries.map((e) => ({ ...e }));
+    const made = productOf(c as Live<"a" | "b">, p);
+    const entries = container === "sgt" ? split(made, UINT_MAX, M) : made.map((e) => ({ ...e }));
     const m: RefMapping = {
       name: st.as ?? `#${c.i}`,
       seq: c.r.seq++,
@@ -513,6 +589,7 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
       provider: container === "physvec" ? p.provider : undefined,
       barNumber: p.barNumber,
       space: p.space,
+      dir: st.direction ?? "bidirectional",
       pinnedOnMap: !a.dynamic && c.b.dynamic,
       stale: false,
       unmapped: false,
@@ -527,9 +604,11 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
       bytes,
       hash: hash(entries),
       ...(p.barNumber !== undefined ? { barNumber: p.barNumber } : {}),
+      ...(st.direction ? { direction: st.direction } : {}),
     };
   },
-  unmap: (c) => {
+  unmap: (c, st) => {
+    if ((st.direction ?? c.m!.dir) !== c.m!.dir) c.r.warned.push("unmap-direction-mismatch");
     release(c.r, c.m!);
     c.m!.att.maps.splice(c.m!.att.maps.indexOf(c.m!), 1);
     return undefined;
@@ -557,6 +636,7 @@ const APPLY: { [O in RefOp]: (c: Ctx & { b: RefBuffer }, st: RefStep & { op: O }
     return result;
   },
   close: (c) => void (c.b.closed = true),
+  sync: (c) => ({ direction: has(c, "read") && has(c, "write") ? "bidirectional" : has(c, "read") ? "from-device" : "to-device" }),
 };
 
 /** The interconnects every model registers (docs/rules.md#negotiation). */
@@ -618,16 +698,20 @@ export class LifecycleRef {
   readonly attachments = new Map<string, RefAttachment>();
   readonly mappings = new Map<string, RefMapping>();
   seq = 0;
+  /** The warnings of the step running (step() reads them). */
+  warned: string[] = [];
   /** The profile's rules (its own table, ./profiles.ts). */
   readonly rules: RefRules;
 
   /**
    * @param broken an exporter device whose ops break the contract (docs/rules.md#ops-contract):
-   *   at `export` (its ops table: EINVAL, row C1) or at `map` (its products: EPROTO, row C2).
+   *   at `export` (its ops table: EINVAL, row C1) or at `map` (its products: EPROTO, row C2);
+   *   at `debug`, products that keep the contract but break dma-debug's rules (`fault`;
+   *   exporter "*": every exporter's).
    */
   constructor(
     readonly topo: RefTopology,
-    readonly broken?: { exporter: string; at: "export" | "map" },
+    readonly broken?: { exporter: string; at: "export" | "map" | "debug"; fault?: string },
   ) {
     this.rules = REF_PROFILES[topo.profile ?? "rfc-v2"]!;
     Object.entries(topo.devices).forEach(([name, d], id) => {
@@ -699,6 +783,7 @@ export class LifecycleRef {
         interconnect: m.ic,
         container: m.container,
         space: m.space,
+        direction: m.dir,
         nelms: m.entries.length,
         bytes: hex(sum(m.entries)),
         iova: pairs(m.regions),
@@ -734,7 +819,15 @@ export class LifecycleRef {
     const c: Ctx = { r: this, st, i, b, a, m };
     const row = ROWS.find((w) => w.ops.includes(st.op) && w.when(c));
     if (row) return { row: row.id, code: row.code, ...(row.path ? { path: row.path(c) } : {}), result: undefined, notified: [] };
+    this.warned = [];
     const result = (APPLY[st.op] as (c: Ctx, st: RefStep) => RefResult | undefined)(c, st);
-    return { row: "ok", code: undefined, result, notified: result && "notified" in result ? result.notified : [] };
+    const warnings = this.topo.dmaDebug && this.warned.length ? { warnings: this.warned } : {};
+    return { row: "ok", code: undefined, result, notified: result && "notified" in result ? result.notified : [], ...warnings };
+  }
+
+  /** With dmaDebug, the rules of the report when the run ends (docs/rules.md#dma-debug): one mapping-leaked per mapping that still exists, in map order. */
+  leaks(): string[] {
+    if (!this.topo.dmaDebug) return [];
+    return [...this.mappings.values()].filter((m) => !m.unmapped).map(() => "mapping-leaked");
   }
 }

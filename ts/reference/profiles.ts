@@ -24,6 +24,14 @@ export interface RefRules {
   physvecOneMmioRange: boolean;
   /** Row 8: physvec maps may take a sub-range. */
   subRanges: boolean;
+  /** mapping-types row 1: the exporter's list (export order, sgt last unless named) picks first; nothing matching is EINVAL. */
+  exporterFirst: boolean;
+  /** mapping-types row 2: the importer checks (L5) and the match come before vfio's attach and the revoked check. */
+  matchFirst: boolean;
+  /** mapping-types row 2: sgt of an mmio buffer needs peer2peer and a P2P path at attach (skipped otherwise); vfio's attach drops its peer2peer check. */
+  sgtP2pAtAttach: boolean;
+  /** mapping-types row 3: ops tables may be RFC-shaped (mappingTypes). */
+  typedTables: boolean;
 }
 
 const RFC_V2: RefRules = {
@@ -38,6 +46,10 @@ const RFC_V2: RefRules = {
   hasIov: true,
   physvecOneMmioRange: false,
   subRanges: false,
+  exporterFirst: false,
+  matchFirst: false,
+  sgtP2pAtAttach: false,
+  typedTables: false,
 };
 
 const MAINLINE: RefRules = {
@@ -52,7 +64,14 @@ const MAINLINE: RefRules = {
   hasIov: false,
   physvecOneMmioRange: true,
   subRanges: true,
+  exporterFirst: false,
+  matchFirst: false,
+  sgtP2pAtAttach: false,
+  typedTables: false,
 };
 
-/** Every profile the reference knows; mapping-types has no rows of its own yet (docs/rules.md#profiles). */
-export const REF_PROFILES: Readonly<Record<string, RefRules>> = { "rfc-v2": RFC_V2, mainline: MAINLINE, "mapping-types": MAINLINE };
+/** mainline, plus the mapping-types RFC's rows; iov is back as a driver-private mapping type. */
+const MAPPING_TYPES: RefRules = { ...MAINLINE, hasIov: true, exporterFirst: true, matchFirst: true, sgtP2pAtAttach: true, typedTables: true };
+
+/** Every profile the reference knows (docs/rules.md#profiles). */
+export const REF_PROFILES: Readonly<Record<string, RefRules>> = { "rfc-v2": RFC_V2, mainline: MAINLINE, "mapping-types": MAPPING_TYPES };

@@ -26,11 +26,11 @@ export const ROW_OPS: Partial<Record<keyof ProfileRules, { ops: readonly Op[]; o
   revokeWaitsForUnmaps: { ops: ["revoke"], outcomes: ["EDEADLK"] },
   // ts/model/model.ts restore(): when `revoked` is cleared, around the notifications
   restoreNotifiesFirst: { ops: ["restore"], outcomes: ["ok"] },
-  // ts/model/model.ts attach(): a dynamic, non-revocable importer
-  pinnedImporters: { ops: ["attach"], outcomes: ["ok", "EINVAL"] },
+  // ts/model/model.ts attach(): a dynamic, non-revocable importer is refused or not; it never changes what an attach chose
+  pinnedImporters: { ops: ["attach"], outcomes: ["EINVAL"] },
   // ts/exporters/pci.ts: the mmio attach check, and pinOps() (a static importer pins at attach)
   mmioNeedsRevocable: { ops: ["attach"], outcomes: ["EOPNOTSUPP"] },
-  mmioPinOp: { ops: ["attach", "pin"], outcomes: ["ok", "EOPNOTSUPP"] },
+  mmioPinOp: { ops: ["attach", "pin"], outcomes: ["EOPNOTSUPP"] },
   // ts/model/model.ts attach() sets the default; the callbacks of move / revoke / restore unmap
   unmapOnInvalidate: { ops: ["move", "revoke", "restore", "unmap"], fields: ["stale", "unmapped"] },
   // ts/exporters/pci.ts mmioSplit(): the sgt split of a map, and its entry limit
@@ -41,6 +41,14 @@ export const ROW_OPS: Partial<Record<keyof ProfileRules, { ops: readonly Op[]; o
   physvecSingleMmio: { ops: ["attach", "map"], outcomes: ["ok", "EOPNOTSUPP"] },
   // ts/model/model.ts: a map's `range`
   subRangeMap: { ops: ["map"], outcomes: ["EINVAL"] },
+  // mapping-types rows. ts/model/matching.ts negotiateAttach(): the exporter's list first; no match is EINVAL
+  exporterPriority: { ops: ["attach"], outcomes: ["ok", "EINVAL"], fields: ["interconnect"] },
+  // ts/exporters/pci.ts attach (no peer2peer check) and the sgt match's P2P distance at attach, none at map
+  p2pAtMatch: { ops: ["attach", "map"], outcomes: ["ok", "EINVAL", "EOPNOTSUPP"] },
+  // ts/model/model.ts attach(): matching before the exporter's attach op and the revoked check, so its EINVAL comes first
+  matchBeforeAttach: { ops: ["attach"], outcomes: ["EINVAL"] },
+  // ts/model/ops.ts checkOps(): the ops table's shape, checked at export
+  mappingTypeOps: { ops: ["export"], outcomes: ["EINVAL"] },
 };
 
 /** The rows that can decide a differing step, or the earlier differing step it follows from. */

@@ -5,6 +5,8 @@
  * fields are errors. Every property carries a description, which the JSON Schema
  * (`dmabuf-map schema`) passes on to editors.
  */
+import { DIRECTIONS } from "../model/direction.js";
+import { DMA_DEBUG_RULES } from "../model/dma-debug.js";
 import * as z from "zod/mini";
 import { MODEL_CODES } from "../core/errors.js";
 import { CONTAINER_KINDS } from "../core/container.js";
@@ -190,6 +192,11 @@ export const expectation = describe(
     ),
     space: optional(z.enum(ADDRESS_SPACES), "map: the address space of the entries (bus, iova, cpu-phys, bar-offset)"),
     entries: optional(z.array(z.tuple([u64, u64])), "map: every entry as [addr, len], in the container's read-back order"),
+    direction: optional(z.enum(DIRECTIONS), "map (when it gave one), sync: the DMA direction"),
+    warnings: optional(
+      z.array(z.enum(DMA_DEBUG_RULES.map((r) => r.rule) as [string, ...string[]])),
+      "with the DMA-API debug checker on: the rules of the step's warnings, in order ([]: none; docs/rules.md#dma-debug)",
+    ),
   }),
   "error (a code), or result fields that must be equal",
   "expect",

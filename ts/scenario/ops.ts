@@ -9,7 +9,8 @@
 import * as z from "zod/mini";
 import { hex, hex16 } from "../core/u64.js";
 import type { DmaBufModel } from "../model/model.js";
-import type { AttachResult, MapResult, NotifyResult, Op, StepResult } from "../model/trace.js";
+import type { AttachResult, MapResult, NotifyResult, Op, StepResult, SyncResult } from "../model/trace.js";
+import { DIRECTIONS } from "../model/direction.js";
 import type { PairList, Space, StateReader } from "../model/state.js";
 import { backing, container, describe, flag, interconnect, nameOf, optional, subRange, u64 } from "./fields.js";
 
@@ -53,6 +54,7 @@ const row = <S extends Shape, R extends StepResult | void, J = never>(r: Row<S, 
 const buffer = nameOf("the buffer (declared by an earlier export)");
 const attachment = nameOf("the attachment (declared by an earlier attach)");
 const needsBuffer = { needs: "buffer" } as const;
+const direction = z.enum(DIRECTIONS);
 const needsAttachment = { needs: "attachment" } as const;
 const needsDevice = { needs: "device" } as const;
 
@@ -65,6 +67,7 @@ function mapJson(r: MapResult) {
     bytes: string;
     hash: string;
     barNumber?: number;
+    direction?: string;
     /** With the runner's `entries` option: the address space and every [addr, len] in read-back order. */
     space?: Space;
     entries?: PairList;
@@ -76,6 +79,7 @@ function mapJson(r: MapResult) {
     hash: hex16(r.hash),
   };
   if (r.barNumber !== undefined) out.barNumber = r.barNumber;
+  if (r.direction) out.direction = r.direction;
   return out;
 }
 function notifyJson(r: NotifyResult) {
@@ -166,6 +170,7 @@ export const OPS = {
       as: optional(nameOf("the new mapping's name"), 'the new mapping\'s name; default "#<step index>"'),
       container: optional(container, "the container kind; default: sgt for sgt, physvec for physvec, ranges for iov"),
       range: optional(subRange, "a physvec map's slice {offset, length} (mainline: iommufd's IOMMU_IOAS_MAP_FILE); rfc-v2 refuses it (EINVAL)"),
+      direction: optional(direction, "the DMA direction the exporter's map receives; default bidirectional (the result names it only when given)"),
     },
     subject: "as",
     defaultName: (i) => mappingName({}, i),
@@ -176,6 +181,7 @@ export const OPS = {
         as: mappingName(st, i),
         ...(st.container ? { container: st.container } : {}),
         ...(st.range ? { range: st.range } : {}),
+        ...(st.direction ? { direction: st.direction } : {}),
       }),
     json: mapJson,
     observe: {
@@ -184,10 +190,13 @@ export const OPS = {
     },
   }),
   unmap: row({
-    shape: { mapping: nameOf("the mapping (declared by an earlier map)") },
+    shape: {
+      mapping: nameOf("the mapping (declared by an earlier map)"),
+      direction: optional(direction, "the DMA direction of the unmap; default the map's (another one is a dma-debug warning)"),
+    },
     subject: "mapping",
     names: { mapping: { needs: "mapping" } },
-    run: (m, st) => m.unmap(st.mapping),
+    run: (m, st) => m.unmap(st.mapping, st.direction),
   }),
   lock: lockRow((m, b, h) => m.lock(b, h)),
   unlock: lockRow((m, b, h) => m.unlock(b, h)),
@@ -203,6 +212,13 @@ export const OPS = {
   revoke: notifying((m, b) => m.revoke(b)),
   restore: notifying((m, b) => m.restore(b)),
   close: onBuffer((m, b) => m.close(b)),
+  sync: row({
+    shape: { buffer, flags: describe(z.array(z.string()).check(z.maxLength(8)), "DMA_BUF_IOCTL_SYNC flags: start or end, and read, write or both") },
+    subject: "buffer",
+    names: { buffer: needsBuffer },
+    run: (m, st) => m.sync(st.buffer, st.flags),
+    json: (r: SyncResult) => ({ direction: r.direction }),
+  }),
   // biome-ignore lint/suspicious/noExplicitAny: each row keeps its own shape; the check is only that every op has one
 } satisfies { [O in Op]: Row<any, any, any> };
 

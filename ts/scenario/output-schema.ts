@@ -9,8 +9,10 @@ import { CONTAINER_KINDS } from "../core/container.js";
 import { INTERCONNECTS } from "../model/interconnects.js";
 import { SPACES } from "../model/state.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
+import { DIRECTIONS } from "../model/direction.js";
+import { DMA_DEBUG_RULES } from "../model/dma-debug.js";
 
-const OPS = ["export", "attach", "detach", "map", "unmap", "pin", "unpin", "lock", "unlock", "move", "revoke", "restore", "close"] as const;
+const OPS = ["export", "attach", "detach", "map", "unmap", "pin", "unpin", "lock", "unlock", "move", "revoke", "restore", "close", "sync"] as const;
 const PATHS = ["BUS_ADDR", "THRU_HOST_BRIDGE", "NOT_SUPPORTED"] as const;
 
 const u64 = z
@@ -25,6 +27,14 @@ const pairs = z.array(z.tuple([u64, u64])).meta({ id: "pairs", description: "[ad
 const interconnect = z.enum(INTERCONNECTS);
 const name = z.string();
 
+const direction = z.enum(DIRECTIONS);
+const syncResult = z.strictObject({ direction }).meta({ id: "syncResult", description: "sync: the direction the exporter's CPU-access op was called with" });
+const warning = z
+  .strictObject({
+    rule: z.enum(DMA_DEBUG_RULES.map((r) => r.rule) as [string, ...string[]]).meta({ description: "the rule's stable name (docs/rules.md#dma-debug)" }),
+    message: z.string(),
+  })
+  .meta({ id: "warning", description: "a finding of the DMA-API debug checker" });
 const attachResult = z.strictObject({ interconnect }).meta({ id: "attachResult", description: "attach: the negotiated interconnect" });
 const mapResult = z
   .strictObject({
@@ -34,6 +44,7 @@ const mapResult = z
     bytes: u64,
     hash: hash.meta({ description: "FNV-1a 64 over the entries read back (addr, len as 8 little-endian bytes each)" }),
     barNumber: z.number().int().min(0).max(5).optional().meta({ description: "iov only: the BAR the offsets are in" }),
+    direction: direction.optional().meta({ description: "the DMA direction, only when the map step gave one" }),
     space: z.enum(SPACES).optional().meta({ description: "--entries: the address space of the entries" }),
     entries: pairs.optional().meta({ description: "--entries: every [addr, len] in the container's read-back order" }),
   })
@@ -80,6 +91,7 @@ const mappingState = z.strictObject({
   interconnect,
   container: z.enum(CONTAINER_KINDS),
   space: z.enum(SPACES),
+  direction: direction.meta({ description: "the DMA direction it was mapped with" }),
   nelms: z.number().int().nonnegative(),
   bytes: u64,
   iova: pairs.meta({ description: "IOVA regions held in the importer's IOMMU" }),
@@ -102,7 +114,8 @@ export const stepRecordSchema = z
     op: z.enum(OPS),
     ok: z.boolean(),
     error: z.enum(MODEL_CODES).optional().meta({ description: "only when not ok" }),
-    result: z.union([mapResult, notifyResult, attachResult]).optional().meta({ description: "only when the step succeeded and returns one" }),
+    result: z.union([mapResult, notifyResult, attachResult, syncResult]).optional().meta({ description: "only when the step succeeded and returns one" }),
+    warnings: z.array(warning).min(1).optional().meta({ description: "with the DMA-API debug checker on (--dma-debug): the step's warnings, only when any" }),
     state: state.optional(),
   })
   .meta({ id: "step" });

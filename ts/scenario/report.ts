@@ -97,11 +97,14 @@ function reportStep(scenario: Scenario, { record: rec, detail: d }: StepOutcome,
     const r = rec.result;
     tail =
       `${style.ok("ok")}  ${r.interconnect} → ${r.container}, ${d.space} addresses: ${counted(r.nelms, "entry", "entries")}, ${r.bytes} bytes, hash ${r.hash}` +
-      (r.barNumber !== undefined ? `, BAR ${r.barNumber}` : "");
+      (r.barNumber !== undefined ? `, BAR ${r.barNumber}` : "") +
+      (r.direction ? `, ${r.direction}` : "");
   } else if (rec.result && "notified" in rec.result) {
     const r = rec.result;
     tail = `${style.ok("ok")}  notified [${escapeControls(r.notified.join(", "))}]  stale [${escapeControls(r.stale.join(", "))}]`;
     if (r.unmapped) tail += `  unmapped [${escapeControls(r.unmapped.join(", "))}]`;
+  } else if (rec.result && "direction" in rec.result) {
+    tail = `${style.ok("ok")}  direction ${rec.result.direction}`;
   } else if (rec.result) {
     tail = `${style.ok("ok")}  interconnect ${rec.result.interconnect}, importer ${escapeControls(d.importer ?? "?")}, path ${d.path ?? "none (system memory)"}`;
   } else {
@@ -111,6 +114,7 @@ function reportStep(scenario: Scenario, { record: rec, detail: d }: StepOutcome,
   const shown = entryLines(d.entries ?? d.preview ?? [], style, line);
   const more = rec.result && "nelms" in rec.result ? rec.result.nelms - shown : 0;
   if (d.preview && more > 0) line(style.dim(`${PAD}… ${more} more (--all prints every entry)`));
+  for (const w of rec.warnings ?? []) line(style.expected(`${PAD}! ${w.rule}: `) + style.dim(escapeControls(w.message)));
   for (const f of d.failures) line(style.bad(`${PAD}✗ ${escapeControls(f)}`));
 }
 
@@ -124,6 +128,9 @@ export function formatReport(scenario: Scenario, report: RunReport, style: Style
   return lines.join("\n") + "\n";
 }
 
+/** The checker's options of a run, only those given (so a run without them is the default run). */
+const checkerOf = (o: PrintOptions) => ({ ...(o.dmaDebug ? { dmaDebug: true } : {}), ...(o.strict ? { strict: true } : {}) });
+
 export interface PrintOptions {
   /** The JSON record instead of the report. */
   json?: boolean;
@@ -135,6 +142,10 @@ export interface PrintOptions {
   all?: boolean;
   /** The rule profile, overriding the scenario's. */
   profile?: ProfileName | undefined;
+  /** Turn on the DMA-API debug checker (docs/rules.md#dma-debug). */
+  dmaDebug?: boolean;
+  /** Every warning is an expectation failure. */
+  strict?: boolean;
   style?: Style;
 }
 
@@ -148,6 +159,7 @@ export async function printRun(scenario: Scenario, core: Core, opts: PrintOption
     return writeRunJson(scenario, core, out, {
       entries: !!opts.entries,
       state: !!opts.state,
+      ...checkerOf(opts),
       ...(opts.profile ? { profile: opts.profile } : {}),
       onFailure: ({ record, detail }, f) => err(`step ${record.i} (${record.op} ${escapeControls(detail.subject)}): ${escapeControls(f)}\n`),
     });
@@ -160,7 +172,7 @@ export async function printRun(scenario: Scenario, core: Core, opts: PrintOption
   line(reportHeader(scenario, style, profile));
   const hash = new TraceHasher();
   let failed = 0;
-  for (const o of runSteps(scenario, core, { previews: 4, allEntries: !!opts.all, lazy: true, ...(profile ? { profile } : {}) })) {
+  for (const o of runSteps(scenario, core, { previews: 4, allEntries: !!opts.all, lazy: true, ...checkerOf(opts), ...(profile ? { profile } : {}) })) {
     hash.add(o.record);
     if (o.detail.failures.length) failed++;
     reportStep(scenario, o, line, style);

@@ -9,7 +9,7 @@ import { hex, hex16 } from "../core/u64.js";
 import { fnv1a64Text } from "../core/hash.js";
 import { DmaBufModel } from "../model/model.js";
 import { vfioExporter } from "../exporters/vfio.js";
-import type { Op, StepResult, TraceRecord } from "../model/trace.js";
+import type { Op, StepResult, TraceRecord, Warning } from "../model/trace.js";
 import { StateReader, type ModelState, type PairList, type Space } from "../model/state.js";
 import type { P2PPath } from "../model/topology.js";
 import type { ProfileName } from "../model/profiles.js";
@@ -26,6 +26,8 @@ export interface StepRecord {
   ok: boolean;
   error?: string;
   result?: JsonResult;
+  /** With the DMA-API debug checker on: the step's warnings (absent when none; docs/rules.md#dma-debug). */
+  warnings?: Warning[];
   /** With `state`: the model's state after the step. */
   state?: ModelState;
 }
@@ -42,6 +44,10 @@ export interface RunOptions {
   state?: boolean;
   /** The rule profile, overriding the scenario's `profile` (docs/rules.md#profiles). */
   profile?: ProfileName;
+  /** Turn on the DMA-API debug checker (as the scenario's `dmaDebug: true` does). */
+  dmaDebug?: boolean;
+  /** Every warning is also an expectation failure of its step. */
+  strict?: boolean;
   /**
    * Address lists as Pairs read on demand rather than arrays: each record is then
    * readable only until the generator moves on (streaming writers, runSteps only).
@@ -111,6 +117,9 @@ export function executeStep(model: DmaBufModel, st: Step, i: number): StepResult
 const canon = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? hex(x) : x));
 const show = (v: unknown) => (typeof v === "bigint" ? hex(v) : canon(v));
 
+/** What `expect` may state about any step's record besides its result: the rules of its warnings ([] when none). */
+const FROM_RECORD: Record<string, (rec: TraceRecord) => unknown> = { warnings: (rec) => (rec.warnings ?? []).map((w) => w.rule) };
+
 /**
  * What went wrong against `expect` (empty when it held). `observe` reads what a step's
  * row can tell beyond its result (the P2P path of an attach, a map's space and entries).
@@ -130,7 +139,7 @@ export function checkExpect(
   const result = (rec.result ?? {}) as Record<string, unknown>;
   for (const [k, want] of Object.entries(exp)) {
     if (want === undefined) continue;
-    const got = Object.hasOwn(result, k) ? { value: result[k] } : observe(k);
+    const got = Object.hasOwn(result, k) ? { value: result[k] } : Object.hasOwn(FROM_RECORD, k) ? { value: FROM_RECORD[k]!(rec) } : observe(k);
     if (!got) {
       out.push(`expected ${k} = ${show(want)} but this step has no ${k}`);
       continue;
@@ -148,7 +157,8 @@ export function checkExpect(
 export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {}): Generator<StepOutcome, void, undefined> {
   checkOps(scenario.steps);
   const profile = profileOf(scenario, opts);
-  const model = new DmaBufModel(core, scenario, { exporter: vfioExporter, ...(profile ? { profile } : {}) });
+  const dmaDebug = !!(opts.dmaDebug || scenario.dmaDebug);
+  const model = new DmaBufModel(core, scenario, { exporter: vfioExporter, ...(profile ? { profile } : {}), ...(dmaDebug ? { dmaDebug } : {}) });
   const reader = new StateReader(model);
   const hints = scenarioHintsOf(scenario);
   /** Names whose declaring step failed: "step 0 failed with EINVAL". */
@@ -163,18 +173,21 @@ export function* runSteps(scenario: Scenario, core: Core, opts: RunOptions = {})
       } catch (e) {
         if (!(e instanceof DmaBufError)) throw e;
       }
+      if (i === scenario.steps.length - 1) model.endOfRun();
       if (model.trace.length !== 1) throw new Error(`internal: step ${i} (${st.op}) left ${model.trace.length} trace records instead of one`);
       const rec = explain(model.trace[0]!, row, st, i, unborn, hints.get(i));
       model.trace.length = 0; // the record is consumed here: memory stays bounded over millions of steps
       const out: StepRecord = { i, op: st.op, ok: rec.ok };
       if (!rec.ok) out.error = rec.error!;
       if (rec.ok && result && row.json) out.result = row.json(result) as JsonResult;
+      if (rec.warnings) out.warnings = rec.warnings;
       const observe = (k: string) => {
         const read = row.observe && Object.hasOwn(row.observe, k) ? row.observe[k]! : undefined;
         return read ? { value: read(reader, st, i) } : undefined;
       };
       const d: StepDetail = { subject: subjectOf(st, i), failures: checkExpect(st.expect, rec, observe) };
       if (rec.message) d.message = rec.message;
+      if (opts.strict) for (const w of rec.warnings ?? []) d.failures.push(`warning ${w.rule} (--strict): ${w.message}`);
       if (st.op === "map" && rec.ok) {
         const name = mappingName(st, i);
         d.space = reader.space(name);

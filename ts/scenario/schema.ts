@@ -51,6 +51,7 @@ export const scenarioFields = {
   ),
   description: optional(z.string(), "what the scenario shows"),
   profile: optional(profile, 'the rule profile: "rfc-v2" (default), "mainline" or "mapping-types" (docs/rules.md#profiles); `run --profile` overrides it'),
+  dmaDebug: optional(z.boolean(), "true: run with the DMA-API debug checker on, as `run --dma-debug` does (docs/rules.md#dma-debug)"),
 };
 
 /** The zod schema of a scenario file (topology and steps); parseScenario validates against it. */

@@ -34,6 +34,12 @@ const bufinfoFlags = {
   "bufinfo-at": text("N", "with --bufinfo (implied): the state after step N (0 is the first step) instead"),
 };
 
+/** `run --svg`: the explorer's pictures as SVG files (docs/explorer.md#pictures). */
+const svgFlags = {
+  svg: text("FILE|DIR", "write only the pictures: FILE gets the sequence diagram; DIR (or a path ending in /) sequence.svg, topology.svg, mappings.svg"),
+  "svg-at": text("N", "with --svg: the topology and mappings after step N (0 is the first step); default the last"),
+};
+
 /** Colour of the readable report: --color and --no-color win over the environment (NO_COLOR always means none). */
 const colourFlags = {
   color: flag("colour the report even when stdout is no TTY (as FORCE_COLOR does)"),
@@ -51,18 +57,24 @@ export const COMMANDS = {
       ...recordFlags,
       reporter: choice("NAME", "report format", REPORTERS, "text"),
       profile: maybeChoice("P", "the rule profile, overriding each scenario's (default: the scenario's, else rfc-v2)", PROFILES),
+      "dma-debug": flag("check exporters' products and unmaps as CONFIG_DMA_API_DEBUG would: steps gain warnings (docs/rules.md#dma-debug)"),
+      strict: flag("every warning is an expectation failure (exit 1)"),
       ...colourFlags,
       ...bufinfoFlags,
+      ...svgFlags,
     },
     more: more(
       [
         "dmabuf-map run scenarios/vf-bar-to-pf-iov.json           the readable report",
         "dmabuf-map run scenarios/ --json --entries              one JSON record per file, with every entry",
         "dmabuf-map run my.json --json --state | jq .steps[3]     the state after step 3",
+        "dmabuf-map run --dma-debug --strict my-exporter.json     fail on what dma-debug would report",
         "dmabuf-map run scenarios/ --reporter junit > junit.xml  for CI",
         "dmabuf-map run --bufinfo my.json > model.txt            the state as debugfs bufinfo, to diff with",
         "  sudo cat /sys/kernel/debug/dma_buf/bufinfo | diff model.txt -",
         "dmabuf-map run --bufinfo-at 3 my.json                   the bufinfo after step 3",
+        "dmabuf-map run --svg seq.svg my.json                    the sequence diagram, as the explorer draws it",
+        "dmabuf-map run --svg pictures/ --svg-at 5 my.json       every picture, the state after step 5",
       ],
       "0 every expectation held, 1 an expectation failed, 2 invalid input or usage\n(with several files: 2 if any is invalid, else 1 if any failed).",
     ),
