@@ -3,13 +3,17 @@
  * it. At step i the page shows the model's state after that step (what changed since
  * step i − 1 highlighted), each attachment's P2P path through the topology, every
  * mapping on a per-address-space axis whose gaps are compressed (every entry visible),
- * and each IOMMU's used and free IOVA. Bundled by esbuild into dist/web/explorer.js.
+ * and each IOMMU's used and free IOVA; the compare tab shows the steps whose outcome
+ * differs between the rule profiles. The editor knows the scenario schema
+ * (web/editor.ts), and the URL names the view both ways (scenario, step, profile, tab).
+ * Bundled by esbuild into dist/web/explorer.js.
  */
 import {
   parseScenarioText,
   ScenarioError,
   formatPath,
   DEMO_SCENARIO,
+  PROFILE_NAMES,
   hex,
   type Scenario,
   type RunOutput,
@@ -17,14 +21,18 @@ import {
   type ProfileName,
 } from "../ts/index.js";
 import { escapeControls } from "../ts/scenario/report.js";
+import { locate, type Position } from "../ts/scenario/locate.js";
+import { hops as hopsOf } from "../ts/render/topology.js";
 import type { ModelState, Pair } from "../ts/model/state.js";
 import type { StepDetail } from "../ts/scenario/runner.js";
 import { mountBridges, showBufinfo } from "./bridges.js";
-import { ENTRIES_MAX, runInWorker, showNotice, unpackCapped } from "./bounds.js";
+import { ENTRIES_MAX, runInWorker, showNotice, unpackCapped, type CompareView } from "./bounds.js";
+import { createEditor, type ScenarioEditor } from "./editor.js";
 import { mountPictures, showPictures } from "./pictures.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const editor = $<HTMLTextAreaElement>("editor");
+/** The scenario editor (web/editor.ts), made in main() once the schema is loaded. */
+let editor: ScenarioEditor;
 const pick = $<HTMLSelectElement>("pick");
 const status = $<HTMLSpanElement>("status");
 const slider = $<HTMLInputElement>("timeline");
@@ -50,6 +58,10 @@ function el<K extends keyof HTMLElementTagNameMap>(
 /** Text from the scenario, with control characters made visible. */
 const t = (s: string) => escapeControls(s);
 const link = (href: string, text: string, title = "") => el("a", { href, textContent: text, title, target: "_blank", rel: "noopener" });
+
+/** "1 entry", "2 entries". */
+const plural = (n: number, one: string, many: string, show: (n: number) => string = String) => `${show(n)} ${n === 1 ? one : many}`;
+const grouped = (n: number) => n.toLocaleString("en-US");
 
 function setStatus(text: string, cls: "" | "ok" | "bad"): void {
   status.textContent = text;
@@ -78,18 +90,25 @@ interface View {
   /** the maps' entries, all together: past ENTRIES_MAX they are summarised, not drawn */
   entries: number;
   drawn: boolean;
+  /** the run under every profile (undefined past STATE_MAX steps) */
+  compare: CompareView | undefined;
 }
 let view: View | undefined;
 
 /** Past this many steps the page keeps no per-step state (the CLI's `run --json --state` streams it). */
 const STATE_MAX = 5000;
 
-const RESULT_IDS = ["summary", "timeline-label", "steps-body", "state", "paths", "topology", "mappings", "iova", "json-output", "bufinfo-output"];
+const RESULT_IDS = ["summary", "timeline-label", "steps-body", "state", "paths", "topology", "mappings", "iova", "json-output", "bufinfo-output", "compare"];
 
-/** Nothing stale is ever shown: every result area is emptied before anything else. */
-function clearResults(): void {
+/**
+ * Nothing stale is ever shown: every result area is emptied before anything else, and
+ * the empty state says why (`why`: no run yet, the problems, running, stopped).
+ */
+function clearResults(why = "No run yet: Run ▶ (Ctrl+Enter) runs the scenario in the editor."): void {
   view = undefined;
   for (const id of RESULT_IDS) $(id).replaceChildren();
+  $("empty").textContent = why;
+  showCompare();
   slider.max = "0";
   slider.value = "0";
   slider.disabled = true;
@@ -97,25 +116,58 @@ function clearResults(): void {
   $("results").classList.remove("outdated");
 }
 
-function showProblems(err: ScenarioError | undefined): void {
+/** Where each problem is: the reader's own position for a syntax error, else its path's value in the text (as `validate` prints them). */
+function positionsOf(e: ScenarioError, text: string): (Position | undefined)[] {
+  const syntax = e.issues.map((i) => /at line (\d+), column (\d+)$/.exec(i.message));
+  const located = syntax.every((m) => m)
+    ? []
+    : locate(
+        text.replace(/^\uFEFF/, ""),
+        e.issues.map((i) => i.path),
+      );
+  return e.issues.map((_, k) => (syntax[k] ? { line: Number(syntax[k]![1]), column: Number(syntax[k]![2]) } : located[k]));
+}
+
+/** The problems under the editor; clicking one (or Enter on it) moves the cursor to where it is. */
+function showProblems(err: ScenarioError | undefined, text = ""): void {
+  const at = err ? positionsOf(err, text) : [];
   $<HTMLUListElement>("problems").replaceChildren(
-    ...(err?.issues ?? []).map((i) => el("li", {}, el("code", {}, t(formatPath(i.path))), t(i.message), " ", link(`${RULES}#validation`, "rules"))),
+    ...(err?.issues ?? []).map((i, k) => {
+      const pos = at[k];
+      const li = el(
+        "li",
+        pos ? { tabIndex: 0, title: "Go to it in the editor", dataset: { line: String(pos.line), column: String(pos.column) } } : {},
+        el("code", {}, t(formatPath(i.path))),
+        t(i.message),
+        " ",
+        ...(pos ? [el("span", { className: "at" }, `line ${pos.line}, column ${pos.column}`), " "] : []),
+        link(`${RULES}#validation`, "rules"),
+      );
+      if (pos) {
+        const go = (e: Event) => !(e.target instanceof HTMLAnchorElement) && editor.goto(pos.line, pos.column);
+        li.addEventListener("click", go);
+        li.addEventListener("keydown", (e) => e.key === "Enter" && go(e));
+      }
+      return li;
+    }),
   );
 }
 
 /** Validates the editor's text; returns the scenario or shows every problem (and clears old results). */
 function validate(): Scenario | undefined {
-  if (view && view.text !== editor.value) clearResults(); // results of other text are stale
+  const text = editor.text();
+  if (view && view.text !== text) clearResults("The text was edited since the last run: Run ▶ (Ctrl+Enter) runs it."); // results of other text are stale
   try {
-    const s = parseScenarioText(editor.value);
+    const s = parseScenarioText(text);
     showProblems(undefined);
-    setStatus(`valid: ${s.steps.length} steps`, "ok");
+    setStatus(`valid: ${plural(s.steps.length, "step", "steps")}`, "ok");
     return s;
   } catch (e) {
     if (!(e instanceof ScenarioError)) throw e;
-    clearResults();
-    showProblems(e);
-    setStatus(`invalid: ${e.issues.length} problem(s)`, "bad");
+    const n = plural(e.issues.length, "problem", "problems") + (e.more ? ` (and ${e.more} more)` : "");
+    clearResults(`No results: the scenario is invalid, ${n} listed under the editor (click one to go to it).`);
+    showProblems(e, text);
+    setStatus(`invalid: ${n}`, "bad");
     return undefined;
   }
 }
@@ -124,14 +176,20 @@ function validate(): Scenario | undefined {
 async function run(step?: number): Promise<void> {
   const s = validate();
   if (!s) return;
-  clearResults();
-  const text = editor.value;
+  clearResults("Running… (Cancel stops it)");
+  const text = editor.text();
   setStatus("running…", "");
   document.body.dataset.run = "running";
   const r = await runInWorker(text, STATE_MAX, (profilePick.value || undefined) as ProfileName | undefined);
-  if (editor.value !== text) return; // edited meanwhile: this run's results would be stale
+  if (editor.text() !== text) {
+    // edited meanwhile: this run's results would be stale
+    if (!view) $("empty").textContent = "The text was edited during the run: Run ▶ (Ctrl+Enter) runs it.";
+    return;
+  }
   if (!r.ok) {
     setStatus("stopped" in r ? r.message : `run failed: ${t(r.message)}`, "bad");
+    $("empty").textContent = `No results: ${"stopped" in r ? r.message : `the run failed: ${t(r.message)}`}`;
+    showCompare();
     document.body.dataset.run = "stopped" in r ? "stopped" : "failed";
     return;
   }
@@ -148,8 +206,10 @@ async function run(step?: number): Promise<void> {
       });
     }
   });
-  view = { text, scenario: s, output: r.output, full: r.full, details: r.details, mappings, step: 0, entries: r.entries, drawn: r.drawn };
+  view = { text, scenario: s, output: r.output, full: r.full, details: r.details, mappings, step: 0, entries: r.entries, drawn: r.drawn, compare: r.compare };
+  $("empty").textContent = "";
   showRun(view);
+  showCompare();
   const n = view.full.length;
   select(step === undefined ? n - 1 : Math.max(0, Math.min(n - 1, step)));
   setStatus(r.output.passed ? "ran: every expectation held" : "ran: an expectation failed", r.output.passed ? "ok" : "bad");
@@ -160,7 +220,7 @@ async function run(step?: number): Promise<void> {
 
 function describe(r: NonNullable<StepRecord["result"]>, d: StepDetail): string {
   if ("nelms" in r)
-    return `${r.interconnect} → ${r.container}, ${d.space} addresses: ${r.nelms} entries, ${r.bytes} bytes, ${r.hash}${r.barNumber !== undefined ? `, BAR ${r.barNumber}` : ""}${r.direction ? `, ${r.direction}` : ""}`;
+    return `${r.interconnect} → ${r.container}, ${d.space} addresses: ${plural(r.nelms, "entry", "entries")}, ${r.bytes} bytes, ${r.hash}${r.barNumber !== undefined ? `, BAR ${r.barNumber}` : ""}${r.direction ? `, ${r.direction}` : ""}`;
   if ("notified" in r) return `notified [${t(r.notified.join(", "))}]  stale [${t(r.stale.join(", "))}]`;
   if ("direction" in r) return `direction ${r.direction}`;
   return `interconnect ${r.interconnect}, importer ${t(d.importer ?? "")}, path ${d.path ?? "none (system memory)"}`;
@@ -170,7 +230,7 @@ function showRun(v: View): void {
   const { output } = v;
   $("summary").replaceChildren(
     el("span", { className: output.passed ? "ok" : "bad" }, output.passed ? "PASSED" : "FAILED"),
-    ` ${t(output.name)}: ${output.steps.length} steps, traceHash `,
+    ` ${t(output.name)}: ${plural(output.steps.length, "step", "steps")}, traceHash `,
     el("code", {}, output.traceHash),
   );
   slider.max = String(Math.max(0, output.steps.length - 1));
@@ -270,7 +330,7 @@ function select(i: number): void {
   const rec = view.output.steps[view.step]!;
   const d = view.details[view.step]!;
   $("timeline-label").replaceChildren(
-    `step ${view.step} of ${view.full.length - 1}: `,
+    `step ${view.step + 1} of ${view.full.length} (#${view.step}): `,
     el("strong", {}, rec.op),
     ` ${t(d.subject)} → `,
     rec.ok ? el("span", { className: "ok" }, "ok") : el("span", { className: "bad" }, rec.error!),
@@ -295,7 +355,7 @@ function select(i: number): void {
       el(
         "p",
         { className: "none" },
-        `The maps of this run hold ${view.entries.toLocaleString("en-US")} entries, more than the ${ENTRIES_MAX.toLocaleString("en-US")} the page keeps: ${now.mappings.length} mapping(s) at this step, listed in the state above; dmabuf-map run FILE --all prints every entry.`,
+        `The maps of this run hold ${plural(view.entries, "entry", "entries", grouped)}, more than the ${ENTRIES_MAX.toLocaleString("en-US")} the page keeps: ${plural(now.mappings.length, "mapping", "mappings")} at this step, listed in the state above; dmabuf-map run FILE --all prints every entry.`,
       ),
     );
   showIova(now);
@@ -363,28 +423,11 @@ function showState(now: ModelState, before: ModelState | undefined): void {
                 }),
               ),
             )
-          : el("p", { className: "none" }, "none"),
+          : el("p", { className: "none" }, `none at step ${view!.step + 1}`),
         ...(removed.length ? [el("p", { className: "removed" }, `gone since step ${view!.step - 1}: ${removed.map(t).join(", ")}`)] : []),
       );
     }),
   );
-}
-
-type Dev = Scenario["devices"][string] | undefined;
-const defined = (xs: (string | undefined)[]) => xs.filter((x): x is string => x !== undefined);
-
-/**
- * The hops of a P2P path: importer → switch → host bridge → switch → exporter, as far
- * as the traffic goes; `cut` is the hop before which NOT_SUPPORTED breaks it (else -1).
- */
-function hopsOf(path: string | null, importer: string, imp: Dev, exporter: string, exp: Dev): { hops: string[]; cut: number } {
-  if (importer === exporter) return { hops: [importer], cut: -1 };
-  if (path === null) return { hops: [importer, exporter], cut: -1 };
-  if (path === "BUS_ADDR") return { hops: defined([importer, imp?.switch, exporter]), cut: -1 };
-  if (path === "THRU_HOST_BRIDGE") return { hops: defined([importer, imp?.switch, imp?.root, exp?.switch, exporter]), cut: -1 };
-  const left = defined([importer, imp?.switch, imp?.root]);
-  const right = defined([exp?.root !== imp?.root ? exp?.root : undefined, exp?.switch !== imp?.switch ? exp?.switch : undefined, exporter]);
-  return { hops: [...left, ...right], cut: left.length };
 }
 
 /** importer → switch → host bridge → exporter, the hops of each attachment's P2P path. */
@@ -530,7 +573,7 @@ function showMappings(v: View, st: ModelState): void {
           el(
             "summary",
             {},
-            `${t(m.name)}: ${info.entries.length} entries (${m.interconnect} → ${m.container}, ${m.bytes} bytes)${info.entries.length > DRAW_MAX ? `, first ${DRAW_MAX} drawn` : ""}`,
+            `${t(m.name)}: ${plural(info.entries.length, "entry", "entries")} (${m.interconnect} → ${m.container}, ${m.bytes} bytes)${info.entries.length > DRAW_MAX ? `, first ${DRAW_MAX} drawn` : ""}`,
           ),
           el(
             "table",
@@ -582,10 +625,101 @@ function showIova(st: ModelState): void {
       return el(
         "div",
         { className: "iova-space", dataset: { device: sp.device } },
-        el("div", {}, el("strong", {}, t(sp.device)), ` [${sp.base}, +${sp.size}): used ${sp.used}, free ${sp.free}, ${sp.regions.length} region(s)`),
+        el(
+          "div",
+          {},
+          el("strong", {}, t(sp.device)),
+          ` [${sp.base}, +${sp.size}): used ${sp.used}, free ${sp.free}, ${plural(sp.regions.length, "region", "regions")}`,
+        ),
         svg,
       );
     }),
+  );
+}
+
+// ---- profiles side by side ----
+
+/** The tab shown: the stepper ("run") or the profiles compared ("compare"). */
+type Tab = "run" | "compare";
+const TABS: readonly Tab[] = ["run", "compare"];
+let tab: Tab = "run";
+
+function showTab(next: Tab): void {
+  tab = next;
+  for (const x of TABS) {
+    $(`tab-${x}`).hidden = x !== tab;
+    $(`tab-button-${x}`).setAttribute("aria-selected", String(x === tab));
+  }
+  document.body.dataset.tab = tab;
+}
+
+/** A profile list as prose: "a, b and c". */
+const and = (xs: readonly string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}` : (xs[0] ?? ""));
+
+/** The compare tab: every step whose outcome differs between the profiles, each profile's outcome, and the rows that decide it. */
+function showCompare(): void {
+  const c = view?.compare;
+  const box = $("compare");
+  if (!view) return void box.replaceChildren(el("p", { className: "none" }, $("empty").textContent ?? ""));
+  if (!c)
+    return void box.replaceChildren(
+      el("p", { className: "none" }, `More than ${STATE_MAX} steps: the page compares no profiles; dmabuf-map compare FILE --profiles … does.`),
+    );
+  const head = el(
+    "p",
+    { id: "compare-summary" },
+    c.steps.length
+      ? `${plural(c.steps.length, "step", "steps")} of ${c.total} ${c.steps.length === 1 ? "differs" : "differ"} between ${and(c.profiles)}.`
+      : `No step differs: under ${and(c.profiles)} every one of the ${plural(c.total, "step", "steps")} of ${t(view.output.name)} has the same outcome.`,
+  );
+  if (!c.steps.length) return void box.replaceChildren(head);
+  const rows = c.steps.map((st) => {
+    const decided = st.rows.length
+      ? st.rows.map((r) =>
+          el(
+            "div",
+            { className: "rule-row", dataset: { key: r.key }, title: r.source },
+            el("strong", {}, `row ${r.row}`),
+            ` ${r.rule} `,
+            el("span", { className: "values" }, c.profiles.map((p, k) => `${p}: ${r.values[k]}`).join(" · ")),
+            el("div", { className: "source" }, r.source),
+          ),
+        )
+      : [
+          el(
+            "em",
+            {},
+            st.follows !== undefined ? `follows from #${st.follows} (no row of the table acts in ${st.op})` : `no row of the table acts in ${st.op}`,
+          ),
+        ];
+    const tr = el(
+      "tr",
+      { dataset: { step: String(st.i) }, title: "Show this step in the stepper" },
+      el("td", {}, String(st.i)),
+      el("td", {}, st.op),
+      el("td", { className: "mono" }, t(st.subject)),
+      ...st.outcomes.map((o, k) => el("td", { className: "mono outcome", dataset: { profile: c.profiles[k]! } }, o)),
+      el("td", { className: "decided" }, ...decided),
+    );
+    tr.addEventListener("click", (e) => {
+      if (e.target instanceof HTMLAnchorElement) return;
+      showTab("run");
+      select(st.i);
+    });
+    return tr;
+  });
+  box.replaceChildren(
+    head,
+    el(
+      "table",
+      { className: "compare-table" },
+      el(
+        "thead",
+        {},
+        el("tr", {}, el("th", {}, "#"), el("th", {}, "op"), el("th", {}, "subject"), ...c.profiles.map((p) => el("th", {}, p)), el("th", {}, "decided by")),
+      ),
+      el("tbody", {}, ...rows),
+    ),
   );
 }
 
@@ -604,15 +738,18 @@ async function original(name: string): Promise<string> {
 
 function remember(): void {
   if (!originals.has(current)) return; // nothing loaded yet: an edit from a link must survive
-  if (editor.value !== originals.get(current)) edits.set(current, editor.value);
+  if (editor.text() !== originals.get(current)) edits.set(current, editor.text());
   else edits.delete(current);
 }
 
-async function load(name: string, step?: number): Promise<void> {
+/** Shows scenario `name` with `text` (its kept edits, else as shipped) and runs it. */
+async function load(name: string, step?: number, text?: string): Promise<void> {
   remember();
   current = name;
   pick.value = name;
-  editor.value = edits.get(name) ?? (await original(name));
+  const next = text ?? edits.get(name) ?? (await original(name));
+  if (current !== name) return; // another load started meanwhile
+  if (editor.text() !== next) editor.setText(next);
   await run(step);
 }
 
@@ -627,36 +764,90 @@ async function pack(text: string): Promise<string> {
   return b64(new Uint8Array(await new Response(stream).arrayBuffer()));
 }
 
+/** The URL's keys that name a view: a change of any of them is a new history entry (Back returns to it). */
+const VIEW_KEYS = ["scenario", "profile", "tab", "step"] as const;
+
 let hashTimer: ReturnType<typeof setTimeout> | undefined;
-/** #scenario=NAME&step=I, plus &text=… (deflated) when the text was edited: a link that reopens this view. */
+/**
+ * #scenario=NAME&step=I (&profile=P, &tab=compare), plus &text=… (deflated) when the
+ * text was edited: a link that reopens this view. A new view (another scenario, step,
+ * profile or tab) is a new history entry; an edit of the text replaces the current one.
+ */
 function updateHash(): void {
   clearTimeout(hashTimer);
   hashTimer = setTimeout(async () => {
     const p = new URLSearchParams({ scenario: current });
+    if (profilePick.value) p.set("profile", profilePick.value);
+    if (tab !== "run") p.set("tab", tab);
     if (view) p.set("step", String(view.step));
-    if (editor.value !== originals.get(current)) p.set("text", await pack(editor.value));
-    history.replaceState(null, "", `#${p}`);
+    if (editor.text() !== originals.get(current)) p.set("text", await pack(editor.text()));
+    const next = p.toString();
+    const old = new URLSearchParams(location.hash.slice(1));
+    if (next === old.toString()) return;
+    const same = !location.hash || VIEW_KEYS.every((k) => old.get(k) === p.get(k));
+    if (same) history.replaceState(null, "", `#${next}`);
+    else history.pushState(null, "", `#${next}`);
   }, 150);
 }
 
+/** Profile and tab from the URL (unknown values: the scenario's profile, the stepper). */
+function viewFromHash(p: URLSearchParams): void {
+  const profile = p.get("profile") ?? "";
+  profilePick.value = [...profilePick.options].some((o) => o.value === profile) ? profile : "";
+  const tabName = p.get("tab") as Tab | null;
+  showTab(tabName && TABS.includes(tabName) ? tabName : "run");
+}
+
+/** The link's text for `name`, or undefined (with a notice) when it cannot be read. */
+async function linkText(name: string, packed: string | null): Promise<string | undefined> {
+  if (!packed) return undefined;
+  try {
+    return await unpackCapped(packed);
+  } catch (e) {
+    showNotice(`The link's text could not be read (${e instanceof Error ? e.message : "not deflate data"}); showing ${name} as shipped.`);
+    return undefined;
+  }
+}
+
+/** Opens the view the URL names (at start). False when it names none. */
 async function fromHash(): Promise<boolean> {
   const p = new URLSearchParams(location.hash.slice(1));
   const name = p.get("scenario");
   if (!name || ![...pick.options].some((o) => o.value === name)) return false;
   const step = p.has("step") ? Number(p.get("step")) : undefined;
-  const text = p.get("text");
-  if (text) {
-    try {
-      edits.set(name, await unpackCapped(text));
-    } catch (e) {
-      showNotice(`The link's text could not be read (${e instanceof Error ? e.message : "not deflate data"}); showing ${name} as shipped.`);
-    }
-  }
+  const text = await linkText(name, p.get("text"));
+  if (text !== undefined) edits.set(name, text);
+  viewFromHash(p);
   await load(name, step);
   return true;
 }
 
-const typing = (e: KeyboardEvent) => e.target instanceof HTMLTextAreaElement || (e.target instanceof HTMLInputElement && e.target.type === "text");
+/**
+ * Back, Forward or an edited hash: shows the view the URL names. The same text, profile
+ * and scenario only move the stepper; anything else runs again.
+ */
+async function followHash(): Promise<void> {
+  clearTimeout(hashTimer);
+  const p = new URLSearchParams(location.hash.slice(1));
+  const name = p.get("scenario") ?? "demo";
+  if (![...pick.options].some((o) => o.value === name)) return;
+  const profile = profilePick.value;
+  viewFromHash(p);
+  const step = p.has("step") ? Number(p.get("step")) : undefined;
+  const text = (await linkText(name, p.get("text"))) ?? (p.has("text") ? undefined : await original(name));
+  const same = name === current && profile === profilePick.value && (text === undefined || text === editor.text());
+  if (same && view && view.text === editor.text()) {
+    if (step !== undefined && step !== view.step) select(step);
+    return;
+  }
+  await load(name, step, text);
+}
+
+/** Typing in the editor or a text field: the stepper's keys are the editor's there. */
+const typing = (e: KeyboardEvent) =>
+  (e.target instanceof Element && e.target.closest(".cm-editor") !== null) ||
+  e.target instanceof HTMLTextAreaElement ||
+  (e.target instanceof HTMLInputElement && e.target.type === "text");
 
 function keys(e: KeyboardEvent): void {
   if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
@@ -680,28 +871,63 @@ function keys(e: KeyboardEvent): void {
   }
 }
 
+/** The sticky parts' heights as CSS variables, so the stepper sits under the header and headings scroll clear of both. */
+function trackStickyHeights(): void {
+  const set = () => {
+    document.documentElement.style.setProperty("--header-h", `${$("page-header").offsetHeight}px`);
+    document.documentElement.style.setProperty("--stepper-h", `${$("stepper").offsetHeight}px`);
+  };
+  new ResizeObserver(set).observe($("page-header"));
+  new ResizeObserver(set).observe($("stepper"));
+  set();
+}
+
+/** The editor column collapses to a strip (and back); the results take the width. */
+function collapsible(): void {
+  const button = $<HTMLButtonElement>("collapse");
+  const set = (collapsed: boolean) => {
+    document.body.classList.toggle("editor-collapsed", collapsed);
+    button.textContent = collapsed ? "Show editor ▸" : "◂ Hide editor";
+    button.setAttribute("aria-expanded", String(!collapsed));
+  };
+  button.addEventListener("click", () => set(!document.body.classList.contains("editor-collapsed")));
+  set(false);
+}
+
 async function main(): Promise<void> {
   mountPictures($("pictures"), (i) => select(i));
   $("links").replaceChildren(link(RULES, "rules"), " · ", link(KERNEL_DOCS, "kernel dma-buf docs"), " · ", link(RFC_V2, "RFC v2 thread"));
-  const files = (await (await fetch("/scenarios/index.json")).json()) as string[];
+  profilePick.append(...PROFILE_NAMES.map((p) => el("option", { value: p }, p)));
+  const [files, schema] = await Promise.all([
+    fetch("/scenarios/index.json").then((r) => r.json() as Promise<string[]>),
+    fetch("/schemas/scenario.schema.json").then((r) => r.json()),
+  ]);
+  editor = createEditor($("editor"), schema, () => {
+    remember();
+    updateHash();
+    $("results").classList.toggle("outdated", !!view && view.text !== editor.text());
+  });
   pick.replaceChildren(el("option", { value: "demo" }, "built-in demo"), ...files.map((f) => el("option", { value: f }, f)));
   pick.addEventListener("change", () => void load(pick.value));
   $("validate").addEventListener("click", () => void validate());
   $("run").addEventListener("click", () => void run());
-  profilePick.addEventListener("change", () => view && void run(view.step));
+  profilePick.addEventListener("change", () => (view ? void run(view.step) : updateHash()));
+  for (const x of TABS)
+    $(`tab-button-${x}`).addEventListener("click", () => {
+      showTab(x);
+      updateHash();
+    });
   $("prev").addEventListener("click", () => view && select(view.step - 1));
   $("next").addEventListener("click", () => view && select(view.step + 1));
   slider.addEventListener("input", () => select(Number(slider.value)));
   $("copy").addEventListener("click", () => void navigator.clipboard?.writeText($("json-output").textContent ?? ""));
-  editor.addEventListener("input", () => {
-    remember();
-    updateHash();
-    $("results").classList.toggle("outdated", !!view && view.text !== editor.value);
-  });
   document.addEventListener("keydown", keys);
   mountBridges(editor, $("run"));
+  trackStickyHeights();
+  collapsible();
   clearResults();
   if (!(await fromHash())) await load("demo");
+  window.addEventListener("hashchange", () => void followHash());
   document.body.dataset.ready = "true";
 }
 

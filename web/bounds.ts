@@ -24,8 +24,24 @@ export interface RunRequest {
   /** The rule profile picked over the scenario's; absent keeps the scenario's (docs/rules.md#profiles). */
   profile?: ProfileName;
 }
+/** The run under every profile (web/run-worker.ts): the steps whose outcomes differ, with the rows that decide them. */
+export interface CompareView {
+  /** Every profile, in PROFILE_NAMES order; `outcomes` and `values` follow it. */
+  profiles: ProfileName[];
+  /** The scenario's steps. */
+  total: number;
+  steps: {
+    i: number;
+    op: string;
+    subject: string;
+    outcomes: string[];
+    rows: { key: string; row: number; rule: string; source: string; values: string[] }[];
+    /** No row reaches this op: the earlier differing step it follows from. */
+    follows?: number;
+  }[];
+}
 export type RunReply =
-  | { ok: true; output: RunOutput; full: StepRecord[]; details: StepDetail[]; entries: number; drawn: boolean }
+  | { ok: true; output: RunOutput; full: StepRecord[]; details: StepDetail[]; entries: number; drawn: boolean; compare: CompareView | undefined }
   | { ok: false; message: string };
 /** A run's outcome in the page: the worker's reply, or stopped (the budget ran out, or Cancel). */
 export type RunOutcome = RunReply | { ok: false; stopped: true; message: string };

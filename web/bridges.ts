@@ -7,6 +7,11 @@
 import { bufinfoEntriesOfState, formatBufinfo, importTrace, scenarioText, TraceImportError } from "../ts/index.js";
 import type { ModelState } from "../ts/model/state.js";
 
+/** What the box needs of the editor (web/editor.ts). */
+interface TextSink {
+  setText(s: string): void;
+}
+
 /** The panel and the box, once mounted. */
 let panel: { text: HTMLPreElement } | undefined;
 
@@ -21,7 +26,7 @@ function make<K extends keyof HTMLElementTagNameMap>(
 }
 
 /** The paste box: a trace in, the scenario into `editor` (then `run` is clicked), or the bad line. */
-function importBox(editor: HTMLTextAreaElement, run: HTMLElement): HTMLElement {
+function importBox(editor: TextSink, run: HTMLElement): HTMLElement {
   const input = make("textarea", {
     id: "trace-input",
     spellcheck: false,
@@ -36,8 +41,7 @@ function importBox(editor: HTMLTextAreaElement, run: HTMLElement): HTMLElement {
   go.addEventListener("click", () => {
     try {
       const { scenario, stats } = importTrace(input.value, { name: "pasted-trace" });
-      editor.value = scenarioText(scenario);
-      editor.dispatchEvent(new Event("input"));
+      editor.setText(scenarioText(scenario));
       const events = Object.values(stats.events).reduce((a, b) => a + b, 0);
       const other = Object.values(stats.other).reduce((a, b) => a + b, 0);
       note.className = "ok";
@@ -54,18 +58,18 @@ function importBox(editor: HTMLTextAreaElement, run: HTMLElement): HTMLElement {
 }
 
 /** Adds the bufinfo panel to the results (before the Steps table) and the paste box under the editor. */
-export function mountBridges(editor: HTMLTextAreaElement, run: HTMLElement): void {
+export function mountBridges(editor: TextSink, run: HTMLElement): void {
   const text = make("pre", { id: "bufinfo-output" });
   text.setAttribute("aria-label", "bufinfo");
   const copy = make("button", { id: "bufinfo-copy", type: "button" }, "Copy");
   copy.addEventListener("click", () => void navigator.clipboard?.writeText(text.textContent ?? ""));
   const heading = make("h2", {}, "bufinfo ", make("span", { className: "hint" }, "(/sys/kernel/debug/dma_buf/bufinfo after this step) "), copy);
   const steps = document.getElementById("steps");
-  const results = document.getElementById("results")!;
   const before = steps?.previousElementSibling ?? null;
-  results.insertBefore(heading, before);
-  results.insertBefore(text, before);
-  document.getElementById("editor-pane")!.append(importBox(editor, run));
+  const parent = before?.parentElement ?? document.getElementById("results")!;
+  parent.insertBefore(heading, before);
+  parent.insertBefore(text, before);
+  (document.getElementById("editor-body") ?? document.getElementById("editor-pane"))!.append(importBox(editor, run));
   panel = { text };
 }
 

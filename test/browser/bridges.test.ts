@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import type { WebServer } from "../../ts/cli/web.js";
-import { CHROMIUM, openExplorer } from "./chromium.js";
+import { CHROMIUM, editorText, openExplorer } from "./chromium.js";
 
 const root = new URL("../../", import.meta.url);
 const bin = fileURLToPath(new URL("dist/ts/cli/main.js", root));
@@ -38,13 +38,13 @@ describe.skipIf(!CHROMIUM)("explorer bridges in Chromium", () => {
     await page.waitForFunction(() => document.getElementById("json-output")!.textContent !== "");
     const cli = node(["import-trace", "--name", "pasted-trace", "-"], trace);
     expect(cli.status).toBe(0);
-    expect(await page.inputValue("#editor")).toBe(cli.stdout);
+    expect(await editorText(page)).toBe(cli.stdout);
     expect(await page.textContent("#trace-status")).toBe("31 dma_buf events → 14 steps; skipped 12 comment or blank lines and 2 other events.");
     expect(await page.textContent("#summary")).toMatch(/PASSED/);
   });
 
   it("the bufinfo panel shows run --bufinfo-at N for the selected step; Copy copies it", async () => {
-    const scenario = await page.inputValue("#editor");
+    const scenario = await editorText(page);
     const last = node(["run", "--bufinfo", "-"], scenario).stdout;
     expect(await page.textContent("#bufinfo-output")).toBe(last);
     await page.click("#timeline-label"); // focus outside the editor for the arrow keys
@@ -56,13 +56,13 @@ describe.skipIf(!CHROMIUM)("explorer bridges in Chromium", () => {
   });
 
   it("a malformed line is shown with its number, and the editor is left alone", async () => {
-    const before = await page.inputValue("#editor");
+    const before = await editorText(page);
     await page.fill("#trace-input", "# tracer: nop\nnot a trace line\n");
     await page.click("#trace-import");
     expect(await page.textContent("#trace-status")).toBe(
       "Not imported: line 2: malformed: not an ftrace line (expected `task-pid [cpu] flags timestamp: event: fields`)",
     );
-    expect(await page.inputValue("#editor")).toBe(before);
+    expect(await editorText(page)).toBe(before);
     expect(problems).toEqual([]);
   });
 });

@@ -31,3 +31,16 @@ export async function openExplorer(): Promise<{ browser: Browser; page: Page; se
   await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
   return { browser, page, server, problems };
 }
+
+/** The editor's text (web/editor.ts: the page's editor is reached through its element). */
+export function editorText(page: Page): Promise<string> {
+  return page.evaluate(() => (document.getElementById("editor") as HTMLElement & { scenarioEditor: { text(): string } }).scenarioEditor.text());
+}
+
+/** Replaces the editor's text, as an edit (the page keeps it, marks the results outdated, updates the link). */
+export async function setEditorText(page: Page, text: string): Promise<void> {
+  await page.evaluate(
+    (s) => (document.getElementById("editor") as HTMLElement & { scenarioEditor: { setText(s: string): void } }).scenarioEditor.setText(s),
+    text,
+  );
+}

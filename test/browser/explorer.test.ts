@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import type { WebServer } from "../../ts/cli/web.js";
-import { CHROMIUM, openExplorer, IN_CI } from "./chromium.js";
+import { CHROMIUM, openExplorer, IN_CI, setEditorText } from "./chromium.js";
 
 const root = new URL("../../", import.meta.url);
 const bin = fileURLToPath(new URL("dist/ts/cli/main.js", root));
@@ -39,7 +39,7 @@ describe.skipIf(!CHROMIUM)("explorer in Chromium", () => {
 
   /** Runs the editor's text in the page; returns the JSON shown. */
   async function runInPage(text: string): Promise<string> {
-    await page.fill("#editor", text);
+    await setEditorText(page, text);
     await page.evaluate(() => (document.getElementById("json-output")!.textContent = ""));
     await page.click("#run");
     await page.waitForFunction(() => document.getElementById("json-output")!.textContent !== "");
@@ -79,8 +79,8 @@ describe.skipIf(!CHROMIUM)("explorer in Chromium", () => {
   });
 
   it("shows every validation problem next to its JSON path", async () => {
-    await page.fill(
-      "#editor",
+    await setEditorText(
+      page,
       JSON.stringify({ name: "bad", devices: { d: { iommu: { base: "0xZZ", size: 1 } } }, steps: [{ op: "map", attachment: "ghost" }, { op: "warp" }] }),
     );
     await page.click("#validate");
@@ -93,16 +93,16 @@ describe.skipIf(!CHROMIUM)("explorer in Chromium", () => {
       ]),
     );
     expect(await page.textContent("#status")).toMatch(/invalid: \d+ problem/);
-    await page.fill("#editor", "{ not json");
+    await setEditorText(page, "{ not json");
     await page.keyboard.press("Control+Shift+Enter");
     expect(await page.locator("#problems li").first().textContent()).toMatch(/malformed JSON/);
   });
 
   it("runs from the keyboard (Ctrl+Enter)", async () => {
     const text = readFileSync(new URL("scenarios/move-notify.json", root), "utf8");
-    await page.fill("#editor", text);
+    await setEditorText(page, text);
     await page.evaluate(() => (document.getElementById("json-output")!.textContent = ""));
-    await page.focus("#editor");
+    await page.focus("#editor .cm-content");
     await page.keyboard.press("Control+Enter");
     await page.waitForFunction(() => document.getElementById("json-output")!.textContent !== "");
     expect(JSON.parse((await page.textContent("#json-output"))!).name).toBe("move-notify");

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deflateRawSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import type { WebServer } from "../../ts/cli/web.js";
-import { CHROMIUM, openExplorer } from "./chromium.js";
+import { CHROMIUM, editorText, openExplorer, setEditorText } from "./chromium.js";
 
 const b64url = (b: Uint8Array) => Buffer.from(b).toString("base64").replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const link = (scenario: string, text: string | Uint8Array) => `#scenario=${scenario}&text=${b64url(typeof text === "string" ? deflateRawSync(text) : text)}`;
@@ -86,16 +86,16 @@ describe.skipIf(!CHROMIUM)("explorer links in Chromium", () => {
   it("an edited demo survives its link", async () => {
     await open("#scenario=demo");
     await page.waitForFunction(() => document.body.dataset.run === "done");
-    const edited = (await page.inputValue("#editor")).replace('"name": "demo"', '"name": "demo, edited"');
+    const edited = (await editorText(page)).replace('"name": "demo"', '"name": "demo, edited"');
     expect(edited).toMatch(/demo, edited/);
-    await page.fill("#editor", edited);
+    await setEditorText(page, edited);
     await page.waitForFunction(() => location.hash.includes("text="));
     const url = page.url();
     await page.goto("about:blank");
     await page.goto(url);
     await page.waitForSelector("body[data-ready=true]");
     await page.waitForFunction(() => document.body.dataset.run === "done");
-    expect(await page.inputValue("#editor")).toBe(edited);
+    expect(await editorText(page)).toBe(edited);
     expect(await page.textContent("#json-output")).toMatch(/"name":"demo, edited"/);
   });
 });

@@ -9,7 +9,7 @@ import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import type { WebServer } from "../../ts/cli/web.js";
-import { CHROMIUM, openExplorer } from "./chromium.js";
+import { CHROMIUM, editorText, openExplorer, setEditorText } from "./chromium.js";
 
 const root = new URL("../../", import.meta.url);
 const bin = fileURLToPath(new URL("dist/ts/cli/main.js", root));
@@ -152,7 +152,7 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
   it("an invalid scenario after a valid one clears every result (and the broken text stays as move-notify's edit)", async () => {
     await open("move-notify.json");
     expect(await page.locator("#state tbody tr").count()).toBeGreaterThan(0);
-    await page.fill("#editor", '{"name": "broken", "devices": {}, "steps": [{"op": "warp"}]}');
+    await setEditorText(page, '{"name": "broken", "devices": {}, "steps": [{"op": "warp"}]}');
     await page.click("#run");
     expect(await page.locator("#problems li").count()).toBeGreaterThan(0);
     for (const id of ["summary", "timeline-label", "state", "paths", "topology", "mappings", "iova", "steps-body", "json-output"]) {
@@ -161,33 +161,33 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
     expect(await page.locator("#timeline").isDisabled()).toBe(true);
     // validating other, valid text clears the old run too: its results would not be this text's
     await open("five-containers.json");
-    const text = await page.inputValue("#editor");
-    await page.fill("#editor", text.replace('"five-containers"', '"renamed"'));
+    const text = await editorText(page);
+    await setEditorText(page, text.replace('"five-containers"', '"renamed"'));
     await page.click("#validate");
     expect(await page.locator("#json-output").textContent()).toBe("");
   });
 
   it("keeps edits per scenario while switching, and the URL reopens scenario, edits and step", async () => {
     await open("vf-bar-to-pf-iov.json");
-    const edited = (await page.inputValue("#editor")).replace('"vf-bar-to-pf-iov"', '"vf-edited"');
-    await page.fill("#editor", edited);
+    const edited = (await editorText(page)).replace('"vf-bar-to-pf-iov"', '"vf-edited"');
+    await setEditorText(page, edited);
     await page.keyboard.press("Control+Enter");
     await page.waitForFunction(() => document.getElementById("summary")!.textContent!.includes("vf-edited"));
     await panelAt(3);
     await open("static-importer-pin.json");
     await page.selectOption("#pick", "vf-bar-to-pf-iov.json");
     await page.waitForFunction(() => document.getElementById("summary")!.textContent!.includes("vf-edited"));
-    expect(await page.inputValue("#editor")).toBe(edited);
+    expect(await editorText(page)).toBe(edited);
     await panelAt(3);
     await page.waitForFunction(() => location.hash.includes("step=3") && location.hash.includes("text="));
     const url = page.url();
     const other = await browser.newPage();
     await other.goto(url);
     await other.waitForSelector("body[data-ready=true]");
-    expect(await other.inputValue("#editor")).toBe(edited);
+    expect(await editorText(other)).toBe(edited);
     expect(await other.inputValue("#pick")).toBe("vf-bar-to-pf-iov.json");
     expect(await other.inputValue("#timeline")).toBe("3");
-    expect(await other.textContent("#timeline-label")).toMatch(/^step 3 of 12: map m0/);
+    expect(await other.textContent("#timeline-label")).toMatch(/^step 4 of 13 \(#3\): map m0/);
     await other.close();
   });
 
@@ -201,10 +201,10 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
     await page.keyboard.press("ArrowRight");
     expect(await page.inputValue("#timeline")).toBe("2");
     await page.keyboard.press("ArrowLeft");
-    expect(await page.textContent("#timeline-label")).toMatch(/^step 1 of/);
+    expect(await page.textContent("#timeline-label")).toMatch(/^step 2 of \d+ \(#1\)/);
     await page.keyboard.press("End");
     expect(await page.inputValue("#timeline")).toBe(String(last));
-    await page.focus("#editor");
+    await page.focus("#editor .cm-content");
     await page.keyboard.press("Home"); // in the editor the keys edit text, not the step
     expect(await page.inputValue("#timeline")).toBe(String(last));
     await page.evaluate(() => (document.getElementById("json-output")!.textContent = ""));
@@ -237,7 +237,7 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
       devices: { cpu: {}, "d\r\b": {} },
       steps: [{ op: "export", buffer: "b\x07", exporter: "cpu", size: "0x1000", backing: { kind: "system", ranges: [{ addr: "0x1000", len: "0x1000" }] } }],
     };
-    await page.fill("#editor", JSON.stringify(evil));
+    await setEditorText(page, JSON.stringify(evil));
     await page.click("#run");
     await page.waitForFunction(() => document.body.dataset.run === "done");
     const text = await page.locator("#results").evaluate((n) => (n as HTMLElement).innerText);
@@ -255,13 +255,13 @@ describe.skipIf(!CHROMIUM)("the explorer's stepper", () => {
         ...Array.from({ length: 5000 }, (_, i) => ({ op: i % 2 ? "unlock" : "lock", buffer: "b", holder: "cpu" })),
       ],
     };
-    await page.fill("#editor", JSON.stringify(long));
+    await setEditorText(page, JSON.stringify(long));
     await page.click("#run");
     await page.waitForFunction(() => document.body.dataset.run === "done");
     expect(await page.textContent("#summary")).toMatch(/^PASSED long: 5001 steps/);
     expect(await page.textContent("#state")).toMatch(/More than 5000 steps/);
     await panelAt(7);
-    expect(await page.textContent("#timeline-label")).toMatch(/^step 7 of 5000: lock b → ok/);
+    expect(await page.textContent("#timeline-label")).toMatch(/^step 8 of 5001 \(#7\): lock b → ok/);
   });
 
   it("has no console errors", () => {
