@@ -29,21 +29,13 @@
 #include <string.h>
 #include <time.h>
 #include <malloc.h>
+#include "common.h"
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1ull << PAGE_SHIFT)
 
-typedef struct { uint64_t addr, len; } entry;
 typedef struct { uint64_t page_link; uint32_t offset, length; uint64_t dma_address; uint32_t dma_length, pad; } sg;
-typedef uint64_t v2 __attribute__((vector_size(16)));
 
-static uint32_t rng_state;
-static uint32_t mulberry32(void) {
-  uint32_t t = (rng_state += 0x6D2B79F5u);
-  t = (t ^ (t >> 15)) * (t | 1u);
-  t ^= t + (t ^ (t >> 7)) * (t | 61u);
-  return t ^ (t >> 14);
-}
 
 /* The page patterns of bench/pages.ts: every page after the last (contiguous), every
    other page (scattered), or runs broken at about one page in four by a gap of 1..64. */
@@ -59,11 +51,6 @@ static uint64_t *make_pages(size_t n, const char *pattern) {
   return p;
 }
 
-static const uint64_t FNV_BASIS = 0xcbf29ce484222325ull, FNV_PRIME = 0x100000001b3ull;
-static uint64_t fnv_u64(uint64_t h, uint64_t v) {
-  for (int k = 0; k < 8; k++) h = (h ^ ((v >> (8 * k)) & 0xff)) * FNV_PRIME;
-  return h;
-}
 
 /* The end of the chunk starting at page cur: the kernel's loop (max_seg in whole pages). */
 static size_t chunk_end(const uint64_t *pfn, size_t n, size_t cur, uint64_t max_seg) {
@@ -138,12 +125,6 @@ static entry *from_pages_onepass(const uint64_t *pfn, size_t n, uint64_t offset,
   return realloc(e, (*out_n ? *out_n : 1) * sizeof *e);
 }
 
-static clockid_t clock_id = CLOCK_MONOTONIC;
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(clock_id, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /* One build of op into its own output (freed by the caller); its entry count in *m. */
 static void *build_once(int kernel, const uint64_t *pfn, size_t n, size_t *m) {
