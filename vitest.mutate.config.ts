@@ -10,7 +10,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  *
  * Left out: tests that only spawn the built CLI (dist/, which never holds a mutant: they
  * cannot kill one), the browser tests (dist/ too), the fuzz test (measured alone by `npm
- * run mutate:fuzz`), the 200,000-op coverage run and the planted bugs (they test the
+ * run mutate:fuzz`), the 300,000-op coverage run and the planted bugs (they test the
  * fuzzer), and the multi-GiB and 10^6-step limits, which take minutes per run under
  * instrumentation.
  */

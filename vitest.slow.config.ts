@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 import { SLOW } from "./vitest.config.js";
 
 /**
- * The slow tier (`npm run test:all` runs it after `npm test`): the 200,000-op fuzz coverage,
+ * The slow tier (`npm run test:all` runs it after `npm test`): the 300,000-op fuzz coverage,
  * multi-GiB lists, giant inputs and outputs, the sweep, cross-engine runs. Heavy work gets
  * no wall-clock limit that could decide a pass: the limit below only ends a hang (CI has
  * 90 minutes), and a test that reaches it says "timed out", not a wrong answer. One file

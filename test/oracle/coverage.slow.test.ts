@@ -1,11 +1,11 @@
 /**
- * The generator reaches every rule: in a default run (seed 1) of 200,000 ops every row
+ * The generator reaches every rule: in a default run (seed 1) of 300,000 ops every row
  * of docs/rules.md#lifecycle (A1 and A2 included; C1, C2: exporters that break the
  * ops contract, in hostile epochs; the profile rows P3 to P8 but P6, in epochs of the
  * profiles that have them) decides at least 10 steps, every P2P path ×
  * interconnect × container reaches the address rules at least 10 times, every hostile
  * exporter fault makes the model refuse at least 10 steps, and every kind of malformed
- * topology or model option is tried at least 10 times. (About 15 s
+ * topology or model option is tried at least 10 times. (About 25 s
  * alone on an idle core; left out of mutation runs, see vitest.mutate.config.ts.)
  */
 import { describe, expect, it } from "vitest";
@@ -14,8 +14,8 @@ import { FAULTS, faultName } from "../../ts/fuzz/hostile.js";
 import { core } from "../helpers.js";
 
 describe("coverage of the fuzz generator", () => {
-  it("a default run of 200,000 ops reaches every lifecycle row and every P2P path × interconnect × container at least 10 times", () => {
-    const r = fuzz(core(), { seed: 1, ops: 200_000 });
+  it("a default run of 300,000 ops reaches every lifecycle row and every P2P path × interconnect × container at least 10 times", () => {
+    const r = fuzz(core(), { seed: 1, ops: 300_000 });
     expect(r.violations).toEqual([]);
     // P6 (mainline's u32 entry count) needs a buffer near 2^64 bytes, which the RFC's profile would map into 2^32
     // entries: the fuzzer never makes one, and test/model/profiles.test.ts checks the row against the reference instead
