@@ -99,21 +99,19 @@ static int serve(void) {
     uint64_t t0 = now_ns();
     for (int r = 0; r < iters; r++) lookup_many(in.pre, n, in.offs, n, in.res);
     uint64_t dt = now_ns() - t0;
-    printf("{\"ns\":%llu,\"check\":\"0x%016llx\"}\n", (unsigned long long)dt, (unsigned long long)check);
-    fflush(stdout);
+    answer(dt, check);
   }
   return 0;
 }
 
 int main(int argc, char **argv) {
-  mallopt(M_MMAP_MAX, 0);
-  mallopt(M_TRIM_THRESHOLD, -1);
+  keep_freed_blocks();
   if ((argc == 2 || argc == 3) && !strcmp(argv[1], "serve")) {
-    if (argc == 3 && !strcmp(argv[2], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
+    if (argc == 3) use_clock(argv[2]);
     return serve();
   }
   if (argc != 5 && argc != 6) { fprintf(stderr, "usage: %s lookup N REPS SEED [wall|cpu]  or  %s serve [wall|cpu]\n", argv[0], argv[0]); return 2; }
-  if (argc == 6 && !strcmp(argv[5], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
+  if (argc == 6) use_clock(argv[5]);
   if (strcmp(argv[1], "lookup")) { fprintf(stderr, "unknown op %s\n", argv[1]); return 2; }
   static input in;
   size_t n = strtoull(argv[2], 0, 10);

@@ -562,17 +562,13 @@ static int serve(void) {
 }
 
 int main(int argc, char **argv) {
-  /* keep freed blocks for reuse, as the wasm heap does: no page faults per rep */
-  /* never mmap (M_MMAP_THRESHOLD caps at 32 MiB) and never trim: a 1.6 GB output would
-     otherwise be fresh pages (400,000 page faults) every rep */
-  mallopt(M_MMAP_MAX, 0);
-  mallopt(M_TRIM_THRESHOLD, -1);
+  keep_freed_blocks();
   if ((argc == 2 || argc == 3) && !strcmp(argv[1], "serve")) {
-    if (argc == 3 && !strcmp(argv[2], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
+    if (argc == 3) use_clock(argv[2]);
     return serve();
   }
   if (argc != 5 && argc != 6) { fprintf(stderr, "usage: %s OP N REPS SEED [wall|cpu]  or  %s serve [wall|cpu]\n", argv[0], argv[0]); return 2; }
-  if (argc == 6 && !strcmp(argv[5], "cpu")) clock_id = CLOCK_PROCESS_CPUTIME_ID;
+  if (argc == 6) use_clock(argv[5]);
   static state s;
   const char *op = argv[1];
   size_t n = strtoull(argv[2], 0, 10);
